@@ -1,0 +1,65 @@
+"""policydsl: measurable clauses of public plans as checked, evaluable, diffable text.
+
+    >>> import policydsl
+    >>> policy = policydsl.load("policies/chifeng_2023.pol")        # doctest: +SKIP
+    >>> result = policy.evaluate("examples/chifeng_communities.csv", 2024)  # doctest: +SKIP
+
+The heavy parts (the parser, the solver, numpy) load only when used.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from .diagnostics import Diagnostic, PolicyError
+
+if TYPE_CHECKING:
+    from .policy import Policy, YearError
+
+__all__ = ["Diagnostic", "Policy", "PolicyError", "YearError", "check", "load", "loads", "__version__"]
+__version__ = "0.1.0"
+
+
+def loads(text: str, name: str = "<string>") -> Policy:
+    """Parse and check policy text; raise PolicyError holding every diagnostic on failure."""
+    from .source import Source
+
+    return _load(Source(name, text))
+
+
+def load(path: str | os.PathLike[str]) -> Policy:
+    """Load a `.pol` file; raise PolicyError holding every diagnostic on failure."""
+    from .loader import read_source
+
+    return _load(read_source(path))
+
+
+def check(path: str | os.PathLike[str]) -> list[Diagnostic]:
+    """Every diagnostic (errors and warnings) for a policy file, without raising."""
+    from .loader import check_source, read_source
+
+    try:
+        source = read_source(path)
+    except PolicyError as e:
+        return list(e.diagnostics)
+    return check_source(source)[1]
+
+
+def _load(source) -> Policy:
+    from .diagnostics import has_errors
+    from .loader import check_source
+    from .policy import Policy
+
+    checked, diagnostics = check_source(source)
+    if checked is None or has_errors(diagnostics):
+        raise PolicyError([d for d in diagnostics if d.is_error] or diagnostics)
+    return Policy(checked, [d for d in diagnostics if not d.is_error])
+
+
+def __getattr__(name: str):
+    if name in ("Policy", "YearError"):
+        from . import policy
+
+        return getattr(policy, name)
+    raise AttributeError(name)

@@ -1,0 +1,318 @@
+"""The abstract syntax tree: immutable nodes, no behaviour.
+
+Every node carries its source span, excluded from equality and repr, so that
+`parse(format(tree)) == tree` compares meaning-bearing structure only.
+Numbers keep their source text (`"200.00"`), so no value is ever rounded here.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from .source import Span
+
+
+def _span() -> Span:
+    return attrs.field(default=Span(0, 0), eq=False, repr=False)
+
+
+node = attrs.frozen
+
+
+# ---- expressions -----------------------------------------------------------
+
+
+@node
+class Number:
+    text: str
+    unit: str | None = None  # a single unit name written right after the number
+    span: Span = _span()
+
+
+@node
+class Percent:
+    text: str  # the number before `%`
+    span: Span = _span()
+
+
+@node
+class Bool:
+    value: bool
+    span: Span = _span()
+
+
+@node
+class String:
+    value: str
+    span: Span = _span()
+
+
+@node
+class Name:
+    name: str
+    span: Span = _span()
+
+
+@node
+class Neg:
+    operand: Expr
+    span: Span = _span()
+
+
+@node
+class Binary:
+    op: str  # "+", "-", "*", "/", "of"
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@node
+class Per:
+    """`left per [count] unit`: a rate, e.g. `20 m2 per 100 households`."""
+
+    left: Expr
+    count: str | None
+    unit: str
+    span: Span = _span()
+
+
+@node
+class Compare:
+    op: str  # ">=", ">", "<=", "<", "=", "!="
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@node
+class Between:
+    subject: Expr
+    low: Expr
+    high: Expr
+    span: Span = _span()
+
+
+@node
+class SetLiteral:
+    values: tuple[Expr, ...]  # String, Number or Name nodes
+    span: Span = _span()
+
+
+@node
+class InSet:
+    subject: Expr
+    set: Name | SetLiteral
+    negated: bool = False
+    span: Span = _span()
+
+
+@node
+class BoolOp:
+    op: str  # "and", "or"
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@node
+class Not:
+    operand: Expr
+    span: Span = _span()
+
+
+@node
+class If:
+    cond: Expr
+    then: Expr
+    else_: Expr
+    span: Span = _span()
+
+
+@node
+class Call:
+    func: str
+    args: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@node
+class ScheduleEntry:
+    year: int
+    value: Expr
+    span: Span = _span()
+
+
+@node
+class Schedule:
+    entries: tuple[ScheduleEntry, ...]
+    span: Span = _span()
+
+
+@node
+class Bracket:
+    kind: str  # "below", "above", "from", "range", "else"
+    low: Expr | None
+    high: Expr | None
+    value: Expr
+    span: Span = _span()
+
+
+@node
+class Lookup:
+    key: Expr
+    brackets: tuple[Bracket, ...]
+    span: Span = _span()
+
+
+Expr = (
+    Number | Percent | Bool | String | Name | Neg | Binary | Per | Compare | Between
+    | InSet | BoolOp | Not | If | Call | Schedule | Lookup | SetLiteral
+)
+
+
+# ---- declarations ----------------------------------------------------------
+
+
+@node
+class UnitExpr:
+    """`yuan per year`: a product of unit names over a product of unit names."""
+
+    num: tuple[str, ...]
+    den: tuple[str, ...] = ()
+    span: Span = _span()
+
+
+@node
+class PolicyDecl:
+    name: str
+    title: str | None = None
+    original: str | None = None
+    version: str | None = None
+    issuer: str | None = None
+    period: tuple[int, int] | None = None
+    span: Span = _span()
+
+
+@node
+class UnitDecl:
+    names: tuple[str, ...]
+    factor: str | None = None  # `= 666.67 m2`: the number, when given
+    base: UnitExpr | None = None  # None declares a new counting unit
+    span: Span = _span()
+
+
+@node
+class SetDecl:
+    name: str
+    values: SetLiteral
+    span: Span = _span()
+
+
+@node
+class EntityDecl:
+    name: str
+    plural: str | None = None
+    label: str | None = None
+    span: Span = _span()
+
+
+@node
+class FactType:
+    kind: str  # "bool", "integer", "decimal", "text", "enum"
+    unit: UnitExpr | None = None
+    members: tuple[str, ...] = ()
+    span: Span = _span()
+
+
+@node
+class FactConstraint:
+    kind: str  # "cmp", "in", "optional"
+    op: str | None = None
+    value: Expr | None = None  # the bound for "cmp"; the set for "in"
+    span: Span = _span()
+
+
+@node
+class FactDecl:
+    name: str
+    type: FactType
+    constraints: tuple[FactConstraint, ...] = ()
+    label: str | None = None
+    span: Span = _span()
+
+
+@node
+class LetDecl:
+    name: str
+    value: Expr
+    span: Span = _span()
+
+
+@node
+class ClauseRef:
+    id: str
+    span: Span = _span()
+
+
+@node
+class Years:
+    kind: str  # "in", "from", "until"
+    start: int | None
+    end: int | None
+    span: Span = _span()
+
+
+@node
+class Requirement:
+    modality: str  # "must", "in_principle", "strive"
+    condition: Expr
+    span: Span = _span()
+
+
+@node
+class GroupBy:
+    fact: str
+    within: Name | SetLiteral | None = None
+    span: Span = _span()
+
+
+@node
+class RuleDecl:
+    """A rule judges each record; a target (`is_target`) judges the population."""
+
+    name: str
+    label: str | None = None
+    clauses: tuple[ClauseRef, ...] = ()
+    section: str | None = None
+    quote: str | None = None
+    years: Years | None = None
+    scope: Expr | None = None
+    group: GroupBy | None = None
+    requirement: Requirement | None = None
+    is_target: bool = False
+    span: Span = _span()
+
+
+@node
+class NoteDecl:
+    text: str
+    clauses: tuple[ClauseRef, ...] = ()
+    section: str | None = None
+    span: Span = _span()
+
+
+@node
+class Comment:
+    text: str
+    span: Span = _span()
+
+
+Decl = PolicyDecl | UnitDecl | SetDecl | EntityDecl | FactDecl | LetDecl | RuleDecl | NoteDecl
+
+
+@node
+class Module:
+    decls: tuple[Decl, ...]
+    comments: tuple[Comment, ...] = attrs.field(default=(), eq=False, repr=False)
+    span: Span = _span()

@@ -1,0 +1,61 @@
+"""The `policydsl` command. Each subcommand lives in `policydsl/commands/<name>.py`
+with `add_arguments(parser)` and `run(args) -> int`; exit codes follow the brief:
+0 nothing found, 1 violations or unknowns found, 2 could not process."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> one-line help; the module `policydsl.commands.<name>` does the work.
+COMMANDS = {
+    "check": "parse, type- and unit-check a policy and analyse its consistency",
+    "eval": "evaluate records against a policy for one year",
+}
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policydsl", description="Policy as code for public plans.")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_ in COMMANDS.items():
+        module = importlib.import_module(f"policydsl.commands.{name}")
+        p = sub.add_parser(name, help=help_, description=help_)
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"policydsl {__version__}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
+        return int(e.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        return args._module.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # the last line of defence: never a traceback for any input
+        print(f"policydsl: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        print("policydsl: this is a bug in policydsl; please report it with the input that caused it",
+              file=sys.stderr)
+        return EXIT_ERROR
+
+
+def entry() -> None:
+    sys.exit(main())

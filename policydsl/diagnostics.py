@@ -1,0 +1,118 @@
+"""Diagnostics as values, and the one place they are rendered as text.
+
+Messages are one lowercase sentence with names in backticks; advice goes in `help`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from .source import Source, Span
+
+ERROR = "error"
+WARNING = "warning"
+NOTE = "note"
+
+
+@attrs.frozen
+class Label:
+    """A secondary location with a short message ("first declared here")."""
+
+    span: Span
+    message: str
+    source: Source | None = attrs.field(default=None, eq=False, repr=False)
+
+
+@attrs.frozen
+class Diagnostic:
+    code: str
+    severity: str
+    message: str
+    span: Span | None
+    source: Source | None = attrs.field(default=None, eq=False, repr=False)
+    labels: tuple[Label, ...] = ()
+    help: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def location(self) -> tuple[str, int, int]:
+        name = self.source.name if self.source else "<input>"
+        if self.source is None or self.span is None:
+            return name, 0, 0
+        line, col = self.source.line_col(self.span.start)
+        return name, line, col
+
+    def render(self) -> str:
+        """`file:line:col: severity: message`, the source line, a caret, labels, help."""
+        name, line, col = self.location()
+        if self.source is None or self.span is None:
+            head = f"{name}: {self.severity}: {self.message}"
+            return head + (f"\n  = help: {self.help}" if self.help else "")
+        out = [f"{name}:{line}:{col}: {self.severity}: {self.message}"]
+        out.extend(_snippet(self.source, self.span))
+        for label in self.labels:
+            src = label.source or self.source
+            lline, lcol = src.line_col(label.span.start)
+            out.append(f"  {src.name}:{lline}:{lcol}: note: {label.message}")
+            out.extend(_snippet(src, label.span))
+        if self.help:
+            out.append(f"  = help: {self.help}")
+        return "\n".join(out)
+
+    def to_json(self) -> dict:
+        name, line, col = self.location()
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": name,
+            "line": line,
+            "column": col,
+            "help": self.help,
+        }
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns, so carets line up under them."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _snippet(source: Source, span: Span) -> list[str]:
+    line, col = source.line_col(span.start)
+    text = source.line_text(line)
+    end_line, end_col = source.line_col(max(span.start, span.end))
+    stop = end_col - 1 if end_line == line else len(text)
+    stop = max(stop, col)
+    gutter = f"{line:>4} | "
+    pad = " " * (len(gutter) - 2) + "| "
+    caret = " " * _width(text[: col - 1]) + "^" * max(1, _width(text[col - 1 : stop]))
+    return [gutter + text.expandtabs(1), pad + caret]
+
+
+class PolicyError(Exception):
+    """Raised by the public API when a policy cannot be loaded; holds every diagnostic."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]):
+        self.diagnostics = tuple(diagnostics)
+        super().__init__(render_all(self.diagnostics))
+
+
+def render_all(diagnostics: Iterable[Diagnostic]) -> str:
+    return "\n".join(d.render() for d in diagnostics)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.is_error for d in diagnostics)
+
+
+def nearest(name: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate by edit distance, for `did you mean` hints."""
+    import difflib
+
+    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None

@@ -1,0 +1,71 @@
+"""The evaluator protocol, and the reference engine behind it.
+
+Prepare once per policy, then evaluate records one by one or as a batch. Every
+engine yields the same result objects; the reference engine defines them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
+
+from .. import ir
+from ..data.validate import Record
+from ..results import RecordResult, TargetResult
+from .judge import judge_record, judge_target
+
+
+class Engine(Protocol):
+    """What every evaluator provides. `targets` sees every record of the population."""
+
+    def record(self, record: Record, year: int) -> RecordResult: ...
+
+    def records(self, records: Iterable[Record], year: int) -> Iterator[RecordResult]: ...
+
+    def targets(self, records: Sequence[Record], year: int) -> list[TargetResult]: ...
+
+
+class ReferenceEngine:
+    """The interpreter, one record and one rule at a time."""
+
+    name = "reference"
+
+    def __init__(self, policy: ir.Policy):
+        self.policy = policy
+
+    def record(self, record: Record, year: int) -> RecordResult:
+        outcomes = tuple(judge_record(rule, record.values, record.exemptions, year)
+                         for rule in self.policy.rules)
+        return RecordResult(record.id, outcomes, record.errors)
+
+    def records(self, records: Iterable[Record], year: int) -> Iterator[RecordResult]:
+        for record in records:
+            yield self.record(record, year)
+
+    def targets(self, records: Sequence[Record], year: int) -> list[TargetResult]:
+        envs = [r.values for r in records]
+        out: list[TargetResult] = []
+        for rule in self.policy.targets:
+            out.extend(judge_target(self.policy, rule, envs, year))
+        return out
+
+
+ENGINES = {"reference": ReferenceEngine}
+
+
+def make_engine(policy: ir.Policy, name: str = "reference") -> Engine:
+    """The engine called `name`; fast engines register themselves in ENGINES when imported."""
+    if name not in ENGINES:
+        _load_engine(name)
+    try:
+        return ENGINES[name](policy)
+    except KeyError:
+        raise ValueError(f"unknown engine `{name}`; engines: {', '.join(sorted(ENGINES))}") from None
+
+
+def _load_engine(name: str) -> None:
+    import contextlib
+    import importlib
+
+    with contextlib.suppress(ImportError):
+        importlib.import_module(f"{__package__}.{name}")

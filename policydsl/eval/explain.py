@@ -1,0 +1,167 @@
+"""Explanations in the plan's terms: the values used, the threshold, the margin."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from .. import ir
+from .reference import Env, evaluate
+from .values import Unknown, show
+
+_OP_WORD = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than", "=": "exactly",
+            "!=": "other than"}
+_OP_SIGN = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "!=": "≠"}
+
+
+def explain(e: ir.Expr, env: Env, year: int) -> str:
+    """Why `e` holds, fails or is unknown for this record."""
+    value = evaluate(e, env, year)
+    if isinstance(value, Unknown):
+        return "cannot decide: " + _reasons(value)
+    return _explain(e, env, year, value is True)
+
+
+def _reasons(u: Unknown) -> str:
+    parts = []
+    for r in sorted(u.reasons):
+        parts.append(f"`{r}` is missing or invalid" if r.isidentifier() else r)
+    return "; ".join(parts)
+
+
+def _explain(e: ir.Expr, env: Env, year: int, holds: bool) -> str:
+    if isinstance(e, ir.And):
+        parts = [e.left, e.right] if holds else [p for p in (e.left, e.right)
+                                                   if evaluate(p, env, year) is False]
+        return "; ".join(_explain(p, env, year, holds) for p in _flatten(parts, ir.And))
+    if isinstance(e, ir.Or):
+        alts = _flatten([e.left, e.right], ir.Or)
+        if holds:
+            good = next(a for a in alts if evaluate(a, env, year) is True)
+            return _explain(good, env, year, True)
+        return "none of the alternatives holds: " + "; ".join(
+            _explain(a, env, year, False) for a in alts)
+    if isinstance(e, ir.Not):
+        inner = e.operand
+        if isinstance(inner, ir.Fact):
+            return f"`{inner.name}` is {'false' if holds else 'true'}"
+        return f"not ({_explain(inner, env, year, not holds)})"
+    if isinstance(e, ir.Fact):
+        return f"`{e.name}` is {'true' if holds else 'false'}"
+    if isinstance(e, ir.Cmp):
+        return _cmp(e, env, year, holds)
+    if isinstance(e, ir.Between):
+        return _between(e, env, year, holds)
+    if isinstance(e, ir.Member):
+        s = evaluate(e.subject, env, year)
+        where = f"`{e.set_name}`" if e.set_name else "the listed values"
+        inside = (not holds) if e.negated else holds
+        return f"{_subject(e.subject)} is {show(s, e.subject.type)}, {'' if inside else 'not '}in {where}"
+    if isinstance(e, ir.Cond):
+        c = evaluate(e.cond, env, year)
+        branch = e.then if c else e.else_
+        return f"{_explain(e.cond, env, year, bool(c))}, so {_explain(branch, env, year, holds)}"
+    return f"`{e.text}` is {'true' if holds else 'false'}"
+
+
+def _flatten(items, cls):
+    out = []
+    for item in items:
+        if isinstance(item, cls):
+            out.extend(_flatten([item.left, item.right], cls))
+        else:
+            out.append(item)
+    return out
+
+
+def _subject(e: ir.Expr) -> str:
+    return f"`{e.name}`" if isinstance(e, ir.Fact) else f"`{e.text}`"
+
+
+def _operand(e: ir.Expr, value, typ) -> str:
+    """A threshold as written, with its value when it is computed: `200 m2`, or `(20 m2 per ... = 200.2 m2)`."""
+    shown = show(value, typ)
+    if isinstance(e, ir.Const):
+        return shown
+    if isinstance(e, ir.Sched):
+        return f"{shown} (for {_year_of(e)})"
+    return f"{shown} ({e.text})"
+
+
+def _year_of(e: ir.Sched) -> str:
+    return "this year"
+
+
+def _cmp(e: ir.Cmp, env, year, holds) -> str:
+    a = evaluate(e.left, env, year)
+    b = evaluate(e.right, env, year)
+    typ = e.left.type if not isinstance(e.left, ir.Const) else e.right.type
+    left = f"{_subject(e.left)} is {show(a, typ)}"
+    right = _operand(e.right, b, typ)
+    if holds:
+        return f"{left}, {_OP_WORD[e.op]} {right}"
+    text = f"{left}, needs {_OP_WORD[e.op]} {right}"
+    if isinstance(typ, ir.Num) and e.op in (">=", ">", "<=", "<"):
+        gap = (b - a) if e.op in (">=", ">") else (a - b)
+        if gap > 0:
+            text += f": {show(gap, typ)} {'short' if e.op in ('>=', '>') else 'over'}"
+    return text
+
+
+def _between(e: ir.Between, env, year, holds) -> str:
+    s = evaluate(e.subject, env, year)
+    lo = evaluate(e.low, env, year)
+    hi = evaluate(e.high, env, year)
+    typ = e.subject.type
+    rng = f"{show(lo, typ)} to {show(hi, typ)}"
+    if holds:
+        return f"{_subject(e.subject)} is {show(s, typ)}, within {rng}"
+    text = f"{_subject(e.subject)} is {show(s, typ)}, outside {rng}"
+    if isinstance(typ, ir.Num):
+        text += f": {show(lo - s, typ)} below" if s < lo else f": {show(s - hi, typ)} above"
+    return text
+
+
+# ---- targets -------------------------------------------------------------------------
+
+
+def explain_target(e: ir.Expr, pop, year: int, holds: bool, plural: str) -> str:
+    """`share 37.5% (112 of 299 communities), needs at least 40%: 9 more communities`."""
+    if isinstance(e, ir.And | ir.Or):
+        parts = _flatten([e.left, e.right], type(e))
+        return "; ".join(explain_target(p, pop, year, evaluate(p, {}, year, pop) is True, plural)
+                         for p in parts)
+    if not isinstance(e, ir.Cmp):
+        return f"`{e.text}` is {'true' if holds else 'false'}"
+    a = evaluate(e.left, {}, year, pop)
+    b = evaluate(e.right, {}, year, pop)
+    left = e.left
+    typ = left.type if not isinstance(left, ir.Const) else e.right.type
+    if isinstance(left, ir.Agg) and left.kind in ("share", "count"):
+        met = a * len(pop) if left.kind == "share" else a
+        what = f"{left.kind} {show(a, typ)}"
+        if left.kind == "share":
+            what += f" ({int(met)} of {len(pop)} {plural})"
+        else:
+            what += f" {plural}"
+        text = f"{what}, {'' if holds else 'needs '}{_OP_WORD[e.op]} {_operand(e.right, b, typ)}"
+        if not holds and e.op in (">=", ">"):
+            need = _more_needed(left.kind, e.op, met, len(pop), b)
+            if need is not None:
+                text += f": {need} more {plural}"
+        return text
+    detail = ""
+    if isinstance(left, ir.Arith) and left.op == "/" and all(
+            isinstance(x, ir.Agg) for x in (left.left, left.right)):
+        n = evaluate(left.left, {}, year, pop)
+        d = evaluate(left.right, {}, year, pop)
+        detail = f" ({show(n, left.left.type)} of {show(d, left.right.type)})"
+    verb = "" if holds else "needs "
+    return f"`{left.text}` is {show(a, typ)}{detail}, {verb}{_OP_WORD[e.op]} {_operand(e.right, b, typ)}"
+
+
+def _more_needed(kind: str, op: str, met, n: int, required) -> int | None:
+    target = Fraction(required) * (n if kind == "share" else 1)
+    need = math.ceil(target) if op == ">=" else math.floor(target) + 1
+    more = int(need - met)
+    return more if 0 < more <= (n - met if kind == "share" else more) else None

@@ -1,0 +1,126 @@
+"""From values to outcomes: years in force, scope, exemptions, targets and groups.
+
+This is the reference meaning of outcomes; fast evaluators reuse it for the
+records whose outcome is not a plain pass, so explanations are identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .. import ir
+from ..results import EXEMPTED, FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Outcome, TargetResult
+from .explain import _reasons, explain, explain_target
+from .reference import Env, evaluate
+from .values import EmptyPopulation, NotInForce, Unknown, show
+
+
+def not_in_force_text(rule: ir.Rule, year: int) -> str:
+    start, end = rule.years
+    span = f"in {start}" if start == end else f"from {start} to {end}"
+    return f"not in force in {year} (in force {span})"
+
+
+def judge_record(rule: ir.Rule, env: Env, exemptions: Mapping[str, str], year: int) -> Outcome:
+    """The outcome of one per-record rule on one record."""
+
+    def out(kind: str, why: str) -> Outcome:
+        return Outcome(rule.name, rule.clauses, rule.modality, kind, why)
+
+    start, end = rule.years
+    if not start <= year <= end:
+        return out(NOT_APPLICABLE, not_in_force_text(rule, year))
+    try:
+        if rule.scope is not None:
+            inside = evaluate(rule.scope, env, year)
+            if isinstance(inside, Unknown):
+                return out(UNKNOWN, "cannot tell whether the rule applies: " + _reasons(inside))
+            if inside is False:
+                return out(NOT_APPLICABLE, "out of scope: " + explain(rule.scope, env, year))
+        if rule.modality == "in_principle":
+            for clause in rule.clauses:
+                if clause in exemptions:
+                    return out(EXEMPTED, f"exempted from {clause}: {exemptions[clause]}")
+        value = evaluate(rule.condition, env, year)
+        if isinstance(value, Unknown):
+            return out(UNKNOWN, "cannot decide: " + _reasons(value))
+        return out(PASS if value else FAIL, explain(rule.condition, env, year))
+    except NotInForce as e:
+        return out(NOT_APPLICABLE, f"not in force in {year} (its schedule starts in {e.first_year})")
+
+
+def group_label(policy: ir.Policy, group: ir.Group, value) -> str:
+    return show(value, policy.fact(group.fact).type)
+
+
+def judge_target(policy: ir.Policy, rule: ir.Rule, envs: Sequence[Env], year: int) -> list[TargetResult]:
+    """One result for the whole population, or one per group (every declared group)."""
+    start, end = rule.years
+    if not start <= year <= end:
+        return [_target(rule, label, None, None, NOT_APPLICABLE, not_in_force_text(rule, year))
+                for label in _labels(policy, rule, envs)]
+    in_scope, undecided = [], 0
+    for env in envs:
+        inside = True if rule.scope is None else evaluate(rule.scope, env, year)
+        if isinstance(inside, Unknown):
+            undecided += 1
+        elif inside:
+            in_scope.append(env)
+    if rule.group is None:
+        return [_judge_population(policy, rule, None, in_scope, undecided, year)]
+    by_value: dict[object, list] = {}
+    no_group = 0
+    for env in in_scope:
+        if rule.group.fact in env:
+            by_value.setdefault(env[rule.group.fact], []).append(env)
+        else:
+            no_group += 1
+    values = rule.group.values if rule.group.values is not None else sorted(by_value, key=repr)
+    return [_judge_population(policy, rule, group_label(policy, rule.group, v), by_value.get(v, []),
+                              undecided + no_group, year) for v in values]
+
+
+def _labels(policy: ir.Policy, rule: ir.Rule, envs) -> list[str | None]:
+    if rule.group is None:
+        return [None]
+    values = rule.group.values
+    if values is None:
+        values = sorted({env[rule.group.fact] for env in envs if rule.group.fact in env}, key=repr)
+    return [group_label(policy, rule.group, v) for v in values]
+
+
+def _judge_population(policy, rule, label, pop, undecided: int, year) -> TargetResult:
+    cond = rule.condition
+    plural = policy.entity_plural
+    prefix = f"{label}: " if label is not None else ""
+    if undecided:
+        return _target(rule, label, None, None, UNKNOWN,
+                       f"{prefix}{undecided} {plural} with unknown scope or group")
+    try:
+        value = evaluate(cond, {}, year, pop)
+        measured, required = _sides(cond, year, pop)
+    except NotInForce as e:
+        return _target(rule, label, None, None, NOT_APPLICABLE,
+                       f"{prefix}not in force in {year} (its schedule starts in {e.first_year})")
+    except EmptyPopulation:
+        return _target(rule, label, None, None, NOT_APPLICABLE, f"{prefix}no {plural} in scope")
+    if isinstance(value, Unknown):
+        return _target(rule, label, measured, required, UNKNOWN,
+                       f"{prefix}cannot decide: {_reasons(value)}")
+    why = explain_target(cond, pop, year, value is True, plural)
+    return _target(rule, label, measured, required, PASS if value else FAIL, prefix + why)
+
+
+def _sides(cond: ir.Expr, year, pop):
+    if not isinstance(cond, ir.Cmp):
+        return None, None
+    a = evaluate(cond.left, {}, year, pop)
+    b = evaluate(cond.right, {}, year, pop)
+    return (None if isinstance(a, Unknown) else a), (None if isinstance(b, Unknown) else b)
+
+
+def _target(rule, label, value, required, outcome, why) -> TargetResult:
+    return TargetResult(rule.name, rule.clauses, rule.modality, label, value, required, outcome, why)
+
+
+__all__ = ["judge_record", "judge_target", "EXEMPTED", "FAIL", "PASS"]

@@ -1,0 +1,217 @@
+"""The reference interpreter: the meaning of a policy.
+
+Deliberately plain: exact Fractions, Kleene three-valued logic for unknown facts,
+one record at a time. Fast evaluators must agree with it on every outcome.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+
+from .. import ir
+from .values import EmptyPopulation, NotInForce, Unknown, unknown
+
+Env = Mapping[str, object]
+
+
+def evaluate(e: ir.Expr, env: Env, year: int, population: Sequence[Env] | None = None) -> object:
+    """The value of `e` for one record (`env`) in `year`; aggregates read `population`."""
+    ev = _EVAL[type(e)]
+    return ev(e, env, year, population)
+
+
+def _const(e: ir.Const, env, year, pop):
+    return e.value
+
+
+def _fact(e: ir.Fact, env, year, pop):
+    if e.name in env:
+        return env[e.name]
+    return unknown(e.name)
+
+
+def _arith(e: ir.Arith, env, year, pop):
+    a = evaluate(e.left, env, year, pop)
+    b = evaluate(e.right, env, year, pop)
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return _merge(a, b)
+    if e.op == "+":
+        return a + b
+    if e.op == "-":
+        return a - b
+    if e.op == "*":
+        return a * b
+    if b == 0:
+        return unknown(f"division by zero in `{e.text}`")
+    return Fraction(a) / b
+
+
+def _neg(e: ir.Neg, env, year, pop):
+    a = evaluate(e.operand, env, year, pop)
+    return a if isinstance(a, Unknown) else -a
+
+
+def _func(e: ir.Func, env, year, pop):
+    args = [evaluate(a, env, year, pop) for a in e.args]
+    bad = [a for a in args if isinstance(a, Unknown)]
+    if bad:
+        return _merge(*bad)
+    if e.name == "min":
+        return min(args)
+    if e.name == "max":
+        return max(args)
+    scale = e.type.scale if isinstance(e.type, ir.Num) else 1
+    x = Fraction(args[0]) / scale  # whole units of the unit the drafter wrote
+    if e.name == "floor":
+        return Fraction(math.floor(x)) * scale
+    if e.name == "ceil":
+        return Fraction(math.ceil(x)) * scale
+    return abs(args[0])
+
+
+def compare(op: str, a, b) -> bool:
+    if op == ">=":
+        return a >= b
+    if op == ">":
+        return a > b
+    if op == "<=":
+        return a <= b
+    if op == "<":
+        return a < b
+    if op == "=":
+        return a == b
+    return a != b
+
+
+def _cmp(e: ir.Cmp, env, year, pop):
+    a = evaluate(e.left, env, year, pop)
+    b = evaluate(e.right, env, year, pop)
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return _merge(a, b)
+    return compare(e.op, a, b)
+
+
+def _between(e: ir.Between, env, year, pop):
+    s = evaluate(e.subject, env, year, pop)
+    lo = evaluate(e.low, env, year, pop)
+    hi = evaluate(e.high, env, year, pop)
+    if any(isinstance(v, Unknown) for v in (s, lo, hi)):
+        return _merge(s, lo, hi)
+    return lo <= s <= hi
+
+
+def _member(e: ir.Member, env, year, pop):
+    s = evaluate(e.subject, env, year, pop)
+    if isinstance(s, Unknown):
+        return s
+    return (s in e.values) != e.negated
+
+
+def _and(e: ir.And, env, year, pop):
+    a = evaluate(e.left, env, year, pop)
+    if a is False:
+        return False
+    b = evaluate(e.right, env, year, pop)
+    if b is False:
+        return False
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return _merge(a, b)
+    return True
+
+
+def _or(e: ir.Or, env, year, pop):
+    a = evaluate(e.left, env, year, pop)
+    if a is True:
+        return True
+    b = evaluate(e.right, env, year, pop)
+    if b is True:
+        return True
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return _merge(a, b)
+    return False
+
+
+def _not(e: ir.Not, env, year, pop):
+    a = evaluate(e.operand, env, year, pop)
+    return a if isinstance(a, Unknown) else not a
+
+
+def _cond(e: ir.Cond, env, year, pop):
+    c = evaluate(e.cond, env, year, pop)
+    if isinstance(c, Unknown):
+        return c
+    return evaluate(e.then if c else e.else_, env, year, pop)
+
+
+def schedule_entry(e: ir.Sched, year: int) -> ir.Expr:
+    chosen = None
+    for y, value in e.entries:
+        if y <= year:
+            chosen = value
+    if chosen is None:
+        raise NotInForce(e.entries[0][0])
+    return chosen
+
+
+def _sched(e: ir.Sched, env, year, pop):
+    return evaluate(schedule_entry(e, year), env, year, pop)
+
+
+def _table(e: ir.Table, env, year, pop):
+    key = evaluate(e.key, env, year, pop)
+    if isinstance(key, Unknown):
+        return key
+    for b in e.brackets:
+        lo = evaluate(b.low, env, year, pop) if b.low is not None else None
+        hi = evaluate(b.high, env, year, pop) if b.high is not None else None
+        if isinstance(lo, Unknown) or isinstance(hi, Unknown):
+            return _merge(*(v for v in (lo, hi) if isinstance(v, Unknown)))
+        if bracket_matches(b.kind, key, lo, hi):
+            return evaluate(b.value, env, year, pop)
+    return unknown(f"no bracket of `{e.text}` matches")
+
+
+def bracket_matches(kind: str, key, lo, hi) -> bool:
+    if kind == "below":
+        return key < hi
+    if kind == "above":
+        return key > lo
+    if kind == "from":
+        return key >= lo
+    if kind == "range":
+        return lo <= key <= hi
+    return True
+
+
+def _agg(e: ir.Agg, env, year, pop):
+    assert pop is not None, "aggregates are evaluated over a population"
+    values = [evaluate(e.arg, rec, year, None) if e.arg is not None else True for rec in pop]
+    bad = [v for v in values if isinstance(v, Unknown)]
+    if bad:
+        return Unknown(frozenset({f"{len(bad)} record(s) unknown"}))
+    if e.kind == "count":
+        return Fraction(sum(1 for v in values if v is True))
+    if e.kind == "sum":
+        return sum((Fraction(v) for v in values), Fraction(0))
+    if not values:
+        raise EmptyPopulation()
+    if e.kind == "share":
+        return Fraction(sum(1 for v in values if v is True), len(values))
+    return sum((Fraction(v) for v in values), Fraction(0)) / len(values)
+
+
+def _merge(*values) -> Unknown:
+    out = frozenset()
+    for v in values:
+        if isinstance(v, Unknown):
+            out |= v.reasons
+    return Unknown(out)
+
+
+_EVAL = {
+    ir.Const: _const, ir.Fact: _fact, ir.Arith: _arith, ir.Neg: _neg, ir.Func: _func,
+    ir.Cmp: _cmp, ir.Between: _between, ir.Member: _member, ir.And: _and, ir.Or: _or,
+    ir.Not: _not, ir.Cond: _cond, ir.Sched: _sched, ir.Table: _table, ir.Agg: _agg,
+}

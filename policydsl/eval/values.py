@@ -1,0 +1,84 @@
+"""Values shared by every evaluator: unknowns, and how exact numbers are shown."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import attrs
+
+from .. import ir
+
+
+@attrs.frozen
+class Unknown:
+    """A value that cannot be computed; `reasons` names the missing facts or the problem."""
+
+    reasons: frozenset[str]
+
+    def __or__(self, other: Unknown) -> Unknown:
+        return Unknown(self.reasons | other.reasons)
+
+
+def unknown(*reasons: str) -> Unknown:
+    return Unknown(frozenset(reasons))
+
+
+class NotInForce(Exception):
+    """A schedule has no entry for the year: the rule is not in force."""
+
+    def __init__(self, first_year: int):
+        super().__init__(first_year)
+        self.first_year = first_year
+
+
+class EmptyPopulation(Exception):
+    """A share or mean over no records: the target cannot be measured."""
+
+
+def exact_text(value: Fraction) -> str:
+    """An exact decimal string, or `p/q` when the decimal would not terminate (for JSON)."""
+    value = Fraction(value)
+    den = value.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den != 1:
+        return f"{value.numerator}/{value.denominator}"
+    places = max(twos, fives)
+    if places == 0:
+        return str(value.numerator)
+    scaled = abs(value.numerator) * 10**places // value.denominator
+    sign = "-" if value < 0 else ""
+    digits = str(scaled).rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
+
+
+def approx_text(value: Fraction, places: int = 4) -> str:
+    """For people: exact when it terminates within `places`, else rounded with `≈`."""
+    text = exact_text(value)
+    if "/" not in text and len(text.partition(".")[2]) <= places:
+        return text
+    q = round(Fraction(value), places)
+    return "≈" + exact_text(Fraction(q))
+
+
+def show(value: object, typ: ir.Type) -> str:
+    """A value in the unit the drafter used: `185 m2`, `37.5%`, `national`, `true`."""
+    if isinstance(value, Unknown):
+        return "unknown"
+    if isinstance(typ, ir.Enum):
+        return typ.members[value] if isinstance(value, int) and 0 <= value < len(typ.members) else "?"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(typ, ir.Num):
+        shown = approx_text(Fraction(value) / typ.scale)
+        if typ.unit == "%":
+            return shown + "%"
+        return f"{shown} {typ.unit}" if typ.unit else shown
+    return str(value)

@@ -1,0 +1,277 @@
+"""The checked intermediate representation, produced by the checker.
+
+Names are resolved, `let`s are inlined, units are folded into exact constants
+(everything in canonical base units) and every expression knows its type.
+Evaluators, the analyser and the differ read only this.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import attrs
+
+from .source import Source, Span
+from .units import Dim
+
+
+def _span() -> Span:
+    return attrs.field(default=Span(0, 0), eq=False, repr=False)
+
+
+def _text() -> str:
+    return attrs.field(default="", eq=False, repr=False)
+
+
+# ---- types -----------------------------------------------------------------
+
+
+@attrs.frozen
+class Num:
+    dim: Dim
+    unit: str = attrs.field(default="", eq=False)  # display unit name
+    scale: Fraction = attrs.field(default=Fraction(1), eq=False)  # canonical per display unit
+    integer: bool = attrs.field(default=False, eq=False)
+
+
+@attrs.frozen
+class Enum:
+    fact: str
+    members: tuple[str, ...]
+
+
+BOOL = "bool"
+TEXT = "text"
+Type = Num | Enum | str
+
+
+# ---- expressions -------------------------------------------------------------
+# `text` is the drafter's source for the node, kept for explanations.
+
+
+@attrs.frozen
+class Const:
+    value: object  # Fraction, bool, str, or an enum ordinal (int)
+    type: Type
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Fact:
+    name: str
+    type: Type
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Arith:
+    op: str  # "+", "-", "*", "/"
+    left: Expr
+    right: Expr
+    type: Type
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Neg:
+    operand: Expr
+    type: Type
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Func:
+    name: str  # "min", "max", "floor", "ceil", "abs"
+    args: tuple[Expr, ...]
+    type: Type
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Cmp:
+    op: str  # ">=", ">", "<=", "<", "=", "!="
+    left: Expr
+    right: Expr
+    type: Type = BOOL
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Between:
+    subject: Expr
+    low: Expr
+    high: Expr
+    type: Type = BOOL
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Member:
+    subject: Expr
+    values: tuple[object, ...]  # canonical values, sorted for a stable fingerprint
+    negated: bool = False
+    set_name: str | None = attrs.field(default=None, eq=False)
+    type: Type = BOOL
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class And:
+    left: Expr
+    right: Expr
+    type: Type = BOOL
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Or:
+    left: Expr
+    right: Expr
+    type: Type = BOOL
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Not:
+    operand: Expr
+    type: Type = BOOL
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Cond:
+    cond: Expr
+    then: Expr
+    else_: Expr
+    type: Type
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Sched:
+    """A value by year: the latest entry at or before the year holds; none before the first."""
+
+    entries: tuple[tuple[int, Expr], ...]
+    type: Type
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Bracket:
+    kind: str  # "below" (< high), "above" (> low), "from" (>= low), "range" (low..high inclusive), "else"
+    low: Expr | None
+    high: Expr | None
+    value: Expr
+
+
+@attrs.frozen
+class Table:
+    """First matching bracket wins."""
+
+    key: Expr
+    brackets: tuple[Bracket, ...]
+    type: Type
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Agg:
+    kind: str  # "share", "count", "sum", "mean"
+    arg: Expr | None  # None: `count()`, every record in scope
+    type: Type
+    span: Span = _span()
+    text: str = _text()
+
+
+Expr = (Const | Fact | Arith | Neg | Func | Cmp | Between | Member | And | Or | Not | Cond
+        | Sched | Table | Agg)
+
+
+# ---- declarations ----------------------------------------------------------------
+
+
+@attrs.frozen
+class Meta:
+    name: str
+    title: str | None
+    original: str | None
+    version: str | None
+    issuer: str | None
+    period: tuple[int, int]
+
+
+@attrs.frozen
+class FactDef:
+    name: str
+    kind: str  # "bool", "integer", "decimal", "text", "enum"
+    type: Type
+    optional: bool = False
+    label: str | None = None
+    allowed: tuple[object, ...] | None = None  # a declared set of values
+    constraints: tuple[Expr, ...] = ()  # boolean checks on a record (`>= 0`, `<= staff_count`)
+    span: Span = attrs.field(default=Span(0, 0), eq=False)
+
+
+@attrs.frozen
+class Group:
+    fact: str
+    values: tuple[object, ...]  # every group reported, present in the data or not
+
+
+@attrs.frozen
+class Rule:
+    name: str
+    label: str | None
+    clauses: tuple[str, ...]
+    section: str | None
+    quote: str | None
+    years: tuple[int, int]  # first and last year in force, inclusive
+    scope: Expr | None
+    modality: str  # "must", "in_principle", "strive"
+    condition: Expr
+    is_target: bool = False
+    group: Group | None = None
+    span: Span = attrs.field(default=Span(0, 0), eq=False)
+
+
+@attrs.frozen
+class Note:
+    text: str
+    clauses: tuple[str, ...]
+    section: str | None
+
+
+@attrs.frozen
+class Policy:
+    meta: Meta
+    entity: str
+    entity_plural: str
+    facts: tuple[FactDef, ...]
+    rules: tuple[Rule, ...]  # per-record rules
+    targets: tuple[Rule, ...]  # population targets
+    notes: tuple[Note, ...] = ()
+    source: Source | None = attrs.field(default=None, eq=False)
+
+    def fact(self, name: str) -> FactDef:
+        for f in self.facts:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def all_rules(self) -> tuple[Rule, ...]:
+        return self.rules + self.targets

@@ -1,0 +1,57 @@
+"""Text to checked policy: the front half of the pipeline, stage by stage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import ast, ir
+from .diagnostics import ERROR, Diagnostic, PolicyError, has_errors
+from .source import Source, Span
+
+MAX_POLICY_BYTES = 2_000_000
+
+
+def read_source(path: str | os.PathLike[str]) -> Source:
+    """Read a policy file; unreadable files raise PolicyError with a diagnostic."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise PolicyError([Diagnostic("E0010", ERROR, f"cannot read `{name}`: {e.strerror or e}",
+                                      None, Source(name, ""))]) from None
+    if len(data) > MAX_POLICY_BYTES:
+        raise PolicyError([Diagnostic("E0011", ERROR,
+                                      f"policy file is {len(data)} bytes; the limit is {MAX_POLICY_BYTES}",
+                                      None, Source(name, ""))])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        src = Source(name, data.decode("utf-8", errors="replace"))
+        raise PolicyError([Diagnostic("E0012", ERROR, "policy file is not valid UTF-8", Span(e.start, e.start + 1),
+                                      src, help="save the file as UTF-8")]) from None
+    return Source(name, text)
+
+
+def parse(source: Source) -> tuple[ast.Module | None, list[Diagnostic]]:
+    """Parse and lower to the AST."""
+    from .syntax.lower import Lowerer
+    from .syntax.parse import parse_tree
+
+    tree, diagnostics, comments = parse_tree(source)
+    if tree is None:
+        return None, diagnostics
+    lowerer = Lowerer(source)
+    module = lowerer.module(tree, comments)
+    return module, diagnostics + lowerer.diagnostics
+
+
+def check_source(source: Source) -> tuple[ir.Policy | None, list[Diagnostic]]:
+    """Every stage up to the checked IR; diagnostics of every stage reached."""
+    from .check.typecheck import check_module
+
+    module, diagnostics = parse(source)
+    if module is None or has_errors(diagnostics):
+        return None, diagnostics
+    policy, more = check_module(module, source)
+    return policy, diagnostics + more

@@ -1,0 +1,1 @@
+"""The syntax layer: the only code that knows about lark."""

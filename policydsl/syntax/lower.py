@@ -1,0 +1,363 @@
+"""Lark tree to AST. Malformed-but-parsable pieces (a year that is not a whole
+number, an enum written with `>`) become diagnostics here."""
+
+from __future__ import annotations
+
+import ast as pyast
+from decimal import Decimal, InvalidOperation
+
+import lark
+
+from .. import ast
+from ..diagnostics import ERROR, Diagnostic
+from ..source import Source, Span
+
+MAX_DIGITS = 40
+
+_MODALITY = {"must": "must", "必须": "must", "strive": "strive", "力争": "strive", "原则上": "in_principle"}
+_CMP = {">=": ">=", "≥": ">=", "不少于": ">=", "不低于": ">=", "至少": ">=",
+        "<=": "<=", "≤": "<=", "不超过": "<=", "不高于": "<=", "至多": "<=",
+        ">": ">", "<": "<", "=": "=", "==": "=", "!=": "!=", "≠": "!="}
+
+
+def _span(item) -> Span:
+    if isinstance(item, lark.Token):
+        return Span(item.start_pos or 0, item.end_pos or 0)
+    meta = item.meta
+    if getattr(meta, "empty", True):
+        return Span(0, 0)
+    return Span(meta.start_pos, meta.end_pos)
+
+
+def modality_of(word: str) -> str:
+    word = " ".join(word.split())
+    return _MODALITY.get(word, "in_principle" if word.startswith("in") else word)
+
+
+def cmp_of(word: str) -> str:
+    word = " ".join(word.split())
+    if word == "at least":
+        return ">="
+    if word == "at most":
+        return "<="
+    return _CMP[word]
+
+
+class Lowerer:
+    def __init__(self, source: Source):
+        self.source = source
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, span: Span, message: str, help: str | None = None, code: str = "E0002") -> None:
+        self.diagnostics.append(Diagnostic(code, ERROR, message, span, self.source, help=help))
+
+    # ---- entry ---------------------------------------------------------------
+
+    def module(self, tree: lark.Tree, comments: list[lark.Token]) -> ast.Module:
+        decls = tuple(d for d in (self.decl(c) for c in tree.children) if d is not None)
+        notes = tuple(ast.Comment(str(c)[1:].strip(), _span(c)) for c in comments)
+        return ast.Module(decls, notes, Span(0, len(self.source.text)))
+
+    def decl(self, t: lark.Tree):
+        return getattr(self, "d_" + t.data)(t)
+
+    # ---- declarations --------------------------------------------------------
+
+    def d_policy_decl(self, t):
+        name_tok, *attrs_ = t.children
+        fields: dict = {}
+        for a in attrs_:
+            key = a.data.removeprefix("meta_")
+            if key in fields:
+                self.error(_span(a), f"`{key}` is given twice in the policy header")
+            if key == "period":
+                start, end = (self.year(c) for c in a.children)
+                fields["period"] = (start, end)
+            else:
+                fields[key] = self.string(a.children[0])
+        name = self.string(name_tok) if name_tok.type == "STRING" else str(name_tok)
+        return ast.PolicyDecl(name=name, span=_span(t), **fields)
+
+    def d_unit_decl(self, t):
+        names, value = [], None
+        for c in t.children:
+            if isinstance(c, lark.Token):
+                names.append(str(c))
+            elif c is not None:
+                value = c
+        if value is None:
+            return ast.UnitDecl(tuple(names), span=_span(t))
+        number, uexpr = value.children
+        factor = self.number_text(number) if number is not None else None
+        return ast.UnitDecl(tuple(names), factor, self.unit_expr(uexpr), _span(t))
+
+    def unit_expr(self, t) -> ast.UnitExpr:
+        names = [str(c) for c in t.children]
+        return ast.UnitExpr(tuple(names[:1]), tuple(names[1:]), _span(t))
+
+    def d_set_decl(self, t):
+        name, lit = t.children
+        return ast.SetDecl(str(name), self.set_literal(lit), _span(t))
+
+    def set_literal(self, t) -> ast.SetLiteral:
+        values = []
+        for c in t.children:
+            if c is None:
+                continue
+            if c.type == "STRING":
+                values.append(ast.String(self.string(c), _span(c)))
+            elif c.type == "NUMBER":
+                values.append(ast.Number(self.number_text(c), None, _span(c)))
+            else:
+                values.append(ast.Name(str(c), _span(c)))
+        return ast.SetLiteral(tuple(values), _span(t))
+
+    def d_entity_decl(self, t):
+        name, plural, label = t.children
+        return ast.EntityDecl(str(name), str(plural) if plural else None,
+                              self.string(label) if label else None, _span(t))
+
+    def d_fact_decl(self, t):
+        name, ftype, *rest = t.children
+        label = rest.pop() if rest and (rest[-1] is None or isinstance(rest[-1], lark.Token)) else None
+        constraints = tuple(self.constraint(c) for c in rest)
+        return ast.FactDecl(str(name), self.fact_type(ftype), constraints,
+                            self.string(label) if label else None, _span(t))
+
+    def fact_type(self, t) -> ast.FactType:
+        kind = t.data.removeprefix("type_")
+        if kind in ("integer", "decimal"):
+            unit = t.children[1]
+            return ast.FactType(kind, self.unit_expr(unit) if unit is not None else None, (), _span(t))
+        if kind == "enum":
+            members = [str(t.children[1])]
+            for op, member in zip(t.children[2::2], t.children[3::2], strict=True):
+                if str(op) != "<":
+                    self.error(_span(op), f"enum members are listed in increasing order with `<`, not `{op}`",
+                               help="write `enum low < middle < high`")
+                members.append(str(member))
+            return ast.FactType("enum", None, tuple(members), _span(t))
+        return ast.FactType(kind, None, (), _span(t))
+
+    def constraint(self, t) -> ast.FactConstraint:
+        if t.data == "constraint_optional":
+            return ast.FactConstraint("optional", span=_span(t))
+        if t.data == "constraint_in":
+            return ast.FactConstraint("in", None, self.set_ref(t.children[0]), _span(t))
+        op, value = t.children
+        return ast.FactConstraint("cmp", cmp_of(op), self.expr(value), _span(t))
+
+    def d_let_decl(self, t):
+        name, value = t.children
+        return ast.LetDecl(str(name), self.expr(value), _span(t))
+
+    def d_rule_decl(self, t, is_target: bool = False):
+        name, label, *attrs_ = t.children
+        fields: dict = {}
+        clauses: list[ast.ClauseRef] = []
+        for a in attrs_:
+            kind = a.data
+            if kind == "clause_attr":
+                clauses.extend(ast.ClauseRef(str(c), _span(c)) for c in a.children)
+                continue
+            key = {"section_attr": "section", "quote_attr": "quote", "scope_attr": "scope",
+                   "group_attr": "group", "requirement": "requirement"}.get(kind, "years")
+            if key in fields:
+                what = {"scope": "`where`", "requirement": "requirement", "years": "years"}.get(key, f"`{key}`")
+                self.error(_span(a), f"rule `{name}` has more than one {what}",
+                           help="combine conditions with `and`" if key in ("scope", "requirement") else None)
+                continue
+            fields[key] = getattr(self, "a_" + kind)(a)
+        return ast.RuleDecl(str(name), self.string(label) if label else None, tuple(clauses),
+                            is_target=is_target, span=_span(t), **fields)
+
+    def d_target_decl(self, t):
+        return self.d_rule_decl(t, is_target=True)
+
+    def d_note_decl(self, t):
+        text, *attrs_ = t.children
+        clauses, section = [], None
+        for a in attrs_:
+            if a.data == "clause_attr":
+                clauses.extend(ast.ClauseRef(str(c), _span(c)) for c in a.children)
+            else:
+                section = self.string(a.children[0])
+        return ast.NoteDecl(self.string(text), tuple(clauses), section, _span(t))
+
+    def a_section_attr(self, a):
+        return self.string(a.children[0])
+
+    a_quote_attr = a_section_attr
+
+    def a_scope_attr(self, a):
+        return self.expr(a.children[0])
+
+    def a_group_attr(self, a):
+        fact, within = a.children
+        return ast.GroupBy(str(fact), self.set_ref(within) if within is not None else None, _span(a))
+
+    def a_requirement(self, a):
+        word, cond = a.children
+        return ast.Requirement(modality_of(str(word)), self.expr(cond), _span(a))
+
+    def a_years_in(self, a):
+        year = self.year(a.children[1])
+        return ast.Years("in", year, year, _span(a))
+
+    def a_years_from(self, a):
+        start, end = a.children
+        return ast.Years("from", self.year(start), self.year(end) if end is not None else None, _span(a))
+
+    def a_years_until(self, a):
+        return ast.Years("until", None, self.year(a.children[0]), _span(a))
+
+    def set_ref(self, t):
+        if t.data == "set_name":
+            return ast.Name(str(t.children[0]), _span(t))
+        return self.set_literal(t)
+
+    # ---- expressions ---------------------------------------------------------
+
+    def expr(self, t) -> ast.Expr:
+        # Iterative over left-leaning binary chains so long `a + b + c ...` never hits recursion limits.
+        if isinstance(t, lark.Token):
+            return ast.Name(str(t), _span(t))
+        method = getattr(self, "e_" + t.data)
+        return method(t)
+
+    def e_number(self, t):
+        tok = t.children[0]
+        return ast.Number(self.number_text(tok), None, _span(t))
+
+    def e_quantity(self, t):
+        tok, unit = t.children
+        return ast.Number(self.number_text(tok), str(unit), _span(t))
+
+    def e_percent(self, t):
+        text = str(t.children[0]).rstrip("%").strip()
+        return ast.Percent(self.number_text(t.children[0], text), _span(t))
+
+    def e_string(self, t):
+        return ast.String(self.string(t.children[0]), _span(t))
+
+    def e_true(self, t):
+        return ast.Bool(True, _span(t))
+
+    def e_false(self, t):
+        return ast.Bool(False, _span(t))
+
+    def e_ref(self, t):
+        return ast.Name(str(t.children[0]), _span(t))
+
+    def e_call(self, t):
+        func, *args = t.children
+        return ast.Call(str(func), tuple(self.expr(a) for a in args if a is not None), _span(t))
+
+    def e_neg(self, t):
+        return ast.Neg(self.expr(t.children[0]), _span(t))
+
+    def _binary(self, t, op):
+        left, right = t.children[0], t.children[-1]
+        return ast.Binary(op, self.expr(left), self.expr(right), _span(t))
+
+    def e_add(self, t):
+        return self._binary(t, "+")
+
+    def e_sub(self, t):
+        return self._binary(t, "-")
+
+    def e_mul(self, t):
+        return self._binary(t, "*")
+
+    def e_div(self, t):
+        return self._binary(t, "/")
+
+    def e_of_op(self, t):
+        return self._binary(t, "of")
+
+    def e_per_op(self, t):
+        left, count, unit = t.children
+        return ast.Per(self.expr(left), self.number_text(count) if count is not None else None,
+                       str(unit), _span(t))
+
+    def e_compare(self, t):
+        left, op, right = t.children
+        return ast.Compare(cmp_of(str(op)), self.expr(left), self.expr(right), _span(t))
+
+    def e_between(self, t):
+        s, lo, hi = t.children
+        return ast.Between(self.expr(s), self.expr(lo), self.expr(hi), _span(t))
+
+    def e_in_set(self, t, negated=False):
+        s, ref = t.children
+        return ast.InSet(self.expr(s), self.set_ref(ref), negated, _span(t))
+
+    def e_not_in_set(self, t):
+        return self.e_in_set(t, negated=True)
+
+    def e_and_op(self, t):
+        return ast.BoolOp("and", self.expr(t.children[0]), self.expr(t.children[1]), _span(t))
+
+    def e_or_op(self, t):
+        return ast.BoolOp("or", self.expr(t.children[0]), self.expr(t.children[1]), _span(t))
+
+    def e_not_op(self, t):
+        return ast.Not(self.expr(t.children[0]), _span(t))
+
+    def e_if_expr(self, t):
+        c, a, b = t.children
+        return ast.If(self.expr(c), self.expr(a), self.expr(b), _span(t))
+
+    def e_schedule(self, t):
+        entries = []
+        for e in t.children:
+            year, value = e.children
+            entries.append(ast.ScheduleEntry(self.year(year), self.expr(value), _span(e)))
+        return ast.Schedule(tuple(entries), _span(t))
+
+    def e_lookup(self, t):
+        key, *brackets = t.children
+        out = []
+        for b in brackets:
+            kind = b.data.removeprefix("bracket_")
+            parts = [self.expr(c) for c in b.children]
+            if kind == "range":
+                low, high, value = parts
+            elif kind == "below":
+                low, high, value = None, parts[0], parts[1]
+            elif kind in ("above", "from"):
+                low, high, value = parts[0], None, parts[1]
+            else:
+                low, high, value = None, None, parts[0]
+            out.append(ast.Bracket(kind, low, high, value, _span(b)))
+        return ast.Lookup(self.expr(key), tuple(out), _span(t))
+
+    # ---- tokens --------------------------------------------------------------
+
+    def number_text(self, tok: lark.Token, text: str | None = None) -> str:
+        text = text if text is not None else str(tok)
+        if len(text.replace(".", "")) > MAX_DIGITS:
+            self.error(_span(tok), f"number has more than {MAX_DIGITS} digits", code="E0003")
+            return "0"
+        try:
+            Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the lexer only admits decimals
+            self.error(_span(tok), f"`{text}` is not a number")
+            return "0"
+        return text
+
+    def year(self, tok: lark.Token) -> int:
+        text = str(tok)
+        if not text.isdigit() or len(text) > 4:
+            self.error(_span(tok), f"`{text}` is not a year", help="write a year like `2024`",
+                       code="E0004")
+            return 0
+        return int(text)
+
+    def string(self, tok: lark.Token) -> str:
+        try:
+            value = pyast.literal_eval(str(tok))
+        except (ValueError, SyntaxError):
+            self.error(_span(tok), "malformed string escape", code="E0005")
+            return str(tok)[1:-1]
+        return value if isinstance(value, str) else str(tok)[1:-1]
