@@ -201,6 +201,27 @@ Expr = (Const | Fact | Arith | Neg | Func | Cmp | Between | Member | And | Or | 
         | Sched | Table | Agg)
 
 
+def walk(e: Expr):
+    """Every sub-expression of an IR expression, iteratively (no recursion limit)."""
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        yield x
+        for field in ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_",
+                      "key", "arg"):
+            child = getattr(x, field, None)
+            if child is not None and not isinstance(child, str | bool):
+                stack.append(child)
+        if isinstance(x, Func):
+            stack.extend(x.args)
+        elif isinstance(x, Sched):
+            stack.extend(v for _, v in x.entries)
+        elif isinstance(x, Table):
+            for b in x.brackets:
+                stack.extend(c for c in (b.low, b.high, b.value) if c is not None)
+
+
+
 # ---- declarations ----------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from fractions import Fraction
 
 from .. import ast, ir
 from ..diagnostics import ERROR, WARNING, Diagnostic, Label, nearest
+from ..ir import walk
 from ..source import Source, Span
 from ..units import DIMENSIONLESS, Unit, UnitError, UnitRegistry, describe_dim, dim_div, dim_mul
 
@@ -201,7 +202,7 @@ class Checker:
         subject = ir.Fact(d.name, fact.type, d.span, d.name)
         for c in d.constraints:
             if c.kind == "in":
-                allowed = self._set_values(c.value, fact.type, c.span)
+                allowed = self._set_values(c.value, fact.type, c.span, ordered=True)
                 if allowed is not None:
                     checks.append(ir.Member(subject, allowed, False, _set_name(c.value),
                                             span=c.span, text=self.text(c.span)))
@@ -215,7 +216,8 @@ class Checker:
         self.facts[d.name] = ir.FactDef(fact.name, fact.kind, fact.type, fact.optional, fact.label,
                                         allowed, tuple(checks), fact.span)
 
-    def _set_values(self, ref, typ: ir.Type, span: Span) -> tuple | None:
+    def _set_values(self, ref, typ: ir.Type, span: Span, ordered: bool = False) -> tuple | None:
+        """The values of a set for a fact of type `typ`; sorted unless `ordered` (declared order)."""
         if isinstance(ref, ast.Name):
             decl = self.sets.get(ref.name)
             if decl is None:
@@ -230,7 +232,8 @@ class Checker:
             if val is None:
                 return None
             values.append(val)
-        return tuple(sorted(set(values), key=_sort_key))
+        unique = tuple(dict.fromkeys(values))
+        return unique if ordered else tuple(sorted(unique, key=_sort_key))
 
     def _set_value(self, v: ast.Expr, typ: ir.Type):
         if isinstance(typ, ir.Enum):
@@ -325,7 +328,7 @@ class Checker:
                        help="group by a text, level or true/false fact")
             return None
         if g.within is not None:
-            values = self._set_values(g.within, fact.type, g.span)
+            values = self._set_values(g.within, fact.type, g.span, ordered=True)
         elif fact.allowed is not None:
             values = fact.allowed
         elif isinstance(fact.type, ir.Enum):
@@ -447,6 +450,8 @@ class Checker:
             unit = _join_units(lt, rt, "*")
             return ir.Arith("*", left, right, ir.Num(dim, unit, _scale(lt) * _scale(rt)), n.span, text)
         dim = dim_div(lt.dim, rt.dim)
+        if not dim and (lt.dim or lt.unit == "%"):  # a ratio of like quantities reads as a share
+            return ir.Arith("/", left, right, PERCENT, n.span, text)
         unit = _join_units(lt, rt, "/")
         return ir.Arith("/", left, right, ir.Num(dim, unit, _scale(lt) / _scale(rt)), n.span, text)
 
@@ -775,26 +780,6 @@ def _set_name(ref) -> str | None:
 
 def _sort_key(v):
     return (type(v).__name__, v)
-
-
-def walk(e: ir.Expr):
-    """Every sub-expression, iteratively (no recursion limit)."""
-    stack = [e]
-    while stack:
-        x = stack.pop()
-        yield x
-        for field in ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_",
-                      "key", "arg"):
-            child = getattr(x, field, None)
-            if child is not None and not isinstance(child, str | bool):
-                stack.append(child)
-        if isinstance(x, ir.Func):
-            stack.extend(x.args)
-        elif isinstance(x, ir.Sched):
-            stack.extend(v for _, v in x.entries)
-        elif isinstance(x, ir.Table):
-            for b in x.brackets:
-                stack.extend(c for c in (b.low, b.high, b.value) if c is not None)
 
 
 def _has_agg(e: ir.Expr) -> bool:

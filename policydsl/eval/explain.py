@@ -78,18 +78,28 @@ def _subject(e: ir.Expr) -> str:
     return f"`{e.name}`" if isinstance(e, ir.Fact) else f"`{e.text}`"
 
 
-def _operand(e: ir.Expr, value, typ) -> str:
-    """A threshold as written, with its value when it is computed: `200 m2`, or `(20 m2 per ... = 200.2 m2)`."""
+def _operand(e: ir.Expr, value, typ, env: Env, year: int) -> str:
+    """A threshold with how it was reached: `200 m2`, `60% (the 2024 target)`,
+    `200.2 m2 (20 m2 per 100 households × households; `households` is 1001 household)`."""
     shown = show(value, typ)
     if isinstance(e, ir.Const):
         return shown
     if isinstance(e, ir.Sched):
-        return f"{shown} (for {_year_of(e)})"
-    return f"{shown} ({e.text})"
+        return f"{shown} (the {year} target)"
+    facts = sorted({x.name: x for x in ir.walk(e) if isinstance(x, ir.Fact)}.items())
+    values = "; ".join(f"`{name}` is {show(evaluate(f, env, year), f.type)}" for name, f in facts)
+    return f"{shown} ({for_year(e, year)}{'; ' + values if values else ''})"
 
 
-def _year_of(e: ir.Sched) -> str:
-    return "this year"
+def for_year(e: ir.Expr, year: int) -> str:
+    """The source text of `e` with each schedule replaced by its entry for `year`."""
+    text = e.text
+    for x in ir.walk(e):
+        if isinstance(x, ir.Sched) and x.text and x.text in text:
+            entry = next((v for y, v in reversed(x.entries) if y <= year), None)
+            if entry is not None:
+                text = text.replace(x.text, entry.text)
+    return text
 
 
 def _cmp(e: ir.Cmp, env, year, holds) -> str:
@@ -97,7 +107,7 @@ def _cmp(e: ir.Cmp, env, year, holds) -> str:
     b = evaluate(e.right, env, year)
     typ = e.left.type if not isinstance(e.left, ir.Const) else e.right.type
     left = f"{_subject(e.left)} is {show(a, typ)}"
-    right = _operand(e.right, b, typ)
+    right = _operand(e.right, b, typ, env, year)
     if holds:
         return f"{left}, {_OP_WORD[e.op]} {right}"
     text = f"{left}, needs {_OP_WORD[e.op]} {right}"
@@ -144,7 +154,7 @@ def explain_target(e: ir.Expr, pop, year: int, holds: bool, plural: str) -> str:
             what += f" ({int(met)} of {len(pop)} {plural})"
         else:
             what += f" {plural}"
-        text = f"{what}, {'' if holds else 'needs '}{_OP_WORD[e.op]} {_operand(e.right, b, typ)}"
+        text = f"{what}, {'' if holds else 'needs '}{_OP_WORD[e.op]} {_operand(e.right, b, typ, {}, year)}"
         if not holds and e.op in (">=", ">"):
             need = _more_needed(left.kind, e.op, met, len(pop), b)
             if need is not None:
@@ -157,7 +167,7 @@ def explain_target(e: ir.Expr, pop, year: int, holds: bool, plural: str) -> str:
         d = evaluate(left.right, {}, year, pop)
         detail = f" ({show(n, left.left.type)} of {show(d, left.right.type)})"
     verb = "" if holds else "needs "
-    return f"`{left.text}` is {show(a, typ)}{detail}, {verb}{_OP_WORD[e.op]} {_operand(e.right, b, typ)}"
+    return f"`{left.text}` is {show(a, typ)}{detail}, {verb}{_OP_WORD[e.op]} {_operand(e.right, b, typ, {}, year)}"
 
 
 def _more_needed(kind: str, op: str, met, n: int, required) -> int | None:

@@ -77,8 +77,8 @@ def show(value: object, typ: ir.Type) -> str:
     if isinstance(value, str):
         return value
     if isinstance(typ, ir.Num):
-        shown = approx_text(Fraction(value) / typ.scale)
         if typ.unit == "%":
-            return shown + "%"
+            return approx_text(Fraction(value) / typ.scale, places=2) + "%"
+        shown = approx_text(Fraction(value) / typ.scale)
         return f"{shown} {typ.unit}" if typ.unit else shown
     return str(value)
