@@ -111,8 +111,29 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
 
 
 def nearest(name: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate by edit distance, for `did you mean` hints."""
-    import difflib
+    """The closest candidate for a `did you mean` hint: fewest edits, then the same
+    length (so `m3` suggests `m2`, not `m`), then alphabetical; None if nothing is close."""
+    best = None
+    limit = max(1, len(name) // 3)
+    for cand in candidates:
+        d = _distance(name.lower(), cand.lower(), limit)
+        if d <= limit:
+            key = (d, abs(len(cand) - len(name)), cand)
+            if best is None or key < best:
+                best = key
+    return best[2] if best else None
 
-    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return matches[0] if matches else None
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, giving up early once it exceeds `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]

@@ -361,7 +361,7 @@ class Checker:
             return ir.Const(value, PLAIN, n.span, n.text)
         unit = self.units.lookup(n.unit)
         if unit is None:
-            self._unknown_unit(n.unit, n.span)
+            self._unknown_unit(n.unit, Span(n.span.end - len(n.unit), n.span.end))
             return None
         return ir.Const(value * unit.scale, ir.Num(unit.dim, unit.name, unit.scale), n.span,
                         self.text(n.span))
@@ -459,7 +459,7 @@ class Checker:
         left = self.expr(n.left, ctx)
         unit = self.units.lookup(n.unit)
         if unit is None:
-            self._unknown_unit(n.unit, n.span)
+            self._unknown_unit(n.unit, Span(n.span.end - len(n.unit), n.span.end))
             return None
         if left is None:
             return None

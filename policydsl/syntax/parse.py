@@ -130,7 +130,9 @@ def _describe(tok: lark.Token) -> str:
 
 
 def _expected(allowed) -> str | None:
-    words = sorted({_TERMINAL_WORDS.get(t) or _keyword_word(t) for t in (allowed or ())} - {None})
+    found = {_TERMINAL_WORDS.get(t) or _keyword_word(t) for t in (allowed or ())} - {None}
+    # Plain words ("a number") first, then keywords and punctuation.
+    words = sorted(found, key=lambda w: (w.startswith("`"), w))
     if not words:
         return None
     if len(words) > 6:
