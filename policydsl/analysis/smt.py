@@ -1,0 +1,618 @@
+"""The solver encoding of a policy: the only module that imports z3.
+
+One symbolic record per `Encoding`, for one year. Every fact is a z3 constant:
+
+- bool facts are `Bool`; enum facts are `Int` ordinals; text facts are `Int` indices into
+  `texts` (every text constant the policy mentions, then one value the policy never
+  mentions, `OTHER`); integer facts are `Int`s counted in the fact's declared unit;
+  decimal facts are `Real`s. Numeric terms (`num`) are always `Real`s in canonical base
+  units, exactly as the reference interpreter holds them; constants are exact rationals.
+- an optional fact has a presence `Bool`; a required fact is always present.
+- the fact declarations (`>= 0`, `<= staff_count`, `in regions`) are `domain()`.
+
+Expressions are encoded three-valued, like the interpreter's Kleene logic: `holds(e)`
+is "certainly true", `fails(e)` is "certainly false", neither is "unknown"; numbers
+carry a definedness condition (present facts, no division by zero, a matching bracket).
+Schedules are resolved for the encoding's year; a schedule with no entry for the year
+raises `NotInForce`, and `in_force(rule)` turns that into "not in force".
+
+Records are named by a prefix, so two encodings with the same prefix in different years
+share their variables: that is how one record is compared across years.
+
+`Population` is a symbolic population for targets: `kinds` symbolic records, each with a
+whole multiplicity `m_k >= 0`, so counts and shares are linear in the multiplicities
+and a population of any size (not only a small one) is represented. Sums are products of
+a multiplicity and a value, which is non-linear; the solver may then answer "unknown".
+
+`solve(constraints, timeout_ms)` returns a `z3.ModelRef`, `None` (proved impossible) or
+`UNKNOWN` (gave up): a timeout is never read as "impossible". `witness_to_record` turns a
+model into a record the evaluator accepts (`Policy.evaluate_record`), in declared units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from fractions import Fraction
+
+import z3
+
+from .. import ir
+from ..eval.reference import schedule_entry
+from ..eval.values import NotInForce, exact_text
+
+UNKNOWN = "unknown"
+OTHER = "other"
+DEFAULT_TIMEOUT_MS = 5000
+MAX_POPULATION = 1000  # bounds the size of a witness population
+
+TRUE = z3.BoolVal(True)
+FALSE = z3.BoolVal(False)
+
+
+def Q(value: Fraction | int) -> z3.ArithRef:
+    """An exact rational constant."""
+    f = Fraction(value)
+    return z3.Q(f.numerator, f.denominator)
+
+
+class Ratio:
+    """`num / den` kept apart so comparisons can be cross-multiplied (linear) instead of divided."""
+
+    __slots__ = ("num", "den")
+
+    def __init__(self, num: z3.ArithRef, den: z3.ArithRef):
+        self.num = num
+        self.den = den
+
+    def term(self) -> z3.ArithRef:
+        return self.num / self.den
+
+
+Num = z3.ArithRef | Ratio
+
+
+def text_constants(policy: ir.Policy) -> list[str]:
+    """Every text value the policy mentions, sorted, then a value it never mentions."""
+    found: set[str] = set()
+    exprs: list[ir.Expr] = []
+    for fact in policy.facts:
+        if fact.type == ir.TEXT and fact.allowed:
+            found.update(v for v in fact.allowed if isinstance(v, str))
+        exprs.extend(fact.constraints)
+    for rule in policy.all_rules:
+        exprs.append(rule.condition)
+        if rule.scope is not None:
+            exprs.append(rule.scope)
+        if rule.group is not None and policy.fact(rule.group.fact).type == ir.TEXT:
+            found.update(v for v in (rule.group.values or ()) if isinstance(v, str))
+    from ..check.typecheck import walk
+
+    for e in exprs:
+        for x in walk(e):
+            if isinstance(x, ir.Const) and isinstance(x.value, str):
+                found.add(x.value)
+            elif isinstance(x, ir.Member) and x.subject.type == ir.TEXT:
+                found.update(v for v in x.values if isinstance(v, str))
+    other = OTHER
+    while other in found:
+        other += "_"
+    return sorted(found) + [other]
+
+
+class Encoding:
+    """One symbolic record of `policy` in `year`; variables are named `<prefix>.<fact>`."""
+
+    def __init__(self, policy: ir.Policy, year: int, prefix: str = "r",
+                 texts: Sequence[str] | None = None):
+        self.policy = policy
+        self.year = year
+        self.prefix = prefix
+        self.texts = list(texts) if texts is not None else text_constants(policy)
+        self.value: dict[str, z3.ExprRef] = {}  # canonical value: Real, Bool, or Int ordinal/index
+        self.raw: dict[str, z3.ExprRef] = {}  # the solver constant itself
+        self.present: dict[str, z3.BoolRef] = {}
+        for fact in policy.facts:
+            self._declare(fact)
+        self._bool_memo: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
+        self._num_memo: dict[int, tuple[Num, z3.BoolRef]] = {}
+
+    # ---- variables and their domain ----------------------------------------------
+
+    def _declare(self, fact: ir.FactDef) -> None:
+        name = f"{self.prefix}.{fact.name}"
+        t = fact.type
+        if fact.kind == "bool":
+            v = z3.Bool(name)
+            self.raw[fact.name] = self.value[fact.name] = v
+        elif fact.kind in ("enum", "text"):
+            v = z3.Int(name)
+            self.raw[fact.name] = self.value[fact.name] = v
+        elif fact.kind == "integer":
+            v = z3.Int(name)
+            self.raw[fact.name] = v
+            self.value[fact.name] = z3.ToReal(v) * Q(t.scale)  # type: ignore[union-attr]
+        else:
+            v = z3.Real(name)
+            self.raw[fact.name] = self.value[fact.name] = v
+        self.present[fact.name] = z3.Bool(f"{name}?") if fact.optional else TRUE
+
+    def domain(self) -> list[z3.BoolRef]:
+        """The fact declarations: ranges of enums and texts, declared sets and bounds."""
+        out: list[z3.BoolRef] = []
+        last_text = len(self.texts) - 1
+        for fact in self.policy.facts:
+            v = self.raw[fact.name]
+            if fact.kind == "enum":
+                out.append(z3.And(v >= 0, v < len(fact.type.members)))  # type: ignore[union-attr]
+            elif fact.kind == "text":
+                out.append(z3.And(v >= 0, v <= last_text))
+            for check in fact.constraints:
+                # The validator drops a present value only when the check is certainly false.
+                out.append(z3.Implies(self.present[fact.name], z3.Not(self.fails(check))))
+        return out
+
+    # ---- expressions -----------------------------------------------------------------
+
+    def holds(self, e: ir.Expr, agg: AggHook | None = None) -> z3.BoolRef:
+        """`e` is certainly true (Kleene `True`)."""
+        return self.bool3(e, agg)[0]
+
+    def fails(self, e: ir.Expr, agg: AggHook | None = None) -> z3.BoolRef:
+        """`e` is certainly false (Kleene `False`)."""
+        return self.bool3(e, agg)[1]
+
+    def bool3(self, e: ir.Expr, agg: AggHook | None = None) -> tuple[z3.BoolRef, z3.BoolRef]:
+        """(certainly true, certainly false) for a boolean expression."""
+        if agg is None and id(e) in self._bool_memo:
+            return self._bool_memo[id(e)]
+        out = self._bool(e, agg)
+        if agg is None:
+            self._bool_memo[id(e)] = out
+        return out
+
+    def num(self, e: ir.Expr, agg: AggHook | None = None) -> tuple[Num, z3.BoolRef]:
+        """(value, defined) for a numeric, enum or text expression."""
+        if agg is None and id(e) in self._num_memo:
+            return self._num_memo[id(e)]
+        out = self._num(e, agg)
+        if agg is None:
+            self._num_memo[id(e)] = out
+        return out
+
+    def term(self, e: ir.Expr, agg: AggHook | None = None) -> tuple[z3.ExprRef, z3.BoolRef]:
+        v, d = self.num(e, agg)
+        return (v.term() if isinstance(v, Ratio) else v), d
+
+    def _bool(self, e, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
+        if isinstance(e, ir.Const):
+            return (TRUE, FALSE) if e.value else (FALSE, TRUE)
+        if isinstance(e, ir.Fact):
+            v, p = self.value[e.name], self.present[e.name]
+            return z3.And(p, v), z3.And(p, z3.Not(v))
+        if isinstance(e, ir.And):
+            (at, af), (bt, bf) = self.bool3(e.left, agg), self.bool3(e.right, agg)
+            return z3.And(at, bt), z3.Or(af, bf)
+        if isinstance(e, ir.Or):
+            (at, af), (bt, bf) = self.bool3(e.left, agg), self.bool3(e.right, agg)
+            return z3.Or(at, bt), z3.And(af, bf)
+        if isinstance(e, ir.Not):
+            t, f = self.bool3(e.operand, agg)
+            return f, t
+        if isinstance(e, ir.Cmp):
+            a, da = self.num(e.left, agg)
+            b, db = self.num(e.right, agg)
+            c = compare(e.op, a, b)
+            d = z3.And(da, db)
+            return z3.And(d, c), z3.And(d, z3.Not(c))
+        if isinstance(e, ir.Between):
+            s, ds = self.term(e.subject, agg)
+            lo, dl = self.term(e.low, agg)
+            hi, dh = self.term(e.high, agg)
+            c = z3.And(lo <= s, s <= hi)
+            d = z3.And(ds, dl, dh)
+            return z3.And(d, c), z3.And(d, z3.Not(c))
+        if isinstance(e, ir.Member):
+            s, d = self.term(e.subject, agg)
+            inside = z3.Or([s == self._const(v, e.subject.type) for v in e.values])
+            c = z3.Not(inside) if e.negated else inside
+            return z3.And(d, c), z3.And(d, z3.Not(c))
+        if isinstance(e, ir.Cond):
+            ct, cf = self.bool3(e.cond, agg)
+            tt, tf = self.bool3(e.then, agg)
+            et, ef = self.bool3(e.else_, agg)
+            return z3.Or(z3.And(ct, tt), z3.And(cf, et)), z3.Or(z3.And(ct, tf), z3.And(cf, ef))
+        if isinstance(e, ir.Sched):
+            return self.bool3(schedule_entry(e, self.year), agg)
+        if isinstance(e, ir.Table):
+            v, d = self._table(e, agg, boolean=True)
+            return z3.And(d, v), z3.And(d, z3.Not(v))
+        raise TypeError(f"not a boolean expression: {type(e).__name__}")
+
+    def _const(self, value: object, typ: ir.Type) -> z3.ExprRef:
+        if isinstance(value, bool):
+            return z3.BoolVal(value)
+        if isinstance(value, str):
+            return z3.IntVal(self.texts.index(value))
+        if isinstance(typ, ir.Enum):
+            return z3.IntVal(int(value))  # type: ignore[call-overload]
+        return Q(value)  # type: ignore[arg-type]
+
+    def _num(self, e, agg) -> tuple[Num, z3.BoolRef]:
+        if isinstance(e, ir.Const):
+            return self._const(e.value, e.type), TRUE
+        if isinstance(e, ir.Fact):
+            return self.value[e.name], self.present[e.name]
+        if isinstance(e, ir.Arith):
+            a, da = self.num(e.left, agg)
+            b, db = self.num(e.right, agg)
+            d = z3.And(da, db)
+            if e.op == "/":
+                bt = b.term() if isinstance(b, Ratio) else b
+                at = a.term() if isinstance(a, Ratio) else a
+                return Ratio(at, bt), z3.And(d, bt != 0)
+            at, bt = _term(a), _term(b)
+            return {"+": at + bt, "-": at - bt, "*": at * bt}[e.op], d
+        if isinstance(e, ir.Neg):
+            a, d = self.term(e.operand, agg)
+            return -a, d
+        if isinstance(e, ir.Func):
+            args = [self.term(a, agg) for a in e.args]
+            d = z3.And([x[1] for x in args])
+            if e.name in ("min", "max"):
+                out = args[0][0]
+                for v, _ in args[1:]:
+                    out = z3.If(v < out, v, out) if e.name == "min" else z3.If(v > out, v, out)
+                return out, d
+            x = args[0][0]
+            if e.name == "abs":
+                return z3.If(x < 0, -x, x), d
+            scale = Q(e.type.scale if isinstance(e.type, ir.Num) else 1)
+            whole = z3.ToInt(x / scale) if e.name == "floor" else -z3.ToInt(-x / scale)
+            return z3.ToReal(whole) * scale, d
+        if isinstance(e, ir.Cond):
+            ct, cf = self.bool3(e.cond, agg)
+            tv, td = self.term(e.then, agg)
+            ev, ed = self.term(e.else_, agg)
+            return z3.If(ct, tv, ev), z3.Or(z3.And(ct, td), z3.And(cf, ed))
+        if isinstance(e, ir.Sched):
+            return self.num(schedule_entry(e, self.year), agg)
+        if isinstance(e, ir.Table):
+            return self._table(e, agg, boolean=False)
+        if isinstance(e, ir.Agg):
+            if agg is None:
+                raise TypeError("an aggregate needs a population")
+            return agg(e)
+        raise TypeError(f"not a value: {type(e).__name__}")
+
+    def _table(self, e: ir.Table, agg, boolean: bool):
+        """First matching bracket wins; an unknown bound or no match leaves the value undefined."""
+        key, dk = self.term(e.key, agg)
+        pieces = []  # (bounds defined, matches, value, value defined)
+        for b in e.brackets:
+            lo, dl = self.term(b.low, agg) if b.low is not None else (None, TRUE)
+            hi, dh = self.term(b.high, agg) if b.high is not None else (None, TRUE)
+            match = {"below": lambda: key < hi, "above": lambda: key > lo,
+                     "from": lambda: key >= lo, "range": lambda: z3.And(lo <= key, key <= hi),
+                     "else": lambda: TRUE}[b.kind]()
+            if boolean:
+                vt, vf = self.bool3(b.value, agg)
+                value, dv = vt, z3.Or(vt, vf)
+            else:
+                value, dv = self.term(b.value, agg)
+            pieces.append((z3.And(dl, dh), match, value, dv))
+        value = z3.BoolVal(False) if boolean else Q(0)
+        defined = FALSE
+        for bounds_ok, match, v, dv in reversed(pieces):
+            value = z3.If(match, v, value)
+            defined = z3.And(bounds_ok, z3.If(match, dv, defined))
+        return value, z3.And(dk, defined)
+
+    # ---- rules ------------------------------------------------------------------------
+
+    def in_force(self, rule: ir.Rule) -> bool:
+        """In force this year: inside its years, and every schedule it reads has an entry."""
+        start, end = rule.years
+        if not start <= self.year <= end:
+            return False
+        try:
+            if rule.scope is not None:
+                self.bool3(rule.scope)
+            if not rule.is_target:
+                self.bool3(rule.condition)
+            else:
+                _check_schedules(rule.condition, self.year)
+        except NotInForce:
+            return False
+        return True
+
+    def applies(self, rule: ir.Rule) -> z3.BoolRef:
+        """The rule is in force and the record is certainly in its scope."""
+        if not self.in_force(rule):
+            return FALSE
+        return TRUE if rule.scope is None else self.holds(rule.scope)
+
+    def passes(self, rule: ir.Rule) -> z3.BoolRef:
+        """Outcome `pass` (no exemptions are assumed)."""
+        return z3.And(self.applies(rule), self.holds(rule.condition))
+
+    def violated(self, rule: ir.Rule) -> z3.BoolRef:
+        """Outcome `fail`."""
+        return z3.And(self.applies(rule), self.fails(rule.condition))
+
+    def not_applicable(self, rule: ir.Rule) -> z3.BoolRef:
+        if not self.in_force(rule):
+            return TRUE
+        return FALSE if rule.scope is None else self.fails(rule.scope)
+
+    def satisfied(self, rule: ir.Rule) -> z3.BoolRef:
+        """Outcome `pass` or `not_applicable`: the record complies with the rule."""
+        if not self.in_force(rule):
+            return TRUE
+        return z3.Or(self.not_applicable(rule), self.passes(rule))
+
+    # ---- witnesses ----------------------------------------------------------------------
+
+    def witness_to_record(self, model: z3.ModelRef, record_id: str = "witness") -> dict[str, object]:
+        """A record (field -> text in the fact's declared unit) that the evaluator accepts."""
+        out: dict[str, object] = {"id": record_id}
+        for fact in self.policy.facts:
+            if fact.optional and not z3.is_true(model.eval(self.present[fact.name],
+                                                           model_completion=True)):
+                continue
+            v = model.eval(self.raw[fact.name], model_completion=True)
+            if fact.kind == "bool":
+                out[fact.name] = "true" if z3.is_true(v) else "false"
+            elif fact.kind == "enum":
+                out[fact.name] = fact.type.members[v.as_long()]  # type: ignore[union-attr]
+            elif fact.kind == "text":
+                out[fact.name] = self.texts[v.as_long()]
+            elif fact.kind == "integer":
+                out[fact.name] = str(v.as_long())
+            else:
+                value = _fraction(v) / fact.type.scale  # type: ignore[union-attr]
+                text = exact_text(value)
+                out[fact.name] = text if "/" not in text else value
+        return out
+
+    def decimals_on_grid(self, places: int = 2) -> list[z3.BoolRef]:
+        """Decimal facts as whole multiples of 10^-places of their unit, for readable witnesses."""
+        out = []
+        for fact in self.policy.facts:
+            if fact.kind == "decimal":
+                k = z3.Int(f"{self.prefix}.{fact.name}#grid")
+                step = Fraction(1, 10**places) * fact.type.scale  # type: ignore[union-attr]
+                out.append(self.raw[fact.name] == z3.ToReal(k) * Q(step))
+        return out
+
+
+AggHook = Callable[[ir.Agg], tuple[Num, z3.BoolRef]]
+
+
+def _term(v: Num) -> z3.ArithRef:
+    return v.term() if isinstance(v, Ratio) else v
+
+
+def _fraction(v: z3.ExprRef) -> Fraction:
+    if z3.is_rational_value(v):
+        return Fraction(v.numerator_as_long(), v.denominator_as_long())
+    if z3.is_int_value(v):
+        return Fraction(v.as_long())
+    raise ValueError(f"not an exact rational: {v}")  # algebraic numbers from non-linear terms
+
+
+_FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "=": "=", "!=": "!="}
+
+
+def _op(op: str, a, b) -> z3.BoolRef:
+    if op == ">=":
+        return a >= b
+    if op == ">":
+        return a > b
+    if op == "<=":
+        return a <= b
+    if op == "<":
+        return a < b
+    if op == "=":
+        return a == b
+    return a != b
+
+
+def compare(op: str, a: Num, b: Num) -> z3.BoolRef:
+    """`a op b`, cross-multiplying a ratio by its denominator (by sign) to stay linear."""
+    if isinstance(a, Ratio) and not isinstance(b, Ratio):
+        pos = z3.And(a.den > 0, _op(op, a.num, b * a.den))
+        neg = z3.And(a.den < 0, _op(_FLIP[op], a.num, b * a.den))
+        return z3.Or(pos, neg)
+    if isinstance(b, Ratio) and not isinstance(a, Ratio):
+        return compare(_FLIP[op], b, a)
+    return _op(op, _term(a), _term(b))
+
+
+def _check_schedules(e: ir.Expr, year: int) -> None:
+    from ..check.typecheck import walk
+
+    for x in walk(e):
+        if isinstance(x, ir.Sched):
+            schedule_entry(x, year)
+
+
+# ---- populations ------------------------------------------------------------------------
+
+
+class Population:
+    """A symbolic population: `kinds` symbolic records, record k repeated `m[k] >= 0` times."""
+
+    def __init__(self, policy: ir.Policy, year: int, kinds: int = 3, prefix: str = "p",
+                 texts: Sequence[str] | None = None):
+        self.policy = policy
+        self.year = year
+        texts = list(texts) if texts is not None else text_constants(policy)
+        self.records = [Encoding(policy, year, f"{prefix}{k}", texts) for k in range(kinds)]
+        self.m = [z3.Int(f"{prefix}{k}#m") for k in range(kinds)]
+        self.prefix = prefix
+
+    def domain(self) -> list[z3.BoolRef]:
+        """Multiplicities are whole and bounded; each record used obeys the fact declarations."""
+        out: list[z3.BoolRef] = [z3.Sum(self.m) <= MAX_POPULATION]
+        for m, rec in zip(self.m, self.records, strict=True):
+            out.append(m >= 0)
+            out.extend(z3.Implies(m > 0, c) for c in rec.domain())
+        return out
+
+    def every_record(self, constraint: Callable[[Encoding], z3.BoolRef]) -> z3.BoolRef:
+        """`constraint` holds for every record present in the population."""
+        return z3.And([z3.Implies(m > 0, constraint(r)) for m, r in zip(self.m, self.records,
+                                                                         strict=True)])
+
+    def groups(self, rule: ir.Rule) -> list[object | None]:
+        if rule.group is None:
+            return [None]
+        return list(rule.group.values or ())
+
+    def outcome(self, rule: ir.Rule, group: object | None = None) -> dict[str, z3.BoolRef]:
+        """Symbolic `pass` / `fail` / `not_applicable` / `unknown` of a target for one group."""
+        enc0 = self.records[0]
+        if not enc0.in_force(rule):
+            return {"pass": FALSE, "fail": FALSE, "not_applicable": TRUE, "unknown": FALSE}
+        weights, undecided = [], []
+        for m, rec in zip(self.m, self.records, strict=True):
+            if rule.scope is None:
+                st, sf = TRUE, FALSE
+            else:
+                st, sf = rec.bool3(rule.scope)
+            inside = st
+            if rule.group is not None:
+                g = rule.group.fact
+                ftype = self.policy.fact(g).type
+                inside = z3.And(st, rec.present[g], rec.value[g] == rec._const(group, ftype))
+                undecided.append(z3.And(m > 0, st, z3.Not(rec.present[g])))
+            undecided.append(z3.And(m > 0, z3.Not(st), z3.Not(sf)))
+            weights.append((z3.If(inside, m, 0), rec))
+        empties: list[z3.BoolRef] = []
+        hook = _aggregate_hook(weights, empties)
+        t, f = enc0.bool3(rule.condition, hook)
+        undecided_any = z3.Or(undecided) if undecided else FALSE
+        empty = z3.Or(empties) if empties else FALSE
+        ok = z3.And(z3.Not(undecided_any), z3.Not(empty))
+        return {"pass": z3.And(ok, t), "fail": z3.And(ok, f),
+                "not_applicable": z3.And(z3.Not(undecided_any), empty),
+                "unknown": z3.Or(undecided_any, z3.And(ok, z3.Not(t), z3.Not(f)))}
+
+    def passes(self, rule: ir.Rule) -> z3.BoolRef:
+        """The target passes for every group (or is not in force)."""
+        if not self.records[0].in_force(rule):
+            return TRUE
+        return z3.And([self.outcome(rule, g)["pass"] for g in self.groups(rule)])
+
+    def misses(self, rule: ir.Rule) -> z3.BoolRef:
+        """The target fails for at least one group."""
+        if not self.records[0].in_force(rule):
+            return FALSE
+        return z3.Or([self.outcome(rule, g)["fail"] for g in self.groups(rule)])
+
+    def witness(self, model: z3.ModelRef) -> list[dict[str, object]]:
+        """The population as records, each symbolic record repeated by its multiplicity."""
+        out = []
+        for k, (m, rec) in enumerate(zip(self.m, self.records, strict=True)):
+            count = model.eval(m, model_completion=True).as_long()
+            for i in range(count):
+                out.append(rec.witness_to_record(model, f"{self.prefix}{k}-{i + 1}"))
+        return out
+
+    def decimals_on_grid(self, places: int = 2) -> list[z3.BoolRef]:
+        return [c for r in self.records for c in r.decimals_on_grid(places)]
+
+
+def _aggregate_hook(weights: list[tuple[z3.ArithRef, Encoding]], empties: list[z3.BoolRef]):
+    """Aggregates over weighted records; share and mean of no records note an empty population."""
+
+    def hook(e: ir.Agg) -> tuple[Num, z3.BoolRef]:
+        total = z3.ToReal(z3.Sum([w for w, _ in weights]))
+        defined = []
+        if e.arg is None:
+            count = total
+            return count, TRUE
+        if e.kind in ("share", "count"):
+            parts = []
+            for w, rec in weights:
+                t, f = rec.bool3(e.arg)
+                parts.append(z3.If(t, w, 0))
+                defined.append(z3.Or(w == 0, t, f))
+            count = z3.ToReal(z3.Sum(parts))
+            if e.kind == "count":
+                return count, z3.And(defined)
+            empties.append(total == 0)
+            return Ratio(count, total), z3.And(defined)
+        parts = []
+        for w, rec in weights:
+            v, d = rec.term(e.arg)
+            parts.append(z3.ToReal(w) * v)
+            defined.append(z3.Or(w == 0, d))
+        s = z3.Sum(parts)
+        if e.kind == "sum":
+            return s, z3.And(defined)
+        empties.append(total == 0)
+        return Ratio(s, total), z3.And(defined)
+
+    return hook
+
+
+# ---- solving ----------------------------------------------------------------------------
+
+
+def solve(constraints: Iterable[z3.BoolRef], timeout_ms: int = DEFAULT_TIMEOUT_MS,
+          prefer: Iterable[z3.BoolRef] = ()) -> z3.ModelRef | None | str:
+    """A model, `None` when the constraints are proved unsatisfiable, or `UNKNOWN`.
+
+    `prefer` are soft extras (e.g. `decimals_on_grid`) tried first for a nicer witness;
+    they never turn a satisfiable question into an unsatisfiable one.
+    """
+    constraints = list(constraints)
+    prefer = list(prefer)
+    s = z3.Solver()
+    s.set("timeout", timeout_ms)
+    s.add(constraints)
+    if prefer:
+        s.push()
+        s.add(prefer)
+        r = s.check()
+        if r == z3.sat:
+            return s.model()
+        s.pop()
+    r = s.check()
+    if r == z3.sat:
+        return s.model()
+    if r == z3.unsat:
+        return None
+    return UNKNOWN
+
+
+def unsat_core(base: Iterable[z3.BoolRef], tracked: dict[str, z3.BoolRef],
+               timeout_ms: int = DEFAULT_TIMEOUT_MS) -> list[str] | None | str:
+    """A minimal set of `tracked` names whose constraints, with `base`, cannot all hold.
+
+    `None` when they can all hold; `UNKNOWN` when the solver gave up.
+    """
+    s = z3.Solver()
+    s.set("timeout", timeout_ms)
+    s.add(list(base))
+    lits = {}
+    for name, c in tracked.items():
+        lit = z3.Bool(f"track:{name}")
+        s.add(z3.Implies(lit, c))
+        lits[name] = lit
+    r = s.check(*lits.values())
+    if r == z3.sat:
+        return None
+    if r != z3.unsat:
+        return UNKNOWN
+    core = [n for n, lit in lits.items() if any(lit.eq(c) for c in s.unsat_core())]
+    # Deletion-based minimisation: drop each member the rest still conflict without.
+    i = 0
+    while i < len(core):
+        trial = core[:i] + core[i + 1:]
+        if s.check(*(lits[n] for n in trial)) == z3.unsat:
+            core = trial
+        else:
+            i += 1
+    return core
