@@ -291,9 +291,7 @@ class Encoding:
         for b in e.brackets:
             lo, dl = self.term(b.low, agg) if b.low is not None else (None, TRUE)
             hi, dh = self.term(b.high, agg) if b.high is not None else (None, TRUE)
-            match = {"below": lambda: key < hi, "above": lambda: key > lo,
-                     "from": lambda: key >= lo, "range": lambda: z3.And(lo <= key, key <= hi),
-                     "else": lambda: TRUE}[b.kind]()
+            match = _bracket_match(b.kind, key, lo, hi)
             if boolean:
                 vt, vf = self.bool3(b.value, agg)
                 value, dv = vt, z3.Or(vt, vf)
@@ -383,6 +381,18 @@ class Encoding:
                 step = Fraction(1, 10**places) * fact.type.scale  # type: ignore[union-attr]
                 out.append(self.raw[fact.name] == z3.ToReal(k) * Q(step))
         return out
+
+
+def _bracket_match(kind: str, key, lo, hi) -> z3.BoolRef:
+    if kind == "below":
+        return key < hi
+    if kind == "above":
+        return key > lo
+    if kind == "from":
+        return key >= lo
+    if kind == "range":
+        return z3.And(lo <= key, key <= hi)
+    return TRUE
 
 
 AggHook = Callable[[ir.Agg], tuple[Num, z3.BoolRef]]
