@@ -187,6 +187,9 @@ def bracket_matches(kind: str, key, lo, hi) -> bool:
 
 def _agg(e: ir.Agg, env, year, pop):
     assert pop is not None, "aggregates are evaluated over a population"
+    measure = getattr(pop, "measure", None)
+    if measure is not None:  # a population summarised in advance (streaming evaluation)
+        return measure(e)
     values = [evaluate(e.arg, rec, year, None) if e.arg is not None else True for rec in pop]
     bad = [v for v in values if isinstance(v, Unknown)]
     if bad:
