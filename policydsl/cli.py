@@ -12,20 +12,25 @@ import sys
 COMMANDS = {
     "check": "parse, type- and unit-check a policy and analyse its consistency",
     "eval": "evaluate records against a policy for one year",
+    "render": "print a policy as a readable document (HTML or Markdown), clause by clause",
+    "test": "run a policy's worked examples and report what they do not cover",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the module of `command` is imported, so startup stays fast and one
+    command's trouble cannot break another."""
     parser = argparse.ArgumentParser(prog="policydsl", description="Policy as code for public plans.")
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_ in COMMANDS.items():
-        module = importlib.import_module(f"policydsl.commands.{name}")
         p = sub.add_parser(name, help=help_, description=help_)
-        module.add_arguments(p)
-        p.set_defaults(_module=module)
+        if name == command:
+            module = importlib.import_module(f"policydsl.commands.{name}")
+            module.add_arguments(p)
+            p.set_defaults(_module=module)
     return parser
 
 
@@ -36,7 +41,9 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help

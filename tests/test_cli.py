@@ -1,0 +1,137 @@
+"""The command-line contract: exit codes, JSON shape (validated against the schema
+in docs/), and no traceback for any input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from policydsl.cli import main
+
+ROOT = Path(__file__).parents[1]
+RIVERSIDE = ROOT / "tests" / "fixtures" / "riverside.pol"
+CHIFENG = ROOT / "policies" / "chifeng_2023.pol"
+SAMPLE = ROOT / "examples" / "chifeng_communities.csv"
+SCHEMA = json.loads((ROOT / "docs" / "schema" / "eval-output.schema.json").read_text("utf-8"))
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert "internal error" not in err
+    return code, out, err
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_check_ok_prints_fingerprint_and_exits_0(capsys):
+    code, out, _ = run(capsys, "check", RIVERSIDE)
+    assert code == 0
+    assert "riverside.pol: ok, 9 rules, 4 targets" in out
+    assert "fingerprint sha256:" in out
+
+
+def test_check_error_exits_2_with_location(capsys, tmp_path):
+    bad = write(tmp_path, "bad.pol", "policy p period 2023 to 2025\nfact a: decimal m2\n"
+                "rule r clause C1 must a >= 5 yuan\n")
+    code, _, err = run(capsys, "check", bad)
+    assert code == 2
+    assert f"{bad}:3:23: error: cannot compare a quantity in m2 with a quantity in yuan" in err
+    assert "^" in err
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"\x00\x01\x02", "规则".encode(), b"policy", b"((((((((((", b'"unterminated',
+    b"policy p period 2023 to 2025 rule r must 1 >= 1 m2 per 0 households",
+])
+def test_check_never_tracebacks(capsys, tmp_path, content):
+    path = tmp_path / "odd.pol"
+    path.write_bytes(content)
+    code, _, err = run(capsys, "check", path)
+    assert code == 2
+    assert "error:" in err
+
+
+def test_check_missing_file_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "check", tmp_path / "nope.pol")
+    assert code == 2
+    assert "cannot read" in err
+
+
+def test_eval_json_matches_schema_and_is_exact(capsys):
+    code, out, _ = run(capsys, "eval", CHIFENG, "--facts", SAMPLE, "--year", "2024", "--format", "json")
+    assert code == 1  # the sample data has violations
+    doc = json.loads(out)
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["year"] == 2024
+    assert len(doc["records"]) == 300
+    assert doc["policy"]["name"] == "chifeng_community_2023"
+    share = next(t for t in doc["targets"] if t["rule"] == "service_space_share")
+    assert (share["value"], share["required"], share["outcome"]) == ("0.62", "0.6", "pass")
+
+
+def test_eval_text_report_lists_rules_targets_and_failures(capsys):
+    code, out, _ = run(capsys, "eval", CHIFENG, "--facts", SAMPLE, "--year", "2025")
+    assert code == 1
+    assert "Rules, per record" in out and "Targets, per population" in out
+    assert "service_space_share" in out and "needs at least 80% (the 2025 target)" in out
+    assert "Failing and undecided records" in out
+
+
+def test_eval_compliant_data_exits_0(capsys, tmp_path):
+    data = write(tmp_path, "homes.json", json.dumps([{
+        "id": "H1", "district": "North", "public": True, "beds": 40, "residents": 30, "nurses": 3,
+        "floor_area": "1200.00", "garden_sqft": "600", "budget": "60", "spending": "540000",
+        "rating": "two_star", "fire_certified": True, "评估得分": "75"}], ensure_ascii=False))
+    code, out, _ = run(capsys, "eval", RIVERSIDE, "--facts", data, "--year", "2030", "--format", "json")
+    doc = json.loads(out)
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["summary"]["violations"] == 0
+    # Targets fail on a one-home population (no home in South, East, West only applies in 2032).
+    assert code == (1 if doc["summary"]["unknown"] else 0)
+
+
+def test_eval_bad_records_are_kept_and_named(capsys, tmp_path):
+    data = write(tmp_path, "homes.jsonl", '{"id": "a", "beds": "many"}\nnot json\n{"id": "a"}\n')
+    code, out, _ = run(capsys, "eval", RIVERSIDE, "--facts", data, "--year", "2030", "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    jsonschema.validate(doc, SCHEMA)
+    assert [r["id"] for r in doc["records"]] == ["a", "#2", "a"]
+    assert any(e["field"] == "beds" for e in doc["records"][0]["errors"])
+    assert any(e["field"] == "id" and "duplicate" in e["message"] for e in doc["records"][2]["errors"])
+
+
+@pytest.mark.parametrize("year", ["2029", "2033"])
+def test_eval_year_outside_period_exits_2(capsys, year):
+    code, out, err = run(capsys, "eval", RIVERSIDE, "--facts", SAMPLE, "--year", year)
+    assert code == 2
+    assert f"year {year} is outside the period of policy `riverside_care` (2030–2032)" in err
+    assert out == ""
+
+
+def test_eval_missing_data_file_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "eval", RIVERSIDE, "--facts", tmp_path / "none.csv", "--year", "2030")
+    assert code == 2
+    assert "none.csv" in err
+
+
+def test_eval_broken_policy_exits_2(capsys, tmp_path):
+    bad = write(tmp_path, "bad.pol", "policy p period 2023 to 2025\nrule r must\n")
+    code, _, err = run(capsys, "eval", bad, "--facts", SAMPLE, "--year", "2023")
+    assert code == 2
+    assert "bad.pol:2:12: error: unexpected end of file" in err
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    code, _, err = run(capsys)
+    assert code == 2
+    assert "usage: policydsl" in err
