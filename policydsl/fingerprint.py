@@ -1,8 +1,13 @@
 """A semantic hash of a checked policy.
 
 It covers every field that takes part in equality (so spans, source text,
-comments and display names are out) and sorts rules, targets and facts by
-name, so formatting and declaration order never change it.
+comments and display unit names are out) and puts everything whose order
+carries no meaning in a canonical order: rules, targets, facts and notes by
+content, set values, clause ids and fact constraints sorted, `a <= b` written
+as `b >= a`. Formatting, comments, declaration order, keyword language
+(`must` / `必须`) and unit spelling (`1万元` / `10000 yuan`) never change it;
+any change to a threshold, operator, unit factor, year, scope, modality, fact
+type or citation does.
 """
 
 from __future__ import annotations
@@ -14,16 +19,26 @@ import attrs
 
 from . import ir
 
+_FLIP = {"<=": ">=", "<": ">"}
 
-def canonical(value: object) -> str:
-    """A deterministic text form of IR values; the input to the fingerprint."""
+
+def canonical(value: object, year: int | None = None) -> str:
+    """A deterministic text form of IR values; the input to the fingerprint.
+
+    With `year`, each schedule is replaced by its entry for that year (or a
+    not-in-force marker), giving the requirement as it stands in that year.
+    """
     out: list[str] = []
     stack: list[object] = [value]
     while stack:  # iterative: deep expressions never hit the recursion limit
         x = stack.pop()
         if isinstance(x, _Lit):
             out.append(x.text)
+        elif year is not None and isinstance(x, ir.Sched):
+            chosen = [v for y, v in x.entries if y <= year]
+            stack.append(chosen[-1] if chosen else _Lit("(NotInForce)"))
         elif attrs.has(type(x)):
+            x = _normal(x)
             fields = [f for f in attrs.fields(type(x)) if f.eq]
             stack.append(_Lit(")"))
             for f in reversed(fields):
@@ -36,9 +51,39 @@ def canonical(value: object) -> str:
             out.append("[")
         elif isinstance(x, Fraction):
             out.append(f"{x.numerator}/{x.denominator} ")
+        elif isinstance(x, int) and not isinstance(x, bool):
+            out.append(f"{x} ")  # enum ordinals and years; a Fraction is always written p/q
         else:
             out.append(repr(x) + " ")
     return "".join(out)
+
+
+def _normal(x: object) -> object:
+    """The same node with order-free parts in a fixed order."""
+    if isinstance(x, ir.Cmp) and x.op in _FLIP:
+        return attrs.evolve(x, op=_FLIP[x.op], left=x.right, right=x.left)
+    if isinstance(x, ir.Member):
+        return attrs.evolve(x, values=_sorted(x.values))
+    if isinstance(x, ir.FactDef):
+        allowed = _sorted(x.allowed) if x.allowed is not None else None
+        return attrs.evolve(x, allowed=allowed, constraints=tuple(sorted(x.constraints, key=canonical)))
+    if isinstance(x, ir.Group):
+        return attrs.evolve(x, values=_sorted(x.values))
+    if isinstance(x, ir.Rule | ir.Note):
+        return attrs.evolve(x, clauses=tuple(sorted(set(x.clauses))))
+    if isinstance(x, ir.Policy):
+        return attrs.evolve(
+            x,
+            facts=tuple(sorted(x.facts, key=lambda f: f.name)),
+            rules=tuple(sorted(x.rules, key=lambda r: r.name)),
+            targets=tuple(sorted(x.targets, key=lambda r: r.name)),
+            notes=tuple(sorted(x.notes, key=canonical)),
+        )
+    return x
+
+
+def _sorted(values: tuple[object, ...]) -> tuple[object, ...]:
+    return tuple(sorted(set(values), key=lambda v: (type(v).__name__, canonical(v))))
 
 
 class _Lit:
@@ -49,12 +94,6 @@ class _Lit:
 
 
 def fingerprint(policy: ir.Policy) -> str:
-    ordered = attrs.evolve(
-        policy,
-        facts=tuple(sorted(policy.facts, key=lambda f: f.name)),
-        rules=tuple(sorted(policy.rules, key=lambda r: r.name)),
-        targets=tuple(sorted(policy.targets, key=lambda r: r.name)),
-        notes=tuple(sorted(policy.notes, key=lambda n: (n.section or "", n.text))),
-    )
-    digest = hashlib.sha256(canonical(ordered).encode("utf-8")).hexdigest()
+    """`sha256:` and 32 hex digits of the canonical form of the checked policy."""
+    digest = hashlib.sha256(canonical(policy).encode("utf-8")).hexdigest()
     return "sha256:" + digest[:32]
