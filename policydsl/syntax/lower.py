@@ -4,20 +4,17 @@ number, an enum written with `>`) become diagnostics here."""
 from __future__ import annotations
 
 import ast as pyast
+import re
 from decimal import Decimal, InvalidOperation
 
+import attrs
 import lark
 
-from .. import ast
+from .. import ast, keywords
 from ..diagnostics import ERROR, Diagnostic
 from ..source import Source, Span
 
 MAX_DIGITS = 40
-
-_MODALITY = {"must": "must", "必须": "must", "strive": "strive", "力争": "strive", "原则上": "in_principle"}
-_CMP = {">=": ">=", "≥": ">=", "不少于": ">=", "不低于": ">=", "至少": ">=",
-        "<=": "<=", "≤": "<=", "不超过": "<=", "不高于": "<=", "至多": "<=",
-        ">": ">", "<": "<", "=": "=", "==": "=", "!=": "!=", "≠": "!="}
 
 
 def _span(item) -> Span:
@@ -30,17 +27,20 @@ def _span(item) -> Span:
 
 
 def modality_of(word: str) -> str:
-    word = " ".join(word.split())
-    return _MODALITY.get(word, "in_principle" if word.startswith("in") else word)
+    return keywords.modality(word)
 
 
 def cmp_of(word: str) -> str:
-    word = " ".join(word.split())
-    if word == "at least":
-        return ">="
-    if word == "at most":
-        return "<="
-    return _CMP[word]
+    return keywords.comparison(word)
+
+
+_RATE = re.compile(r"每[ \t]*(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万亿]+)?[ \t]*(.+)", re.S)
+
+
+# How a duplicated rule attribute is named in a message, by language.
+_ATTR_WORDS = {keywords.EN: {"requirement": "requirement", "years": "years"},
+               keywords.ZH: {"requirement": "requirement (`必须`/`原则上`/`力争`)", "years": "years (`在`/`自`/`截至`)"}}
+_ATTR_CONCEPT = {"section": "section", "quote": "quote", "scope": "where", "group": "for_each"}
 
 
 class Lowerer:
@@ -56,7 +56,34 @@ class Lowerer:
     def module(self, tree: lark.Tree, comments: list[lark.Token]) -> ast.Module:
         decls = tuple(d for d in (self.decl(c) for c in tree.children) if d is not None)
         notes = tuple(ast.Comment(str(c)[1:].strip(), _span(c)) for c in comments)
-        return ast.Module(decls, notes, Span(0, len(self.source.text)))
+        module = ast.Module(decls, notes, Span(0, len(self.source.text)))
+        self.check_glued_names(module)
+        return module
+
+    def lang_at(self, span: Span) -> str:
+        """The language of the keyword that starts `span` (an attribute starts with its keyword)."""
+        text = self.source.text
+        if span.start < len(text) and keywords.is_cjk(text[span.start]):
+            return keywords.ZH
+        return keywords.EN
+
+    def check_glued_names(self, module: ast.Module) -> None:
+        """Report an undeclared name that swallowed a Chinese keyword (`户数不少于1000户`)."""
+        declared: set[str] = set()
+        for d in module.decls:
+            if isinstance(d, ast.FactDecl):
+                declared.add(d.name)
+                declared.update(d.type.members)
+            elif isinstance(d, ast.LetDecl | ast.SetDecl):
+                declared.add(d.name)
+        for name in _expression_names(module):
+            word = keywords.glued_keyword(name.name)
+            if word is None or name.name in declared:
+                continue
+            before, _, after = name.name.partition(word)
+            self.error(name.span, f"`{name.name}` is not declared; it contains the keyword `{word}`",
+                       help=f"put a space on each side of a keyword next to a name: "
+                            f"`{' '.join(p for p in (before, word, after) if p)}`", code="E0006")
 
     def decl(self, t: lark.Tree):
         return getattr(self, "d_" + t.data)(t)
@@ -69,7 +96,8 @@ class Lowerer:
         for a in attrs_:
             key = a.data.removeprefix("meta_")
             if key in fields:
-                self.error(_span(a), f"`{key}` is given twice in the policy header")
+                word = keywords.spelling(key, self.lang_at(_span(a)))
+                self.error(_span(a), f"`{word}` is given twice in the policy header")
             if key == "period":
                 start, end = (self.year(c) for c in a.children)
                 fields["period"] = (start, end)
@@ -163,9 +191,12 @@ class Lowerer:
             key = {"section_attr": "section", "quote_attr": "quote", "scope_attr": "scope",
                    "group_attr": "group", "requirement": "requirement"}.get(kind, "years")
             if key in fields:
-                what = {"scope": "`where`", "requirement": "requirement", "years": "years"}.get(key, f"`{key}`")
+                # Name the construct in the language of the keyword the drafter wrote.
+                lang = self.lang_at(_span(a))
+                what = _ATTR_WORDS[lang].get(key) or f"`{keywords.spelling(_ATTR_CONCEPT[key], lang)}`"
+                and_ = keywords.spelling("and", lang)
                 self.error(_span(a), f"rule `{name}` has more than one {what}",
-                           help="combine conditions with `and`" if key in ("scope", "requirement") else None)
+                           help=f"combine conditions with `{and_}`" if key in ("scope", "requirement") else None)
                 continue
             fields[key] = getattr(self, "a_" + kind)(a)
         return ast.RuleDecl(str(name), self.string(label) if label else None, tuple(clauses),
@@ -280,6 +311,27 @@ class Lowerer:
         return ast.Per(self.expr(left), self.number_text(count) if count is not None else None,
                        str(unit), _span(t))
 
+    def e_per_prefix(self, t):
+        count, unit, right = t.children
+        return ast.Per(self.expr(right), self.number_text(count) if count is not None else None,
+                       str(unit), _span(t))
+
+    def e_per_compact(self, t):
+        # `每百户 20平方米`: the count may be written in Chinese numerals.
+        tok, right = t.children
+        m = _RATE.fullmatch(str(tok))
+        assert m is not None  # the lexer admitted it with the same pattern
+        count, unit = m.group(1), m.group(2).strip()
+        if count is not None and not count[0].isdigit():
+            value = keywords.cn_numeral(count)
+            if value is None:
+                self.error(_span(tok), f"`{count}` is not a Chinese numeral",
+                           help="write the count in digits, e.g. `每 400 户`")
+                value = 1
+            count = str(value)
+        return ast.Per(self.expr(right), self.number_text(tok, count) if count is not None else None,
+                       unit, _span(t))
+
     def e_compare(self, t):
         left, op, right = t.children
         return ast.Compare(cmp_of(str(op)), self.expr(left), self.expr(right), _span(t))
@@ -361,3 +413,22 @@ class Lowerer:
             self.error(_span(tok), "malformed string escape", code="E0005")
             return str(tok)[1:-1]
         return value if isinstance(value, str) else str(tok)[1:-1]
+
+
+def _expression_names(module: ast.Module):
+    """Every `Name` read as a value in the module's expressions (not set names, not units)."""
+    stack: list[object] = list(module.decls)
+    while stack:
+        x = stack.pop()
+        if isinstance(x, ast.Name):
+            yield x
+        elif isinstance(x, ast.InSet):
+            stack.append(x.subject)
+            if isinstance(x.set, ast.SetLiteral):
+                stack.append(x.set)
+        elif isinstance(x, ast.GroupBy | ast.UnitExpr | ast.FactType):
+            continue
+        elif isinstance(x, tuple):
+            stack.extend(x)
+        elif attrs.has(type(x)):
+            stack.extend(getattr(x, f.name) for f in attrs.fields(type(x)) if f.name != "span")

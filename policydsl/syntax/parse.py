@@ -13,6 +13,7 @@ from importlib import resources
 import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from .. import keywords
 from ..diagnostics import ERROR, Diagnostic
 from ..source import Source, Span
 
@@ -20,14 +21,22 @@ from ..source import Source, Span
 _TERMINAL_WORDS = {
     "NAME": "a name", "NUMBER": "a number", "STRING": "a quoted string", "PERCENT": "a percentage",
     "CMP": "a comparison (`>=`, `<`, `=` ...)", "MODALITY": "`must`, `in principle` or `strive`",
-    "IN_YEAR": "`in YEAR`", "_FOR_EACH": "`for each`", "COLON": "`:`", "COMMA": "`,`",
+    "IN_YEAR": "`in YEAR`", "COLON": "`:`", "COMMA": "`,`",
     "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`", "LBRACE": "`{`", "RBRACE": "`}`",
-    "PLUS": "`+`", "MINUS": "`-`", "STAR": "`*`", "SLASH": "`/`", "_EQ": "`=`", "TRUE": "`true`",
-    "FALSE": "`false`", "OPTIONAL": "`optional`",
+    "PLUS": "`+`", "MINUS": "`-`", "STAR": "`*`", "SLASH": "`/`", "_EQ": "`=`",
 }
-_DECL_KEYWORDS = ("policy", "unit", "set", "entity", "fact", "let", "rule", "target", "note",
-                  "政策", "单位", "集合", "对象", "事实", "定义", "规则", "目标", "备注")
+# Terminals that only Chinese keywords use: not offered to a drafter writing English.
+_ZH_ONLY = frozenset({"ZH_RATE", "_NIAN", "_BETWEEN_END", "_NOT_IN"})
+# The same, where the drafter writes Chinese keywords.
+_TERMINAL_WORDS_ZH = {
+    **_TERMINAL_WORDS,
+    "CMP": "a comparison (`不低于`, `小于`, `等于` ...)", "MODALITY": "`必须`, `原则上` or `力争`",
+    "IN_YEAR": "`在 YEAR`", "ZH_RATE": "a rate like `每百户`",
+}
+_DECL_CONCEPTS = ("policy", "unit", "set", "entity", "fact", "let", "rule", "target", "note")
+_DECL_KEYWORDS = tuple(w for c in _DECL_CONCEPTS for w in keywords.KEYWORDS[c].spellings)
 _DECL_LINE = re.compile(r"^[ \t]*(?:" + "|".join(_DECL_KEYWORDS) + r")(?!\w)", re.M)
+_LAST_WORD = re.compile(r"[^\W\d]\w*[ \t]*$")
 MAX_ERRORS = 50
 
 
@@ -88,11 +97,44 @@ def _blank_until_next_decl(text: str, offset: int) -> str | None:
 
 
 def _diagnose(source: Source, text: str, err: UnexpectedInput) -> tuple[Diagnostic, int]:
+    diag, offset = _diagnose_input(source, text, err)
+    glued = _glued_name_before(text, offset)
+    if glued is not None:
+        diag = Diagnostic(diag.code, diag.severity, diag.message, diag.span, source, help=glued)
+    return diag, offset
+
+
+def _glued_name_before(text: str, offset: int) -> str | None:
+    """Advice when the name just before an error swallowed a Chinese keyword (`户数不少于`)."""
+    m = _LAST_WORD.search(text, 0, offset)
+    if m is None:
+        return None
+    name = m.group(0).strip()
+    word = keywords.glued_keyword(name)
+    if word is None:
+        return None
+    before, _, after = name.partition(word)
+    fixed = " ".join(p for p in (before, word, after) if p)
+    return f"`{name}` runs into the keyword `{word}`; put a space on each side of it: `{fixed}`"
+
+
+def _language_at(text: str, offset: int) -> str:
+    """The keyword language of the declaration that contains `offset`."""
+    last = None
+    for m in _DECL_LINE.finditer(text, 0, offset):
+        last = m
+    if last is not None and keywords.is_cjk(last.group(0).strip()[:1] or "a"):
+        return keywords.ZH
+    return keywords.EN
+
+
+def _diagnose_input(source: Source, text: str, err: UnexpectedInput) -> tuple[Diagnostic, int]:
+    lang = _language_at(text, getattr(err, "pos_in_stream", None) or len(text))
     if isinstance(err, UnexpectedCharacters):
         offset = err.pos_in_stream
         ch = text[offset] if offset < len(text) else ""
         message = f"unexpected character `{ch}`"
-        help_ = _expected(err.allowed)
+        help_ = _expected(err.allowed, lang)
         if ch in "“”‘’":
             help_ = "use straight double quotes `\"` for strings"
         elif ch in "，：（）【】；":
@@ -101,7 +143,7 @@ def _diagnose(source: Source, text: str, err: UnexpectedInput) -> tuple[Diagnost
     elif isinstance(err, UnexpectedEOF):
         offset = len(text.rstrip())
         message = "unexpected end of file"
-        help_ = _expected(err.expected)
+        help_ = _expected(err.expected, lang)
         span = Span(offset, offset)
     else:
         assert isinstance(err, UnexpectedToken)
@@ -114,7 +156,7 @@ def _diagnose(source: Source, text: str, err: UnexpectedInput) -> tuple[Diagnost
             offset = tok.start_pos or 0
             message = f"unexpected {_describe(tok)}"
             span = Span(offset, tok.end_pos or offset + 1)
-        help_ = _expected(err.accepts or err.expected)
+        help_ = _expected(err.accepts or err.expected, lang)
     diag = Diagnostic("E0001", ERROR, message, span, source, help=help_)
     return diag, offset
 
@@ -129,8 +171,11 @@ def _describe(tok: lark.Token) -> str:
     return f"`{tok}`"
 
 
-def _expected(allowed) -> str | None:
-    found = {_TERMINAL_WORDS.get(t) or _keyword_word(t) for t in (allowed or ())} - {None}
+def _expected(allowed, lang: str = keywords.EN) -> str | None:
+    table = _TERMINAL_WORDS_ZH if lang == keywords.ZH else _TERMINAL_WORDS
+    if lang == keywords.EN:
+        allowed = [t for t in (allowed or ()) if t not in _ZH_ONLY]
+    found = {table.get(t) or _keyword_word(t, lang) for t in (allowed or ())} - {None}
     # Plain words ("a number") first, then keywords and punctuation.
     words = sorted(found, key=lambda w: (w.startswith("`"), w))
     if not words:
@@ -140,18 +185,8 @@ def _expected(allowed) -> str | None:
     return "expected " + ", ".join(words)
 
 
-def _keyword_word(terminal: str) -> str | None:
-    pattern = parser().get_terminal(terminal).pattern if terminal in _terminal_names() else None
-    if pattern is None:
-        return None
-    m = re.match(r"\(\?:([^|)]+)", pattern.value)
-    if m:
-        return f"`{m.group(1)}`"
-    if pattern.type == "str":
-        return f"`{pattern.value}`"
+def _keyword_word(terminal: str, lang: str = keywords.EN) -> str | None:
+    for kw in keywords.KEYWORDS.values():
+        if kw.terminal == terminal and kw.spelling(lang):
+            return f"`{kw.spelling(lang)}`"
     return None
-
-
-@functools.cache
-def _terminal_names() -> frozenset[str]:
-    return frozenset(t.name for t in parser().terminals)

@@ -1,0 +1,74 @@
+"""The keyword table and the grammar agree, and Chinese keywords read as intended."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from policydsl import keywords
+from policydsl.loader import parse
+from policydsl.source import Source
+from policydsl.syntax.parse import parser
+
+ALL = [(concept, word, kw.terminal) for table in (keywords.KEYWORDS, keywords.COMPARISONS)
+       for concept, kw in table.items() for word in kw.spellings if word]
+
+
+@pytest.mark.parametrize(("concept", "word", "terminal"), ALL)
+def test_every_keyword_spelling_is_accepted_by_its_terminal(concept, word, terminal):
+    if word == "not in":  # English writes it as two keywords
+        test_every_keyword_spelling_is_accepted_by_its_terminal("not", "not", "_NOT")
+        test_every_keyword_spelling_is_accepted_by_its_terminal("in", "in", "_IN")
+        return
+    regexp = parser().get_terminal(terminal).pattern.to_regexp()
+    m = re.match(regexp, word + " 1")
+    assert m is not None and m.group(0).strip() == word
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("十", 10), ("百", 100), ("四百", 400), ("两千", 2000), ("一千二百", 1200), ("十万", 100000),
+    ("二十五", 25), ("三亿", 300000000), ("一一", None), ("", None),
+])
+def test_chinese_numerals_have_their_value(text, value):
+    assert keywords.cn_numeral(text) == value
+
+
+def _requirement(src: str):
+    module, diagnostics = parse(Source("t.pol", src))
+    assert module is not None and not diagnostics, [d.render() for d in diagnostics]
+    return module.decls[-1]
+
+
+def test_per_hundred_households_reads_in_chinese_word_order():
+    rule = _requirement("规则 r\n  必须 面积 不低于 每百户20平方米\n")
+    english = _requirement("rule r\n  must 面积 >= 20 平方米 per 100 户\n")
+    assert rule == english
+
+
+def test_from_year_reads_as_written_in_chinese():
+    rule = _requirement("规则 r\n  自2024年起\n  必须 a\n")
+    assert (rule.years.kind, rule.years.start, rule.years.end) == ("from", 2024, None)
+    rule = _requirement("规则 r\n  自2023年至2025年\n  在2025年 必须 a\n".replace("在2025年 ", ""))
+    assert (rule.years.start, rule.years.end) == (2023, 2025)
+    rule = _requirement("规则 r\n  截至2025年底\n  必须 a\n")
+    assert (rule.years.kind, rule.years.end) == ("until", 2025)
+
+
+def test_a_keyword_run_into_a_name_is_reported_with_the_fix():
+    module, diagnostics = parse(Source("t.pol", "事实 户数: 整数 户\n规则 r\n  必须 户数不少于1000户\n"))
+    assert [d.code for d in diagnostics] == ["E0006"]
+    assert "`户数 不少于 1000户`" in diagnostics[0].help
+
+
+def test_syntax_help_lists_keywords_in_the_language_of_the_declaration():
+    _, zh = parse(Source("t.pol", "规则 r\n  适用于 a b\n"))
+    _, en = parse(Source("t.pol", "rule r\n  where a b\n"))
+    assert "`不低于`" in zh[0].help and "`>=`" not in zh[0].help
+    assert "`>=`" in en[0].help and "`不低于`" not in en[0].help
+
+
+def test_duplicate_attribute_is_named_with_the_keyword_the_drafter_used():
+    _, diagnostics = parse(Source("t.pol", "规则 r\n  适用于 a\n  适用于 b\n  必须 c\n"))
+    assert diagnostics[0].message == "rule `r` has more than one `适用于`"
+    assert diagnostics[0].help == "combine conditions with `且`"
