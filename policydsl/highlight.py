@@ -1,0 +1,130 @@
+"""Syntax highlighting of `.pol` files with Pygments (an optional extra: `pip install policydsl[highlight]`).
+
+The lexer is registered through the `pygments.lexers` entry point, so `pygmentize`,
+Sphinx and MkDocs find it by the alias `pol`:
+
+    pygmentize -l pol policies/chifeng_2023.pol
+
+Its keywords come from `policydsl.keywords`, so both keyword sets (English and
+Chinese) are highlighted, and it stays in step with the grammar. Pygments is
+imported only when `PolLexer` is first used, never by `import policydsl`.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["lexer_class"]  # and `PolLexer`, built on first access
+
+# Groups of keyword concepts (see `policydsl.keywords.KEYWORDS`), by the token they get.
+DECLARATIONS = ("policy", "unit", "set", "entity", "fact", "let", "rule", "target", "note")
+ATTRIBUTES = ("title", "original", "version", "issuer", "period", "clause", "section", "quote",
+              "where", "for_each", "in_year", "from", "to", "until", "year_mark", "if", "then",
+              "else", "lookup", "below", "above")
+MODALITIES = ("must", "in_principle", "strive")
+WORD_OPERATORS = ("or", "and", "not", "in", "not_in", "between", "between_and", "between_end",
+                  "of", "per")
+TYPES = ("optional", "bool", "text", "integer", "decimal", "enum")
+CONSTANTS = ("true", "false")
+BUILTINS = ("share", "count", "sum", "mean", "min", "max", "floor", "ceil", "abs")
+
+
+def _words(concepts) -> list[str]:
+    from .keywords import KEYWORDS
+
+    return [w for c in concepts if c in KEYWORDS for w in KEYWORDS[c].spellings if w]
+
+
+def _pattern(words) -> str:
+    """An alternation of keywords, longest first; spaces inside match any run of blanks.
+
+    A keyword must not run on into a letter; Chinese keywords may touch a number
+    (`不少于1000户`), English ones may not (`in2025` is a name).
+    """
+    alts = []
+    for w in sorted(set(words), key=lambda w: (-len(w), w)):
+        body = r"[ \t]+".join(map(re.escape, w.split()))
+        end = r"(?![^\W\d])" if not w.isascii() else r"(?!\w)"
+        alts.append(body + end)
+    return "(?:" + "|".join(alts) + ")"
+
+
+def lexer_class():
+    """Build the Pygments lexer class (imports pygments)."""
+    from pygments.lexer import RegexLexer, bygroups, default
+    from pygments.token import (
+        Comment,
+        Keyword,
+        Name,
+        Number,
+        Operator,
+        Punctuation,
+        String,
+        Whitespace,
+    )
+
+    from .keywords import COMPARISONS
+
+    name_re = r"[^\W\d]\w*"
+    cmp_words = [w for kw in COMPARISONS.values() for w in kw.spellings if w[0] not in "<>=!≥≤≠"]
+
+    class PolLexer(RegexLexer):
+        """Lexer for policydsl policy files (`.pol`), in English and Chinese keywords."""
+
+        name = "policydsl"
+        aliases = ["pol", "policydsl"]
+        filenames = ["*.pol"]
+        mimetypes = ["text/x-policydsl"]
+        flags = re.MULTILINE | re.UNICODE
+
+        tokens = {
+            "root": [
+                (r"\s+", Whitespace),
+                (r"#[^\n]*", Comment.Single),
+                (r'"(?:[^"\\\n]|\\.)*"', String.Double),
+                (_pattern(_words(["clause"])), Keyword, "clauses"),
+                (_pattern(_words(DECLARATIONS)), Keyword.Declaration, "declname"),
+                (_pattern(_words(MODALITIES)), Keyword.Reserved),
+                (_pattern(cmp_words), Operator.Word),
+                (_pattern(_words(ATTRIBUTES)), Keyword),
+                (_pattern(_words(WORD_OPERATORS)), Operator.Word),
+                (_pattern(_words(TYPES)), Keyword.Type),
+                (_pattern(_words(CONSTANTS)), Keyword.Constant),
+                (r"\d+(?:\.\d+)?[ \t]*%", Number.Float),
+                (r"\d+\.\d+", Number.Float),
+                (r"\d+", Number.Integer),
+                ("(" + "|".join(BUILTINS) + r")(\s*)(\()", bygroups(Name.Builtin, Whitespace, Punctuation)),
+                (name_re, Name),
+                (r">=|<=|!=|==|[<>=≥≤≠+\-*/×÷]", Operator),
+                (r"[\[\]{}(),:]", Punctuation),
+                (r".", Name),  # anything else: never an error token in a drafter's file
+            ],
+            "declname": [
+                (r"[ \t]+", Whitespace),
+                (name_re, Name.Function, "#pop"),
+                default("#pop"),
+            ],
+            "clauses": [
+                (r"[ \t]+", Whitespace),
+                (r",", Punctuation),
+                (name_re + r"(?=[ \t]*,)", Name.Label),  # more ids follow
+                (name_re, Name.Label, "#pop"),
+                default("#pop"),
+            ],
+        }
+
+    PolLexer.__module__ = __name__
+    PolLexer.__qualname__ = "PolLexer"
+    return PolLexer
+
+
+_cache: dict[str, type] = {}
+
+
+def __getattr__(name: str):
+    # `PolLexer` is built on first access, so importing this module needs no pygments.
+    if name == "PolLexer":
+        if name not in _cache:
+            _cache[name] = lexer_class()
+        return _cache[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
