@@ -17,7 +17,7 @@ from .diagnostics import Diagnostic, PolicyError
 if TYPE_CHECKING:
     from .policy import Policy, YearError
 
-__all__ = ["Diagnostic", "Policy", "PolicyError", "YearError", "check", "load", "loads", "__version__"]
+__all__ = ["Diagnostic", "Policy", "PolicyError", "YearError", "check", "diff", "load", "loads", "__version__"]
 __version__ = "0.1.0"
 
 
@@ -44,6 +44,17 @@ def check(path: str | os.PathLike[str]) -> list[Diagnostic]:
     except PolicyError as e:
         return list(e.diagnostics)
     return check_source(source)[1]
+
+
+def diff(old, new, *, timeout_ms: int = 5000):
+    """Compare two versions of a policy: what changed in meaning, year by year, with witnesses.
+
+    `old` and `new` are `Policy` objects, paths, or git revisions `REV:path`. Returns a
+    `PolicyDiff`; `policydsl.diff.render.render(d, "markdown")` gives the auditor's report.
+    """
+    from .diff.core import diff as _diff
+
+    return _diff(old, new, timeout_ms=timeout_ms)
 
 
 def _load(source) -> Policy:

@@ -12,6 +12,7 @@ import sys
 COMMANDS = {
     "check": "parse, type- and unit-check a policy and analyse its consistency",
     "eval": "evaluate records against a policy for one year",
+    "diff": "compare two versions of a policy: which obligations changed, how, with examples",
     "render": "print a policy as a readable document (HTML or Markdown), clause by clause",
     "test": "run a policy's worked examples and report what they do not cover",
 }

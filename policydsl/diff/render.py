@@ -1,0 +1,198 @@
+"""A PolicyDiff as text (terminal), JSON (programs) or Markdown (a report to attach to a file)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from .model import OUT_OF_PERIOD, PolicyDiff, RuleChange, Witness, YearVerdict
+
+
+def render(d: PolicyDiff, fmt: str = "text") -> str:
+    """The report in `text`, `json` or `markdown`."""
+    if fmt == "json":
+        return json.dumps(d.to_json(), ensure_ascii=False, indent=1) + "\n"
+    if fmt == "markdown":
+        return markdown(d)
+    return text(d)
+
+
+# ---- shared helpers -------------------------------------------------------------------
+
+
+def year_runs(verdicts: tuple[YearVerdict, ...]) -> list[tuple[int, int, YearVerdict]]:
+    """Consecutive years with the same class, as (first, last, first verdict)."""
+    runs: list[tuple[int, int, YearVerdict]] = []
+    for v in verdicts:
+        if runs and runs[-1][2].cls == v.cls and runs[-1][1] == v.year - 1 and runs[-1][2].note == v.note:
+            runs[-1] = (runs[-1][0], v.year, runs[-1][2])
+        else:
+            runs.append((v.year, v.year, v))
+    return runs
+
+
+def _span(a: int, b: int) -> str:
+    return str(a) if a == b else f"{a}–{b}"
+
+
+def _cls(v: YearVerdict) -> str:
+    return v.cls.replace("_", " ")
+
+
+def _title(c: RuleChange) -> str:
+    clauses = f" ({', '.join(c.clauses)})" if c.clauses else ""
+    return f"{c.kind} `{c.name}`{clauses}"
+
+
+def _direction(w: Witness) -> str:
+    return "meets OLD, not NEW" if w.old_meets else "meets NEW, not OLD"
+
+
+def _columns(d: PolicyDiff, w: Witness) -> list[str]:
+    return list(w.facts) or [k for k in w.shown[0] if k != "id"]
+
+
+def _header(d: PolicyDiff, fact: str) -> str:
+    unit = d.units.get(fact)
+    return f"{fact} ({unit})" if unit else fact
+
+
+def _rows(w: Witness, cols: list[str]) -> list[tuple[int, list[str]]]:
+    """Distinct records with how many times each occurs (a population repeats records)."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    order: list[tuple[str, ...]] = []
+    for r in w.shown:
+        key = tuple(r.get(c, "(missing)") for c in cols)
+        if key not in counts:
+            order.append(key)
+        counts[key] += 1
+    return [(counts[k], list(k)) for k in order]
+
+
+def _witnesses(c_years: tuple[YearVerdict, ...]) -> list[tuple[int, int, Witness]]:
+    """One witness per run of years and direction (the first year of the run)."""
+    out = []
+    for first, last, v in year_runs(c_years):
+        for w in v.witnesses:
+            out.append((first, last, w))
+    return out
+
+
+# ---- text -------------------------------------------------------------------------------
+
+
+def text(d: PolicyDiff) -> str:
+    lines = [f"OLD {d.old.source}: {d.old.name} {d.old.version or ''} {d.old.fingerprint}".replace("  ", " "),
+             f"NEW {d.new.source}: {d.new.name} {d.new.version or ''} {d.new.fingerprint}".replace("  ", " ")]
+    if d.identical:
+        lines.append("the two versions have the same fingerprint: no change of meaning")
+        return "\n".join(lines) + "\n"
+    for note in d.facts:
+        lines.append(f"  {note}")
+    lines.append("")
+    lines.append("whole policy, per record: " + ", ".join(
+        f"{_span(a, b)} {_cls(v)}" for a, b, v in year_runs(d.years)))
+    for a, b, w in _witnesses(d.years):
+        lines.extend(_text_witness(d, a, b, w))
+    changed = d.changed
+    lines.append("")
+    lines.append(f"{len(changed)} change(s), {len(d.changes) - len(changed)} rule(s) and target(s) unchanged")
+    for c in changed:
+        lines.append("")
+        lines.append(f"{_title(c)}: {c.verdict.replace('_', ' ')}")
+        for detail in c.details:
+            lines.append(f"  {detail}")
+        if c.years:
+            lines.append("  " + ", ".join(f"{_span(a, b)} {_cls(v)}" + (f" ({v.note})" if v.note else "")
+                                          for a, b, v in year_runs(c.years)))
+        for a, b, w in _witnesses(c.years):
+            lines.extend(_text_witness(d, a, b, w))
+    return "\n".join(lines) + "\n"
+
+
+def _text_witness(d: PolicyDiff, first: int, last: int, w: Witness) -> list[str]:
+    cols = _columns(d, w)
+    where = f" for {w.group}" if w.group else ""
+    out = [f"  witness ({w.year}{'' if first == last else f', for {_span(first, last)}'}, "
+           f"{_direction(w)}{where}):"]
+    for count, row in _rows(w, cols):
+        values = ", ".join(f"{c}={v}" for c, v in zip(cols, row, strict=True))
+        out.append(f"    {'' if len(w.shown) == 1 else f'{count} × '}{values}")
+    out.append(f"    OLD: {w.old_outcome}" + (f" — {w.old_explanation}" if w.old_explanation else ""))
+    out.append(f"    NEW: {w.new_outcome}" + (f" — {w.new_explanation}" if w.new_explanation else ""))
+    return out
+
+
+# ---- markdown ---------------------------------------------------------------------------
+
+
+def _cell(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(d: PolicyDiff) -> str:
+    years = [v.year for v in d.years]
+    out = [f"# Policy diff: `{d.old.name}` {d.old.version or ''} → {d.new.version or ''}".rstrip(), ""]
+    out += ["| | OLD | NEW |", "|---|---|---|",
+            f"| source | `{_cell(d.old.source)}` | `{_cell(d.new.source)}` |",
+            f"| policy | `{d.old.name}` | `{d.new.name}` |",
+            f"| version | {d.old.version or '—'} | {d.new.version or '—'} |",
+            f"| period | {_span(*d.old.period)} | {_span(*d.new.period)} |",
+            f"| fingerprint | `{d.old.fingerprint}` | `{d.new.fingerprint}` |", ""]
+    if d.identical:
+        out += ["The two versions have the same fingerprint: nothing that carries meaning changed.", ""]
+        return "\n".join(out)
+    out += ["## Summary", ""]
+    out += ["| rule | clauses | change | " + " | ".join(map(str, years)) + " |",
+            "|---|---|---|" + "---|" * len(years)]
+    for c in d.changed:
+        by_year = {v.year: _cls(v) for v in c.years}
+        cells = [by_year.get(y, c.verdict) for y in years]
+        tags = ", ".join(c.tags) or "—"
+        out.append(f"| `{c.name}` | {', '.join(c.clauses)} | {tags} | " + " | ".join(cells) + " |")
+    out.append("| **whole policy, per record** | | | " + " | ".join(f"**{_cls(v)}**" for v in d.years) + " |")
+    out.append("")
+    unchanged = len(d.changes) - len(d.changed)
+    out.append(f"{unchanged} rule(s) and target(s) unchanged. A record *meets* a rule when its outcome is "
+               "`pass` or `not_applicable` (no exemptions). *Stricter*: every record meeting NEW meets OLD, "
+               "not conversely.")
+    if d.facts:
+        out += ["", "Other changes:", ""] + [f"- {_cell(n)}" for n in d.facts]
+    out.append("")
+    out += ["## Whole policy, per record", ""]
+    out += [f"- {_span(a, b)}: **{_cls(v)}**" + (f" ({v.note})" if v.note else "")
+            for a, b, v in year_runs(d.years)]
+    out.append("")
+    for a, b, w in _witnesses(d.years):
+        out += _md_witness(d, a, b, w)
+    for c in d.changed:
+        out += [f"## {_title(c)}: {c.verdict.replace('_', ' ')}", ""]
+        out += [f"- {_cell(x)}" for x in c.details]
+        if c.years:
+            out += [f"- {_span(a, b)}: **{_cls(v)}**" + (f" ({v.note})" if v.note else "")
+                    for a, b, v in year_runs(c.years) if v.cls != OUT_OF_PERIOD or v.note]
+        out.append("")
+        if c.old_text is not None:
+            out += ["Old:", "", "```", c.old_text, "```", ""]
+        if c.new_text is not None:
+            out += ["New:", "", "```", c.new_text, "```", ""]
+        for a, b, w in _witnesses(c.years):
+            out += _md_witness(d, a, b, w)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _md_witness(d: PolicyDiff, first: int, last: int, w: Witness) -> list[str]:
+    cols = _columns(d, w)
+    where = f", group {w.group}" if w.group else ""
+    years = f" (the same holds {_span(first, last)})" if first != last else ""
+    out = [f"**Witness, {w.year}** — {_direction(w)}{where}{years}:", ""]
+    many = len(w.shown) > 1
+    out.append("| " + ("records | " if many else "") + " | ".join(_cell(_header(d, c)) for c in cols) + " |")
+    out.append("|" + ("---|" if many else "") + "---|" * len(cols))
+    for count, row in _rows(w, cols):
+        out.append("| " + (f"{count} | " if many else "") + " | ".join(_cell(v) for v in row) + " |")
+    out.append("")
+    out.append(f"- OLD: **{_cell(w.old_outcome)}**" + (f" — {_cell(w.old_explanation)}" if w.old_explanation else ""))
+    out.append(f"- NEW: **{_cell(w.new_outcome)}**" + (f" — {_cell(w.new_explanation)}" if w.new_explanation else ""))
+    out.append("")
+    return out

@@ -1,0 +1,65 @@
+"""Where the two versions come from: a file, or `REV:path` read from git.
+
+A git revision is read with `git show` given an argument list, never a shell
+string, and a revision that looks like an option is refused, so no
+user-supplied text can become a command or a flag.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from ..diagnostics import ERROR, Diagnostic, PolicyError
+from ..source import Source
+
+GIT_TIMEOUT_SECONDS = 30
+
+
+def is_git_spec(spec: str) -> bool:
+    """`REV:path` that is not an existing file (a file name may contain a colon)."""
+    if Path(spec).exists():
+        return False
+    rev, sep, path = spec.partition(":")
+    return bool(sep and rev and path)
+
+
+def read_version(spec: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None) -> Source:
+    """The text of one policy version: a path, or `REV:path` (git's own path rules apply)."""
+    from ..loader import read_source
+
+    text_spec = os.fspath(spec)
+    if not is_git_spec(text_spec):
+        return read_source(text_spec)
+    rev = text_spec.partition(":")[0]
+    if rev.startswith("-"):
+        raise _error(text_spec, f"`{rev}` is not a git revision", "name a commit, branch or tag before `:`")
+    try:
+        done = subprocess.run(["git", "show", text_spec], cwd=cwd, capture_output=True,
+                              timeout=GIT_TIMEOUT_SECONDS, check=False)
+    except FileNotFoundError:
+        raise _error(text_spec, "cannot read a git revision: `git` is not installed", None) from None
+    except subprocess.TimeoutExpired:
+        raise _error(text_spec, "`git show` did not answer in time", None) from None
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
+        raise _error(text_spec, f"cannot read `{text_spec}` from git: "
+                     f"{reason[-1] if reason else 'unknown error'}",
+                     "write `REV:path`, e.g. `HEAD~1:policies/plan.pol` (path from the repository root)")
+    try:
+        text = done.stdout.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _error(text_spec, "policy file is not valid UTF-8", "save the file as UTF-8") from None
+    return Source(text_spec, text)
+
+
+def _error(name: str, message: str, help_: str | None) -> PolicyError:
+    return PolicyError([Diagnostic("E0013", ERROR, message, None, Source(name, ""), help=help_)])
+
+
+def load_version(spec: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None):
+    """A checked `Policy` from a path or `REV:path`; PolicyError holds the diagnostics."""
+    from .. import _load
+
+    return _load(read_version(spec, cwd))
