@@ -44,6 +44,17 @@ def _title(c: RuleChange) -> str:
     return f"{c.kind} `{c.name}`{clauses}"
 
 
+def headline(c: RuleChange) -> str:
+    """The verdict, with the structural tags when they say more than the verdict."""
+    verdict = c.verdict.replace("_", " ")
+    if c.old is None or c.new is None:
+        return verdict
+    if c.verdict == "unchanged" and c.tags:
+        verdict = "same outcomes"
+    tags = [t for t in c.tags if t not in ("condition changed",)]
+    return verdict + (f" ({', '.join(tags)})" if tags else "")
+
+
 def _direction(w: Witness) -> str:
     return "meets OLD, not NEW" if w.old_meets else "meets NEW, not OLD"
 
@@ -91,7 +102,7 @@ def text(d: PolicyDiff) -> str:
         lines.append(f"  {note}")
     lines.append("")
     lines.append("whole policy, per record: " + ", ".join(
-        f"{_span(a, b)} {_cls(v)}" for a, b, v in year_runs(d.years)))
+        f"{_span(a, b)} {_cls(v)}" + (f" ({v.note})" if v.note else "") for a, b, v in year_runs(d.years)))
     for a, b, w in _witnesses(d.years):
         lines.extend(_text_witness(d, a, b, w))
     changed = d.changed
@@ -99,7 +110,7 @@ def text(d: PolicyDiff) -> str:
     lines.append(f"{len(changed)} change(s), {len(d.changes) - len(changed)} rule(s) and target(s) unchanged")
     for c in changed:
         lines.append("")
-        lines.append(f"{_title(c)}: {c.verdict.replace('_', ' ')}")
+        lines.append(f"{_title(c)}: {headline(c)}")
         for detail in c.details:
             lines.append(f"  {detail}")
         if c.years:
@@ -166,7 +177,7 @@ def markdown(d: PolicyDiff) -> str:
     for a, b, w in _witnesses(d.years):
         out += _md_witness(d, a, b, w)
     for c in d.changed:
-        out += [f"## {_title(c)}: {c.verdict.replace('_', ' ')}", ""]
+        out += [f"## {_title(c)}: {headline(c)}", ""]
         out += [f"- {_cell(x)}" for x in c.details]
         if c.years:
             out += [f"- {_span(a, b)}: **{_cls(v)}**" + (f" ({v.note})" if v.note else "")

@@ -1,0 +1,73 @@
+"""docs/auditing.md shows the real output of the diff on two versions of the Chifeng policy.
+
+The revised version is derived from policies/chifeng_2023.pol by two edits, and the
+doc's example is the tool's output; `UPDATE_GOLDEN=1 pytest tests/diff` rewrites both
+after the policy itself is edited.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from policydsl.cli import main
+
+ROOT = Path(__file__).parents[2]
+ORIGINAL = "policies/chifeng_2023.pol"
+REVISED = "policies/versions/chifeng_2023_v2.pol"
+DOC = ROOT / "docs" / "auditing.md"
+START, END = "<!-- diff-example:start -->", "<!-- diff-example:end -->"
+
+HEADER = """# A revised version of chifeng_2023.pol, used as the worked example of the auditor's
+# diff (docs/auditing.md): the 2025 share of communities with 200 m2 of service
+# space is raised from 80% to 85%, and the community size range is relaxed from
+# 1000–2000 to 1000–3000 households. Everything else is unchanged.
+# Regenerate with `UPDATE_GOLDEN=1 pytest tests/diff/test_auditing_doc.py`.
+#
+"""
+
+EDITS = [
+    ('version "2023.1"', 'version "2023.2"'),
+    ("2025: 80%]", "2025: 85%]"),
+    ("households between 1000 and 2000 households", "households between 1000 and 3000 households"),
+]
+
+
+def revised_text(original: str) -> str:
+    text = original
+    for old, new in EDITS:
+        assert text.count(old) == 1, f"`{old}` should occur once in {ORIGINAL}"
+        text = text.replace(old, new)
+    return HEADER + text
+
+
+@pytest.fixture(autouse=True)
+def _from_project_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def test_revised_chifeng_version_is_the_original_with_two_edits():
+    expected = revised_text((ROOT / ORIGINAL).read_text(encoding="utf-8"))
+    if os.environ.get("UPDATE_GOLDEN"):
+        (ROOT / REVISED).write_text(expected, encoding="utf-8")
+    assert (ROOT / REVISED).read_text(encoding="utf-8") == expected
+
+
+def test_auditing_doc_example_is_the_tools_output(capsys):
+    code = main(["diff", ORIGINAL, REVISED, "--format", "markdown"])
+    assert code == 1
+    got = capsys.readouterr().out
+    doc = DOC.read_text(encoding="utf-8")
+    before, _, rest = doc.partition(START)
+    example, _, after = rest.partition(END)
+    block = f"{START}\n~~~~markdown\n{got}~~~~\n{END}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        DOC.write_text(before + block + after, encoding="utf-8")
+        doc = DOC.read_text(encoding="utf-8")
+    assert block in doc
+    # The two edits, and nothing else, are reported.
+    assert "`community_size` | C21" in got and "`service_space_share` | C07" in got
+    summary = got.partition("## Summary")[2].partition("\n\n##")[0]
+    assert len([line for line in summary.splitlines() if line.startswith("| `")]) == 2
