@@ -15,6 +15,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from .. import keywords
 from ..diagnostics import ERROR, Diagnostic
+from ..limits import check_tree_depth
 from ..source import Source, Span
 
 # Words a drafter would recognise for each terminal, for "expected ..." messages.
@@ -62,6 +63,8 @@ def parse_tree(source: Source) -> tuple[lark.Tree | None, list[Diagnostic], list
             if text is None:
                 break
             continue
+        if not diagnostics and (too_deep := check_tree_depth(tree, source)) is not None:
+            return None, [too_deep], comments  # before anything walks the tree recursively
         return (None if diagnostics else tree), diagnostics, comments
     return None, diagnostics, []
 
