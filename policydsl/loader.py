@@ -7,9 +7,11 @@ from pathlib import Path
 
 from . import ast, ir
 from .diagnostics import ERROR, Diagnostic, PolicyError, has_errors
+from .limits import check_module as check_module_limits
+from .limits import current as current_limits
 from .source import Source, Span
 
-MAX_POLICY_BYTES = 2_000_000
+MAX_POLICY_BYTES = 2_000_000  # the default; `limits.current().policy_bytes` is in force
 
 
 def read_source(path: str | os.PathLike[str]) -> Source:
@@ -20,10 +22,10 @@ def read_source(path: str | os.PathLike[str]) -> Source:
     except OSError as e:
         raise PolicyError([Diagnostic("E0010", ERROR, f"cannot read `{name}`: {e.strerror or e}",
                                       None, Source(name, ""))]) from None
-    if len(data) > MAX_POLICY_BYTES:
-        raise PolicyError([Diagnostic("E0011", ERROR,
-                                      f"policy file is {len(data)} bytes; the limit is {MAX_POLICY_BYTES}",
-                                      None, Source(name, ""))])
+    limit = current_limits().policy_bytes
+    if len(data) > limit:
+        raise PolicyError([Diagnostic("E0011", ERROR, f"policy file is {len(data)} bytes; the limit is {limit}",
+                                      None, Source(name, ""), help="raise the limit with POLICYDSL_MAX_POLICY_BYTES")])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -53,5 +55,8 @@ def check_source(source: Source) -> tuple[ir.Policy | None, list[Diagnostic]]:
     module, diagnostics = parse(source)
     if module is None or has_errors(diagnostics):
         return None, diagnostics
+    too_big = check_module_limits(module, source)  # so the checker never recurses too deep
+    if too_big:
+        return None, diagnostics + too_big
     policy, more = check_module(module, source)
     return policy, diagnostics + more
