@@ -12,9 +12,10 @@ import lark
 
 from .. import ast, keywords
 from ..diagnostics import ERROR, Diagnostic
+from ..limits import current as current_limits
 from ..source import Source, Span
 
-MAX_DIGITS = 40
+MAX_DIGITS = 40  # the default; `limits.current().digits` is in force
 
 
 def _span(item) -> Span:
@@ -388,8 +389,8 @@ class Lowerer:
 
     def number_text(self, tok: lark.Token, text: str | None = None) -> str:
         text = text if text is not None else str(tok)
-        if len(text.replace(".", "")) > MAX_DIGITS:
-            self.error(_span(tok), f"number has more than {MAX_DIGITS} digits", code="E0003")
+        if len(text.replace(".", "")) > (max_digits := current_limits().digits):
+            self.error(_span(tok), f"number has more than {max_digits} digits", code="E0003")
             return "0"
         try:
             Decimal(text)
