@@ -115,6 +115,7 @@ class Encoding:
             self._declare(fact)
         self._bool_memo: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
         self._num_memo: dict[int, tuple[Num, z3.BoolRef]] = {}
+        self._domain: list[z3.BoolRef] | None = None
 
     # ---- variables and their domain ----------------------------------------------
 
@@ -138,6 +139,11 @@ class Encoding:
 
     def domain(self) -> list[z3.BoolRef]:
         """The fact declarations: ranges of enums and texts, declared sets and bounds."""
+        if self._domain is None:
+            self._domain = self._make_domain()
+        return list(self._domain)
+
+    def _make_domain(self) -> list[z3.BoolRef]:
         out: list[z3.BoolRef] = []
         last_text = len(self.texts) - 1
         for fact in self.policy.facts:
@@ -453,21 +459,49 @@ class Population:
     """A symbolic population: `kinds` symbolic records, record k repeated `m[k] >= 0` times."""
 
     def __init__(self, policy: ir.Policy, year: int, kinds: int = 3, prefix: str = "p",
-                 texts: Sequence[str] | None = None):
+                 texts: Sequence[str] | None = None, linear: bool = False):
         self.policy = policy
         self.year = year
+        # `linear`: a record whose value is summed appears at most once when that value is
+        # not zero, so sums stay linear. A restriction: use it to find populations quickly,
+        # never to prove that none exists.
+        self.linear = linear
+        self.restrictions: list[z3.BoolRef] = []
+        self._domain: list[z3.BoolRef] | None = None
+        self._outcomes: dict[tuple[str, object], dict[str, z3.BoolRef]] = {}
         texts = list(texts) if texts is not None else text_constants(policy)
         self.records = [Encoding(policy, year, f"{prefix}{k}", texts) for k in range(kinds)]
         self.m = [z3.Int(f"{prefix}{k}#m") for k in range(kinds)]
         self.prefix = prefix
 
+    def pin_groups(self, rules: Iterable[ir.Rule]) -> list[z3.BoolRef]:
+        """Give the first records one value each of the first group fact (breaks symmetry).
+
+        Sound: any population can be reordered so that its first records cover the groups
+        it populates; a group left empty keeps its record at multiplicity 0.
+        """
+        for rule in rules:
+            if rule.group is not None and rule.group.values:
+                fact = self.policy.fact(rule.group.fact)
+                out = []
+                for rec, value in zip(self.records, rule.group.values, strict=False):
+                    out.append(rec.present[fact.name])
+                    out.append(rec.value[fact.name] == rec._const(value, fact.type))
+                return out
+        return []
+
     def domain(self) -> list[z3.BoolRef]:
-        """Multiplicities are whole and bounded; each record used obeys the fact declarations."""
-        out: list[z3.BoolRef] = [z3.Sum(self.m) <= MAX_POPULATION]
-        for m, rec in zip(self.m, self.records, strict=True):
-            out.append(m >= 0)
-            out.extend(z3.Implies(m > 0, c) for c in rec.domain())
-        return out
+        """Multiplicities are whole and bounded; each record used obeys the fact declarations.
+
+        In `linear` mode, call it after building the questions: it includes the restrictions.
+        """
+        if self._domain is None:
+            out: list[z3.BoolRef] = [z3.Sum(self.m) <= MAX_POPULATION]
+            for m, rec in zip(self.m, self.records, strict=True):
+                out.append(m >= 0)
+                out.append(z3.Implies(m > 0, z3.And(rec.domain())))
+            self._domain = out
+        return self._domain + self.restrictions
 
     def every_record(self, constraint: Callable[[Encoding], z3.BoolRef]) -> z3.BoolRef:
         """`constraint` holds for every record present in the population."""
@@ -481,6 +515,12 @@ class Population:
 
     def outcome(self, rule: ir.Rule, group: object | None = None) -> dict[str, z3.BoolRef]:
         """Symbolic `pass` / `fail` / `not_applicable` / `unknown` of a target for one group."""
+        key = (rule.name, group)
+        if key not in self._outcomes:
+            self._outcomes[key] = self._outcome(rule, group)
+        return self._outcomes[key]
+
+    def _outcome(self, rule: ir.Rule, group: object | None) -> dict[str, z3.BoolRef]:
         enc0 = self.records[0]
         if not enc0.in_force(rule):
             return {"pass": FALSE, "fail": FALSE, "not_applicable": TRUE, "unknown": FALSE}
@@ -499,7 +539,7 @@ class Population:
             undecided.append(z3.And(m > 0, z3.Not(st), z3.Not(sf)))
             weights.append((z3.If(inside, m, 0), rec))
         empties: list[z3.BoolRef] = []
-        hook = _aggregate_hook(weights, empties)
+        hook = _aggregate_hook(self, weights, empties)
         t, f = enc0.bool3(rule.condition, hook)
         undecided_any = z3.Or(undecided) if undecided else FALSE
         empty = z3.Or(empties) if empties else FALSE
@@ -533,7 +573,8 @@ class Population:
         return [c for r in self.records for c in r.decimals_on_grid(places)]
 
 
-def _aggregate_hook(weights: list[tuple[z3.ArithRef, Encoding]], empties: list[z3.BoolRef]):
+def _aggregate_hook(pop: Population, weights: list[tuple[z3.ArithRef, Encoding]],
+                    empties: list[z3.BoolRef]):
     """Aggregates over weighted records; share and mean of no records note an empty population."""
 
     def hook(e: ir.Agg) -> tuple[Num, z3.BoolRef]:
@@ -554,9 +595,13 @@ def _aggregate_hook(weights: list[tuple[z3.ArithRef, Encoding]], empties: list[z
             empties.append(total == 0)
             return Ratio(count, total), z3.And(defined)
         parts = []
-        for w, rec in weights:
+        for (w, rec), m in zip(weights, pop.m, strict=True):
             v, d = rec.term(e.arg)
-            parts.append(z3.ToReal(w) * v)
+            if pop.linear:
+                pop.restrictions.append(z3.Or(m <= 1, v == 0))
+                parts.append(z3.If(w == 0, Q(0), v))
+            else:
+                parts.append(z3.ToReal(w) * v)
             defined.append(z3.Or(w == 0, d))
         s = z3.Sum(parts)
         if e.kind == "sum":
@@ -570,6 +615,15 @@ def _aggregate_hook(weights: list[tuple[z3.ArithRef, Encoding]], empties: list[z
 # ---- solving ----------------------------------------------------------------------------
 
 
+def _solver(timeout_ms: int) -> z3.Solver:
+    # Most facts of a symbolic record are unconstrained by any one question: eliminating
+    # them first keeps population questions small.
+    tactic = z3.Then("simplify", "propagate-values", "solve-eqs", "elim-uncnstr", "smt")
+    s = tactic.solver()
+    s.set("timeout", timeout_ms)
+    return s
+
+
 def solve(constraints: Iterable[z3.BoolRef], timeout_ms: int = DEFAULT_TIMEOUT_MS,
           prefer: Iterable[z3.BoolRef] = ()) -> z3.ModelRef | None | str:
     """A model, `None` when the constraints are proved unsatisfiable, or `UNKNOWN`.
@@ -579,8 +633,7 @@ def solve(constraints: Iterable[z3.BoolRef], timeout_ms: int = DEFAULT_TIMEOUT_M
     """
     constraints = list(constraints)
     prefer = list(prefer)
-    s = z3.Solver()
-    s.set("timeout", timeout_ms)
+    s = _solver(timeout_ms)
     s.add(constraints)
     if prefer:
         s.push()

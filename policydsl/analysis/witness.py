@@ -1,0 +1,101 @@
+"""Witnesses: concrete records (or populations) and the outcomes they must produce.
+
+A witness is replayed through the public evaluator (`Policy.evaluate_record`,
+`Policy.evaluate`) before any finding shows it, so what a drafter reads is what the
+reference interpreter computes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+import attrs
+
+from .. import ir
+
+
+@attrs.frozen
+class Expect:
+    """`rule` has `outcome` in `year` (for a target: `pass` in every group, `fail` in one)."""
+
+    year: int
+    rule: str
+    outcome: str
+
+
+@attrs.frozen
+class Witness:
+    records: tuple[Mapping[str, object], ...]
+    expects: tuple[Expect, ...]
+    population: bool = False
+
+
+def outcomes(policy: ir.Policy, witness: Witness, year: int) -> dict[str, set[str]]:
+    """Rule name -> the outcomes the reference evaluator gives the witness in `year`."""
+    from ..policy import Policy
+
+    p = Policy(policy)
+    out: dict[str, set[str]] = {}
+    if witness.population:
+        for t in p.evaluate(list(witness.records), year).targets:
+            out.setdefault(t.rule, set()).add(t.outcome)
+    else:
+        for record in witness.records:
+            result = p.evaluate_record(record, year)
+            if result.errors:
+                out.setdefault("#errors", set()).add(result.errors[0].message)
+            for o in result.outcomes:
+                out.setdefault(o.rule, set()).add(o.outcome)
+    return out
+
+
+def replay(policy: ir.Policy, witness: Witness) -> bool:
+    """Whether the reference evaluator produces every outcome the witness claims."""
+    for year in sorted({e.year for e in witness.expects}):
+        got = outcomes(policy, witness, year)
+        if "#errors" in got:
+            return False
+        for e in witness.expects:
+            if e.year != year:
+                continue
+            seen = got.get(e.rule, set())
+            if witness.population and e.outcome == "fail":
+                ok = "fail" in seen
+            else:
+                ok = seen == {e.outcome}
+            if not ok:
+                return False
+    return True
+
+
+def describe(policy: ir.Policy, witness: Witness) -> str:
+    """The witness in a line: the facts the rules involved read, and the outcomes it produces."""
+    from ..check.typecheck import walk
+
+    names = {e.rule for e in witness.expects}
+    facts: set[str] = set()
+    for rule in policy.all_rules:
+        if rule.name in names:
+            for part in (rule.condition, rule.scope):
+                if part is not None:
+                    facts |= {x.name for x in walk(part) if isinstance(x, ir.Fact)}
+            if rule.group is not None:
+                facts.add(rule.group.fact)
+    order = [f.name for f in policy.facts if f.name in facts]
+
+    def one(record: Mapping[str, object]) -> str:
+        return ", ".join(f"{k}={record[k]}" for k in order if k in record) or "any values"
+
+    if witness.population:
+        kinds = Counter(one(r) for r in witness.records)
+        body = f"{len(witness.records)} {policy.entity_plural}: " + "; ".join(
+            f"{n} × {{{k}}}" for k, n in kinds.items())
+    else:
+        body = "; ".join(one(r) for r in witness.records)
+    results = ", ".join(f"`{e.rule}` {_word(e.outcome)} in {e.year}" for e in witness.expects)
+    return f"{body} ({results})"
+
+
+def _word(outcome: str) -> str:
+    return {"pass": "passes", "fail": "fails", "not_applicable": "does not apply"}.get(outcome, outcome)
