@@ -133,7 +133,9 @@ def describe(old: ir.Rule | None, new: ir.Rule | None) -> tuple[tuple[str, ...],
         lines.append(f"modality {modality_text(old.modality)} → {modality_text(new.modality)} ({way})")
     if canonical(old.scope) != canonical(new.scope):
         tags.append(SCOPE)
-        lines.append(f"scope `{_text(old.scope)}` → `{_text(new.scope)}`")
+        a, b = _text(old.scope), _text(new.scope)
+        same = " (a definition it uses changed)" if a == b else ""
+        lines.append(f"scope `{a}` → `{b}`{same}")
     old_s, new_s = schedules(old.condition), schedules(new.condition)
     if old.years != new.years or canonical(tuple(old_s)) != canonical(tuple(new_s)):
         tags.append(SCHEDULE)
@@ -143,7 +145,9 @@ def describe(old: ir.Rule | None, new: ir.Rule | None) -> tuple[tuple[str, ...],
             lines.append(f"schedule `{_texts(old_s)}` → `{_texts(new_s)}`")
     if schedule_free(old.condition) != schedule_free(new.condition):
         tags.append(CONDITION)
-        lines.append(f"requirement `{_text(old.condition)}` → `{_text(new.condition)}`")
+        a, b = _text(old.condition), _text(new.condition)
+        same = " (a definition it uses changed)" if a == b else ""
+        lines.append(f"requirement `{a}` → `{b}`{same}")
     if canonical(old.group) != canonical(new.group):
         tags.append(GROUPING)
         lines.append(f"grouping `{_group(old.group)}` → `{_group(new.group)}`")
