@@ -132,3 +132,40 @@ def test_console_examples_in_the_docs_print_what_they_show(info, body, monkeypat
                 at = lines.index(want, at) + 1
             except ValueError:
                 pytest.fail(f"{command}: line not in output (in order): {want!r}\n--- output:\n{output}")
+
+
+# ---- the keyword table of docs/reference.md, generated from policydsl/keywords.py ----------
+
+KEYWORDS_START, KEYWORDS_END = "<!-- keywords:start -->", "<!-- keywords:end -->"
+
+
+def keyword_table() -> str:
+    """The reference's table of keywords: construct, English, Chinese, other spellings."""
+    from policydsl.keywords import COMPARISONS, KEYWORDS
+
+    rows = ["| construct | English | Chinese | also accepted |", "|---|---|---|---|"]
+    for concept, kw in [*KEYWORDS.items(), *COMPARISONS.items()]:
+        others = ", ".join(f"`{w}`" for w in (*kw.en_alternatives, *kw.zh_alternatives))
+        show = lambda w: f"`{w}`" if w else "—"  # noqa: E731
+        rows.append(f"| {concept.replace('_', ' ')} | {show(kw.en)} | {show(kw.zh)} | {others} |"
+                    .replace("| != |", r"| \!= |"))
+    return "\n".join(rows)
+
+
+def _reference_with_table(text: str) -> str:
+    start = text.index(KEYWORDS_START) + len(KEYWORDS_START)
+    end = text.index(KEYWORDS_END)
+    return text[:start] + "\n" + keyword_table() + "\n" + text[end:]
+
+
+def test_the_reference_lists_every_keyword_of_the_language():
+    path = ROOT / "docs" / "reference.md"
+    text = path.read_text(encoding="utf-8")
+    assert text == _reference_with_table(text), \
+        "the keyword table is out of date: run `python tests/docs/test_doc_examples.py`"
+
+
+if __name__ == "__main__":  # rewrite the keyword table of docs/reference.md
+    ref = ROOT / "docs" / "reference.md"
+    ref.write_text(_reference_with_table(ref.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"updated {ref}")
