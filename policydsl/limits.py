@@ -16,8 +16,8 @@ location when it is exceeded, and can be raised:
 | `expression_nodes` | 20,000     | size of one rule's expression, definitions inlined        |
 | `declarations`     | 10,000     | declarations (facts, rules, targets, ...) in one policy   |
 | `digits`           | 40         | digits of a number written in a policy                    |
-| `groups`           | 100,000    | groups of one `for each` target in one evaluation         |
-| `field_chars`      | 1,000,000  | characters in one CSV field                               |
+| `set_members`      | 10,000     | values in one set, hence groups of one `for each` target  |
+| `field_chars`      | 131,072    | characters in one CSV field (a longer one is a row error) |
 
 Python's own recursion limit (1000 frames) is what `depth` protects: the lowering,
 the checker and the evaluators walk expressions recursively, a few frames per level.
@@ -47,8 +47,8 @@ class Limits:
     expression_nodes: int = 20_000
     declarations: int = 10_000
     digits: int = 40
-    groups: int = 100_000
-    field_chars: int = 1_000_000
+    set_members: int = 10_000
+    field_chars: int = 131_072
 
 
 DEFAULTS = Limits()
@@ -153,9 +153,11 @@ def check_module(module: object, source: Source) -> list[Diagnostic]:
         return [Diagnostic("E0022", ERROR,
                            f"policy has {len(decls)} declarations; the limit is {limits.declarations}",
                            span, source, help=_help("declarations"))]
+    out = [Diagnostic("E0023", ERROR, f"set has {len(s.values)} values; the limit is {limits.set_members}",
+                      s.span, source, help=_help("set_members"))
+           for s in _set_literals(decls) if len(s.values) > limits.set_members]
     lets = {d.name: d for d in decls if isinstance(d, ast.LetDecl)}
     measures = _let_measures(lets)
-    out = []
     for d in decls:
         depth, size = measures[d.name] if isinstance(d, ast.LetDecl) else _measure_decl(d, measures)
         if depth > limits.depth:
@@ -169,6 +171,18 @@ def check_module(module: object, source: Source) -> list[Diagnostic]:
                                   f"(definitions inlined); the limit is {limits.expression_nodes}",
                                   d.span, source, help=_help("expression_nodes")))
     return out
+
+
+def _set_literals(decls: tuple) -> Iterator[object]:
+    from .ast import SetLiteral
+
+    stack = list(decls)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, SetLiteral):
+            yield n
+        else:
+            stack.extend(_children(n))
 
 
 def _name(decl: object) -> str:
