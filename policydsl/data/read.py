@@ -327,6 +327,9 @@ def _record_id(value: object, id_field: str) -> tuple[str | None, str | None]:
 
 
 def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[_Row]:
+    from ..limits import current
+
+    csv.field_size_limit(current().field_chars)  # a longer field is a row error, not a crash
     reader = csv.reader(decoder.decode(raw) for raw in lines)
     header: list[str] | None = None
     header_errors: list[FieldError] = []
