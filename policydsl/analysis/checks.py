@@ -115,6 +115,7 @@ class _Analysis:
         self._pops: dict[tuple, smt.Population] = {}
         self.quiet: set[str] = set()  # rules already reported as dead or vacuous
         self.paired: set[frozenset[str]] = set()  # pairs already reported as conflicts
+        self.unsat_years: set[int] = set()  # years whose must-rules contradict: all else follows
 
     # ---- helpers -----------------------------------------------------------------------
 
@@ -197,6 +198,7 @@ class _Analysis:
                 continue
             if core is not None:
                 cores.setdefault(tuple(core), []).append(year)
+                self.unsat_years.add(year)
                 continue
             targets = [t for t in self.policy.targets if t.modality == "must" and e.in_force(t)]
             if not targets:
@@ -226,8 +228,12 @@ class _Analysis:
                 message = (f"{kind}{'s' if many else ''} {_names(rules)} cannot "
                            f"{'all ' if many else ''}be met in {_years_text(years)}: {what} "
                            f"{'meets them together' if many else 'meets it'}")
-                self.out.append(Finding(code, ERROR, message, rules,
-                                        help="relax one of these requirements or narrow its scope"))
+                advice = "relax one of these requirements or narrow its scope"
+                if code == "A0102":
+                    advice += (f" (populations checked: up to {POPULATION_KINDS} different "
+                               f"{self.policy.entity_plural} plus one per group, each repeated "
+                               "any number of times)")
+                self.out.append(Finding(code, ERROR, message, rules, help=advice))
 
     def dead_and_vacuous(self) -> None:
         """A0201 scope never applies; A0202 condition always holds; A0203 can never hold."""
@@ -435,7 +441,7 @@ class _Analysis:
         for rule in self.policy.rules:
             if rule.name in self.quiet:
                 continue
-            years = self.years_of(rule)
+            years = [y for y in self.years_of(rule) if y not in self.unsat_years]
             cores: list[list[str]] = []
             for y in years:
                 e = self.enc(y)

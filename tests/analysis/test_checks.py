@@ -1,0 +1,124 @@
+"""One deliberately broken policy per finding kind: exact code, location and a replayed witness."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import policydsl
+from policydsl.analysis.checks import analyse, findings
+from policydsl.analysis.witness import outcomes, replay
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "analysis"
+ROOT = Path(__file__).parent.parent.parent
+
+# fixture, code, severity, line, column, words the message must contain, has a witness
+CASES = [
+    ("unsatisfiable_rules", "A0101", "error", 5, 1, ["`enough_staff` (R1)", "`small_team` (R3)",
+                                                      "2023–2024"], False),
+    ("unsatisfiable_targets", "A0102", "error", 4, 1, ["`mostly_open` (T1)", "`mostly_closed` (T2)"],
+     False),
+    ("dead_scope", "A0201", "warning", 5, 1, ["`negative` (R1)", "never applies"], True),
+    ("vacuous", "A0202", "warning", 4, 1, ["`counted` (R1)", "always holds"], True),
+    ("never_holds", "A0203", "warning", 4, 1, ["`big_room` (R1)", "can never hold"], True),
+    ("regression", "A0301", "warning", 5, 1, ["`income_floor` (R1)", "from 2023 to 2024"], True),
+    ("regression_target", "A0301", "warning", 4, 1, ["`open_share` (T1)", "from 2023 to 2024"],
+     True),
+    ("stops_early", "A0302", "warning", 5, 1, ["`training` (R1)", "stops after 2024"], True),
+    ("conflicting_thresholds", "A0401", "warning", 4, 1, ["`funds_low` (R1)", "`funds_high` (R2)",
+                                                          "`>= 1000 yuan`", "`>= 2000 yuan`"], True),
+    ("modality_conflict", "A0402", "warning", 4, 1, ["`open_must` (R1)", "`open_strive` (R2)"],
+     False),
+    ("implied", "A0403", "warning", 6, 1, ["`key_staff` (R2)", "`ten_staff` (R1)"], False),
+    ("duplicate", "A0404", "warning", 5, 1, ["`open_b` (R2)", "`open_a` (R1)"], False),
+    ("modality_change", "A0405", "warning", 4, 1, ["clause `R1`", "strive in 2023",
+                                                   "must in 2024–2025"], False),
+    ("unused_fact", "A0501", "warning", 4, 1, ["`budget`"], False),
+    ("clause_cited_twice", "A0502", "warning", 6, 1, ["clause `R1`", "`opening`", "`funding`"], False),
+    ("clause_gap", "A0503", "warning", 0, 0, ["clause `R2`"], False),
+]
+
+
+def _policy(name: str) -> policydsl.Policy:
+    return policydsl.load(FIXTURES / f"{name}.pol")
+
+
+@pytest.mark.parametrize("name, code, severity, line, col, words, has_witness", CASES,
+                         ids=[c[0] for c in CASES])
+def test_broken_policy_reports_its_finding(name, code, severity, line, col, words, has_witness):
+    policy = _policy(name)
+    diags = analyse(policy.ir)
+    codes = [d.code for d in diags]
+    assert codes == [code], [d.render() for d in diags]
+    (d,) = diags
+    assert d.severity == severity
+    assert d.location() == (str(FIXTURES / f"{name}.pol"), line, col)
+    for word in words:
+        assert word in d.message
+    (f,) = findings(policy.ir)
+    assert (f.witness is not None) == has_witness
+    if has_witness:
+        assert replay(policy.ir, f.witness)
+        assert "witness: " in d.help
+
+
+def test_regression_witness_fails_early_and_passes_later():
+    policy = _policy("regression")
+    (f,) = findings(policy.ir)
+    (record,) = f.witness.records
+    assert policy.evaluate_record(record, 2023).outcomes[0].outcome == "fail"
+    assert policy.evaluate_record(record, 2024).outcomes[0].outcome == "pass"
+
+
+def test_conflicting_thresholds_witness_separates_the_two_rules():
+    policy = _policy("conflicting_thresholds")
+    (f,) = findings(policy.ir)
+    got = outcomes(policy.ir, f.witness, 2023)
+    assert got == {"funds_low": {"pass"}, "funds_high": {"fail"}}
+
+
+def test_unsatisfiable_targets_name_a_minimal_set_with_labels():
+    policy = _policy("unsatisfiable_targets")
+    (d,) = analyse(policy.ir)
+    assert [lab.message for lab in d.labels] == ["`mostly_closed` (T2) is involved"]
+
+
+def test_literal_chifeng_copy_reports_schedule_conflicts_naming_the_clauses():
+    policy = _policy("chifeng_literal")
+    conflicts = [d for d in analyse(policy.ir) if d.code == "A0401"]
+    pairs = {tuple(w.strip("`") for w in d.message.split(" ")[:4:3]) for d in conflicts}
+    assert pairs == {("income_first", "income_second"), ("income_first", "income_third"),
+                     ("income_second", "income_third"), ("service_space_first", "service_space_third")}
+    for d in conflicts:
+        assert "in 2023" in d.message
+    space = next(d for d in conflicts if "service_space" in d.message)
+    assert "(C07)" in space.message and "`>= 40%`" in space.message and "`>= 80%`" in space.message
+    income = [d for d in conflicts if "income" in d.message]
+    assert all("(C08)" in d.message for d in income)
+    for f in findings(policy.ir):
+        if f.code == "A0401":
+            assert replay(policy.ir, f.witness)
+
+
+def test_chifeng_check_exits_zero_and_reports_the_c17_modality_change():
+    run = subprocess.run([sys.executable, "-m", "policydsl", "check", "policies/chifeng_2023.pol"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    out = run.stdout + run.stderr
+    assert "warning: clause `C17` is strive in 2023 (`staff_training_first_year`) and must in " \
+           "2024–2025 (`staff_training`)" in out
+    assert ": error:" not in out
+
+
+def test_chifeng_has_no_error_findings():
+    policy = policydsl.load(ROOT / "policies" / "chifeng_2023.pol")
+    assert [f.code for f in findings(policy.ir) if f.severity == "error"] == []
+
+
+def test_import_policydsl_does_not_import_the_solver():
+    code = "import sys, policydsl; policydsl.loads('policy p period 2023 to 2024'); print('z3' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert run.stdout.strip() == "False", run.stderr
