@@ -50,9 +50,9 @@ def diff(old, new, *, timeout_ms: int = 5000):
     """Compare two versions of a policy: what changed in meaning, year by year, with witnesses.
 
     `old` and `new` are `Policy` objects, paths, or git revisions `REV:path`. Returns a
-    `PolicyDiff`; `policydsl.diff.render.render(d, "markdown")` gives the auditor's report.
+    `PolicyDiff`; `policydsl.audit.render.render(d, "markdown")` gives the auditor's report.
     """
-    from .diff.core import diff as _diff
+    from .audit.core import diff as _diff
 
     return _diff(old, new, timeout_ms=timeout_ms)
 

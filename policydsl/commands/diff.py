@@ -24,9 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     import policydsl
-    from policydsl.diff.core import compare
-    from policydsl.diff.render import render
-    from policydsl.diff.sources import load_version
+    from policydsl.audit.core import compare
+    from policydsl.audit.render import render
+    from policydsl.audit.sources import load_version
 
     if args.timeout <= 0:
         print("policydsl: error: `--timeout` must be a positive number of milliseconds", file=sys.stderr)

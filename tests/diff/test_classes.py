@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import policydsl
-from policydsl.diff import model as m
-from policydsl.diff.semantic import MEETS, verdict
+from policydsl.audit import model as m
+from policydsl.audit.semantic import MEETS, verdict
 from policydsl.eval.judge import judge_record, judge_target
 
 HERE = Path(__file__).parents[1] / "fixtures" / "diff"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import policydsl
+from policydsl.audit.sources import is_git_spec, read_version
 from policydsl.cli import main
-from policydsl.diff.sources import is_git_spec, read_version
 
 FIX = Path(__file__).parents[1] / "fixtures" / "diff"
 

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import policydsl
-from policydsl.diff import model as m
-from policydsl.diff.core import compare
-from policydsl.diff.semantic import MEETS
+from policydsl.audit import model as m
+from policydsl.audit.core import compare
+from policydsl.audit.semantic import MEETS
 from policydsl.eval.judge import judge_record
 
 HEAD = """

@@ -5,24 +5,12 @@
     render.py      text, JSON and Markdown reports
     sources.py     reading a version from a file or a git revision
 
-`policydsl.diff(old, new)` is both this package and the function: importing the
-package replaces the facade's function by the package, so the package is callable.
+`policydsl.diff(old, new)` is the public entry point; it returns a `PolicyDiff`.
 """
 
 from __future__ import annotations
-
-import sys
-import types
 
 from .core import compare, diff
 from .model import PolicyDiff, RuleChange, Witness, YearVerdict
 
 __all__ = ["PolicyDiff", "RuleChange", "Witness", "YearVerdict", "compare", "diff"]
-
-
-class _CallableModule(types.ModuleType):
-    def __call__(self, old, new, **options) -> PolicyDiff:
-        return diff(old, new, **options)
-
-
-sys.modules[__name__].__class__ = _CallableModule
