@@ -1,0 +1,471 @@
+"""The canonical text of a policy: AST (plus its comments) to source.
+
+Layout: a declaration's header on one line and each rule attribute on its own
+line, indented two spaces; keywords in one language and their canonical
+spelling; one space between tokens; a blank line between declarations (runs of
+one-line declarations of one kind stay together as written); sets wrapped and
+lookups laid out as aligned tables. Comments are kept and attached by position
+to the declaration or attribute that follows them (or, when written after code
+on the same line, to that line). The output parses to an equal AST, so it has
+the same meaning and fingerprint; formatting it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+import attrs
+
+from . import ast
+from .keywords import COMPARISONS, EN, KEYWORDS, ZH, is_cjk
+
+WIDTH = 88  # display columns (a CJK character counts two) before sets and schedules wrap
+INDENT = "  "
+
+_NAME = re.compile(r"[^\W\d]\w*")
+_COMPACT_KINDS = (ast.UnitDecl, ast.SetDecl, ast.EntityDecl, ast.FactDecl, ast.LetDecl, ast.NoteDecl)
+_CN_NUMERAL_CHARS = frozenset("零一二两三四五六七八九十百千万亿")
+
+# Precedence levels, loosest first; an operand printed below the level its
+# position needs is parenthesised.
+IF, OR, AND, NOT, CMP, SUM, PROD, UNARY, ATOM = range(9)
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: wide (CJK) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def format_module(module: ast.Module, lang: str = EN, text: str | None = None) -> str:
+    """The canonical text of `module` with keywords in `lang` (`en` or `zh`).
+
+    `text`, the source the module was parsed from, lets comments keep their
+    lines and blank lines; without it comments are placed by span alone.
+    """
+    return _Printer(lang, text).module(module)
+
+
+def detect_language(module: ast.Module, text: str) -> str:
+    """The keyword language most declarations of `text` are written in."""
+    zh = sum(1 for d in module.decls if d.span.start < len(text) and is_cjk(text[d.span.start]))
+    return ZH if zh * 2 > len(module.decls) else EN
+
+
+# ---- comments ------------------------------------------------------------------
+
+
+@attrs.define
+class _Placement:
+    leading: dict[int, list[ast.Comment]] = attrs.Factory(dict)  # decl index -> comments
+    before_attr: dict[tuple[int, int], list[ast.Comment]] = attrs.Factory(dict)  # (decl, anchor start)
+    trailing: dict[tuple[int, int], list[ast.Comment]] = attrs.Factory(dict)  # (decl, anchor start)
+    at_end: list[ast.Comment] = attrs.Factory(list)
+
+
+def _anchors(d: ast.Decl) -> list[int]:
+    """Start offsets of the lines of a declaration that comments can attach to."""
+    starts = [d.span.start]
+    if isinstance(d, ast.RuleDecl):
+        parts = [d.clauses[0] if d.clauses else None, d.years, d.scope, d.group, d.requirement]
+        starts += [p.span.start for p in parts if p is not None and p.span != ast.Span(0, 0)]
+    return starts
+
+
+def _place_comments(module: ast.Module, text: str | None) -> _Placement:
+    out = _Placement()
+    decls = module.decls
+    for c in module.comments:
+        p = c.span.start
+        line_start = text.rfind("\n", 0, p) + 1 if text is not None else p
+        trailing = text is not None and text[line_start:p].strip() != ""
+        i = next((k for k, d in enumerate(decls) if p < d.span.end), None)
+        if trailing:
+            # The line the comment ends: the last anchor at or before it.
+            best = None
+            for k, d in enumerate(decls):
+                for a in _anchors(d):
+                    if a <= p and (best is None or a >= best[1]):
+                        best = (k, a)
+            if best is not None:
+                out.trailing.setdefault(best, []).append(c)
+                continue
+        if i is None:
+            out.at_end.append(c)
+        elif p < decls[i].span.start:
+            out.leading.setdefault(i, []).append(c)
+        else:
+            anchors = _anchors(decls[i])[1:]
+            later = [a for a in anchors if a > p]
+            if later:
+                out.before_attr.setdefault((i, min(later)), []).append(c)
+            elif anchors:
+                out.before_attr.setdefault((i, max(anchors)), []).append(c)
+            else:
+                out.leading.setdefault(i, []).append(c)
+    return out
+
+
+# ---- the printer -----------------------------------------------------------------
+
+
+class _Printer:
+    def __init__(self, lang: str, text: str | None):
+        self.lang = lang
+        self.text = text
+
+    def kw(self, concept: str) -> str:
+        return KEYWORDS[concept].spelling(self.lang)
+
+    # ---- module layout -------------------------------------------------------
+
+    def module(self, module: ast.Module) -> str:
+        placement = _place_comments(module, self.text)
+        out: list[str] = []
+        prev: ast.Decl | None = None
+        for i, d in enumerate(module.decls):
+            if prev is not None and self._blank_between(prev, d):
+                out.append("")
+            out.extend(self._comment_block(placement.leading.get(i, []), "", d.span.start))
+            out.extend(self._decl_lines(i, d, placement))
+            prev = d
+        if placement.at_end:
+            if out:
+                out.append("")
+            out.extend(self._comment_block(placement.at_end, "", None))
+        return "\n".join(line.rstrip() for line in out) + "\n" if out else ""
+
+    def _blank_between(self, a: ast.Decl, b: ast.Decl) -> bool:
+        if type(a) is not type(b) or not isinstance(a, _COMPACT_KINDS):
+            return True
+        # One-line declarations of one kind stay grouped as the drafter grouped them.
+        return self.text is not None and _has_blank_line(self.text, a.span.end, b.span.start)
+
+    def _comment_block(self, comments: list[ast.Comment], indent: str, next_start: int | None) -> list[str]:
+        lines: list[str] = []
+        for k, c in enumerate(comments):
+            if k and self.text is not None and _has_blank_line(self.text, comments[k - 1].span.end, c.span.start):
+                lines.append("")
+            lines.append(indent + self.comment(c))
+        if (comments and next_start is not None and self.text is not None and not indent
+                and _has_blank_line(self.text, comments[-1].span.end, next_start)):
+            lines.append("")
+        return lines
+
+    def comment(self, c: ast.Comment) -> str:
+        """A comment as written (its text after `#` is the drafter's), else rebuilt from its text."""
+        if self.text is not None and self.text[c.span.start:c.span.start + 1] == "#":
+            return self.text[c.span.start:c.span.end].rstrip()
+        return f"# {c.text}" if c.text else "#"
+
+    def _decl_lines(self, i: int, d: ast.Decl, placement: _Placement) -> list[str]:
+        """The lines of one declaration, with its attribute and trailing comments."""
+        parts = self.decl(d)  # [(anchor start or None, text)]
+        lines: list[str] = []
+        for anchor, text in parts:
+            if anchor is not None:
+                lines.extend(self._comment_block(placement.before_attr.get((i, anchor), []), INDENT, None))
+            first, *rest = text.split("\n")
+            for c in placement.trailing.get((i, anchor), []) if anchor is not None else []:
+                first += "  " + self.comment(c)
+            lines.append(first)
+            lines.extend(rest)
+        return lines
+
+    # ---- declarations --------------------------------------------------------
+
+    def decl(self, d: ast.Decl) -> list[tuple[int | None, str]]:
+        method = getattr(self, "d_" + type(d).__name__)
+        return method(d)
+
+    def d_PolicyDecl(self, d: ast.PolicyDecl) -> list[tuple[int | None, str]]:
+        lines = [(d.span.start, f"{self.kw('policy')} {self.name_or_string(d.name)}")]
+        for key in ("title", "original", "version", "issuer"):
+            value = getattr(d, key)
+            if value is not None:
+                lines.append((None, f"{INDENT}{self.kw(key)} {string(value)}"))
+        if d.period is not None:
+            start, end = d.period
+            if self.lang == ZH:
+                lines.append((None, f"{INDENT}{self.kw('period')} {start}年{self.kw('to')}{end}年"))
+            else:
+                lines.append((None, f"{INDENT}{self.kw('period')} {start} {self.kw('to')} {end}"))
+        return lines
+
+    def d_UnitDecl(self, d: ast.UnitDecl) -> list[tuple[int | None, str]]:
+        line = f"{self.kw('unit')} {', '.join(d.names)}"
+        if d.base is not None:
+            factor = f"{d.factor} " if d.factor is not None else ""
+            line += f" = {factor}{self.unit_expr(d.base)}"
+        return [(d.span.start, line)]
+
+    def d_SetDecl(self, d: ast.SetDecl) -> list[tuple[int | None, str]]:
+        head = f"{self.kw('set')} {d.name} = "
+        return [(d.span.start, head + self.set_literal(d.values, display_width(head)))]
+
+    def d_EntityDecl(self, d: ast.EntityDecl) -> list[tuple[int | None, str]]:
+        line = f"{self.kw('entity')} {d.name}"
+        if d.plural is not None:
+            line += f", {d.plural}"
+        if d.label is not None:
+            line += f" {string(d.label)}"
+        return [(d.span.start, line)]
+
+    def d_FactDecl(self, d: ast.FactDecl) -> list[tuple[int | None, str]]:
+        line = f"{self.kw('fact')} {d.name}: {self.fact_type(d.type)}"
+        for k, c in enumerate(d.constraints):
+            # After `enum a < b` a bare comparison would read as one more member.
+            comma = k or (d.type.kind == "enum" and c.kind == "cmp")
+            line += ("," if comma else "") + " " + self.constraint(c)
+        if d.label is not None:
+            line += f" {string(d.label)}"
+        return [(d.span.start, line)]
+
+    def d_LetDecl(self, d: ast.LetDecl) -> list[tuple[int | None, str]]:
+        head = f"{self.kw('let')} {d.name} = "
+        return [(d.span.start, head + self.expr(d.value, IF, 0))]
+
+    def d_RuleDecl(self, d: ast.RuleDecl) -> list[tuple[int | None, str]]:
+        head = f"{self.kw('target' if d.is_target else 'rule')} {d.name}"
+        if d.label is not None:
+            head += f" {string(d.label)}"
+        lines: list[tuple[int | None, str]] = [(d.span.start, head)]
+        if d.clauses:
+            lines.append((d.clauses[0].span.start, f"{INDENT}{self.clauses(d.clauses)}"))
+        if d.section is not None:
+            lines.append((None, f"{INDENT}{self.kw('section')} {string(d.section)}"))
+        if d.quote is not None:
+            lines.append((None, f"{INDENT}{self.kw('quote')} {string(d.quote)}"))
+        if d.years is not None:
+            lines.append((d.years.span.start, INDENT + self.years(d.years)))
+        if d.scope is not None:
+            head = f"{INDENT}{self.kw('where')} "
+            lines.append((d.scope.span.start, head + self.expr(d.scope, IF, len(INDENT))))
+        if d.group is not None:
+            line = f"{INDENT}{self.kw('for_each')} {d.group.fact}"
+            if d.group.within is not None:
+                line += f" {self.kw('in')} {self.set_ref(d.group.within)}"
+            lines.append((d.group.span.start, line))
+        if d.requirement is not None:
+            head = f"{INDENT}{self.kw(d.requirement.modality)} "
+            lines.append((d.requirement.span.start, head + self.expr(d.requirement.condition, IF, len(INDENT))))
+        return lines
+
+    def d_NoteDecl(self, d: ast.NoteDecl) -> list[tuple[int | None, str]]:
+        line = f"{self.kw('note')} {string(d.text)}"
+        if d.clauses:
+            line += " " + self.clauses(d.clauses)
+        if d.section is not None:
+            line += f" {self.kw('section')} {string(d.section)}"
+        return [(d.span.start, line)]
+
+    # ---- declaration parts ---------------------------------------------------
+
+    def clauses(self, refs: tuple[ast.ClauseRef, ...]) -> str:
+        return f"{self.kw('clause')} " + ", ".join(r.id for r in refs)
+
+    def years(self, y: ast.Years) -> str:
+        if self.lang == ZH:
+            if y.kind == "in":
+                return f"{self.kw('in_year')}{y.start}年"
+            if y.kind == "until":
+                return f"{self.kw('until')}{y.end}年"
+            if y.end is None:
+                return f"{self.kw('from')}{y.start}年起"
+            return f"{self.kw('from')}{y.start}年{self.kw('to')}{y.end}年"
+        if y.kind == "in":
+            return f"{self.kw('in_year')} {y.start}"
+        if y.kind == "until":
+            return f"{self.kw('until')} {y.end}"
+        if y.end is None:
+            return f"{self.kw('from')} {y.start}"
+        return f"{self.kw('from')} {y.start} {self.kw('to')} {y.end}"
+
+    def unit_expr(self, u: ast.UnitExpr) -> str:
+        sep = "/" if self.lang == ZH else f" {self.kw('per')} "
+        return sep.join((*u.num, *u.den))
+
+    def fact_type(self, t: ast.FactType) -> str:
+        if t.kind == "enum":
+            return f"{self.kw('enum')} " + " < ".join(t.members)
+        out = self.kw(t.kind)
+        if t.unit is not None:
+            out += " " + self.unit_expr(t.unit)
+        return out
+
+    def constraint(self, c: ast.FactConstraint) -> str:
+        if c.kind == "optional":
+            return self.kw("optional")
+        if c.kind == "in":
+            assert isinstance(c.value, ast.Name | ast.SetLiteral)
+            return f"{self.kw('in')} {self.set_ref(c.value)}"
+        assert c.op is not None and c.value is not None
+        return f"{COMPARISONS[c.op].spelling(self.lang)} {self.expr(c.value, SUM, 0)}"
+
+    def set_ref(self, ref: ast.Name | ast.SetLiteral) -> str:
+        return ref.name if isinstance(ref, ast.Name) else self.set_literal(ref, None)
+
+    def set_literal(self, lit: ast.SetLiteral, column: int | None) -> str:
+        """`{a, b}`; from a known column, wrapped to WIDTH with items aligned after `{`."""
+        items = [self.expr(v, ATOM, 0) for v in lit.values]
+        one_line = "{" + ", ".join(items) + "}"
+        if column is None or column + display_width(one_line) <= WIDTH or len(items) < 2:
+            return one_line
+        pad = " " * (column + 1)
+        lines, current = [], "{" + items[0]
+        width = column + display_width(current)
+        for item in items[1:]:
+            piece = ", " + item
+            if width + display_width(piece) + 2 > WIDTH:  # room for "," or "}"
+                lines.append(current + ",")
+                current, width = pad + item, display_width(pad + item)
+            else:
+                current, width = current + piece, width + display_width(piece)
+        lines.append(current + "}")
+        return "\n".join(lines)
+
+    def name_or_string(self, name: str) -> str:
+        return name if _is_plain_name(name) else string(name)
+
+    # ---- expressions ---------------------------------------------------------
+
+    def expr(self, e: ast.Expr, need: int, indent: int) -> str:
+        """`e` as text where the grammar needs precedence `need`; `indent` is the
+        indentation of the line it starts on (for multi-line tables)."""
+        level, text = self._expr(e, indent)
+        return f"({text})" if level < need else text
+
+    def _expr(self, e: ast.Expr, indent: int) -> tuple[int, str]:
+        kw = self.kw
+        match e:
+            case ast.Number(text=text, unit=None):
+                return ATOM, text
+            case ast.Number(text=text, unit=unit):
+                return ATOM, f"{text}{'' if is_cjk(unit[0]) else ' '}{unit}"
+            case ast.Percent(text=text):
+                return ATOM, f"{text}%"
+            case ast.Bool(value=value):
+                return ATOM, kw("true" if value else "false")
+            case ast.String(value=value):
+                return ATOM, string(value)
+            case ast.Name(name=name):
+                return ATOM, name
+            case ast.SetLiteral():
+                return ATOM, self.set_literal(e, None)
+            case ast.Call(func=func, args=args):
+                return ATOM, f"{func}(" + ", ".join(self.expr(a, IF, indent) for a in args) + ")"
+            case ast.Neg(operand=operand):
+                return UNARY, "-" + self.expr(operand, UNARY, indent)
+            case ast.Binary(op=op, left=left, right=right):
+                level = SUM if op in ("+", "-") else PROD
+                sym = kw("of") if op == "of" else op
+                return level, f"{self.expr(left, level, indent)} {sym} {self.expr(right, level + 1, indent)}"
+            case ast.Per():
+                return self._per(e, indent)
+            case ast.Compare(op=op, left=left, right=right):
+                sym = COMPARISONS[op].spelling(self.lang)
+                return CMP, f"{self.expr(left, SUM, indent)} {sym} {self.expr(right, SUM, indent)}"
+            case ast.Between(subject=s, low=low, high=high):
+                text = (f"{self.expr(s, SUM, indent)} {kw('between')} {self.expr(low, SUM, indent)} "
+                        f"{kw('between_and' if self.lang == ZH else 'and')} {self.expr(high, SUM, indent)}")
+                return CMP, text + (f" {kw('between_end')}" if self.lang == ZH else "")
+            case ast.InSet(subject=s, set=ref, negated=negated):
+                if not negated:
+                    op = kw("in")
+                else:
+                    op = kw("not_in") if self.lang == ZH else f"{kw('not')} {kw('in')}"
+                return CMP, f"{self.expr(s, SUM, indent)} {op} {self.set_ref(ref)}"
+            case ast.BoolOp(op=op, left=left, right=right):
+                level = OR if op == "or" else AND
+                return level, f"{self.expr(left, level, indent)} {kw(op)} {self.expr(right, level + 1, indent)}"
+            case ast.Not(operand=operand):
+                return NOT, f"{kw('not')} {self.expr(operand, NOT, indent)}"
+            case ast.If(cond=c, then=a, else_=b):
+                return IF, (f"{kw('if')} {self.expr(c, IF, indent)} {kw('then')} {self.expr(a, IF, indent)} "
+                            f"{kw('else')} {self.expr(b, IF, indent)}")
+            case ast.Schedule():
+                return ATOM, self._schedule(e, indent)
+            case ast.Lookup():
+                return ATOM, self._lookup(e, indent)
+        raise TypeError(f"cannot format {type(e).__name__}")  # pragma: no cover - every node is handled
+
+    def _per(self, e: ast.Per, indent: int) -> tuple[int, str]:
+        count = f"{e.count} " if e.count is not None else ""
+        if self.lang == EN:
+            return PROD, f"{self.expr(e.left, PROD, indent)} {self.kw('per')} {count}{e.unit}"
+        # Chinese word order: `每百户20平方米` is "20 m2 per 100 households".
+        operand = self.expr(e.left, UNARY, indent)
+        if is_cjk(e.unit[0]) and operand[:1].isdigit():
+            if e.count is None and e.unit[0] in _CN_NUMERAL_CHARS:
+                # `每千米 2元` would read 千 as a count; brackets keep the unit whole.
+                return UNARY, f"{self.kw('per')} {e.unit} ({operand})"
+            return UNARY, f"{self.kw('per')}{e.count or ''}{e.unit} {operand}"
+        if e.count is None and operand[:1].isdigit() and e.unit[0] in _CN_NUMERAL_CHARS:
+            operand = f"({operand})"
+        return UNARY, f"{self.kw('per')} {count}{e.unit} {operand}"
+
+    def _schedule(self, e: ast.Schedule, indent: int) -> str:
+        entries = [f"{x.year}: {self.expr(x.value, IF, indent + 2)}" for x in e.entries]
+        one_line = "[" + ", ".join(entries) + "]"
+        if "\n" not in one_line and indent + display_width(one_line) <= WIDTH:
+            return one_line
+        pad = " " * (indent + 2)
+        return "[\n" + ",\n".join(pad + x for x in entries) + "\n" + " " * indent + "]"
+
+    def _lookup(self, e: ast.Lookup, indent: int) -> str:
+        """A lookup is a table: one bracket a line, values aligned."""
+        heads = []
+        for b in e.brackets:
+            low = self.expr(b.low, SUM, indent + 2) if b.low is not None else ""
+            high = self.expr(b.high, SUM, indent + 2) if b.high is not None else ""
+            head = {"below": f"{self.kw('below')} {high}", "above": f"{self.kw('above')} {low}",
+                    "from": f"{self.kw('from')} {low}", "range": f"{low} {self.kw('to')} {high}",
+                    "else": self.kw("else")}[b.kind]
+            heads.append(head + ":")
+        column = max(display_width(h) for h in heads)
+        pad = " " * (indent + 2)
+        rows = [pad + h + " " * (column - display_width(h) + 1) + self.expr(b.value, IF, indent + 2)
+                for h, b in zip(heads, e.brackets, strict=True)]
+        key = self.expr(e.key, UNARY, indent)
+        return f"{self.kw('lookup')} {key} {{\n" + ",\n".join(rows) + "\n" + " " * indent + "}"
+
+
+def string(value: str) -> str:
+    """A string literal that reads back as `value`."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _is_plain_name(name: str) -> bool:
+    if not _NAME.fullmatch(name):
+        return False
+    return all(name not in kw.spellings for kw in KEYWORDS.values())
+
+
+def _has_blank_line(text: str, start: int, end: int) -> bool:
+    return re.search(r"\n[ \t]*\r?\n", text[start:end]) is not None
+
+
+class FormatError(Exception):
+    """The formatted text would not read back as the same policy (a formatter bug)."""
+
+
+def format_text(source, lang: str | None = None) -> str:
+    """Format a `Source`: parse it, print it canonically, and prove the result parses back equal.
+
+    Raises `PolicyError` when the source has errors (nothing is formatted then),
+    `FormatError` when the output would not mean the same.
+    """
+    from .diagnostics import PolicyError, has_errors
+    from .loader import parse
+    from .source import Source
+
+    module, diagnostics = parse(source)
+    if module is None or has_errors(diagnostics):
+        raise PolicyError(diagnostics)
+    lang = lang or detect_language(module, source.text)
+    out = format_module(module, lang, source.text)
+    again, more = parse(Source(source.name, out))
+    if again != module or has_errors(more):
+        raise FormatError("the formatted text does not parse to the same policy; the file is left as it is")
+    return out
