@@ -15,6 +15,7 @@ COMMANDS = {
     "diff": "compare two versions of a policy: which obligations changed, how, with examples",
     "render": "print a policy as a readable document (HTML or Markdown), clause by clause",
     "test": "run a policy's worked examples and report what they do not cover",
+    "fmt": "format policies canonically (layout, keyword spelling); --check for CI",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
