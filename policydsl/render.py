@@ -196,7 +196,8 @@ def _markdown(doc: Document) -> Iterator[str]:
 # ---- HTML -----------------------------------------------------------------------------------
 
 _CSS = """
-body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;
+body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",
+ "WenQuanYi Micro Hei",sans-serif;
  max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f;line-height:1.5}
 h1{font-size:1.6rem}h2{border-bottom:1px solid #ccc;margin-top:2.5rem}
 nav.clauses a{display:inline-block;margin:.1rem .2rem;padding:.05rem .4rem;border:1px solid #99a;

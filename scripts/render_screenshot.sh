@@ -6,7 +6,9 @@
 #   POLICY  the policy to render (default: policies/chifeng_2023.pol)
 #   OUTDIR  where to write NAME.html and NAME.png (default: build/render)
 #
-# Needs Chromium at /usr/bin/chromium (Debian/Ubuntu: apt-get install -y chromium).
+# Needs Chromium at /usr/bin/chromium (Debian/Ubuntu: apt-get install -y chromium) and,
+# for the Chinese text to show as characters rather than boxes, a CJK font
+# (apt-get install -y fonts-wqy-microhei, or fonts-noto-cjk). Set CHROMIUM to use another browser binary.
 # Exits 1 if a clause id of the policy is missing from the text Chromium lays out.
 set -euo pipefail
 
