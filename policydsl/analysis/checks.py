@@ -133,10 +133,12 @@ class _Analysis:
             self._pops[key] = smt.Population(self.policy, year, key[1], prefix, self.texts, linear)
         return self._pops[key]
 
-    def find_population(self, years: Sequence[int], rules: Sequence[ir.Rule], question):
+    def find_population(self, years: Sequence[int], rules: Sequence[ir.Rule], question,
+                        readable: bool = True):
         """A population answering `question(pops)` (one `Population` per year, shared records).
 
-        Tried first with linear sums (fast, a restriction), then exactly. Returns
+        Tried first with linear sums (fast, a restriction), then exactly; `readable` asks for
+        small populations and round decimals when that is quick. Returns
         `(model, pops)`, `(None, None)` when none exists, or `(UNKNOWN, None)`.
         """
         for linear in (True, False):
@@ -144,7 +146,8 @@ class _Analysis:
             asked = question(pops)
             first = pops[years[0]]
             cons = [c for p in pops.values() for c in p.domain()] + first.pin_groups(rules) + asked
-            model = self.solve(cons, first.decimals_on_grid() + [z3.Sum(first.m) <= 60])
+            prefer = first.decimals_on_grid() + [z3.Sum(first.m) <= 60] if readable else []
+            model = self.solve(cons, prefer)
             if model is not None and model != smt.UNKNOWN:
                 return model, pops
             if not linear:
@@ -209,7 +212,7 @@ class _Analysis:
             model, _ = self.find_population(
                 [year], targets,
                 lambda pops, y=year, targets=targets: [pops[y].every_record(every)]
-                + [pops[y].passes(t) for t in targets])
+                + [pops[y].passes(t) for t in targets], readable=False)
             if model is not None and model != smt.UNKNOWN:
                 continue
             pop = self.population(year, targets)

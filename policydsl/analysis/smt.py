@@ -43,6 +43,7 @@ from ..eval.values import NotInForce, exact_text
 UNKNOWN = "unknown"
 OTHER = "other"
 DEFAULT_TIMEOUT_MS = 5000
+PREFER_TIMEOUT_MS = 500  # soft preferences are tried briefly, then dropped
 MAX_POPULATION = 1000  # bounds the size of a witness population
 
 TRUE = z3.BoolVal(True)
@@ -625,23 +626,22 @@ def _solver(timeout_ms: int) -> z3.Solver:
 
 
 def solve(constraints: Iterable[z3.BoolRef], timeout_ms: int = DEFAULT_TIMEOUT_MS,
-          prefer: Iterable[z3.BoolRef] = ()) -> z3.ModelRef | None | str:
+          prefer: Iterable[z3.BoolRef] = (), prefer_timeout_ms: int = PREFER_TIMEOUT_MS
+          ) -> z3.ModelRef | None | str:
     """A model, `None` when the constraints are proved unsatisfiable, or `UNKNOWN`.
 
-    `prefer` are soft extras (e.g. `decimals_on_grid`) tried first for a nicer witness;
-    they never turn a satisfiable question into an unsatisfiable one.
+    `prefer` are soft extras (e.g. `decimals_on_grid`) tried first, briefly, for a nicer
+    witness; they never turn a satisfiable question into an unsatisfiable one.
     """
     constraints = list(constraints)
     prefer = list(prefer)
+    if prefer:
+        s = _solver(min(prefer_timeout_ms, timeout_ms))
+        s.add(constraints + prefer)
+        if s.check() == z3.sat:
+            return s.model()
     s = _solver(timeout_ms)
     s.add(constraints)
-    if prefer:
-        s.push()
-        s.add(prefer)
-        r = s.check()
-        if r == z3.sat:
-            return s.model()
-        s.pop()
     r = s.check()
     if r == z3.sat:
         return s.model()
