@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from importlib import resources
 
 import lark
@@ -138,6 +139,10 @@ def _diagnose_input(source: Source, text: str, err: UnexpectedInput) -> tuple[Di
         ch = text[offset] if offset < len(text) else ""
         message = f"unexpected character `{ch}`"
         help_ = _expected(err.allowed, lang)
+        if ch and (not ch.isprintable() or unicodedata.category(ch) == "Cf"):
+            # Invisible characters (NUL, zero-width space, bidi overrides) are named, not shown.
+            message = f"unexpected invisible character U+{ord(ch):04X}"
+            help_ = "delete it; it may have been pasted from another document"
         if ch in "“”‘’":
             help_ = "use straight double quotes `\"` for strings"
         elif ch in "，：（）【】；":
