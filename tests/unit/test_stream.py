@@ -1,0 +1,71 @@
+"""Streaming evaluation: the same report and JSON as evaluating everything at once."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import policydsl
+from policydsl.data.read import read_records
+from policydsl.eval.stream import JsonLinesWriter, JsonWriter, evaluate_stream, text_report
+from policydsl.report import text_report as whole_report
+
+ROOT = Path(__file__).resolve().parents[2]
+CHIFENG = ROOT / "policies" / "chifeng_2023.pol"
+DATA = ROOT / "examples" / "chifeng_communities.csv"
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return policydsl.load(CHIFENG)
+
+
+def _stream_json(policy, year: int, engine: str, chunk_size: int) -> str:
+    out = io.StringIO()
+    writer = JsonWriter(out, policy.info, year)
+    result = evaluate_stream(policy, read_records(DATA), year, engine=engine,
+                             on_record=writer.record, chunk_size=chunk_size)
+    writer.finish(result)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("year", [2023, 2024, 2025])
+def test_streamed_text_report_equals_the_whole_report(policy, year: int) -> None:
+    whole = policy.evaluate(DATA, year, engine="reference")
+    streamed = evaluate_stream(policy, read_records(DATA), year, chunk_size=64)
+    assert text_report(policy, streamed, show=3) == whole_report(policy, whole, show=3)
+
+
+@pytest.mark.parametrize("engine", ["vectorized", "compiled", "reference"])
+def test_streamed_json_equals_the_whole_document(policy, engine: str) -> None:
+    whole = policy.evaluate(DATA, 2025, engine="reference")
+    expected = json.dumps(whole.to_json(), ensure_ascii=False, indent=1) + "\n"
+    assert _stream_json(policy, 2025, engine, chunk_size=50) == expected
+
+
+def test_small_chunks_give_the_same_output_as_one_chunk(policy) -> None:
+    assert _stream_json(policy, 2024, "vectorized", 7) == _stream_json(policy, 2024, "vectorized", 10_000)
+
+
+def test_json_lines_hold_policy_records_targets_and_summary(policy) -> None:
+    out = io.StringIO()
+    writer = JsonLinesWriter(out, policy.info, 2024)
+    result = evaluate_stream(policy, read_records(DATA), 2024, on_record=writer.record)
+    writer.finish(result)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert lines[0]["year"] == 2024
+    assert sum("record" in line for line in lines) == 300
+    assert sum("target" in line for line in lines) == result.summary["targets"]
+    assert lines[-1]["summary"] == result.summary
+
+
+def test_empty_input_streams_a_valid_document(policy) -> None:
+    out = io.StringIO()
+    writer = JsonWriter(out, policy.info, 2024)
+    result = evaluate_stream(policy, [], 2024, on_record=writer.record)
+    writer.finish(result)
+    whole = policy.evaluate([], 2024, engine="reference")
+    assert out.getvalue() == json.dumps(whole.to_json(), ensure_ascii=False, indent=1) + "\n"
