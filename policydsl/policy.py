@@ -106,7 +106,7 @@ class Policy:
         (prepared,) = self.prepare([record])
         return self.engine(engine).record(prepared, year)
 
-    def evaluate(self, data, year: int, *, engine: str = "reference", format: str | None = None) -> Evaluation:
+    def evaluate(self, data, year: int, *, engine: str = "vectorized", format: str | None = None) -> Evaluation:
         """Judge a population: a path to CSV/JSON/JSON Lines, or an iterable of mappings.
 
         Every input record appears in the result, in input order, with its errors.
