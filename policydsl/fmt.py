@@ -114,6 +114,18 @@ class _Printer:
     def __init__(self, lang: str, text: str | None):
         self.lang = lang
         self.text = text
+        self.break_schedules = False
+
+    def attribute(self, head: str, e: ast.Expr) -> str:
+        """`head` then an expression; schedules go one entry a line when the line is too long."""
+        line = head + self.expr(e, IF, len(INDENT) if head.startswith(INDENT) else 0)
+        if display_width(line.split("\n")[0]) > WIDTH and not self.break_schedules:
+            self.break_schedules = True
+            try:
+                line = head + self.expr(e, IF, len(INDENT) if head.startswith(INDENT) else 0)
+            finally:
+                self.break_schedules = False
+        return line
 
     def kw(self, concept: str) -> str:
         return KEYWORDS[concept].spelling(self.lang)
@@ -224,7 +236,7 @@ class _Printer:
 
     def d_LetDecl(self, d: ast.LetDecl) -> list[tuple[int | None, str]]:
         head = f"{self.kw('let')} {d.name} = "
-        return [(d.span.start, head + self.expr(d.value, IF, 0))]
+        return [(d.span.start, self.attribute(head, d.value))]
 
     def d_RuleDecl(self, d: ast.RuleDecl) -> list[tuple[int | None, str]]:
         head = f"{self.kw('target' if d.is_target else 'rule')} {d.name}"
@@ -241,7 +253,7 @@ class _Printer:
             lines.append((d.years.span.start, INDENT + self.years(d.years)))
         if d.scope is not None:
             head = f"{INDENT}{self.kw('where')} "
-            lines.append((d.scope.span.start, head + self.expr(d.scope, IF, len(INDENT))))
+            lines.append((d.scope.span.start, self.attribute(head, d.scope)))
         if d.group is not None:
             line = f"{INDENT}{self.kw('for_each')} {d.group.fact}"
             if d.group.within is not None:
@@ -249,7 +261,7 @@ class _Printer:
             lines.append((d.group.span.start, line))
         if d.requirement is not None:
             head = f"{INDENT}{self.kw(d.requirement.modality)} "
-            lines.append((d.requirement.span.start, head + self.expr(d.requirement.condition, IF, len(INDENT))))
+            lines.append((d.requirement.span.start, self.attribute(head, d.requirement.condition)))
         return lines
 
     def d_NoteDecl(self, d: ast.NoteDecl) -> list[tuple[int | None, str]]:
@@ -408,7 +420,7 @@ class _Printer:
     def _schedule(self, e: ast.Schedule, indent: int) -> str:
         entries = [f"{x.year}: {self.expr(x.value, IF, indent + 2)}" for x in e.entries]
         one_line = "[" + ", ".join(entries) + "]"
-        if "\n" not in one_line and indent + display_width(one_line) <= WIDTH:
+        if "\n" not in one_line and not self.break_schedules:
             return one_line
         pad = " " * (indent + 2)
         return "[\n" + ",\n".join(pad + x for x in entries) + "\n" + " " * indent + "]"
