@@ -21,7 +21,8 @@ import attrs
 from . import ast
 from .keywords import COMPARISONS, EN, KEYWORDS, ZH, is_cjk
 
-WIDTH = 88  # display columns (a CJK character counts two) before sets and schedules wrap
+WIDTH = 88  # display columns (a CJK character counts two) before a set wraps
+LINE_WIDTH = 100  # display columns before a line's schedules go one entry a line
 INDENT = "  "
 
 _NAME = re.compile(r"[^\W\d]\w*")
@@ -119,7 +120,7 @@ class _Printer:
     def attribute(self, head: str, e: ast.Expr) -> str:
         """`head` then an expression; schedules go one entry a line when the line is too long."""
         line = head + self.expr(e, IF, len(INDENT) if head.startswith(INDENT) else 0)
-        if display_width(line.split("\n")[0]) > WIDTH and not self.break_schedules:
+        if display_width(line.split("\n")[0]) > LINE_WIDTH and not self.break_schedules:
             self.break_schedules = True
             try:
                 line = head + self.expr(e, IF, len(INDENT) if head.startswith(INDENT) else 0)
