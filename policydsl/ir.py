@@ -32,6 +32,7 @@ class Num:
     unit: str = attrs.field(default="", eq=False)  # display unit name
     scale: Fraction = attrs.field(default=Fraction(1), eq=False)  # canonical per display unit
     integer: bool = attrs.field(default=False, eq=False)
+    plural: str = attrs.field(default="", eq=False)  # display name for counts other than 1
 
 
 @attrs.frozen

@@ -37,6 +37,7 @@ class Unit:
     name: str  # the name as the drafter wrote it, used when displaying values
     scale: Fraction  # canonical units per one of this unit
     dim: Dim
+    plural: str = ""  # for showing counts other than 1 ("3 workers"); empty when invariant
 
 
 _BUILTIN: list[tuple[tuple[str, ...], Fraction, dict[str, int]]] = [
@@ -54,6 +55,10 @@ _BUILTIN: list[tuple[tuple[str, ...], Fraction, dict[str, int]]] = [
     (("organisation", "organisations", "organization", "organizations", "组织"), Fraction(1),
      {"organisation": 1}),
 ]
+# Plural display names of built-in units; declared units take theirs from their names.
+_PLURALS = {"metre": "metres", "meter": "meters", "kilometre": "kilometres", "hectare": "hectares",
+            "year": "years", "month": "months", "household": "households", "person": "people",
+            "organisation": "organisations", "organization": "organizations"}
 _PREFIXES = {"万": Fraction(10**4), "亿": Fraction(10**8), "千": Fraction(10**3)}
 
 
@@ -68,7 +73,7 @@ class UnitRegistry:
         self._units: dict[str, Unit] = {}
         for names, scale, powers in _BUILTIN:
             for name in names:
-                self._units[name] = Unit(name, scale, make_dim(powers))
+                self._units[name] = Unit(name, scale, make_dim(powers), _PLURALS.get(name, ""))
 
     def names(self) -> Iterable[str]:
         return self._units.keys()
@@ -78,13 +83,13 @@ class UnitRegistry:
         base = names[0]
         for name in names:
             self._check_free(name)
-            self._units[name] = Unit(name, Fraction(1), make_dim({base: 1}))
+            self._units[name] = Unit(name, Fraction(1), make_dim({base: 1}), _plural_in(name, names))
 
     def declare_alias(self, names: tuple[str, ...], factor: Fraction, target: Unit) -> None:
         """`unit worker, workers = person` or `unit 亩 = 666.67 m2`."""
         for name in names:
             self._check_free(name)
-            self._units[name] = Unit(name, factor * target.scale, target.dim)
+            self._units[name] = Unit(name, factor * target.scale, target.dim, _plural_in(name, names))
 
     def _check_free(self, name: str) -> None:
         if name in self._units:
@@ -102,6 +107,11 @@ class UnitRegistry:
 
     def compound(self, num: tuple[str, ...], den: tuple[str, ...]) -> Unit:
         """`yuan per year`: resolve each name; raise UnitError naming the first unknown."""
+        if len(num) == 1 and not den:
+            single = self.lookup(num[0])
+            if single is None:
+                raise UnitError(num[0])
+            return single
         scale, dim = Fraction(1), DIMENSIONLESS
         for names, sign in ((num, 1), (den, -1)):
             for name in names:
@@ -112,6 +122,14 @@ class UnitRegistry:
                 dim = dim_mul(dim, unit.dim, sign)
         label = " per ".join([" ".join(num)] + list(den)) if num else ""
         return Unit(label, scale, dim)
+
+
+def _plural_in(name: str, names: tuple[str, ...]) -> str:
+    """`unit worker, workers`: the declared name that is `name` plus a plural ending."""
+    for other in names:
+        if other != name and other in (name + "s", name + "es"):
+            return other
+    return ""
 
 
 def describe_dim(dim: Dim) -> str:

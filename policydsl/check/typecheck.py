@@ -184,7 +184,7 @@ class Checker:
             unit = self._unit_expr(t.unit) if t.unit is not None else Unit("", Fraction(1), ())
             if unit is None:
                 return
-            typ: ir.Type = ir.Num(unit.dim, unit.name, unit.scale, t.kind == "integer")
+            typ: ir.Type = ir.Num(unit.dim, unit.name, unit.scale, t.kind == "integer", unit.plural)
         elif t.kind == "enum":
             if len(set(t.members)) != len(t.members):
                 self.error(t.span, f"enum of `{d.name}` lists a member twice", code="E0130")
@@ -363,8 +363,8 @@ class Checker:
         if unit is None:
             self._unknown_unit(n.unit, Span(n.span.end - len(n.unit), n.span.end))
             return None
-        return ir.Const(value * unit.scale, ir.Num(unit.dim, unit.name, unit.scale), n.span,
-                        self.text(n.span))
+        return ir.Const(value * unit.scale, ir.Num(unit.dim, unit.name, unit.scale, plural=unit.plural),
+                        n.span, self.text(n.span))
 
     def x_Percent(self, n: ast.Percent, ctx) -> ir.Expr:
         return ir.Const(Fraction(Decimal(n.text)) / 100, PERCENT, n.span, n.text + "%")
@@ -416,7 +416,7 @@ class Checker:
             return None
         if isinstance(x, ir.Const):
             return ir.Const(-x.value, x.type, n.span, self.text(n.span))
-        return ir.Neg(x, x.type, n.span, self.text(n.span))
+        return _fold(ir.Neg(x, x.type, n.span, self.text(n.span)))
 
     def x_Binary(self, n: ast.Binary, ctx) -> ir.Expr | None:
         left, right = self.expr(n.left, ctx), self.expr(n.right, ctx)
@@ -438,22 +438,22 @@ class Checker:
                            f"{type_name(left.type)}", code="E0203")
                 return None
             typ = left.type if left.type.unit else right.type  # type: ignore[union-attr]
-            return ir.Arith(n.op, left, right, typ, n.span, text)
+            return _fold(ir.Arith(n.op, left, right, typ, n.span, text))
         if n.op == "of":
             if lt.dim:
                 self.error(n.left.span, f"`of` takes a share (like `70%`), but this is {type_name(lt)}",
                            code="E0204")
                 return None
-            return ir.Arith("*", left, right, rt, n.span, text)
+            return _fold(ir.Arith("*", left, right, rt, n.span, text))
         if n.op == "*":
             dim = dim_mul(lt.dim, rt.dim)
             unit = _join_units(lt, rt, "*")
-            return ir.Arith("*", left, right, ir.Num(dim, unit, _scale(lt) * _scale(rt)), n.span, text)
+            return _fold(ir.Arith("*", left, right, ir.Num(dim, unit, _scale(lt) * _scale(rt)), n.span, text))
         dim = dim_div(lt.dim, rt.dim)
         if not dim and (lt.dim or lt.unit == "%"):  # a ratio of like quantities reads as a share
-            return ir.Arith("/", left, right, PERCENT, n.span, text)
+            return _fold(ir.Arith("/", left, right, PERCENT, n.span, text))
         unit = _join_units(lt, rt, "/")
-        return ir.Arith("/", left, right, ir.Num(dim, unit, _scale(lt) / _scale(rt)), n.span, text)
+        return _fold(ir.Arith("/", left, right, ir.Num(dim, unit, _scale(lt) / _scale(rt)), n.span, text))
 
     def x_Per(self, n: ast.Per, ctx) -> ir.Expr | None:
         left = self.expr(n.left, ctx)
@@ -476,7 +476,7 @@ class Checker:
         lt = left.type
         typ = ir.Num(dim_div(lt.dim, unit.dim), f"{lt.unit} per {unit.name}".strip(),
                      lt.scale / unit.scale)
-        return ir.Arith("/", left, denom, typ, n.span, self.text(n.span))
+        return _fold(ir.Arith("/", left, denom, typ, n.span, self.text(n.span)))
 
     def _adopt(self, a: ir.Expr, b: ir.Expr, an: ast.Expr, bn: ast.Expr, always: bool = False):
         """A bare number takes the unit of the other side when it is 0 (or `always`, for ranges)."""
@@ -650,7 +650,7 @@ class Checker:
                                f"{type_name(args[i].type)}", code="E0233")
                     return None
             args[0] = first
-        return ir.Func(n.func, tuple(args), args[0].type, n.span, self.text(n.span))
+        return _fold(ir.Func(n.func, tuple(args), args[0].type, n.span, self.text(n.span)))
 
     def _aggregate(self, n: ast.Call, ctx: _Ctx) -> ir.Expr | None:
         if not ctx.target:
@@ -780,6 +780,20 @@ def _set_name(ref) -> str | None:
 
 def _sort_key(v):
     return (type(v).__name__, v)
+
+
+def _fold(e: ir.Expr) -> ir.Expr:
+    """Arithmetic on constants becomes one constant (keeping the drafter's text), so
+    `20 m2 per 100 households` is a single exact rate. The interpreter computes it: one meaning."""
+    from ..eval.reference import evaluate
+    from ..eval.values import Unknown
+
+    if any(isinstance(x, ir.Fact | ir.Agg | ir.Sched) for x in walk(e)):
+        return e
+    value = evaluate(e, {}, 0)
+    if isinstance(value, Unknown):  # division by zero: left for the evaluator to report
+        return e
+    return ir.Const(value, e.type, e.span, e.text)
 
 
 def _has_agg(e: ir.Expr) -> bool:

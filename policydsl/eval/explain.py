@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 
 from .. import ir
@@ -14,12 +15,19 @@ _OP_WORD = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than
 _OP_SIGN = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "!=": "≠"}
 
 
-def explain(e: ir.Expr, env: Env, year: int) -> str:
-    """Why `e` holds, fails or is unknown for this record."""
+def explain(e: ir.Expr, env: Env, year: int, scope: bool = False) -> str:
+    """Why `e` holds, fails or is unknown for this record. For a scope, a false condition
+    says what the record is (`not more than 0 people`), not what it needs."""
     value = evaluate(e, env, year)
     if isinstance(value, Unknown):
         return "cannot decide: " + _reasons(value)
-    return _explain(e, env, year, value is True)
+    text = _explain(e, env, year, value is True)
+    if scope and value is False:
+        text = _SHORT.sub("", text).replace(", needs ", ", not ")
+    return text
+
+
+_SHORT = re.compile(r": [^;:]* (short|over)(?=;|$)")
 
 
 def _reasons(u: Unknown) -> str:
@@ -78,17 +86,25 @@ def _subject(e: ir.Expr) -> str:
     return f"`{e.name}`" if isinstance(e, ir.Fact) else f"`{e.text}`"
 
 
-def _operand(e: ir.Expr, value, typ, env: Env, year: int) -> str:
+def _operand(e: ir.Expr, value, typ, env: Env, year: int, exact=None) -> str:
     """A threshold with how it was reached: `200 m2`, `60% (the 2024 target)`,
-    `200.2 m2 (20 m2 per 100 households × households; `households` is 1001 household)`."""
+    `200.2 m2 (`20 m2 per 100 households × households`; `households` is 1001 households)`.
+    `exact` is the computed value when `value` was rounded to whole units."""
     shown = show(value, typ)
     if isinstance(e, ir.Const):
-        return shown
+        if exact is not None:
+            return f"{shown} ({show(exact, typ)})"
+        written = e.text.replace(" ", "")
+        # Keep the plan's own words when they differ from the value shown: `1万元 per year`.
+        return f"{shown} ({e.text})" if written and written != shown.replace(" ", "") else shown
+    if isinstance(e, ir.Fact):
+        return f"{shown} (`{e.name}`)"
     if isinstance(e, ir.Sched):
         return f"{shown} (the {year} target)"
     facts = sorted({x.name: x for x in ir.walk(e) if isinstance(x, ir.Fact)}.items())
-    values = "; ".join(f"`{name}` is {show(evaluate(f, env, year), f.type)}" for name, f in facts)
-    return f"{shown} ({for_year(e, year)}{'; ' + values if values else ''})"
+    parts = [f"`{for_year(e, year)}`" + (f" = {show(exact, typ)}" if exact is not None else "")]
+    parts += [f"`{name}` is {show(evaluate(f, env, year), f.type)}" for name, f in facts]
+    return f"{shown} ({'; '.join(parts)})"
 
 
 def for_year(e: ir.Expr, year: int) -> str:
@@ -106,16 +122,30 @@ def _cmp(e: ir.Cmp, env, year, holds) -> str:
     a = evaluate(e.left, env, year)
     b = evaluate(e.right, env, year)
     typ = e.left.type if not isinstance(e.left, ir.Const) else e.right.type
+    needed, exact = _whole_requirement(e, typ, b)
     left = f"{_subject(e.left)} is {show(a, typ)}"
-    right = _operand(e.right, b, typ, env, year)
+    right = _operand(e.right, needed, typ, env, year, exact)
     if holds:
         return f"{left}, {_OP_WORD[e.op]} {right}"
     text = f"{left}, needs {_OP_WORD[e.op]} {right}"
     if isinstance(typ, ir.Num) and e.op in (">=", ">", "<=", "<"):
-        gap = (b - a) if e.op in (">=", ">") else (a - b)
+        gap = (needed - a) if e.op in (">=", ">") else (a - needed)
         if gap > 0:
             text += f": {show(gap, typ)} {'short' if e.op in ('>=', '>') else 'over'}"
     return text
+
+
+def _whole_requirement(e: ir.Cmp, typ, b):
+    """A count compared with a fractional threshold needs a whole number: 3.0025 workers
+    means 4. Returns (the requirement to show, the exact threshold or None)."""
+    if not (isinstance(typ, ir.Num) and typ.integer and isinstance(e.left, ir.Fact)
+            and isinstance(b, Fraction) and e.op in (">=", ">", "<=", "<")):
+        return b, None
+    units = b / typ.scale
+    if units.denominator == 1:
+        return b, None
+    whole = math.ceil(units) if e.op in (">=", ">") else math.floor(units)
+    return Fraction(whole) * typ.scale, b
 
 
 def _between(e: ir.Between, env, year, holds) -> str:
@@ -135,11 +165,15 @@ def _between(e: ir.Between, env, year, holds) -> str:
 # ---- targets -------------------------------------------------------------------------
 
 
-def explain_target(e: ir.Expr, pop, year: int, holds: bool, plural: str) -> str:
+def explain_target(e: ir.Expr, pop, year: int, holds: bool, plural: str, singular: str | None = None) -> str:
     """`share 37.5% (112 of 299 communities), needs at least 40%: 9 more communities`."""
+
+    def noun(n) -> str:
+        return singular if n == 1 and singular else plural
+
     if isinstance(e, ir.And | ir.Or):
         parts = _flatten([e.left, e.right], type(e))
-        return "; ".join(explain_target(p, pop, year, evaluate(p, {}, year, pop) is True, plural)
+        return "; ".join(explain_target(p, pop, year, evaluate(p, {}, year, pop) is True, plural, singular)
                          for p in parts)
     if not isinstance(e, ir.Cmp):
         return f"`{e.text}` is {'true' if holds else 'false'}"
@@ -147,27 +181,35 @@ def explain_target(e: ir.Expr, pop, year: int, holds: bool, plural: str) -> str:
     b = evaluate(e.right, {}, year, pop)
     left = e.left
     typ = left.type if not isinstance(left, ir.Const) else e.right.type
+    verb = "" if holds else "needs "
+    right = _operand(e.right, b, typ, {}, year)
     if isinstance(left, ir.Agg) and left.kind in ("share", "count"):
         met = a * len(pop) if left.kind == "share" else a
-        what = f"{left.kind} {show(a, typ)}"
         if left.kind == "share":
-            what += f" ({int(met)} of {len(pop)} {plural})"
+            what = f"share {show(a, typ)} ({int(met)} of {len(pop)} {noun(len(pop))})"
         else:
-            what += f" {plural}"
-        text = f"{what}, {'' if holds else 'needs '}{_OP_WORD[e.op]} {_operand(e.right, b, typ, {}, year)}"
+            what = f"count {show(a, typ)} {noun(a)}"
+        text = f"{what}, {verb}{_OP_WORD[e.op]} {right}"
         if not holds and e.op in (">=", ">"):
             need = _more_needed(left.kind, e.op, met, len(pop), b)
             if need is not None:
-                text += f": {need} more {plural}"
+                text += f": {need} more {noun(need)}"
         return text
-    detail = ""
+    detail = more = ""
     if isinstance(left, ir.Arith) and left.op == "/" and all(
             isinstance(x, ir.Agg) for x in (left.left, left.right)):
         n = evaluate(left.left, {}, year, pop)
         d = evaluate(left.right, {}, year, pop)
         detail = f" ({show(n, left.left.type)} of {show(d, left.right.type)})"
-    verb = "" if holds else "needs "
-    return f"`{left.text}` is {show(a, typ)}{detail}, {verb}{_OP_WORD[e.op]} {_operand(e.right, b, typ, {}, year)}"
+        if not holds and e.op in (">=", ">") and isinstance(b, Fraction):
+            # How much more of the numerator, the denominator unchanged.
+            unit = left.left.type.scale if isinstance(left.left.type, ir.Num) else 1
+            gap = (b * d - n) / unit
+            whole = math.ceil(gap) if e.op == ">=" else math.floor(gap) + 1
+            if whole > 0:
+                amount, _, unit_name = show(Fraction(whole) * unit, left.left.type).partition(" ")
+                more = f": {amount} more {unit_name}".rstrip()
+    return f"`{left.text}` is {show(a, typ)}{detail}, {verb}{_OP_WORD[e.op]} {right}{more}"
 
 
 def _more_needed(kind: str, op: str, met, n: int, required) -> int | None:

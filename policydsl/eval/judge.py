@@ -36,7 +36,7 @@ def judge_record(rule: ir.Rule, env: Env, exemptions: Mapping[str, str], year: i
             if isinstance(inside, Unknown):
                 return out(UNKNOWN, "cannot tell whether the rule applies: " + _reasons(inside))
             if inside is False:
-                return out(NOT_APPLICABLE, "out of scope: " + explain(rule.scope, env, year))
+                return out(NOT_APPLICABLE, "out of scope: " + explain(rule.scope, env, year, scope=True))
         if rule.modality == "in_principle":
             for clause in rule.clauses:
                 if clause in exemptions:
@@ -107,7 +107,7 @@ def _judge_population(policy, rule, label, pop, undecided: int, year) -> TargetR
     if isinstance(value, Unknown):
         return _target(rule, label, measured, required, UNKNOWN,
                        f"{prefix}cannot decide: {_reasons(value)}")
-    why = explain_target(cond, pop, year, value is True, plural)
+    why = explain_target(cond, pop, year, value is True, plural, policy.entity)
     return _target(rule, label, measured, required, PASS if value else FAIL, prefix + why)
 
 

@@ -77,8 +77,17 @@ def show(value: object, typ: ir.Type) -> str:
     if isinstance(value, str):
         return value
     if isinstance(typ, ir.Num):
+        amount = Fraction(value) / typ.scale
         if typ.unit == "%":
-            return approx_text(Fraction(value) / typ.scale, places=2) + "%"
-        shown = approx_text(Fraction(value) / typ.scale)
-        return f"{shown} {typ.unit}" if typ.unit else shown
+            return approx_text(amount, places=2) + "%"
+        shown = approx_text(amount)
+        if _is_money(typ) and amount.denominator != 1 and (amount * 100).denominator == 1:
+            cents = int(abs(amount) * 100)  # money to the cent: 55502.70, not 55502.7
+            shown = f"{'-' if amount < 0 else ''}{cents // 100}.{cents % 100:02d}"
+        unit = typ.plural if typ.plural and amount != 1 else typ.unit
+        return f"{shown} {unit}" if unit else shown
     return str(value)
+
+
+def _is_money(typ: ir.Num) -> bool:
+    return dict(typ.dim).get("yuan") == 1

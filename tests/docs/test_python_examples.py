@@ -1,9 +1,13 @@
-"""Every ```python block of the docs runs, and prints what the ```output block after it says."""
+"""Every ```python block of the docs runs, and prints what the ```output block after it says.
+
+`UPDATE_GOLDEN=1 pytest tests/docs/test_python_examples.py` rewrites the output blocks
+from real runs (review the diff: it is what readers will see)."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 from pathlib import Path
 
@@ -29,9 +33,26 @@ def examples(path: Path) -> list[tuple[str, str | None]]:
 def test_doc_python_examples_print_what_the_doc_says(doc, monkeypatch):
     monkeypatch.chdir(ROOT)
     namespace: dict = {}
+    actual: list[str] = []
     for n, (code, expected) in enumerate(examples(doc), 1):
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             exec(compile(code, f"{doc.name}[{n}]", "exec"), namespace)
-        if expected is not None:
+        actual.append(out.getvalue())
+        if expected is not None and not os.environ.get("UPDATE_GOLDEN"):
             assert out.getvalue() == expected, f"{doc.name} example {n}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        _rewrite_outputs(doc, actual)
+
+
+def _rewrite_outputs(doc: Path, actual: list[str]) -> None:
+    """Replace the output block after each python block with what it printed."""
+    text = doc.read_text("utf-8")
+    parts, pos, n = [], 0, -1
+    for m in BLOCK.finditer(text):
+        if m.group(1) == "python":
+            n += 1
+        elif n >= 0:
+            parts.append(text[pos:m.start()] + "```output\n" + actual[n] + "```")
+            pos = m.end()
+    doc.write_text("".join(parts) + text[pos:], encoding="utf-8")

@@ -60,7 +60,7 @@ def test_derived_value_with_ceil_and_max(policy):
     # 31 residents need ceil(3.1) = 4 nurses; 3 is one short.
     o = outcome(policy, home(residents=31, nurses=3), 2030, "staffing")
     assert o.outcome == "fail"
-    assert "needs at least 4 person (max(ceil(residents * 1 nurse per 10 person), 2 nurses)" in o.explanation
+    assert "needs at least 4 people (`max(ceil(residents * 1 nurse per 10 person), 2 nurses)`; `residents` is 31 people): 1 person short" in o.explanation
     # 5 residents need 1 by the rate, but never fewer than 2.
     assert outcome(policy, home(residents=5, nurses=2), 2030, "staffing").outcome == "pass"
     assert outcome(policy, home(residents=5, nurses=1), 2030, "staffing").outcome == "fail"
@@ -83,7 +83,7 @@ def test_rule_not_in_force_before_its_first_year(policy):
 def test_in_principle_rule_deviates_and_can_be_exempted(policy):
     o = outcome(policy, home(residents=45, nurses=5), 2030, "occupancy")
     assert (o.outcome, o.modality) == ("fail", "in_principle")
-    assert "outside 0 person to 40 person: 5 person above" in o.explanation
+    assert "outside 0 people to 40 people: 5 people above" in o.explanation
     exempted = outcome(policy, home(residents=45, nurses=5, exemptions={"R4": "temporary overflow"}),
                        2030, "occupancy")
     assert exempted.outcome == "exempted"
@@ -106,7 +106,7 @@ def test_scope_and_schedule_of_a_relative_threshold(policy):
     assert outcome(policy, low, 2031, "public_budget").outcome == "pass"
     o = outcome(policy, low, 2032, "public_budget")
     assert o.outcome == "fail"
-    assert "needs at least 540000 yuan per year (90% of budget" in o.explanation
+    assert "needs at least 540000 yuan per year (`90% of budget`; `budget` is 60 万元 per year)" in o.explanation
     assert "60000 yuan per year short" in o.explanation
     out = outcome(policy, home(district="East"), 2032, "public_budget")
     assert out.outcome == "not_applicable"
@@ -133,7 +133,7 @@ def test_conditional_value_and_wan_multiplier(policy):
     big = home(beds=60, residents=40, floor_area="1500", budget="30", spending="270000")
     o = outcome(policy, big, 2032, "minimum_budget")
     assert o.outcome == "fail"
-    assert "needs at least 50 万元 per year (if beds < 50 beds" in o.explanation
+    assert "needs at least 50 万元 per year (`if beds < 50 beds" in o.explanation
     assert o.explanation.endswith("20 万元 per year short")
 
 
@@ -190,20 +190,20 @@ def test_share_target_with_schedule(policy):
     (t,) = targets(policy, population()[1:], 2032, "star_share")
     assert t.outcome == "fail"
     assert t.explanation == ("share ≈33.33% (1 of 3 homes), needs at least 50% (the 2032 target): "
-                             "1 more homes")
+                             "1 more home")
 
 
 def test_group_target_reports_declared_groups_missing_from_data(policy):
     results = targets(policy, population(), 2032, "homes_per_district")
     assert [(t.group, t.outcome) for t in results] == [
         ("North", "pass"), ("South", "pass"), ("East", "fail"), ("West", "fail")]
-    assert results[3].explanation == "West: count 0 homes, needs at least 1: 1 more homes"
+    assert results[3].explanation == "West: count 0 homes, needs at least 1: 1 more home"
 
 
 def test_ratio_of_sums_target(policy):
     (t,) = targets(policy, population(), 2030, "nurse_ratio")
     assert (t.value, t.outcome, t.modality) == (Fraction(6, 60), "fail", "strive")
-    assert t.explanation == "`sum(nurses) / sum(residents)` is 10% (6 person of 60 person), needs at least 12%"
+    assert t.explanation == "`sum(nurses) / sum(residents)` is 10% (6 people of 60 people), needs at least 12%: 2 more people"
 
 
 def test_mean_target_not_in_force_and_empty(policy):
