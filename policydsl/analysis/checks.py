@@ -6,11 +6,14 @@ renders them as diagnostics for `policydsl check`. Codes are stable:
 | code  | severity | finding |
 |-------|----------|---------|
 | A0001 | note     | the solver could not decide a question in time (nothing is claimed) |
+| A0002 | note     | the analysis ran out of its overall time; later checks did not run |
+| A0003 | note     | a check failed on this policy (a bug); the other checks still ran |
 | A0101 | error    | must-rules that no record can meet together in a year (minimal set) |
 | A0102 | error    | must-targets that no population can meet together in a year (minimal set) |
 | A0201 | warning  | a scope that never applies |
 | A0202 | warning  | a condition that always holds given the fact declarations |
 | A0203 | warning  | a non-must rule whose condition can never hold where it applies |
+| A0204 | warning  | a condition that is unknown for every record in scope (never decided) |
 | A0301 | warning  | a schedule that loosens from one year to the next |
 | A0302 | warning  | a rule that stops before the policy ends and nothing takes over |
 | A0401 | warning  | two rules on the same quantity and scope with different thresholds in a year |
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 
@@ -43,6 +47,7 @@ from . import smt
 from .witness import Expect, Witness, describe, replay
 
 TIMEOUT_MS = 5000
+TOTAL_BUDGET_S = 20  # the whole analysis of one policy; what is left undone is said so
 POPULATION_KINDS = 4  # symbolic records in a population, besides one per group value
 
 
@@ -103,10 +108,15 @@ def _years_text(years: Sequence[int]) -> str:
     return ", ".join(str(y) for y in years)
 
 
+class _OutOfTime(Exception):
+    """The overall time budget of the analysis is spent."""
+
+
 class _Analysis:
     def __init__(self, policy: ir.Policy, timeout_ms: int):
         self.policy = policy
         self.timeout = timeout_ms
+        self.deadline = time.monotonic() + TOTAL_BUDGET_S
         self.texts = smt.text_constants(policy)
         first, last = policy.meta.period
         self.years = list(range(first, last + 1))
@@ -158,7 +168,14 @@ class _Analysis:
         return [y for y in self.years if self.enc(y).in_force(rule)]
 
     def solve(self, constraints, prefer=()):
-        return smt.solve(constraints, self.timeout, prefer)
+        return smt.solve(constraints, self.budget(), prefer)
+
+    def budget(self) -> int:
+        """The timeout of the next question: the per-question limit, within the overall one."""
+        left = int((self.deadline - time.monotonic()) * 1000)
+        if left <= 0:
+            raise _OutOfTime()
+        return min(self.timeout, left)
 
     def undecided(self, what: str, rules: Sequence[ir.Rule]) -> None:
         self.out.append(Finding("A0001", NOTE, f"could not decide whether {what} within "
@@ -170,7 +187,9 @@ class _Analysis:
             return  # the encoding and the evaluator disagree: show nothing rather than a bad witness
         self.out.append(finding)
 
-    def record_witness(self, year: int, model, expects: Sequence[Expect]) -> Witness:
+    def record_witness(self, year: int, model, expects: Sequence[Expect]) -> Witness | None:
+        if model is None or isinstance(model, str):
+            return None
         return Witness((self.enc(year).witness_to_record(model),), tuple(expects), False)
 
     def musts(self, year: int) -> list[ir.Rule]:
@@ -179,13 +198,21 @@ class _Analysis:
     # ---- the checks, in order --------------------------------------------------------------
 
     def run(self) -> None:
-        self.unsatisfiable()
-        self.dead_and_vacuous()
-        self.regressions()
-        self.stops_early()
-        self.conflicts()
-        self.implied()
-        self.coverage()
+        steps = [self.unsatisfiable, self.dead_and_vacuous, self.regressions, self.stops_early,
+                 self.conflicts, self.implied, self.coverage]
+        for step in steps:
+            name = step.__name__.replace("_", " ")
+            try:
+                step()
+            except _OutOfTime:
+                self.out.append(Finding("A0002", NOTE, f"analysis stopped after {TOTAL_BUDGET_S} s; "
+                                        f"the {name} check and those after it did not finish",
+                                        help="nothing is claimed about what was not checked"))
+                return
+            except Exception as e:  # a bug in a check must not hide the others or crash `check`
+                self.out.append(Finding("A0003", NOTE, f"the {name} check could not run "
+                                        f"({type(e).__name__}: {e})",
+                                        help="please report this policy; nothing is claimed"))
 
     def unsatisfiable(self) -> None:
         """A0101 / A0102: the must-rules (then the must-targets) of a year cannot all be met."""
@@ -195,7 +222,7 @@ class _Analysis:
         for year in self.years:
             e = self.enc(year)
             musts = self.musts(year)
-            core = smt.unsat_core(e.domain(), {r.name: e.satisfied(r) for r in musts}, self.timeout)
+            core = smt.unsat_core(e.domain(), {r.name: e.satisfied(r) for r in musts}, self.budget())
             if core == smt.UNKNOWN:
                 self.undecided(f"the must-rules of {year} can all be met", musts)
                 continue
@@ -218,7 +245,7 @@ class _Analysis:
             pop = self.population(year, targets)
             tracked = {t.name: pop.passes(t) for t in targets}
             base = pop.domain() + pop.pin_groups(targets) + [pop.every_record(every)]
-            core = smt.unsat_core(base, tracked, self.timeout) if model is None else smt.UNKNOWN
+            core = smt.unsat_core(base, tracked, self.budget()) if model is None else smt.UNKNOWN
             if core == smt.UNKNOWN:
                 self.undecided(f"the must-targets of {year} can all be met", targets)
             elif core is not None:
@@ -270,7 +297,18 @@ class _Analysis:
                                  f"never applies: no {self.policy.entity} can meet `{rule.scope.text}`",
                                  (rule,), help="check the scope against the fact declarations",
                                  witness=w))
+            elif any(applies) and not any(fails) and not any(holds):
+                model = self.solve(e.domain() + [e.applies(rule)], e.decimals_on_grid())
+                w = self.record_witness(y, model, [Expect(y, rule.name, "unknown")])
+                self.quiet.add(rule.name)
+                self.add(Finding("A0204", WARNING, f"`{rule.name}` ({_clauses(rule)}) can never be "
+                                 f"decided: `{rule.condition.text}` is unknown for every "
+                                 f"{self.policy.entity} it applies to", (rule,),
+                                 help="look for a division by zero or a bracket no value matches",
+                                 witness=w))
             elif any(applies) and not any(fails):
+                y = years[holds.index(True)]
+                e = self.enc(y)
                 model = self.solve(e.domain() + [e.passes(rule)], e.decimals_on_grid())
                 w = self.record_witness(y, model, [Expect(y, rule.name, "pass")])
                 self.quiet.add(rule.name)
@@ -450,7 +488,7 @@ class _Analysis:
                 e = self.enc(y)
                 others = {r.name: e.satisfied(r) for r in self.policy.rules
                           if r is not rule and e.in_force(r)}
-                core = smt.unsat_core(e.domain() + [e.violated(rule)], others, self.timeout)
+                core = smt.unsat_core(e.domain() + [e.violated(rule)], others, self.budget())
                 if core == smt.UNKNOWN:
                     self.undecided(f"`{rule.name}` can fail on its own in {y}", [rule])
                     cores = []

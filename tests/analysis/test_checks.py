@@ -24,6 +24,8 @@ CASES = [
     ("dead_scope", "A0201", "warning", 5, 1, ["`negative` (R1)", "never applies"], True),
     ("vacuous", "A0202", "warning", 4, 1, ["`counted` (R1)", "always holds"], True),
     ("never_holds", "A0203", "warning", 4, 1, ["`big_room` (R1)", "can never hold"], True),
+    ("never_decided", "A0204", "warning", 4, 1, ["`broken_ratio` (R1)", "can never be decided"],
+     True),
     ("regression", "A0301", "warning", 5, 1, ["`income_floor` (R1)", "from 2023 to 2024"], True),
     ("regression_target", "A0301", "warning", 4, 1, ["`open_share` (T1)", "from 2023 to 2024"],
      True),
@@ -122,3 +124,22 @@ def test_import_policydsl_does_not_import_the_solver():
     code = "import sys, policydsl; policydsl.loads('policy p period 2023 to 2024'); print('z3' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.stdout.strip() == "False", run.stderr
+
+
+def test_a_failing_check_becomes_a_note_and_the_others_still_run(monkeypatch):
+    from policydsl.analysis import checks
+
+    def broken(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(checks._Analysis, "regressions", broken)
+    codes = [f.code for f in findings(_policy("unused_fact").ir)]
+    assert codes == ["A0003", "A0501"]
+
+
+def test_running_out_of_the_overall_budget_is_said_and_claims_nothing(monkeypatch):
+    from policydsl.analysis import checks
+
+    monkeypatch.setattr(checks, "TOTAL_BUDGET_S", 0)
+    (f,) = findings(_policy("unsatisfiable_rules").ir)
+    assert (f.code, f.severity) == ("A0002", "note")
