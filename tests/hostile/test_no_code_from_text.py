@@ -1,0 +1,44 @@
+"""Nothing from a policy or data file is ever run as code: names and strings that look
+like Python, HTML, templates or SQL come out as plain text, escaped where the output
+format needs it, and the policy still means what it says."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.fuzz.harness import COMMANDS, problems, run_cli
+
+POLICY = Path(__file__).parent / "names_and_strings_like_code.pol"
+DATA = 'id,__import__,__class__\n"a""b",true,"a""b"\nx,false,<b>e</b>\n'
+
+
+def _run(argv: list[str]) -> tuple[int, str]:
+    rc, out, err = run_cli(argv)
+    assert not problems(argv, rc, out, err), err
+    return rc, out
+
+
+def test_names_and_strings_that_look_like_code_are_only_text(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a `touch pwned` that ran would leave a file here
+    policy = tmp_path / "p.pol"
+    shutil.copy(POLICY, policy)
+    (tmp_path / "d.csv").write_text(DATA, encoding="utf-8")
+
+    assert _run(["check", str(policy)])[0] == 0
+    rc, out = _run(["eval", str(policy), "--facts", str(tmp_path / "d.csv"), "--year", "2024", "--format", "json"])
+    result = json.loads(out)
+    assert result["policy"]["name"] == "p\"; __import__('os').system('touch pwned') #"
+    assert [(r["id"], r["outcomes"][0]["outcome"]) for r in result["records"]] == [('a"b', "pass"), ("x", "fail")]
+    if "render" in COMMANDS:
+        html = _run(["render", "--format", "html", str(policy)])[1]
+        assert "<script>" not in html and "&lt;script&gt;" in html
+        markdown = _run(["render", "--format", "markdown", str(policy)])[1]
+        assert "<script>" not in markdown
+    if "fmt" in COMMANDS:
+        _run(["fmt", str(policy)])
+        assert _run(["check", str(policy)])[0] == 0
+        assert json.loads(_run(["eval", str(policy), "--facts", str(tmp_path / "d.csv"), "--year", "2024",
+                                "--format", "json"])[1])["policy"]["fingerprint"] == result["policy"]["fingerprint"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "p.pol"]
