@@ -145,18 +145,62 @@ class _ExprGen:
         return t
 
     def _Cmp(self, e: ir.Cmp) -> str:
+        if isinstance(e.left.type, ir.Num) and isinstance(e.right.type, ir.Num):
+            return self._num_cmp(e)
         a, b = self(e.left), self(e.right)
         t = self.src.tmp()
         op = _CMP[e.op]
+        self.src.emit(f"{t} = U if {a} is U or {b} is U else {a} {op} {b}")
+        return t
+
+    def _num_cmp(self, e: ir.Cmp) -> str:
+        """Exact comparisons of rationals as integer cross-products (denominators are positive)."""
+        src = self.src
+        op = _CMP[e.op]
+        t = src.tmp()
+        scaled = self._scaled(e.right)
+        if scaled is not None:  # a OP c * x  <=>  a.n * x.d * c.d  OP  c.n * x.n * a.d
+            c, x = scaled
+            a, b = self(e.left), self(x)
+            cd = "" if c.denominator == 1 else f" * {src.const(c.denominator)}"
+            cn = "" if c.numerator == 1 else f"{src.const(c.numerator)} * "
+            src.emit(f"{t} = U if {a} is U or {b} is U else {a}.numerator * {b}.denominator{cd} "
+                     f"{op} {cn}{b}.numerator * {a}.denominator")
+            return t
+        a, b = self(e.left), self(e.right)
         if isinstance(e.right, ir.Const) and isinstance(e.right.value, Fraction):
             # Exact and fast: a >= p/q  <=>  a.numerator * q >= p * a.denominator (q > 0).
             p, q = e.right.value.numerator, e.right.value.denominator
-            lhs = f"{a}.numerator" if q == 1 else f"{a}.numerator * {self.src.const(q)}"
-            rhs = f"{self.src.const(p)} * {a}.denominator"
-            self.src.emit(f"{t} = U if {a} is U else {lhs} {op} {rhs}")
+            lhs = f"{a}.numerator" if q == 1 else f"{a}.numerator * {src.const(q)}"
+            rhs = f"{src.const(p)} * {a}.denominator"
+            src.emit(f"{t} = U if {a} is U else {lhs} {op} {rhs}")
         else:
-            self.src.emit(f"{t} = U if {a} is U or {b} is U else {a} {op} {b}")
+            src.emit(f"{t} = U if {a} is U or {b} is U else "
+                     f"{a}.numerator * {b}.denominator {op} {b}.numerator * {a}.denominator")
         return t
+
+    def _scaled(self, e: ir.Expr) -> tuple[Fraction, ir.Expr] | None:
+        """`c * x` with `c` a constant this year (`85% of wage`, `1 worker per 400 households`)."""
+        if not (isinstance(e, ir.Arith) and e.op == "*"):
+            return None
+        for c, x in ((e.left, e.right), (e.right, e.left)):
+            value = self._constant(c)
+            if value is not None:
+                return value, x
+        return None
+
+    def _constant(self, e: ir.Expr) -> Fraction | None:
+        if isinstance(e, ir.Const) and isinstance(e.value, Fraction):
+            return e.value
+        if isinstance(e, ir.Arith):
+            return _fold(e)
+        if isinstance(e, ir.Sched):
+            chosen = None
+            for y, value in e.entries:
+                if y <= self.year:
+                    chosen = value
+            return self._constant(chosen) if chosen is not None else None
+        return None
 
     def _Between(self, e: ir.Between) -> str:
         s, lo, hi = self(e.subject), self(e.low), self(e.high)

@@ -32,29 +32,18 @@ CHUNK = 10_000
 class Tally:
     """Outcome counts as `results.summarize` gives them, kept without the records."""
 
-    def __init__(self, policy: ir.Policy, show: int = 10):
+    def __init__(self, policy: ir.Policy):
         self.policy = policy
-        self.show = show
         self.records = 0
         self.with_errors = 0
         self.counts = [dict.fromkeys(OUTCOMES, 0) for _ in policy.rules]
-        self.failing: list[list[tuple[str, str, int]]] = [[] for _ in policy.rules]  # first few
-        self.failing_total = [[0, 0] for _ in policy.rules]  # fails, unknowns
-        self.bad: list[RecordResult] = []  # first few records with data errors
 
-    def add(self, record_id: str, verdicts: tuple[str, ...], errors, explain: Callable[[int], str]) -> None:
+    def add(self, verdicts: tuple[str, ...], errors) -> None:
         self.records += 1
         if errors:
             self.with_errors += 1
-            if len(self.bad) < self.show:
-                self.bad.append(RecordResult(record_id, (), tuple(errors)))
         for i, v in enumerate(verdicts):
             self.counts[i][v] += 1
-            if v in (FAIL, UNKNOWN):
-                total = self.failing_total[i]
-                total[v == UNKNOWN] += 1
-                if len(self.failing[i]) < self.show:
-                    self.failing[i].append((record_id, v, explain(i)))
 
     def summary(self, targets: list[TargetResult]) -> dict:
         per_rule: dict[str, dict[str, int]] = {}
@@ -88,10 +77,12 @@ class Tally:
 class StreamResult:
     """What is left after the stream: counts, targets, summary (as `Evaluation` has them)."""
 
-    def __init__(self, info: PolicyInfo, year: int, tally: Tally, targets: list[TargetResult]):
+    def __init__(self, info: PolicyInfo, year: int, tally: Tally, targets: list[TargetResult],
+                 report):
         self.policy = info
         self.year = year
         self.tally = tally
+        self.report = report  # a `report.ReportCollector`
         self.targets = targets
         self.summary = tally.summary(targets)
 
@@ -115,10 +106,12 @@ def evaluate_stream(policy, raw_records: Iterable, year: int, *, engine: str = "
 
     `policy` is a `policydsl.Policy`; `raw_records` are `RawRecord`s or mappings.
     """
+    from ..report import ReportCollector
     from ..results import OUTCOMES as NAMES
 
     eng = policy.engine(engine)
-    tally = Tally(policy.ir, show)
+    tally = Tally(policy.ir)
+    collector = ReportCollector(policy, show)
     stats = TargetStats(policy.ir, year)
     seen = 0
     population: list = []
@@ -142,12 +135,15 @@ def evaluate_stream(policy, raw_records: Iterable, year: int, *, engine: str = "
                 full = eng.record(rec, year)
                 if on_record is not None:
                     on_record(full)
-            verdicts = rows[k] if rows is not None else tuple(o.outcome for o in full.outcomes)
-            tally.add(rec.id, verdicts, rec.errors, _explainer(eng, rec, year, full))
+            if full is None:
+                full = _LazyResult(eng, rec, year, rows[k])
+            tally.add(rows[k] if rows is not None else tuple(o.outcome for o in full.outcomes),
+                      rec.errors)
+            collector.add(full)
         if progress is not None:
             progress(seen)
     targets = stats.results() if hasattr(eng, "program") else eng.targets(population, year)
-    return StreamResult(policy.info, year, tally, targets)
+    return StreamResult(policy.info, year, tally, targets, collector)
 
 
 def _prepare(policy, chunk: list, start: int) -> list:
@@ -159,12 +155,31 @@ def _prepare(policy, chunk: list, start: int) -> list:
             for i, raw in enumerate(chunk)]
 
 
-def _explainer(eng, rec, year: int, full: RecordResult | None) -> Callable[[int], str]:
-    if full is not None:
-        return lambda i: full.outcomes[i].explanation
-    if hasattr(eng, "outcome"):
-        return lambda i: eng.outcome(i, rec.values, rec.exemptions, year).explanation
-    return lambda i: eng.record(rec, year).outcomes[i].explanation
+class _LazyOutcome:
+    """An outcome whose explanation is worked out only if the report shows it."""
+
+    __slots__ = ("rule", "clauses", "modality", "outcome", "_i", "_source")
+
+    def __init__(self, rule: ir.Rule, outcome: str, i: int, source: _LazyResult):
+        self.rule, self.clauses, self.modality = rule.name, rule.clauses, rule.modality
+        self.outcome, self._i, self._source = outcome, i, source
+
+    @property
+    def explanation(self) -> str:
+        src = self._source
+        return src.eng.outcome(self._i, src.values, src.exemptions, src.year).explanation
+
+
+class _LazyResult:
+    """A record's verdicts in the shape of a `RecordResult`, for the report collector."""
+
+    __slots__ = ("id", "errors", "outcomes", "eng", "values", "exemptions", "year")
+
+    def __init__(self, eng, rec, year: int, verdicts: tuple[str, ...]):
+        self.id, self.errors, self.eng, self.year = rec.id, rec.errors, eng, year
+        self.values, self.exemptions = rec.values, rec.exemptions
+        rules = eng.policy.rules
+        self.outcomes = tuple(_LazyOutcome(rules[i], v, i, self) for i, v in enumerate(verdicts))
 
 
 # ---- output ---------------------------------------------------------------------
@@ -215,52 +230,7 @@ class JsonLinesWriter:
 
 
 def text_report(policy, result: StreamResult, show: int = 10) -> str:
-    """The report of `report.text_report`, from the counts kept while streaming."""
-    from ..report import _HEAD, _MODAL, _table
+    """The report of `report.text_report`, from what was collected while streaming."""
+    from ..report import render_report
 
-    s = result.summary
-    tally = result.tally
-    meta = policy.ir.meta
-    plural = policy.ir.entity_plural
-    out = [f"{meta.title or meta.name}" + (f" (version {meta.version})" if meta.version else ""),
-           f"year {result.year} · {s['records']} {plural} · fingerprint {result.policy.fingerprint}", ""]
-    out.append("Rules, per record")
-    rows = [["rule", "clauses", "modality"] + [_HEAD[o] for o in OUTCOMES]]
-    for rule in policy.rules:
-        counts = s["rules"].get(rule.name, dict.fromkeys(OUTCOMES, 0))
-        rows.append([rule.name, ",".join(rule.clauses), _MODAL[rule.modality]]
-                    + [str(counts[o]) for o in OUTCOMES])
-    out.extend(_table(rows, numeric_from=3))
-    if result.targets:
-        out += ["", "Targets, per population"]
-        rows = [["target", "clauses", "modality", "group", "outcome", "explanation"]]
-        for t in result.targets:
-            rows.append([t.rule, ",".join(t.clauses), _MODAL[t.modality], t.group or "(all)",
-                         t.outcome, t.explanation])
-        out.extend(_table(rows))
-    failing = [(i, rule) for i, rule in enumerate(policy.rules) if sum(tally.failing_total[i])]
-    if failing:
-        out += ["", "Failing and undecided records"]
-        for i, rule in failing:
-            fails, unknown = tally.failing_total[i]
-            kind = FAILURE_KIND[rule.modality]
-            head = (f"{rule.name} [{','.join(rule.clauses)}, {_MODAL[rule.modality]}]: "
-                    f"{fails} {kind}{'s' if fails != 1 else ''}")
-            out.append(head + (f", {unknown} unknown" if unknown else ""))
-            for rid, outcome, why in tally.failing[i][:show]:
-                out.append(f"  {rid}  {outcome}: {why}")
-            if fails + unknown > show:
-                out.append(f"  … and {fails + unknown - show} more")
-    if tally.with_errors:
-        out += ["", f"Records with data errors: {tally.with_errors}"]
-        for r in tally.bad[:show]:
-            for e in r.errors:
-                out.append(f"  {r.id}  {e.field}: {e.message}")
-        if tally.with_errors > show:
-            out.append(f"  … and {tally.with_errors - show} more records")
-    out += ["", "Summary",
-            f"  {s['records']} {plural}, {s['records_with_errors']} with data errors",
-            f"  {s['violations']} violations (must), {s['deviations']} deviations (in principle), "
-            f"{s['shortfalls']} shortfalls (strive), {s['unknown']} unknown",
-            ""]
-    return "\n".join(out)
+    return render_report(policy, result.report, result.targets, result.year, result.policy.fingerprint)

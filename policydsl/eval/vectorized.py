@@ -85,6 +85,16 @@ class Columns:
         self.values = values  # fact name -> Num | Bool | Code
         self.exemptions = exemptions
         self.text_codes = text_codes  # shared by every text column, so codes compare
+        self._exempt: dict[tuple[str, ...], np.ndarray] = {}
+
+    def exempted(self, clauses: tuple[str, ...]) -> np.ndarray:
+        """Which records are exempted from any of `clauses` (computed once per chunk)."""
+        mask = self._exempt.get(clauses)
+        if mask is None:
+            mask = self._exempt[clauses] = np.fromiter(
+                (bool(ex) and any(c in ex for c in clauses) for ex in self.exemptions),
+                dtype=bool, count=self.size)
+        return mask
 
     @classmethod
     def from_records(cls, policy: ir.Policy, records: Sequence[Record]) -> Columns:
@@ -351,8 +361,7 @@ class VectorizedEngine(CompiledEngine):
             code = np.where(cond.unk, CODE["unknown"], code)
         if rule.modality == "in_principle" and rule.clauses:
             clauses = rule.clauses
-            exempt = np.fromiter((bool(ex) and any(c in ex for c in clauses) for ex in cols.exemptions),
-                                 dtype=bool, count=n)
+            exempt = cols.exempted(clauses)
             code = np.where(exempt, CODE["exempted"], code)
         if rule.scope is not None:
             scope = vec(rule.scope)

@@ -1,0 +1,227 @@
+"""Benchmarks of the fast evaluators on the Chifeng policy, run by hand:
+
+    python benchmarks/bench.py [--records 1000000] [--year 2024]
+
+Measured in one run and printed with their ratios: per-record compiled verdicts vs a
+hand-written float function; batch vectorized verdicts over 1,000,000 records vs
+hand-written numpy and vs the reference interpreter; policy load and import time;
+peak memory of a 1,000,000-record CSV through `policydsl eval`. It also counts the
+records where the float baselines give a wrong verdict. The data file is generated
+in a temporary directory each run. See docs/performance.md for recorded numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import handwritten  # noqa: E402
+
+import policydsl  # noqa: E402
+from policydsl.data.read import read_records  # noqa: E402
+from policydsl.eval.engine import make_engine  # noqa: E402
+from policydsl.eval.judge import judge_record  # noqa: E402
+from policydsl.eval.vectorized import Bool, Code, Columns, Num  # noqa: E402
+from policydsl.results import OUTCOMES  # noqa: E402
+
+POLICY = ROOT / "policies" / "chifeng_2023.pol"
+EXAMPLE = ROOT / "examples" / "chifeng_communities.csv"
+SAMPLE = 100_000  # records prepared in memory for the in-process measurements
+
+
+def best(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+# ---- data ----------------------------------------------------------------------------
+
+
+def _boundary(row: dict, rng: random.Random, year: int) -> None:
+    """Put one record exactly on a threshold, where float arithmetic may fall either side."""
+    kind = rng.randrange(4)
+    share = {2023: Decimal("0.70"), 2024: Decimal("0.85"), 2025: Decimal("1.00")}[year]
+    if kind == 0:  # C08: income exactly the required share of the wage
+        wage = Decimal(rng.randrange(250_000, 500_000)) / 5
+        row["local_avg_wage_prev_year"] = f"{wage:.2f}"
+        row["staff_avg_income"] = f"{wage * share:.2f}"
+    elif kind == 1:  # C22: exactly 20 m2 per 100 households
+        h = rng.randrange(500, 3000)
+        row.update(new_build="true", service_space_fund_paid="false", households=str(h),
+                   service_space_m2=f"{Decimal(h) / 5:.2f}")
+    elif kind == 2:  # C26: exactly 90% of party organisations
+        t = rng.randrange(1, 40) * 10
+        row.update(party_orgs_total=str(t), party_orgs_co_building=str(t * 9 // 10))
+    else:  # C27: exactly 1 worker per 400 households
+        w = rng.randrange(1, 8)
+        row.update(households=str(400 * w), staff_count=str(w), staff_trained=str(w))
+
+
+def make_csv(path: Path, n: int, year: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    with open(EXAMPLE, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        for i in range(n):
+            row = dict(rows[i % len(rows)])
+            row["id"] = f"{row['id']}-{i}"
+            if i % 20 == 0:
+                _boundary(row, rng, year)
+            w.writerow(row)
+
+
+# ---- baselines' inputs -------------------------------------------------------------------
+
+
+def float_record(policy, rec) -> dict:
+    out = {}
+    for fact in policy.ir.facts:
+        v = rec.values.get(fact.name)
+        if isinstance(v, Fraction):
+            out[fact.name] = float(v)
+        elif v is None:
+            out[fact.name] = math.nan if fact.kind in ("integer", "decimal") else False
+        else:
+            out[fact.name] = v
+    return out
+
+
+def tile(cols: Columns, k: int) -> Columns:
+    values = {}
+    for name, v in cols.values.items():
+        unk = None if v.unk is None else np.tile(v.unk, k)
+        if isinstance(v, Num):
+            values[name] = Num(np.tile(v.n, k), v.d, unk, v.bound)
+        elif isinstance(v, Bool):
+            values[name] = Bool(np.tile(v.v, k), unk)
+        else:
+            values[name] = Code(np.tile(v.c, k), unk)
+    return Columns(cols.size * k, values, cols.exemptions * k, cols.text_codes)
+
+
+# ---- measurements ----------------------------------------------------------------------
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--records", type=int, default=1_000_000)
+    ap.add_argument("--year", type=int, default=2024)
+    args = ap.parse_args()
+    year, n_big = args.year, args.records
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        cpu = next((line.split(":", 1)[1].strip() for line in f
+                    if line.startswith("model name")), platform.processor())
+    print(f"machine: {os.cpu_count()} cpus, {cpu}, Python {platform.python_version()}, "
+          f"numpy {np.__version__}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "communities.csv"
+        t = time.perf_counter()
+        make_csv(data, n_big, year)
+        print(f"generated {n_big:,} records ({data.stat().st_size / 2**20:.0f} MiB) "
+              f"in {time.perf_counter() - t:.1f} s")
+
+        policy = policydsl.load(POLICY)
+        t = time.perf_counter()
+        records = policy.prepare(r for _, r in zip(range(SAMPLE), read_records(data), strict=False))
+        prep = time.perf_counter() - t
+        print(f"read + validate: {prep / len(records) * 1e6:.1f} µs/record")
+
+        compiled = make_engine(policy.ir, "compiled")
+        verdicts = compiled.program(year).verdicts
+        floats = [(float_record(policy, r), r.exemptions) for r in records]
+        judge = handwritten.judge
+
+        print("\n== per record ==")
+        t_comp = best(lambda: [verdicts(r.values, r.exemptions) for r in records])
+        t_hand = best(lambda: [judge(f, ex, year) for f, ex in floats])
+        ref_n = 5_000
+        t_ref = best(lambda: [[judge_record(rule, r.values, r.exemptions, year)
+                               for rule in policy.ir.rules] for r in records[:ref_n]], 1) * len(records) / ref_n
+        fresh = make_engine(policy.ir, "compiled")
+        t_full = best(lambda: [fresh.record(r, year) for r in records[:20_000]], 1) * len(records) / 20_000
+        per = 1e6 / len(records)
+        print(f"compiled verdicts        {t_comp * per:8.2f} µs/record")
+        print(f"hand-written float       {t_hand * per:8.2f} µs/record   compiled/hand = {t_comp / t_hand:.2f}×")
+        print(f"reference interpreter    {t_ref * per:8.2f} µs/record   reference/compiled = {t_ref / t_comp:.0f}×")
+        print(f"compiled, with explanations (memoised) {t_full * per:.2f} µs/record")
+
+        print(f"\n== batch, {SAMPLE * (n_big // SAMPLE):,} records ==")
+        vec = make_engine(policy.ir, "vectorized")
+        t = time.perf_counter()
+        cols = Columns.from_records(policy.ir, records)
+        t_cols = time.perf_counter() - t
+        k = max(1, n_big // SAMPLE)
+        big = tile(cols, k)
+        fcols = {f.name: np.array([fr[f.name] for fr, _ in floats]) for f in policy.ir.facts
+                 if f.kind != "text"}
+        fcols = {name: np.tile(a, k) for name, a in fcols.items()}
+        fex = {c: np.tile(np.array([c in ex for _, ex in floats]), k) for c in ("C12", "C21", "C27")}
+        t_vec = best(lambda: vec.verdict_codes(big, year))
+        t_np = best(lambda: handwritten.judge_columns(fcols, fex, year))
+        t_ref_big = t_ref / len(records) * big.size
+        print(f"vectorized verdicts      {t_vec:8.3f} s")
+        print(f"hand-written numpy       {t_np:8.3f} s   vectorized/numpy = {t_vec / t_np:.2f}×")
+        print(f"reference (extrapolated) {t_ref_big:8.1f} s   reference/vectorized = {t_ref_big / t_vec:.0f}×")
+        print(f"building exact columns from validated records: {t_cols / len(records) * 1e6:.2f} µs/record")
+
+        print("\n== wrong verdicts of the float baselines ==")
+        exact = vec.verdict_codes(cols, year)
+        hand = np.array([judge(f, ex, year) for f, ex in floats], dtype=np.int8)
+        hand_np = handwritten.judge_columns({n: a[:len(records)] for n, a in fcols.items()},
+                                            {c: a[:len(records)] for c, a in fex.items()}, year)
+        decided = exact != OUTCOMES.index("unknown")
+        for label, base in (("plain Python", hand), ("numpy", hand_np)):
+            wrong = decided & (base != exact)
+            rules = sorted({policy.ir.rules[j].clauses[0] for j in np.nonzero(wrong.any(axis=0))[0]})
+            print(f"{label:12s}: {int(wrong.any(axis=1).sum())} of {len(records):,} records "
+                  f"({int(wrong.sum())} verdicts) wrong, in {', '.join(rules) or 'no rule'}")
+
+        print("\n== load and import ==")
+        t_load = best(lambda: make_engine(policydsl.load(POLICY).ir, "vectorized").program(year), 5)
+        py = [sys.executable, "-c"]
+        t_none = best(lambda: subprocess.run(py + ["pass"], check=True), 5)
+        t_imp = best(lambda: subprocess.run(py + ["import policydsl"], check=True), 5)
+        print(f"parse + check + compile chifeng_2023.pol: {t_load * 1e3:.1f} ms")
+        print(f"import policydsl: {(t_imp - t_none) * 1e3:.1f} ms (interpreter start excluded)")
+
+        print(f"\n== CLI: policydsl eval over {n_big:,} CSV records ==")
+        cmd = [sys.executable, "-m", "policydsl", "eval", str(POLICY), "--facts", str(data),
+               "--year", str(year), "--quiet"]
+        # A small wrapper process runs the CLI, so its peak RSS is the CLI's own and not
+        # pages inherited from this (large) benchmark process.
+        wrapper = ("import resource, subprocess, sys, os; "
+                   "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
+                   "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        t = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True,
+                             check=True).stdout.split()
+        wall = time.perf_counter() - t
+        code, peak = int(out[0]), int(out[1]) / 1024
+        print(f"exit {code}, {wall:.1f} s ({n_big / wall:,.0f} records/s), peak RSS {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
