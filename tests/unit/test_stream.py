@@ -69,3 +69,16 @@ def test_empty_input_streams_a_valid_document(policy) -> None:
     writer.finish(result)
     whole = policy.evaluate([], 2024, engine="reference")
     assert out.getvalue() == json.dumps(whole.to_json(), ensure_ascii=False, indent=1) + "\n"
+
+
+def test_cli_streams_json_lines_without_progress_when_piped() -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "policydsl", "eval", str(CHIFENG), "--facts", str(DATA),
+                          "--year", "2024", "--format", "jsonl"], capture_output=True, text=True)
+    lines = run.stdout.splitlines()
+    assert run.returncode == 1  # the example data has violations
+    assert run.stderr == ""  # no progress bar on a pipe
+    assert len(lines) == 1 + 300 + sum('"target"' in line for line in lines) + 1
+    assert json.loads(lines[-1])["summary"]["records"] == 300
