@@ -100,7 +100,7 @@ class Policy:
             out.append(self._validator.validate(raw))
         return out
 
-    def evaluate_record(self, record: Mapping[str, object], year: int, *, engine: str = "reference") -> RecordResult:
+    def evaluate_record(self, record: Mapping[str, object], year: int, *, engine: str = "compiled") -> RecordResult:
         """Judge one record (a mapping of field name to value) with every per-record rule."""
         self.check_year(year)
         (prepared,) = self.prepare([record])

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from .. import ir
 from .reference import Env, evaluate
-from .values import Unknown, show
+from .values import EmptyPopulation, Unknown, show
 
 _OP_WORD = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than", "=": "exactly",
             "!=": "other than"}
@@ -39,9 +39,12 @@ def _reasons(u: Unknown) -> str:
 
 def _explain(e: ir.Expr, env: Env, year: int, holds: bool) -> str:
     if isinstance(e, ir.And):
-        parts = [e.left, e.right] if holds else [p for p in (e.left, e.right)
-                                                   if evaluate(p, env, year) is False]
-        return "; ".join(_explain(p, env, year, holds) for p in _flatten(parts, ir.And))
+        # Flatten first: in `(a and b) and c` only the conjuncts that are false explain a
+        # failure (an unknown one beside a false one decides nothing).
+        parts = _flatten([e.left, e.right], ir.And)
+        if not holds:
+            parts = [p for p in parts if evaluate(p, env, year) is False]
+        return "; ".join(_explain(p, env, year, holds) for p in parts)
     if isinstance(e, ir.Or):
         alts = _flatten([e.left, e.right], ir.Or)
         if holds:
@@ -172,9 +175,18 @@ def explain_target(e: ir.Expr, pop, year: int, holds: bool, plural: str, singula
         return singular if n == 1 and singular else plural
 
     if isinstance(e, ir.And | ir.Or):
-        parts = _flatten([e.left, e.right], type(e))
-        return "; ".join(explain_target(p, pop, year, evaluate(p, {}, year, pop) is True, plural, singular)
-                         for p in parts)
+        texts = []
+        for part in _flatten([e.left, e.right], type(e)):
+            try:
+                value = evaluate(part, {}, year, pop)
+            except EmptyPopulation:
+                texts.append(f"`{part.text}` cannot be measured: no {plural} in scope")
+                continue
+            if isinstance(value, Unknown):
+                texts.append(f"cannot decide `{part.text}`: {_reasons(value)}")
+            else:
+                texts.append(explain_target(part, pop, year, value is True, plural, singular))
+        return "; ".join(texts)
     if not isinstance(e, ir.Cmp):
         return f"`{e.text}` is {'true' if holds else 'false'}"
     a = evaluate(e.left, {}, year, pop)

@@ -60,12 +60,17 @@ def judge_target(policy: ir.Policy, rule: ir.Rule, envs: Sequence[Env], year: in
         return [_target(rule, label, None, None, NOT_APPLICABLE, not_in_force_text(rule, year))
                 for label in _labels(policy, rule, envs)]
     in_scope, undecided = [], 0
-    for env in envs:
-        inside = True if rule.scope is None else evaluate(rule.scope, env, year)
-        if isinstance(inside, Unknown):
-            undecided += 1
-        elif inside:
-            in_scope.append(env)
+    try:
+        for env in envs:
+            inside = True if rule.scope is None else evaluate(rule.scope, env, year)
+            if isinstance(inside, Unknown):
+                undecided += 1
+            elif inside:
+                in_scope.append(env)
+    except NotInForce as e:
+        why = f"not in force in {year} (its schedule starts in {e.first_year})"
+        return [_target(rule, label, None, None, NOT_APPLICABLE, why)
+                for label in _labels(policy, rule, envs)]
     if rule.group is None:
         return [_judge_population(policy, rule, None, in_scope, undecided, year)]
     by_value: dict[object, list] = {}
@@ -98,16 +103,16 @@ def _judge_population(policy, rule, label, pop, undecided: int, year) -> TargetR
                        f"{prefix}{undecided} {plural} with unknown scope or group")
     try:
         value = evaluate(cond, {}, year, pop)
+        if isinstance(value, Unknown):
+            return _target(rule, label, *_sides(cond, year, pop), UNKNOWN,
+                           f"{prefix}cannot decide: {_reasons(value)}")
         measured, required = _sides(cond, year, pop)
+        why = explain_target(cond, pop, year, value is True, plural, policy.entity)
     except NotInForce as e:
         return _target(rule, label, None, None, NOT_APPLICABLE,
                        f"{prefix}not in force in {year} (its schedule starts in {e.first_year})")
     except EmptyPopulation:
         return _target(rule, label, None, None, NOT_APPLICABLE, f"{prefix}no {plural} in scope")
-    if isinstance(value, Unknown):
-        return _target(rule, label, measured, required, UNKNOWN,
-                       f"{prefix}cannot decide: {_reasons(value)}")
-    why = explain_target(cond, pop, year, value is True, plural, policy.entity)
     return _target(rule, label, measured, required, PASS if value else FAIL, prefix + why)
 
 
