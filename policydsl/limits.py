@@ -11,16 +11,18 @@ location when it is exceeded, and can be raised:
 
 | limit              | default    | what it bounds                                            |
 |--------------------|------------|-----------------------------------------------------------|
-| `policy_bytes`     | 2,000,000  | size of a policy file                                     |
+| `policy_bytes`     | 500,000    | size of a policy file                                     |
 | `depth`            | 100        | nesting of an expression, definitions (`let`) inlined     |
 | `expression_nodes` | 20,000     | size of one rule's expression, definitions inlined        |
-| `declarations`     | 10,000     | declarations (facts, rules, targets, ...) in one policy   |
+| `declarations`     | 2,000      | declarations (facts, rules, targets, ...) in one policy   |
 | `digits`           | 40         | digits of a number written in a policy                    |
 | `set_members`      | 10,000     | values in one set, hence groups of one `for each` target  |
 | `field_chars`      | 131,072    | characters in one CSV field (a longer one is a row error) |
 
 Python's own recursion limit (1000 frames) is what `depth` protects: the lowering,
 the checker and the evaluators walk expressions recursively, a few frames per level.
+`policy_bytes` and `declarations` keep parsing within a few seconds (the parser reads
+about 200 KB a second); a real plan is a few dozen declarations and 20 KB.
 """
 
 from __future__ import annotations
@@ -42,10 +44,10 @@ ENV_PREFIX = "POLICYDSL_MAX_"
 class Limits:
     """The bounds in force; every field is a positive whole number."""
 
-    policy_bytes: int = 2_000_000
+    policy_bytes: int = 500_000
     depth: int = 100
     expression_nodes: int = 20_000
-    declarations: int = 10_000
+    declarations: int = 2_000
     digits: int = 40
     set_members: int = 10_000
     field_chars: int = 131_072

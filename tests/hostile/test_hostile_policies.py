@@ -25,8 +25,8 @@ _DIAGNOSTIC = re.compile(r"^\S.*?: (error|warning): .*$", re.M)
 
 _H = "policy p\nperiod 2023 to 2025\nfact x: integer\n"
 GENERATED = {
-    "too_big.pol": lambda: _H + "# " + "x" * 2_000_000 + "\n",
-    "too_many_declarations.pol": lambda: _H + 'note "n"\n' * 10_001,
+    "too_big.pol": lambda: _H + "# " + "x" * 500_000 + "\n",
+    "too_many_declarations.pol": lambda: _H + 'note "n"\n' * 2_001,
     "too_many_set_members.pol": lambda: _H + "set s = {" + ", ".join(f'"v{i}"' for i in range(10_001)) + "}\n",
     "at_the_depth_limit.pol": lambda: _H + "rule r\n  clause C1\n  must " + "-" * 98 + "x >= 1\n",
     "just_past_the_depth_limit.pol": lambda: _H + "rule r\n  clause C1\n  must " + "-" * 100 + "x >= 1\n",
