@@ -11,7 +11,7 @@ from .limits import check_module as check_module_limits
 from .limits import current as current_limits
 from .source import Source, Span
 
-MAX_POLICY_BYTES = 2_000_000  # the default; `limits.current().policy_bytes` is in force
+MAX_POLICY_BYTES = 500_000  # the default; `limits.current().policy_bytes` is in force
 
 
 def read_source(path: str | os.PathLike[str]) -> Source:
