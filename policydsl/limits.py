@@ -16,6 +16,7 @@ location when it is exceeded, and can be raised:
 | `expression_nodes` | 20,000     | size of one rule's expression, definitions inlined        |
 | `declarations`     | 2,000      | declarations (facts, rules, targets, ...) in one policy   |
 | `digits`           | 40         | digits of a number written in a policy                    |
+| `period_years`     | 100        | years in the policy's period (each is analysed)           |
 | `set_members`      | 10,000     | values in one set, hence groups of one `for each` target  |
 | `field_chars`      | 131,072    | characters in one CSV field (a longer one is a row error) |
 
@@ -49,6 +50,7 @@ class Limits:
     expression_nodes: int = 20_000
     declarations: int = 2_000
     digits: int = 40
+    period_years: int = 100
     set_members: int = 10_000
     field_chars: int = 131_072
 
@@ -158,6 +160,12 @@ def check_module(module: object, source: Source) -> list[Diagnostic]:
     out = [Diagnostic("E0023", ERROR, f"set has {len(s.values)} values; the limit is {limits.set_members}",
                       s.span, source, help=_help("set_members"))
            for s in _set_literals(decls) if len(s.values) > limits.set_members]
+    for d in decls:
+        period = getattr(d, "period", None) if isinstance(d, ast.PolicyDecl) else None
+        if period and None not in period and period[1] - period[0] + 1 > limits.period_years:
+            out.append(Diagnostic("E0024", ERROR, f"period {period[0]} to {period[1]} spans "
+                                  f"{period[1] - period[0] + 1} years; the limit is {limits.period_years}",
+                                  d.span, source, help=_help("period_years")))
     lets = {d.name: d for d in decls if isinstance(d, ast.LetDecl)}
     measures = _let_measures(lets)
     for d in decls:
