@@ -59,10 +59,11 @@ def mutation(draw, tokens: list[str]) -> list[str]:
     elif kind == "nest":
         j = draw(st.sampled_from(WORDS))
         n = draw(st.sampled_from([2, 50, 99, 100, 101, 150, 1000, 20000]))
-        tokens[j] = draw(st.sampled_from(_nested(n, tokens[j])))
+        tokens[j] = draw(st.sampled_from(_nested(n, tokens[j][:40])))  # [:40]: earlier mutations stay small
     else:  # a very long line
         n = draw(st.sampled_from([1000, 100_000]))
-        tokens[i] = draw(st.sampled_from([tokens[i] * n, '"' + "长" * n + '"', " " * n + tokens[i]]))
+        tok = tokens[i][:40]  # a token an earlier mutation made long must not grow n-fold again
+        tokens[i] = draw(st.sampled_from([tok * n, '"' + "长" * n + '"', " " * n + tok]))
     return tokens
 
 
