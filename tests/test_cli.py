@@ -81,9 +81,9 @@ def test_eval_json_matches_schema_and_is_exact(capsys):
 def test_eval_text_report_lists_rules_targets_and_failures(capsys):
     code, out, _ = run(capsys, "eval", CHIFENG, "--facts", SAMPLE, "--year", "2025")
     assert code == 1
-    assert "Rules, per record" in out and "Targets, per population" in out
+    assert "Rules for each community, in force in 2025" in out and "Targets for all communities" in out
     assert "service_space_share" in out and "needs at least 80% (the 2025 target)" in out
-    assert "Failing and undecided records" in out
+    assert "Failing and undecided records, by rule" in out and "Communities with the most failures" in out
 
 
 def test_eval_compliant_data_exits_0(capsys, tmp_path):
