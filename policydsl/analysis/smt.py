@@ -37,6 +37,7 @@ from fractions import Fraction
 import z3
 
 from .. import ir
+from ..eval.reference import compare as _apply
 from ..eval.reference import schedule_entry
 from ..eval.values import NotInForce, exact_text
 
@@ -420,35 +421,19 @@ def _fraction(v: z3.ExprRef) -> Fraction:
 _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "=": "=", "!=": "!="}
 
 
-def _op(op: str, a, b) -> z3.BoolRef:
-    if op == ">=":
-        return a >= b
-    if op == ">":
-        return a > b
-    if op == "<=":
-        return a <= b
-    if op == "<":
-        return a < b
-    if op == "=":
-        return a == b
-    return a != b
-
-
 def compare(op: str, a: Num, b: Num) -> z3.BoolRef:
     """`a op b`, cross-multiplying a ratio by its denominator (by sign) to stay linear."""
     if isinstance(a, Ratio) and not isinstance(b, Ratio):
-        pos = z3.And(a.den > 0, _op(op, a.num, b * a.den))
-        neg = z3.And(a.den < 0, _op(_FLIP[op], a.num, b * a.den))
+        pos = z3.And(a.den > 0, _apply(op, a.num, b * a.den))
+        neg = z3.And(a.den < 0, _apply(_FLIP[op], a.num, b * a.den))
         return z3.Or(pos, neg)
     if isinstance(b, Ratio) and not isinstance(a, Ratio):
         return compare(_FLIP[op], b, a)
-    return _op(op, _term(a), _term(b))
+    return _apply(op, _term(a), _term(b))
 
 
 def _check_schedules(e: ir.Expr, year: int) -> None:
-    from ..check.typecheck import walk
-
-    for x in walk(e):
+    for x in ir.walk(e):
         if isinstance(x, ir.Sched):
             schedule_entry(x, year)
 
