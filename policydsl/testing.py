@@ -124,8 +124,6 @@ def violating_records(policy: Policy | ir.Policy, year: int, rule: str) -> st.Se
 
 def boundary_records(policy: Policy | ir.Policy, year: int, rule: str) -> st.SearchStrategy:
     """Records in scope of `rule` that pass it with no margin: some comparison in it is tight."""
-    from .check.typecheck import walk
-
     p = _ir(policy)
     target = _rule(p, rule)
 
@@ -133,7 +131,7 @@ def boundary_records(policy: Policy | ir.Policy, year: int, rule: str) -> st.Sea
         import z3
 
         tight = []
-        for x in walk(target.condition):
+        for x in ir.walk(target.condition):
             if isinstance(x, ir.Cmp) and isinstance(x.left.type, ir.Num):
                 a, da = enc.term(x.left)
                 b, db = enc.term(x.right)

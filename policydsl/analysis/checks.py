@@ -557,11 +557,9 @@ class _Analysis:
 
 
 def _walk_rule(rule: ir.Rule):
-    from ..check.typecheck import walk
-
-    yield from walk(rule.condition)
+    yield from ir.walk(rule.condition)
     if rule.scope is not None:
-        yield from walk(rule.scope)
+        yield from ir.walk(rule.scope)
 
 
 def _facts(rule: ir.Rule) -> set[str]:
@@ -625,9 +623,7 @@ def _shape(e: ir.Expr):
 
 
 def _facts_in(e: ir.Expr) -> bool:
-    from ..check.typecheck import walk
-
-    return any(isinstance(x, ir.Fact | ir.Agg) for x in walk(e))
+    return any(isinstance(x, ir.Fact | ir.Agg) for x in ir.walk(e))
 
 
 def _threshold(cond: ir.Expr) -> str:

@@ -87,10 +87,8 @@ def text_constants(policy: ir.Policy) -> list[str]:
             exprs.append(rule.scope)
         if rule.group is not None and policy.fact(rule.group.fact).type == ir.TEXT:
             found.update(v for v in (rule.group.values or ()) if isinstance(v, str))
-    from ..check.typecheck import walk
-
     for e in exprs:
-        for x in walk(e):
+        for x in ir.walk(e):
             if isinstance(x, ir.Const) and isinstance(x.value, str):
                 found.add(x.value)
             elif isinstance(x, ir.Member) and x.subject.type == ir.TEXT:

@@ -71,15 +71,13 @@ def replay(policy: ir.Policy, witness: Witness) -> bool:
 
 def describe(policy: ir.Policy, witness: Witness) -> str:
     """The witness in a line: the facts the rules involved read, and the outcomes it produces."""
-    from ..check.typecheck import walk
-
     names = {e.rule for e in witness.expects}
     facts: set[str] = set()
     for rule in policy.all_rules:
         if rule.name in names:
             for part in (rule.condition, rule.scope):
                 if part is not None:
-                    facts |= {x.name for x in walk(part) if isinstance(x, ir.Fact)}
+                    facts |= {x.name for x in ir.walk(part) if isinstance(x, ir.Fact)}
             if rule.group is not None:
                 facts.add(rule.group.fact)
     order = [f.name for f in policy.facts if f.name in facts]
