@@ -8,6 +8,7 @@ that has a location.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import os
@@ -31,6 +32,9 @@ h1,North,true,40,38,4,1200,,60,550000,two_star,true,75,
 h2,West,false,250,260,20,5000.5,600,80,700000,none,false,59.5,R1: under repair
 h3,South,true,,12,1,300,10,30,400000,one_star,true,101,R99: unknown clause
 """
+
+# The fast evaluators, as they land.
+FAST_ENGINES = [e for e in ("compiled", "vectorized") if importlib.util.find_spec(f"policydsl.eval.{e}")]
 
 _LOCATED = re.compile(r"^.+:\d+:\d+: error: ", re.M)
 _FILE_LEVEL = re.compile(r"^.+: error: ", re.M)
@@ -89,7 +93,9 @@ def commands_for(policy: Path, data: Path, other: Path = RIVERSIDE) -> list[list
     candidates = {
         "check": [["check", p]],
         "eval": [["eval", p, "--facts", d, "--year", "2031", "--format", "json"],
-                 ["eval", p, "--facts", d, "--year", "2031"]],
+                 ["eval", p, "--facts", d, "--year", "2031"],
+                 *(["eval", p, "--facts", d, "--year", "2031", "--format", "json", "--engine", e]
+                   for e in FAST_ENGINES)],
         "fmt": [["fmt", "--check", p], ["fmt", "--diff", p]],
         "render": [["render", "--format", "markdown", p], ["render", "--format", "html", p]],
         "diff": [["diff", "--timeout", "2000", str(other), p]],

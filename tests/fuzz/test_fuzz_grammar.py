@@ -20,7 +20,7 @@ _ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cs",))
 _POLICIES = from_lark(parser(), alphabet=_ALPHABET)
 
 
-@fuzz_settings(ci_examples=60)
+@fuzz_settings(ci_examples=100)
 @given(_POLICIES)
 def test_grammar_generated_policy_gets_a_result_or_a_located_diagnostic(text: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:

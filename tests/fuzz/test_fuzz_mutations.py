@@ -75,7 +75,7 @@ def damaged(draw) -> str:
     return "".join(tokens)
 
 
-@fuzz_settings(ci_examples=25)
+@fuzz_settings(ci_examples=40)
 @given(damaged())
 def test_damaged_policy_gets_a_result_or_a_located_diagnostic(text: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
