@@ -12,6 +12,7 @@ import codecs
 import csv
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -326,11 +327,17 @@ def _record_id(value: object, id_field: str) -> tuple[str | None, str | None]:
     return None, f"`{id_field}` must be text or a number, got `{show_value(value)}`"
 
 
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
+
+
 def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[_Row]:
     from ..limits import current
 
     csv.field_size_limit(current().field_chars)  # a longer field is a row error, not a crash
-    reader = csv.reader(decoder.decode(raw) for raw in lines)
+    # A lone "\r" ends a line too (old Mac files, cells pasted from other programs):
+    # unsplit, csv refuses the line and the records on either side of it merge into one.
+    pieces = (p for raw in lines for p in _LONE_CR.split(decoder.decode(raw)) if p)
+    reader = csv.reader(pieces)
     header: list[str] | None = None
     header_errors: list[FieldError] = []
     columns: dict[str, int] = {}  # name -> first column index
