@@ -160,6 +160,86 @@ def _from_decimal(name: str, value: Decimal, raw: object = None) -> Fraction:
     return Fraction(value)
 
 
+# -- fast converters -------------------------------------------------------------
+#
+# `converter(spec)` is chosen once per fact. It converts the common, clearly valid
+# inputs (plain decimal text such as `1524` or `63648.42`, small ints, `true`/`false`,
+# declared enum members) itself, exactly, without `Decimal` or regular expressions,
+# and answers `SLOW` for anything else, so `convert_field` gives the value or the
+# error message: every accepted value and every message stays what it was.
+
+SLOW = object()
+_POW10 = tuple(10**i for i in range(MAX_DIGITS + 1))
+_INT_LIMIT = 10**MAX_DIGITS
+_BOOL_WORDS = {w: True for w in _TRUE} | {w: False for w in _FALSE}
+
+
+def converter(spec: FieldSpec) -> Callable[[object], object]:
+    """A function of one raw value: the converted value, or `SLOW` to use `convert_field`."""
+    kind = spec.kind
+    if kind in ("integer", "decimal"):
+        return _number_converter(kind == "integer", spec.scale)
+    if kind == "bool":
+        words = _BOOL_WORDS
+
+        def boolean(raw: object) -> object:
+            if raw is True or raw is False:
+                return raw
+            try:
+                return words.get(raw, SLOW)
+            except TypeError:  # unhashable (a JSON list or object)
+                return SLOW
+
+        return boolean
+    if kind == "enum":
+        index: dict[str, int] = {}
+        for i, m in enumerate(spec.members):
+            if m.strip():  # an empty cell is missing, whatever the members
+                index.setdefault(m, i)
+
+        def member(raw: object) -> object:
+            return index.get(raw.strip(), SLOW) if raw.__class__ is str else SLOW  # type: ignore[attr-defined]
+
+        return member
+    if kind == "text":
+
+        def text(raw: object) -> object:
+            if raw.__class__ is str:
+                value = raw.strip()  # type: ignore[attr-defined]
+                if value:
+                    return value
+            return SLOW
+
+        return text
+    return lambda raw: SLOW
+
+
+def _number_converter(whole: bool, scale: Fraction) -> Callable[[object], object]:
+    # Plain text only: ASCII digits, an optional sign, at most one `.` with digits on
+    # both sides (what `_NUMBER` accepts, less exponents and bare `.5` / `5.`).
+    pow10, limit, fraction = _POW10, _INT_LIMIT, Fraction
+    unscaled = scale == 1
+
+    def number(raw: object) -> object:
+        if raw.__class__ is str:
+            text = raw.strip()  # type: ignore[attr-defined]
+            if len(text) <= MAX_DIGITS and text.isascii():
+                head, dot, tail = text.partition(".")
+                if head.isdigit() or (head[1:].isdigit() and head[0] in "+-"):
+                    if not dot:
+                        value = fraction(int(head))
+                    elif tail.isdigit() and not whole:
+                        value = fraction(int(head + tail), pow10[len(tail)])
+                    else:
+                        return SLOW
+                    return value if unscaled else value * scale
+        elif raw.__class__ is int and -limit < raw < limit:  # type: ignore[operator]
+            return fraction(raw) if unscaled else fraction(raw) * scale
+        return SLOW
+
+    return number
+
+
 def _too_long(name: str, raw: object) -> str:
     return f"`{name}` has too many digits (at most {MAX_DIGITS}), got `{show_value(raw)}`"
 
@@ -190,4 +270,4 @@ def parse_exemptions(raw: object) -> tuple[dict[str, str], str | None]:
     return result, None
 
 
-__all__ = ["KINDS", "MISSING", "FieldSpec", "convert_field", "parse_exemptions"]
+__all__ = ["KINDS", "MISSING", "SLOW", "FieldSpec", "converter", "convert_field", "parse_exemptions"]

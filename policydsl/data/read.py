@@ -336,9 +336,9 @@ def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[
     csv.field_size_limit(current().field_chars)  # a longer field is a row error, not a crash
     # A lone "\r" ends a line too (old Mac files, cells pasted from other programs):
     # unsplit, csv refuses the line and the records on either side of it merge into one.
-    pieces = (p for raw in lines for p in _LONE_CR.split(decoder.decode(raw)) if p)
-    reader = csv.reader(pieces)
+    reader = csv.reader(_csv_text(lines, decoder))
     header: list[str] | None = None
+    simple = False  # see below, once the header is read
     header_errors: list[FieldError] = []
     columns: dict[str, int] = {}  # name -> first column index
     unnamed: list[int] = []
@@ -346,7 +346,7 @@ def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[
         start = reader.line_num + 1
         bad_before = decoder.bad_lines
         try:
-            cells = [c.strip() for c in next(reader)]
+            cells = list(map(str.strip, next(reader)))
         except StopIteration:
             return
         except csv.Error as err:
@@ -364,10 +364,14 @@ def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[
         if header is None:
             header = cells
             header_errors, columns, unnamed = _read_header(cells)
+            # Every column named once, in order: a row's fields are the header zipped
+            # with its cells (zip stops at the shorter, as the index test below does).
+            simple = list(columns) == header
             if errors:  # undecodable header bytes make every column name suspect
                 raise DataError(f"cannot read the header of `{name}`: {errors[0].message}")
             continue
-        fields: dict[str, object] = {n: cells[i] for n, i in columns.items() if i < len(cells)}
+        fields: dict[str, object] = (dict(zip(header, cells, strict=False)) if simple else
+                                     {n: cells[i] for n, i in columns.items() if i < len(cells)})
         errors[:0] = header_errors
         width = len(header)
         # Extra cells that are all empty (trailing commas) carry nothing to misread.
@@ -387,6 +391,17 @@ def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[
                     )
                 )
         yield start, fields, errors
+
+
+def _csv_text(lines: Iterator[bytes], decoder: _Decoder) -> Iterator[str]:
+    """Decoded lines, each lone "\r" ending a line too (the regex only where one occurs)."""
+    decode, split = decoder.decode, _LONE_CR.split
+    for raw in lines:
+        text = decode(raw)
+        if "\r" in text and text.count("\r") != text.count("\r\n"):
+            yield from (p for p in split(text) if p)
+        elif text:
+            yield text
 
 
 def _read_header(cells: list[str]) -> tuple[list[FieldError], dict[str, int], list[int]]:

@@ -14,7 +14,7 @@ import attrs
 from .. import ir
 from ..eval.reference import evaluate
 from ..eval.values import Unknown, show
-from .convert import MISSING, FieldSpec, convert_field, parse_exemptions
+from .convert import MISSING, SLOW, FieldSpec, convert_field, converter, parse_exemptions
 from .read import FieldError, RawRecord
 
 EXEMPTIONS_FIELD = "exemptions"
@@ -53,19 +53,44 @@ class Validator:
         self.exemptible = exemptible
         self.cited = cited
         self.year = policy.meta.period[0]
+        # Chosen once: one converter per fact, and every constraint compiled together.
+        self._fields = [(f.name, converter(spec), spec) for f, spec in self.specs]
+        self._checks = [(f, c) for f, _ in self.specs for c in f.constraints]
+        self._failing = _compile_constraints(policy.facts, self._checks, self.year)
 
     def validate(self, raw: RawRecord) -> Record:
         errors = list(raw.errors)
         values: dict[str, object] = {}
-        for fact, spec in self.specs:
-            value, problem = convert_field(spec, raw.fields.get(fact.name))
-            if problem is not None:
-                errors.append(FieldError(fact.name, problem))
-            if value is not MISSING:
-                values[fact.name] = value
-        self._constraints(values, errors)
-        exemptions = self._exemptions(raw.fields.get(EXEMPTIONS_FIELD), errors)
+        get = raw.fields.get
+        for name, conv, spec in self._fields:
+            field = get(name)
+            value = conv(field)
+            if value is SLOW:
+                value, problem = convert_field(spec, field)
+                if problem is not None:
+                    errors.append(FieldError(name, problem))
+                if value is MISSING:
+                    continue
+            values[name] = value
+        if self._failing is None:
+            self._constraints(values, errors)
+        else:
+            failing = self._failing(values)
+            if failing:
+                self._report(values, errors, [self._checks[i] for i in failing])
+        field = get(EXEMPTIONS_FIELD)
+        if field is None or field == "":
+            exemptions: dict[str, str] = {}
+        else:
+            exemptions = self._exemptions(field, errors)
         return Record(raw.id, raw.index, values, exemptions, tuple(errors))
+
+    def _report(self, values: dict[str, object], errors: list[FieldError],
+                failing: list[tuple[ir.FactDef, ir.Expr]]) -> None:
+        for fact, check in failing:
+            errors.append(FieldError(fact.name, _constraint_message(fact, check, values, self.year)))
+        for fact, _ in failing:
+            values.pop(fact.name, None)
 
     def _constraints(self, values: dict[str, object], errors: list[FieldError]) -> None:
         # Checked against the values as read, then bad fields are removed together, so one
@@ -121,3 +146,54 @@ def _constraint_message(fact: ir.FactDef, check: ir.Expr, values, year) -> str:
                 "=": "different from", "!=": "equal to"}[check.op]
         return f"`{fact.name}` is {got}, {word} {shown if not detail else '`' + rhs + '`'}{detail}"
     return f"`{fact.name}` is {got}, which breaks its declaration"
+
+
+def _compile_constraints(facts, checks, year):
+    """One generated function giving the indexes (into `checks`) of the failing checks.
+
+    As `Validator._constraints`: a fact's checks run only when the fact is present, in
+    order, up to its first failure. The expressions go through the compiled engine's
+    code generator, which gives the reference's values; None (use the interpreter) if
+    a constraint cannot be compiled.
+    """
+    if not checks:
+        return lambda values: ()
+    from fractions import Fraction
+
+    from ..eval import compiled
+
+    try:
+        src = compiled._Source()
+        gen = compiled._ExprGen(src, year)
+        src.depth = 1
+        start = 0
+        for fact in facts:
+            count = len(fact.constraints)
+            if not count:
+                continue
+            src.emit(f"if {src.const(fact.name)} in env:")
+            depth = src.depth = src.depth + 1
+            for i in range(start, start + count):
+                t = gen(checks[i][1])
+                src.emit(f"if {t} is False: bad.append({i})")
+                src.emit("else:")
+                src.depth += 1
+            src.emit("pass")
+            src.depth = depth - 1
+            start += count
+        body = src.lines
+        fetch = [f"    {local} = env.get({src.const(name)}, U)" for name, local in src.facts.items()]
+        consts = "".join(f"k{i}, " for i in range(len(src.consts)))
+        lines = ["def _factory(K, U, NotInForce, Fraction, _floor, _ceil):",
+                 f"    ({consts}) = K",
+                 "    def failing(env):",
+                 "        bad = []"]
+        lines += ["    " + line for line in fetch + body]
+        lines += ["        return bad", "    return failing"]
+        namespace: dict[str, object] = {"__builtins__": {"min": min, "max": max, "abs": abs}}
+        code = compile("\n".join(lines) + "\n", "<policydsl fact constraints>", "exec")
+        exec(code, namespace)  # noqa: S102 - generated from the IR; no policy text in the source
+        return namespace["_factory"](  # type: ignore[operator]
+            tuple(src.consts), compiled.U, compiled.NotInForce, Fraction, compiled._floor, compiled._ceil)
+    except Exception:  # noqa: BLE001 - any construct the generator lacks: interpret instead
+        return None
