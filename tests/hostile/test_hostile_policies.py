@@ -28,6 +28,8 @@ GENERATED = {
     "too_big.pol": lambda: _H + "# " + "x" * 500_000 + "\n",
     "too_many_declarations.pol": lambda: _H + 'note "n"\n' * 2_001,
     "too_many_set_members.pol": lambda: _H + "set s = {" + ", ".join(f'"v{i}"' for i in range(10_001)) + "}\n",
+    # An error right after a 100,000-letter string: the hint search was quadratic and took a minute.
+    "long_string_before_an_error.pol": lambda: _H + 'fact y: integer "' + "长" * 100_000 + '" person\n',
     "at_the_depth_limit.pol": lambda: _H + "rule r\n  clause C1\n  must " + "-" * 98 + "x >= 1\n",
     "just_past_the_depth_limit.pol": lambda: _H + "rule r\n  clause C1\n  must " + "-" * 100 + "x >= 1\n",
 }
