@@ -8,7 +8,9 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.fuzz.harness import COMMANDS, problems, run_cli
+import pytest
+
+from tests.fuzz.harness import COMMANDS, FAST_ENGINES, problems, run_cli
 
 POLICY = Path(__file__).parent / "names_and_strings_like_code.pol"
 DATA = 'id,__import__,__class__\n"a""b",true,"a""b"\nx,false,<b>e</b>\n'
@@ -42,3 +44,19 @@ def test_names_and_strings_that_look_like_code_are_only_text(tmp_path: Path, mon
         assert json.loads(_run(["eval", str(policy), "--facts", str(tmp_path / "d.csv"), "--year", "2024",
                                 "--format", "json"])[1])["policy"]["fingerprint"] == result["policy"]["fingerprint"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "p.pol"]
+
+
+NAMES_POLICY = Path(__file__).parent / "names_like_generated_code.pol"
+NAMES_DATA = "id,k0,U,env,bad,Fraction,_floor,lambda,None,verdicts,K\na,1,1,1,false,1,1,1,true,1,1\nb,0,1,x,true,,,,false,,\n"
+
+
+@pytest.mark.parametrize("engine", ["reference", *FAST_ENGINES])
+def test_fact_names_like_python_or_generated_code_mean_only_facts(engine: str, tmp_path: Path) -> None:
+    # Keywords, builtins and the names an engine might generate (`k0`, `U`, `env`) as facts.
+    data = tmp_path / "d.csv"
+    data.write_text(NAMES_DATA, encoding="utf-8")
+    _rc, out = _run(["eval", str(NAMES_POLICY), "--facts", str(data), "--year", "2024", "--format", "json",
+                     "--engine", engine])
+    records = json.loads(out)["records"]
+    assert [(r["id"], r["outcomes"][0]["outcome"], len(r["errors"])) for r in records] == [
+        ("a", "pass", 0), ("b", "fail", 7)]
