@@ -8,6 +8,13 @@ closure variable (`k0`, `k1`, …) bound to its exact value, and operators come 
 fixed table. Values stay exact (`Fraction`); `U` stands for any unknown value,
 because a verdict only needs to know *that* a value is unknown.
 
+`verdicts` has two bodies. The usual record has every fact the rules read, so one
+`itemgetter` call fetches them all and the body skips every unknown-check that
+cannot fire (a fact or constant is never unknown; `+ - *`, comparisons and logic
+of known values are known). Exact comparisons read `Fraction`'s numerator and
+denominator slots directly. A record missing a fact, or holding a value that is
+not a `Fraction`, runs the general body, which checks everything.
+
 Explanations are not generated: an outcome's text comes from `judge.judge_record`,
 the reference, memoised per rule on the values of the facts that rule reads (an
 explanation depends on nothing else), so identical outcomes are built once.
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 
@@ -30,6 +38,11 @@ from .values import NotInForce
 _CMP = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "=": "==", "!=": "!="}
 _ARITH = {"+": "+", "-": "-", "*": "*"}
 CACHE_LIMIT = 50_000  # memoised outcomes per rule before the memo is cleared
+# `Fraction` keeps its parts in these slots (CPython 3.11-3.13); its `numerator`
+# property costs a Python call per read, which exact comparisons do four times.
+_SLOTS = ("_numerator", "_denominator")
+if not all(hasattr(Fraction(1, 2), a) for a in _SLOTS):  # pragma: no cover - other Pythons
+    _SLOTS = ("numerator", "denominator")
 
 
 class _Unknown:
@@ -62,6 +75,13 @@ class _Source:
         self._const_ids: dict[tuple, str] = {}
         self.ntmp = 0
         self.facts: dict[str, str] = {}  # fact name -> local holding its value
+        self.fast = False  # facts are known to be present (the fast body of `verdicts`)
+        self.known: set[str] = set()  # locals and constants that are never `U`
+
+    def begin(self, fast: bool) -> None:
+        """Start a new function body: no facts fetched yet, only constants known."""
+        self.lines, self.facts, self.depth, self.fast = [], {}, 1, fast
+        self.known = {f"k{i}" for i in range(len(self.consts))}
 
     def const(self, value: object) -> str:
         key = (type(value), value)
@@ -72,6 +92,7 @@ class _Source:
         if name is None:
             name = f"k{len(self.consts)}"
             self.consts.append(value)
+            self.known.add(name)
             with contextlib.suppress(TypeError):
                 self._const_ids[key] = name
         return name
@@ -87,7 +108,17 @@ class _Source:
         local = self.facts.get(name)
         if local is None:
             local = self.facts[name] = f"f{len(self.facts)}"
+        if self.fast:
+            self.known.add(local)
         return local
+
+    def all_known(self, *names: str) -> bool:
+        return all(n in self.known for n in names)
+
+    def known_tmp(self) -> str:
+        t = self.tmp()
+        self.known.add(t)
+        return t
 
 
 class _ExprGen:
@@ -113,6 +144,10 @@ class _ExprGen:
         if folded is not None:
             return self.src.const(folded)
         a, b = self(e.left), self(e.right)
+        if e.op != "/" and self.src.all_known(a, b):
+            t = self.src.known_tmp()
+            self.src.emit(f"{t} = {a} {_ARITH[e.op]} {b}")
+            return t
         t, emit = self.src.tmp(), self.src.emit
         emit(f"if {a} is U or {b} is U: {t} = U")
         if e.op == "/":
@@ -124,13 +159,18 @@ class _ExprGen:
 
     def _Neg(self, e: ir.Neg) -> str:
         a = self(e.operand)
+        if self.src.all_known(a):
+            t = self.src.known_tmp()
+            self.src.emit(f"{t} = -{a}")
+            return t
         t = self.src.tmp()
         self.src.emit(f"{t} = U if {a} is U else -{a}")
         return t
 
     def _Func(self, e: ir.Func) -> str:
         args = [self(a) for a in e.args]
-        t = self.src.tmp()
+        known = self.src.all_known(*args)
+        t = self.src.known_tmp() if known else self.src.tmp()
         unknown = " or ".join(f"{a} is U" for a in args)
         if e.name in ("min", "max"):
             call = f"{e.name}({', '.join(args)})"
@@ -141,43 +181,54 @@ class _ExprGen:
             call = f"abs({args[0]})"
         else:
             raise ValueError(f"unknown function `{e.name}`")
-        self.src.emit(f"{t} = U if {unknown} else {call}")
+        self.src.emit(f"{t} = {call}" if known else f"{t} = U if {unknown} else {call}")
         return t
 
     def _Cmp(self, e: ir.Cmp) -> str:
         if isinstance(e.left.type, ir.Num) and isinstance(e.right.type, ir.Num):
             return self._num_cmp(e)
         a, b = self(e.left), self(e.right)
-        t = self.src.tmp()
         op = _CMP[e.op]
-        self.src.emit(f"{t} = U if {a} is U or {b} is U else {a} {op} {b}")
+        return self._guarded([a, b], f"{a} {op} {b}")
+
+    def _guarded(self, operands: list[str], value: str) -> str:
+        """`t = value`, or `U` when any operand is unknown (checked only if it can be)."""
+        src = self.src
+        maybe = [x for x in operands if x not in src.known]
+        if not maybe:
+            t = src.known_tmp()
+            src.emit(f"{t} = {value}")
+        else:
+            t = src.tmp()
+            src.emit(f"{t} = U if {' or '.join(f'{x} is U' for x in maybe)} else {value}")
         return t
+
+    def _parts(self, name: str, e: ir.Expr) -> tuple[str, str | None]:
+        """Numerator and denominator of a numeric value as source (None: the denominator is 1)."""
+        if isinstance(e, ir.Const) and isinstance(e.value, Fraction):
+            v = e.value
+            return self.src.const(v.numerator), (None if v.denominator == 1 else self.src.const(v.denominator))
+        n, d = _SLOTS if self.src.fast else ("numerator", "denominator")
+        return f"{name}.{n}", f"{name}.{d}"
 
     def _num_cmp(self, e: ir.Cmp) -> str:
         """Exact comparisons of rationals as integer cross-products (denominators are positive)."""
         src = self.src
         op = _CMP[e.op]
-        t = src.tmp()
         scaled = self._scaled(e.right)
         if scaled is not None:  # a OP c * x  <=>  a.n * x.d * c.d  OP  c.n * x.n * a.d
             c, x = scaled
             a, b = self(e.left), self(x)
-            cd = "" if c.denominator == 1 else f" * {src.const(c.denominator)}"
-            cn = "" if c.numerator == 1 else f"{src.const(c.numerator)} * "
-            src.emit(f"{t} = U if {a} is U or {b} is U else {a}.numerator * {b}.denominator{cd} "
-                     f"{op} {cn}{b}.numerator * {a}.denominator")
-            return t
-        a, b = self(e.left), self(e.right)
-        if isinstance(e.right, ir.Const) and isinstance(e.right.value, Fraction):
-            # Exact and fast: a >= p/q  <=>  a.numerator * q >= p * a.denominator (q > 0).
-            p, q = e.right.value.numerator, e.right.value.denominator
-            lhs = f"{a}.numerator" if q == 1 else f"{a}.numerator * {src.const(q)}"
-            rhs = f"{src.const(p)} * {a}.denominator"
-            src.emit(f"{t} = U if {a} is U else {lhs} {op} {rhs}")
+            an, ad = self._parts(a, e.left)
+            bn, bd = self._parts(b, x)
+            lhs = [an, bd, None if c.denominator == 1 else src.const(c.denominator)]
+            rhs = [None if c.numerator == 1 else src.const(c.numerator), bn, ad]
         else:
-            src.emit(f"{t} = U if {a} is U or {b} is U else "
-                     f"{a}.numerator * {b}.denominator {op} {b}.numerator * {a}.denominator")
-        return t
+            a, b = self(e.left), self(e.right)
+            an, ad = self._parts(a, e.left)
+            bn, bd = self._parts(b, e.right)
+            lhs, rhs = [an, bd], [bn, ad]
+        return self._guarded([a, b], f"{_product(lhs)} {op} {_product(rhs)}")
 
     def _scaled(self, e: ir.Expr) -> tuple[Fraction, ir.Expr] | None:
         """`c * x` with `c` a constant this year (`85% of wage`, `1 worker per 400 households`)."""
@@ -204,9 +255,14 @@ class _ExprGen:
 
     def _Between(self, e: ir.Between) -> str:
         s, lo, hi = self(e.subject), self(e.low), self(e.high)
-        t = self.src.tmp()
-        self.src.emit(f"{t} = U if {s} is U or {lo} is U or {hi} is U else {lo} <= {s} <= {hi}")
-        return t
+        if all(isinstance(x.type, ir.Num) for x in (e.subject, e.low, e.high)):
+            sn, sd = self._parts(s, e.subject)
+            ln, ld = self._parts(lo, e.low)
+            hn, hd = self._parts(hi, e.high)
+            test = (f"{_product([ln, sd])} <= {_product([sn, ld])} and "
+                    f"{_product([sn, hd])} <= {_product([hn, sd])}")
+            return self._guarded([s, lo, hi], test)
+        return self._guarded([s, lo, hi], f"{lo} <= {s} <= {hi}")
 
     def _Member(self, e: ir.Member) -> str:
         s = self(e.subject)
@@ -214,10 +270,8 @@ class _ExprGen:
             values: object = frozenset(e.values)
         except TypeError:
             values = tuple(e.values)
-        t = self.src.tmp()
         op = "not in" if e.negated else "in"
-        self.src.emit(f"{t} = U if {s} is U else {s} {op} {self.src.const(values)}")
-        return t
+        return self._guarded([s], f"{s} {op} {self.src.const(values)}")
 
     def _And(self, e: ir.And) -> str:
         return self._kleene(e, stop="False")
@@ -235,6 +289,11 @@ class _ExprGen:
         src.emit("else:")
         src.depth += 1
         b = self(e.right)
+        if src.all_known(a, b):  # `a` is not `stop`, so the value is `b`'s
+            src.emit(f"{t} = {b}")
+            src.depth -= 1
+            src.known.add(t)
+            return t
         src.emit(f"if {b} is {stop}: {t} = {stop}")
         src.emit(f"elif {a} is U or {b} is U: {t} = U")
         src.emit(f"else: {t} = {other}")
@@ -243,9 +302,7 @@ class _ExprGen:
 
     def _Not(self, e: ir.Not) -> str:
         a = self(e.operand)
-        t = self.src.tmp()
-        self.src.emit(f"{t} = U if {a} is U else not {a}")
-        return t
+        return self._guarded([a], f"not {a}")
 
     def _Cond(self, e: ir.Cond) -> str:
         src = self.src
@@ -254,12 +311,16 @@ class _ExprGen:
         src.emit(f"if {c} is U: {t} = U")
         src.emit(f"elif {c}:")
         src.depth += 1
-        src.emit(f"{t} = {self(e.then)}")
+        then = self(e.then)
+        src.emit(f"{t} = {then}")
         src.depth -= 1
         src.emit("else:")
         src.depth += 1
-        src.emit(f"{t} = {self(e.else_)}")
+        else_ = self(e.else_)
+        src.emit(f"{t} = {else_}")
         src.depth -= 1
+        if src.all_known(c, then, else_):
+            src.known.add(t)
         return t
 
     def _Sched(self, e: ir.Sched) -> str:
@@ -300,6 +361,12 @@ class _ExprGen:
         raise ValueError("aggregates are measured over a population, not per record")
 
 
+def _product(factors: list[str | None]) -> str:
+    """Source multiplying the factors that are not None (a factor of 1 is None)."""
+    present = [f for f in factors if f is not None]
+    return " * ".join(present) if present else "1"
+
+
 def _fold(e: ir.Arith) -> Fraction | None:
     """Constant arithmetic, done once (`20 m2 per 100 households` is one number)."""
     if not (isinstance(e.left, ir.Const) and isinstance(e.right, ir.Const)):
@@ -334,13 +401,8 @@ class Program:
         self.year = year
         src = _Source()
         gen = _ExprGen(src, year)
-        src.depth = 1
-        body_start = len(src.lines)
-        outs = [self._rule(src, gen, i, rule) for i, rule in enumerate(policy.rules)]
-        body = src.lines[body_start:]
-        fact_lines = [f"    {local} = env.get({src.const(name)}, U)" for name, local in src.facts.items()]
-        verdict_src = (["def verdicts(env, ex):"] + fact_lines + body
-                       + [f"    return ({''.join(o + ', ' for o in outs)})"])
+        general = self._verdicts(src, gen, "general", fast=False)
+        fast = self._verdicts(src, gen, "verdicts", fast=True)
         self.value_names: list[str] = []
         extra: list[str] = []
         self.value_exprs: list[ir.Expr] = []
@@ -350,15 +412,38 @@ class Program:
         lines = ["def _factory(K, U, NotInForce, Fraction, _floor, _ceil):"]
         if consts:
             lines.append(f"    ({consts},) = K")
-        lines += ["    " + line for line in verdict_src + extra]
+        lines += ["    " + line for line in general + fast + extra]
         lines.append(f"    return verdicts, ({''.join(n + ', ' for n in self.value_names)})")
-        namespace: dict[str, object] = {"__builtins__": {"min": min, "max": max, "abs": abs}}
+        builtins = {"min": min, "max": max, "abs": abs, "KeyError": KeyError,
+                    "AttributeError": AttributeError}
+        namespace: dict[str, object] = {"__builtins__": builtins}
         code = compile("\n".join(lines) + "\n", "<policydsl compiled policy>", "exec")
         exec(code, namespace)  # noqa: S102 - generated from the IR; no policy text in the source
         self.verdicts, functions = namespace["_factory"](  # type: ignore[operator]
             tuple(src.consts), U, NotInForce, Fraction, _floor, _ceil)
         self.value_of = dict(zip(self.value_exprs, functions, strict=True))
         self.source = "\n".join(lines)
+
+    def _verdicts(self, src: _Source, gen: _ExprGen, name: str, fast: bool) -> list[str]:
+        """The source of one verdicts function; the fast one falls back to `general`."""
+        src.begin(fast)
+        outs = [self._rule(src, gen, i, rule) for i, rule in enumerate(self.policy.rules)]
+        body, facts = src.lines, src.facts
+        result = f"    return ({''.join(o + ', ' for o in outs)})"
+        if not fast:
+            fetch = [f"    {local} = env.get({src.const(n)}, U)" for n, local in facts.items()]
+            return [f"def {name}(env, ex):", *fetch, *body, result]
+        fetch = []
+        if facts:
+            names = list(facts)
+            get = operator.itemgetter(*names) if len(names) > 1 else operator.itemgetter(names[0], names[0])
+            locals_ = "".join(f"{facts[n]}, " for n in names)
+            fetch = ["    try:", f"        ({locals_}{'_, ' if len(names) == 1 else ''}) = {src.const(get)}(env)",
+                     "    except KeyError:", "        return general(env, ex)"]
+        # A value without Fraction's slots (an int given in memory): the general body.
+        return [f"def {name}(env, ex):", *fetch, "    try:",
+                *("    " + line for line in body or ["    pass"]), "    except AttributeError:",
+                "        return general(env, ex)", result]
 
     def _rule(self, src: _Source, gen: _ExprGen, i: int, rule: ir.Rule) -> str:
         out = f"o{i}"
@@ -373,8 +458,11 @@ class Program:
         depth = src.depth
         if rule.scope is not None:
             s = gen(rule.scope)
-            emit(f"if {s} is U: {out} = {src.const(UNKNOWN)}")
-            emit(f"elif {s} is False: {out} = {src.const(NOT_APPLICABLE)}")
+            if s not in src.known:
+                emit(f"if {s} is U: {out} = {src.const(UNKNOWN)}")
+                emit(f"elif {s} is False: {out} = {src.const(NOT_APPLICABLE)}")
+            else:
+                emit(f"if {s} is False: {out} = {src.const(NOT_APPLICABLE)}")
             emit("else:")
             src.depth += 1
         if rule.modality == "in_principle" and rule.clauses:
@@ -383,8 +471,8 @@ class Program:
             emit("else:")
             src.depth += 1
         v = gen(rule.condition)
-        emit(f"{out} = {src.const(UNKNOWN)} if {v} is U else "
-             f"({src.const(PASS)} if {v} else {src.const(FAIL)})")
+        verdict = f"{src.const(PASS)} if {v} else {src.const(FAIL)}"
+        emit(f"{out} = {verdict}" if v in src.known else f"{out} = {src.const(UNKNOWN)} if {v} is U else ({verdict})")
         src.depth = depth
         if guarded:
             src.depth -= 1
@@ -406,12 +494,10 @@ class Program:
         name = f"value{len(self.value_names)}"
         self.value_names.append(name)
         self.value_exprs.append(e)
-        saved_lines, saved_facts = src.lines, src.facts
-        src.lines, src.facts, src.depth = [], {}, 1
+        src.begin(fast=False)
         result = gen(e)
         fetch = [f"    {local} = env.get({src.const(n)}, U)" for n, local in src.facts.items()]
         out = [f"def {name}(env):", *fetch, *src.lines, f"    return {result}"]
-        src.lines, src.facts = saved_lines, saved_facts
         return out
 
 
