@@ -18,7 +18,9 @@ from .. import ir
 from ..results import (
     FAIL,
     FAILURE_KIND,
+    NOT_APPLICABLE,
     OUTCOMES,
+    PASS,
     UNKNOWN,
     PolicyInfo,
     RecordResult,
@@ -116,6 +118,7 @@ def evaluate_stream(policy, raw_records: Iterable, year: int, *, engine: str = "
     seen = 0
     population: list = []
     fast = getattr(eng, "verdict_rows", None)
+    counted = _counted_outcomes(policy.ir)
     for chunk in chunks(raw_records, chunk_size):
         records = _prepare(policy, chunk, seen)
         seen += len(records)
@@ -136,7 +139,7 @@ def evaluate_stream(policy, raw_records: Iterable, year: int, *, engine: str = "
                 if on_record is not None:
                     on_record(full)
             if full is None:
-                full = _LazyResult(eng, rec, year, rows[k])
+                full = _LazyResult(eng, rec, year, rows[k], counted)
             tally.add(rows[k] if rows is not None else tuple(o.outcome for o in full.outcomes),
                       rec.errors)
             collector.add(full)
@@ -170,16 +173,33 @@ class _LazyOutcome:
         return src.eng.outcome(self._i, src.values, src.exemptions, src.year).explanation
 
 
+class _Counted:
+    """A pass or not-applicable outcome, shared by every record: the collector only counts
+    those and never shows their explanation, so none is kept."""
+
+    __slots__ = ("rule", "clauses", "modality", "outcome")
+
+    def __init__(self, rule: ir.Rule, outcome: str):
+        self.rule, self.clauses, self.modality, self.outcome = (
+            rule.name, rule.clauses, rule.modality, outcome)
+
+
+def _counted_outcomes(policy: ir.Policy) -> list[dict[str, _Counted]]:
+    return [{v: _Counted(rule, v) for v in (PASS, NOT_APPLICABLE)} for rule in policy.rules]
+
+
 class _LazyResult:
     """A record's verdicts in the shape of a `RecordResult`, for the report collector."""
 
     __slots__ = ("id", "errors", "outcomes", "eng", "values", "exemptions", "year")
 
-    def __init__(self, eng, rec, year: int, verdicts: tuple[str, ...]):
+    def __init__(self, eng, rec, year: int, verdicts: tuple[str, ...],
+                 counted: list[dict[str, _Counted]]):
         self.id, self.errors, self.eng, self.year = rec.id, rec.errors, eng, year
         self.values, self.exemptions = rec.values, rec.exemptions
         rules = eng.policy.rules
-        self.outcomes = tuple(_LazyOutcome(rules[i], v, i, self) for i, v in enumerate(verdicts))
+        self.outcomes = tuple([counted[i].get(v) or _LazyOutcome(rules[i], v, i, self)
+                               for i, v in enumerate(verdicts)])
 
 
 # ---- output ---------------------------------------------------------------------
