@@ -49,10 +49,15 @@ class ReportCollector:
                 self.errors.append(record)
         failed = []
         for o in record.outcomes:
-            self.rule_counts.setdefault(o.rule, Counter())[o.outcome] += 1
+            counts = self.rule_counts.get(o.rule)
+            if counts is None:
+                counts = self.rule_counts[o.rule] = Counter()
+            counts[o.outcome] += 1
             if o.outcome in (FAIL, UNKNOWN):
                 self.kinds[FAILURE_KIND[o.modality] if o.outcome == FAIL else UNKNOWN] += 1
-                items = self.failing.setdefault(o.rule, [])
+                items = self.failing.get(o.rule)
+                if items is None:
+                    items = self.failing[o.rule] = []
                 if len(items) < self.show:
                     items.append((record.id, o))
                 if o.outcome == FAIL:

@@ -100,34 +100,44 @@ class Evaluation:
                 "summary": self.summary}
 
 
+class OutcomeCounts:
+    """Outcome counts, overall and per rule; failures named by modality. Batches and
+    streams both build their summary with it."""
+
+    def __init__(self) -> None:
+        self.per_rule: dict[str, dict[str, int]] = {}
+        self.totals = dict.fromkeys(OUTCOMES, 0)
+        self.kinds = dict.fromkeys(FAILURE_KIND.values(), 0)
+
+    def add(self, rule: str, modality: str, outcome: str, n: int = 1) -> None:
+        counts = self.per_rule.get(rule)
+        if counts is None:
+            counts = self.per_rule[rule] = dict.fromkeys(OUTCOMES, 0)
+        counts[outcome] += n
+        self.totals[outcome] += n
+        if outcome == FAIL:
+            self.kinds[FAILURE_KIND[modality]] += n
+
+    def summary(self, records: int, records_with_errors: int, targets: int) -> dict:
+        return {
+            "records": records,
+            "records_with_errors": records_with_errors,
+            "targets": targets,
+            "outcomes": self.totals,
+            "violations": self.kinds["violation"],
+            "deviations": self.kinds["deviation"],
+            "shortfalls": self.kinds["shortfall"],
+            "unknown": self.totals[UNKNOWN],
+            "rules": self.per_rule,
+        }
+
+
 def summarize(records, targets) -> dict:
     """Counts per outcome, overall and per rule; violations are failures of must rules."""
-    per_rule: dict[str, dict[str, int]] = {}
-    totals = dict.fromkeys(OUTCOMES, 0)
-    kinds = dict.fromkeys(FAILURE_KIND.values(), 0)
-    errors = 0
+    tally = OutcomeCounts()
     for r in records:
-        errors += bool(r.errors)
         for o in r.outcomes:
-            _count(per_rule, totals, kinds, o)
+            tally.add(o.rule, o.modality, o.outcome)
     for t in targets:
-        _count(per_rule, totals, kinds, t)
-    return {
-        "records": len(records),
-        "records_with_errors": errors,
-        "targets": len(targets),
-        "outcomes": totals,
-        "violations": kinds["violation"],
-        "deviations": kinds["deviation"],
-        "shortfalls": kinds["shortfall"],
-        "unknown": totals[UNKNOWN],
-        "rules": per_rule,
-    }
-
-
-def _count(per_rule, totals, kinds, o) -> None:
-    counts = per_rule.setdefault(o.rule, dict.fromkeys(OUTCOMES, 0))
-    counts[o.outcome] += 1
-    totals[o.outcome] += 1
-    if o.outcome == FAIL:
-        kinds[FAILURE_KIND[o.modality]] += 1
+        tally.add(t.rule, t.modality, t.outcome)
+    return tally.summary(len(records), sum(1 for r in records if r.errors), len(targets))

@@ -16,12 +16,10 @@ from typing import IO
 
 from .. import ir
 from ..results import (
-    FAIL,
-    FAILURE_KIND,
     NOT_APPLICABLE,
     OUTCOMES,
     PASS,
-    UNKNOWN,
+    OutcomeCounts,
     PolicyInfo,
     RecordResult,
     TargetResult,
@@ -48,32 +46,14 @@ class Tally:
             self.counts[i][v] += 1
 
     def summary(self, targets: list[TargetResult]) -> dict:
-        per_rule: dict[str, dict[str, int]] = {}
-        totals = dict.fromkeys(OUTCOMES, 0)
-        kinds = dict.fromkeys(FAILURE_KIND.values(), 0)
+        tally = OutcomeCounts()
         if self.records:
             for rule, counts in zip(self.policy.rules, self.counts, strict=True):
-                mine = per_rule.setdefault(rule.name, dict.fromkeys(OUTCOMES, 0))
-                for o, n in counts.items():
-                    mine[o] += n
-                    totals[o] += n
-                kinds[FAILURE_KIND[rule.modality]] += counts[FAIL]
+                for outcome, n in counts.items():
+                    tally.add(rule.name, rule.modality, outcome, n)
         for t in targets:
-            per_rule.setdefault(t.rule, dict.fromkeys(OUTCOMES, 0))[t.outcome] += 1
-            totals[t.outcome] += 1
-            if t.outcome == FAIL:
-                kinds[FAILURE_KIND[t.modality]] += 1
-        return {
-            "records": self.records,
-            "records_with_errors": self.with_errors,
-            "targets": len(targets),
-            "outcomes": totals,
-            "violations": kinds["violation"],
-            "deviations": kinds["deviation"],
-            "shortfalls": kinds["shortfall"],
-            "unknown": totals[UNKNOWN],
-            "rules": per_rule,
-        }
+            tally.add(t.rule, t.modality, t.outcome)
+        return tally.summary(self.records, self.with_errors, len(targets))
 
 
 class StreamResult:
