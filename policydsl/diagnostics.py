@@ -82,16 +82,32 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+SNIPPET_WIDTH = 120  # characters of a long line shown around the caret
+
+
 def _snippet(source: Source, span: Span) -> list[str]:
     line, col = source.line_col(span.start)
     text = source.line_text(line)
     end_line, end_col = source.line_col(max(span.start, span.end))
     stop = end_col - 1 if end_line == line else len(text)
     stop = max(stop, col)
+    start = col - 1
+    if len(text) > SNIPPET_WIDTH:  # a 100,000-character line is shown as a window, not whole
+        left = max(0, start - SNIPPET_WIDTH // 3)
+        right = min(len(text), left + SNIPPET_WIDTH)
+        prefix = "…" if left else ""
+        text = prefix + text[left:right] + ("…" if right < len(text) else "")
+        start, stop = start - left + len(prefix), min(stop, right) - left + len(prefix)
     gutter = f"{line:>4} | "
     pad = " " * (len(gutter) - 2) + "| "
-    caret = " " * _width(text[: col - 1]) + "^" * max(1, _width(text[col - 1 : stop]))
-    return [gutter + text.expandtabs(1), pad + caret]
+    caret = " " * _width(text[:start]) + "^" * max(1, _width(text[start:stop]))
+    return [gutter + _visible(text), pad + caret]
+
+
+def _visible(text: str) -> str:
+    """Tabs as one space and control characters as `?`, so the caret stays in place."""
+    return "".join(" " if c == "\t" else "?" if unicodedata.category(c) in ("Cc", "Cf") else c
+                   for c in text)
 
 
 class PolicyError(Exception):

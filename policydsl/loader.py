@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from . import ast, ir
-from .diagnostics import ERROR, Diagnostic, PolicyError, has_errors
+from .diagnostics import ERROR, WARNING, Diagnostic, PolicyError, has_errors
 from .limits import check_module as check_module_limits
 from .limits import current as current_limits
 from .source import Source, Span
@@ -41,11 +42,24 @@ def parse(source: Source) -> tuple[ast.Module | None, list[Diagnostic]]:
     from .syntax.parse import parse_tree
 
     tree, diagnostics, comments = parse_tree(source)
+    diagnostics = _bidi_warnings(source) + diagnostics
     if tree is None:
         return None, diagnostics
     lowerer = Lowerer(source)
     module = lowerer.module(tree, comments)
     return module, diagnostics + lowerer.diagnostics
+
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _bidi_warnings(source: Source) -> list[Diagnostic]:
+    """Bidirectional controls inside strings or comments can make a line display
+    differently from how it parses ("Trojan Source"); a reviewer should see them."""
+    return [Diagnostic("W0003", WARNING, f"invisible bidirectional control U+{ord(m.group()):04X}: "
+                       "this line may read differently from how it is checked",
+                       Span(m.start(), m.end()), source, help="remove it unless the text needs it")
+            for m in _BIDI.finditer(source.text)]
 
 
 def check_source(source: Source) -> tuple[ir.Policy | None, list[Diagnostic]]:

@@ -150,7 +150,9 @@ def to_markdown(policy) -> str:
 
 
 def _md(text: str) -> str:
-    return re.sub(r"([\\`*|<>\[\]])", r"\\\1", text)
+    """Inline Markdown text: special characters escaped, line breaks folded (a newline
+    inside a title would end its heading)."""
+    return re.sub(r"([\\`*|<>\[\]])", r"\\\1", " ".join(text.splitlines()))
 
 
 def _markdown(doc: Document) -> Iterator[str]:

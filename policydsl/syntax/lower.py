@@ -3,7 +3,6 @@ number, an enum written with `>`) become diagnostics here."""
 
 from __future__ import annotations
 
-import ast as pyast
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -408,12 +407,39 @@ class Lowerer:
         return int(text)
 
     def string(self, tok: lark.Token) -> str:
-        try:
-            value = pyast.literal_eval(str(tok))
-        except (ValueError, SyntaxError):
-            self.error(_span(tok), "malformed string escape", code="E0005")
-            return str(tok)[1:-1]
-        return value if isinstance(value, str) else str(tok)[1:-1]
+        value, problem = decode_string(str(tok)[1:-1])
+        if problem is not None:
+            self.error(_span(tok), problem, code="E0005",
+                       help="escapes: `\\\\`, `\\\"`, `\\n`, `\\t`, `\\uXXXX`")
+        return value
+
+
+# JSON's escapes: the formatter writes strings with json.dumps, so the two agree exactly.
+_ESCAPES = {"\\": "\\", '"': '"', "/": "/", "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+
+
+def decode_string(body: str) -> tuple[str, str | None]:
+    """The text of a string literal's body, and a problem if an escape is malformed.
+    Our own small decoder: only the escapes the language documents, nothing else."""
+    out, i, problem = [], 0, None
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\" or i + 1 >= len(body):
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if nxt in _ESCAPES:
+            out.append(_ESCAPES[nxt])
+            i += 2
+        elif nxt == "u" and len(body) >= i + 6 and all(c in "0123456789abcdefABCDEF" for c in body[i + 2:i + 6]):
+            out.append(chr(int(body[i + 2:i + 6], 16)))
+            i += 6
+        else:
+            problem = problem or f"unknown escape `\\{nxt}` in a string"
+            out.append(nxt)
+            i += 2
+    return "".join(out), problem
 
 
 def _expression_names(module: ast.Module):

@@ -1,0 +1,60 @@
+"""Text that could mislead a reader or a renderer: long lines, invisible controls,
+string escapes, line breaks in titles."""
+
+from __future__ import annotations
+
+import pytest
+
+import policydsl
+from policydsl.diagnostics import ERROR, Diagnostic
+from policydsl.source import Source, Span
+from policydsl.syntax.lower import decode_string
+
+HEADER = "policy p period 2023 to 2025\nfact ok: bool\n"
+
+
+def test_a_long_line_is_shown_as_a_window_around_the_caret():
+    text = 'rule r must x >= "' + "a" * 100_000 + '" +\n'
+    at = text.index("+")
+    rendered = Diagnostic("E1", ERROR, "bad", Span(at, at + 1), Source("x.pol", text)).render()
+    line, caret = rendered.splitlines()[1:3]
+    assert len(line) < 200
+    assert line.endswith('" +') and line.index("+") == caret.index("^")
+
+
+def test_control_characters_are_shown_without_moving_the_caret():
+    text = "abc\u202edef ghi\n"
+    rendered = Diagnostic("E1", ERROR, "bad", Span(8, 11), Source("y.pol", text)).render()
+    line, caret = rendered.splitlines()[1:3]
+    assert "\u202e" not in line
+    assert line[caret.index("^"):].startswith("ghi")
+
+
+def test_bidirectional_controls_get_a_warning_with_their_code_point():
+    policy = policydsl.loads(HEADER + 'rule r clause C1 quote "admin \u202e; must true" must ok\n', "b.pol")
+    (warning,) = [w for w in policy.warnings if w.code == "W0003"]
+    assert warning.message.startswith("invisible bidirectional control U+202E")
+    assert warning.location() == ("b.pol", 3, 31)
+
+
+@pytest.mark.parametrize(("body", "text"), [
+    (r"plain", "plain"), (r"a\"b", 'a"b'), (r"back\\slash", "back\\slash"), (r"line\nbreak", "line\nbreak"),
+    (r"\u4e2d\u6587", "中文"), (r"\b\f\/\t", "\b\f/\t"),
+])
+def test_string_escapes_decode_like_json(body, text):
+    assert decode_string(body) == (text, None)
+
+
+def test_an_unknown_escape_is_an_error_not_a_warning_or_a_crash():
+    with pytest.raises(policydsl.PolicyError) as err:
+        policydsl.loads(HEADER + 'rule r clause C1 quote "bad \\8" must ok\n', "e.pol")
+    (d,) = err.value.diagnostics
+    assert (d.code, d.message) == ("E0005", "unknown escape `\\8` in a string")
+
+
+def test_a_line_break_in_a_title_stays_inside_the_markdown_heading():
+    from policydsl.render import render
+
+    policy = policydsl.loads('policy p\n  title "two\\nlines"\n  period 2023 to 2025\n'
+                             "fact ok: bool\nrule r clause C1 must ok\n")
+    assert render(policy, "markdown").splitlines()[0] == "# two lines"
