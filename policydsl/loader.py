@@ -42,7 +42,7 @@ def parse(source: Source) -> tuple[ast.Module | None, list[Diagnostic]]:
     from .syntax.parse import parse_tree
 
     tree, diagnostics, comments = parse_tree(source)
-    diagnostics = _bidi_warnings(source) + diagnostics
+    diagnostics = diagnostics + _bidi_warnings(source)
     if tree is None:
         return None, diagnostics
     lowerer = Lowerer(source)
