@@ -336,15 +336,18 @@ def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[
     csv.field_size_limit(current().field_chars)  # a longer field is a row error, not a crash
     # A lone "\r" ends a line too (old Mac files, cells pasted from other programs):
     # unsplit, csv refuses the line and the records on either side of it merge into one.
-    reader = csv.reader(_csv_text(lines, decoder))
+    source = _LineSource(_csv_text(lines, decoder))
+    reader = csv.reader(source)
     header: list[str] | None = None
     simple = False  # see below, once the header is read
     header_errors: list[FieldError] = []
     columns: dict[str, int] = {}  # name -> first column index
     unnamed: list[int] = []
     while True:
-        start = reader.line_num + 1
+        source.mark()
+        start = source.line_num + 1
         bad_before = decoder.bad_lines
+        recovered: FieldError | None = None
         try:
             cells = list(map(str.strip, next(reader)))
         except StopIteration:
@@ -352,11 +355,18 @@ def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[
         except csv.Error as err:
             if header is None:
                 raise DataError(f"cannot read the header of `{name}`: {err}") from err
-            yield start, None, [FieldError(ROW, f"line {start} cannot be read as CSV: {err}")]
-            continue
+            if len(source.taken) <= 1:
+                yield start, None, [FieldError(ROW, f"line {start} cannot be read as CSV: {err}")]
+                continue
+            cells, recovered = _reopen(source, start, reader_error=str(err))
+            reader = csv.reader(source)
+        else:
+            if len(source.taken) > 1 and sum(line.count('"') for line in source.taken) % 2:
+                cells, recovered = _reopen(source, start)
+                reader = csv.reader(source)
         if not any(cells):
             continue  # blank lines (or rows of empty cells) are not records
-        errors: list[FieldError] = []
+        errors: list[FieldError] = [recovered] if recovered else []
         if decoder.bad_lines != bad_before:
             errors.append(
                 FieldError(ROW, f"line {start} has bytes that are not valid {decoder.label}")
@@ -391,6 +401,44 @@ def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[
                     )
                 )
         yield start, fields, errors
+
+
+class _LineSource:
+    """The lines fed to csv.reader, remembering those of the current row so that a quote
+    left open can be undone: its lines are given back and read again."""
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = lines
+        self._back: list[str] = []
+        self.taken: list[str] = []
+        self.line_num = 0
+
+    def __iter__(self) -> _LineSource:
+        return self
+
+    def __next__(self) -> str:
+        line = self._back.pop() if self._back else next(self._lines)
+        self.line_num += 1
+        self.taken.append(line)
+        return line
+
+    def mark(self) -> None:
+        self.taken = []
+
+    def give_back(self, lines: list[str]) -> None:
+        self._back.extend(reversed(lines))
+        self.line_num -= len(lines)
+
+
+def _reopen(source: _LineSource, start: int, reader_error: str | None = None):
+    """A row whose quote is never closed swallowed the lines after it: read its first line
+    alone, its quote as plain text, and give the other lines back to be read as rows."""
+    first, rest = source.taken[0], source.taken[1:]
+    source.give_back(rest)
+    cells = [c.strip() for c in next(csv.reader([first], quoting=csv.QUOTE_NONE), [])]
+    why = f" ({reader_error})" if reader_error else ""
+    return cells, FieldError(ROW, f"line {start} opens a quote that is never closed{why}; "
+                                  "the quote is read as text and the next lines as rows")
 
 
 def _csv_text(lines: Iterator[bytes], decoder: _Decoder) -> Iterator[str]:
