@@ -176,8 +176,8 @@ def _offenders_section(c: ReportCollector, plural: str) -> list[str]:
     for _, _, rid, failed in c.offenders:
         kinds = Counter(FAILURE_KIND[o.modality] for o in failed)
         what = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
-        rules = ", ".join(f"{o.rule} ({','.join(o.clauses)})" for o in failed)
-        out.append(f"  {rid}  {what}: {rules}")
+        out.append(f"  {rid}  {what}")
+        out += [f"    {o.rule} [{','.join(o.clauses)}]: {o.explanation}" for o in failed]
     return out + [""]
 
 
