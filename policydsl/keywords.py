@@ -12,7 +12,6 @@ number (`不少于1000户`, `自2024年起`).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import attrs
@@ -148,20 +147,6 @@ def is_cjk(ch: str) -> bool:
 def language_of(word: str) -> str:
     """`zh` if a keyword as written is Chinese, else `en`."""
     return ZH if any(is_cjk(c) for c in word) else EN
-
-
-def keyword_at(text: str, offset: int) -> tuple[str, str] | None:
-    """The (concept, language) of the keyword that starts at `offset` in `text`, if any."""
-    best: tuple[int, str, str] | None = None
-    for concept, kw in KEYWORDS.items():
-        for word in kw.spellings:
-            if not word:
-                continue
-            pattern = r"[ \t]+".join(map(re.escape, word.split()))
-            m = re.compile(pattern).match(text, offset)
-            if m and (best is None or len(m.group(0)) > best[0]):
-                best = (len(m.group(0)), concept, language_of(word))
-    return None if best is None else (best[1], best[2])
 
 
 def cn_numeral(text: str) -> int | None:

@@ -12,8 +12,6 @@ from .limits import check_module as check_module_limits
 from .limits import current as current_limits
 from .source import Source, Span
 
-MAX_POLICY_BYTES = 500_000  # the default; `limits.current().policy_bytes` is in force
-
 
 def read_source(path: str | os.PathLike[str]) -> Source:
     """Read a policy file; unreadable files raise PolicyError with a diagnostic."""

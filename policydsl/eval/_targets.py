@@ -20,8 +20,6 @@ from ..results import NOT_APPLICABLE, TargetResult
 from .judge import _judge_population, _target, group_label, not_in_force_text
 from .values import EmptyPopulation, NotInForce, Unknown
 
-NO_GROUP = object()  # a record whose group fact is missing
-
 
 class AggTotals:
     """Running totals of one aggregate over one group."""

@@ -12,7 +12,6 @@ from .values import EmptyPopulation, Unknown, show
 
 _OP_WORD = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than", "=": "exactly",
             "!=": "other than"}
-_OP_SIGN = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "!=": "≠"}
 
 
 def explain(e: ir.Expr, env: Env, year: int, scope: bool = False) -> str:
