@@ -52,9 +52,7 @@ def run(args) -> int:
 
 
 def _analysis(checked) -> list:
-    """Consistency findings, when the analysis module is available."""
-    try:
-        from policydsl.analysis.checks import analyse
-    except ImportError:
-        return []
+    """Consistency findings (the solver loads here, not at import)."""
+    from policydsl.analysis.checks import analyse
+
     return list(analyse(checked))
