@@ -62,7 +62,7 @@ def _bidi_warnings(source: Source) -> list[Diagnostic]:
 
 def check_source(source: Source) -> tuple[ir.Policy | None, list[Diagnostic]]:
     """Every stage up to the checked IR; diagnostics of every stage reached."""
-    from .check.typecheck import check_module
+    from .checker.typecheck import check_module
 
     module, diagnostics = parse(source)
     if module is None or has_errors(diagnostics):
