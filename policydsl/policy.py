@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable, Mapping
 
 from . import ir
@@ -106,21 +105,19 @@ class Policy:
         (prepared,) = self.prepare([record])
         return self.engine(engine).record(prepared, year)
 
-    def evaluate(self, data, year: int, *, engine: str = "vectorized", format: str | None = None) -> Evaluation:
-        """Judge a population: a path to CSV/JSON/JSON Lines, or an iterable of mappings.
+    def evaluate(self, data, year: int, *, engine: str = "duckdb", format: str | None = None) -> Evaluation:
+        """Judge a population: a path (CSV, JSON, JSON Lines, Parquet), a pandas or polars
+        DataFrame, a pyarrow Table or RecordBatchReader, or an iterable of mappings.
 
         Every input record appears in the result, in input order, with its errors.
         """
-        self.check_year(year)
-        if isinstance(data, str | os.PathLike):
-            from .data.read import read_records
+        from .eval.stream import evaluate_stream
 
-            data = read_records(data, format)
-        records = self.prepare(data)
-        eng = self.engine(engine)
-        results = tuple(eng.records(records, year))
-        targets = tuple(eng.targets(records, year))
-        return Evaluation(self.info, year, results, targets)
+        self.check_year(year)
+        self.engine(engine)  # an unknown name fails here, naming every engine
+        results: list[RecordResult] = []
+        out = evaluate_stream(self, data, year, engine=engine, format=format, on_record=results.append)
+        return Evaluation(self.info, year, tuple(results), tuple(out.targets))
 
 
 def raw_record(index: int, mapping: Mapping[str, object]):
