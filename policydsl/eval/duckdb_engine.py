@@ -36,7 +36,7 @@ from sqlglot import exp
 from .. import ir
 from ..data.convert import MAX_DIGITS as _CONVERT_DIGITS  # noqa: F401 - documents the bound below
 from ..data.frames import frame_kind
-from ..data.read import FieldError, RawRecord, record_id
+from ..data.read import DataError, FieldError, RawRecord, record_id
 from ..data.validate import EXEMPTIONS_FIELD, Record, Validator
 from ..results import OUTCOMES
 from . import sqlgen
@@ -64,6 +64,18 @@ def _duckdb():
     import duckdb
 
     return duckdb
+
+
+_DATABASE = None  # one in-memory database per process; each batch has its own connection
+
+
+def _connect():
+    """A connection of its own (its temporary tables are its own) to the process's
+    in-memory database: opening a database costs far more than a connection to it."""
+    global _DATABASE
+    if _DATABASE is None:
+        _DATABASE = _duckdb().connect(config={"preserve_insertion_order": True})
+    return _DATABASE.cursor()
 
 
 def _q(name: str) -> exp.Expression:
@@ -140,34 +152,37 @@ class Population:
 
 def open_population(data, format: str | None = None) -> Population | None:
     """`data` as a DuckDB relation, or None when only the Python reader can read it exactly."""
-    duckdb = _duckdb()
-    con = duckdb.connect(config={"preserve_insertion_order": True})
     if isinstance(data, str | os.PathLike):
         path = os.fspath(data)
-        fmt = format or {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(
-            Path(path).suffix.lower())
-        if fmt == "csv":
-            shape = _csv_shape(path)
-            if shape is None:
-                return None
-            header, rows = shape
-            read = (f"read_csv({_sql(_str(path))}, all_varchar = true, header = true, "
-                    "strict_mode = true, quote = '\"', escape = '\"', delim = ',', auto_detect = false, "
-                    f"columns = {{{', '.join(_sql(_str(c)) + ': ' + _sql(_str('VARCHAR')) for c in header)}}})")
-            con.execute(f"CREATE VIEW src AS SELECT * FROM {read}")
-            return Population(con, header, "csv", rows, path)
-        if fmt == "parquet":
-            con.execute(f"CREATE VIEW src AS SELECT * FROM read_parquet({_sql(_str(path))})")
-            columns = [d[0] for d in con.execute("SELECT * FROM src LIMIT 0").description]
-            return Population(con, columns, "typed", None, path)
-        return None
+        if is_parquet(path, format):
+            return _opened(f"read_parquet({_sql(_str(path))})", "typed", None, path)
+        if (format or "csv") != "csv" or Path(path).suffix.lower() not in (".csv", ""):
+            return None
+        shape = _csv_shape(path)
+        if shape is None:
+            return None
+        header, rows = shape
+        columns = ", ".join(f"{_sql(_str(c))}: 'VARCHAR'" for c in header)
+        read = (f"read_csv({_sql(_str(path))}, header = true, strict_mode = true, quote = '\"', "
+                f"escape = '\"', delim = ',', auto_detect = false, columns = {{{columns}}})")
+        return _opened(read, "csv", rows, path)
     kind = frame_kind(data)
     if kind is None:
         return None
-    con.register("src_frame", data)
-    con.execute("CREATE VIEW src AS SELECT * FROM src_frame")
-    columns = [d[0] for d in con.execute("SELECT * FROM src LIMIT 0").description]
-    return Population(con, columns, "typed", None, f"<{kind}>")
+    return _opened("src_frame", "typed", None, f"<{kind}>", frame=data)
+
+
+def _opened(relation: str, kind: str, rows: int | None, name: str, frame=None) -> Population:
+    con = _connect()
+    try:
+        if frame is not None:
+            con.register("src_frame", frame)
+        con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {relation}")
+        columns = [d[0] for d in con.execute("SELECT * FROM src LIMIT 0").description]
+    except _duckdb().Error as err:
+        con.close()
+        raise DataError(f"cannot read `{name}`: {str(err).splitlines()[0]}") from err
+    return Population(con, columns, kind, rows, name)
 
 
 def is_parquet(data, format: str | None = None) -> bool:
@@ -178,7 +193,7 @@ def is_parquet(data, format: str | None = None) -> bool:
 
 def parquet_rows(path) -> Iterator[dict[str, object]]:
     """The rows of a Parquet file as mappings, for the record-by-record path."""
-    con = _duckdb().connect()
+    con = _connect()
     try:
         cur = con.execute(f"SELECT * FROM read_parquet({_sql(_str(os.fspath(path)))})")
         names = [d[0] for d in cur.description]
