@@ -54,16 +54,36 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
     try:
-        return args._module.run(args)
+        code = args._module.run(args)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not after exit
+        return code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return EXIT_OK
+        return _output_failed("the output was closed before it was complete")
+    except OSError as e:
+        if getattr(e, "filename", None) is None and e.errno is not None:
+            return _output_failed(f"cannot write the output: {e.strerror or e}")
+        print(f"policydsl: error: {e.strerror or e}: {e.filename}", file=sys.stderr)
+        return EXIT_ERROR
     except Exception as e:  # the last line of defence: never a traceback for any input
         print(f"policydsl: internal error: {type(e).__name__}: {e}", file=sys.stderr)
         print("policydsl: this is a bug in policydsl; please report it with the input that caused it",
               file=sys.stderr)
         return EXIT_ERROR
+
+
+def _output_failed(why: str) -> int:
+    """A report that could not be written whole is a failure, never a silent success."""
+    import os
+
+    try:  # nothing more can reach the broken output; keep exit from trying again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    print(f"policydsl: error: {why}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def entry() -> None:

@@ -93,6 +93,31 @@ class Evaluation:
         s = self.summary
         return bool(s["violations"] or s["unknown"] or s["records_with_errors"])
 
+    def to_arrow(self):
+        """One row per record and rule (id, rule, clauses, modality, outcome, explanation,
+        errors) as a `pyarrow.Table`; needs the `dataframes` extra."""
+        try:
+            import pyarrow as pa
+        except ImportError as err:  # pragma: no cover - depends on the installation
+            raise ImportError("to_arrow() needs pyarrow: pip install 'policydsl[dataframes]'") from err
+        cols: dict[str, list] = {k: [] for k in ("id", "rule", "clauses", "modality", "outcome",
+                                                  "explanation", "errors")}
+        for r in self.records:
+            errors = "; ".join(f"{e.field}: {e.message}" for e in r.errors) or None
+            for o in r.outcomes:
+                for key, value in (("id", r.id), ("rule", o.rule), ("clauses", list(o.clauses)),
+                                   ("modality", o.modality), ("outcome", o.outcome),
+                                   ("explanation", o.explanation), ("errors", errors)):
+                    cols[key].append(value)
+        schema = pa.schema([("id", pa.string()), ("rule", pa.string()), ("clauses", pa.list_(pa.string())),
+                            ("modality", pa.string()), ("outcome", pa.string()),
+                            ("explanation", pa.string()), ("errors", pa.string())])
+        return pa.table(cols, schema=schema)
+
+    def to_pandas(self):
+        """`to_arrow()` as a pandas DataFrame; needs the `dataframes` extra."""
+        return self.to_arrow().to_pandas()
+
     def to_json(self) -> dict:
         return {"policy": self.policy.to_json(), "year": self.year,
                 "records": [r.to_json() for r in self.records],

@@ -607,6 +607,78 @@ def _chunks(items: list, size: int):
         yield items[i:i + size]
 
 
+# ---- Parquet output -------------------------------------------------------------------
+
+
+class ParquetWriter:
+    """`--format parquet`: one row per record and rule (id, rule, clauses, modality, outcome,
+    explanation where not pass), and the targets in a second file beside it
+    (`NAME.targets.parquet`). Rows go to a CSV file first; DuckDB types and compresses them."""
+
+    RECORD_COLUMNS = {"id": "VARCHAR", "rule": "VARCHAR", "clauses": "VARCHAR", "modality": "VARCHAR",
+                      "outcome": "VARCHAR", "explanation": "VARCHAR", "errors": "VARCHAR"}
+    TARGET_COLUMNS = {"rule": "VARCHAR", "clauses": "VARCHAR", "modality": "VARCHAR", "group": "VARCHAR",
+                      "value": "VARCHAR", "required": "VARCHAR", "outcome": "VARCHAR",
+                      "explanation": "VARCHAR"}
+
+    def __init__(self, path: str | os.PathLike[str], info, year: int):
+        import tempfile
+
+        self.path = os.fspath(path)
+        self.info, self.year = info, year
+        self._tmp = tempfile.TemporaryDirectory(prefix="policydsl-")
+        self._rows = os.path.join(self._tmp.name, "records.csv")
+        self._file = open(self._rows, "w", newline="", encoding="utf-8")  # noqa: SIM115
+        self._csv = csv.writer(self._file)
+
+    def record(self, r) -> None:
+        errors = "; ".join(f"{e.field}: {e.message}" for e in r.errors) or None
+        for o in r.outcomes:
+            explanation = None if o.outcome == "pass" else o.explanation
+            self._csv.writerow([r.id, o.rule, ",".join(o.clauses), o.modality, o.outcome,
+                                _nullable(explanation), _nullable(errors)])
+        if not r.outcomes:
+            self._csv.writerow([r.id, "", "", "", "", "\\N", _nullable(errors)])
+
+    def finish(self, result) -> None:
+        from .values import exact_text
+
+        self._file.close()
+        targets = os.path.join(self._tmp.name, "targets.csv")
+        with open(targets, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            for t in result.targets:
+                w.writerow([t.rule, ",".join(t.clauses), t.modality, _nullable(t.group),
+                            _nullable(None if t.value is None else exact_text(t.value)),
+                            _nullable(None if t.required is None else exact_text(t.required)),
+                            t.outcome, t.explanation])
+        con = _connect()
+        try:
+            self._copy(con, self._rows, self.RECORD_COLUMNS, self.path)
+            root, ext = os.path.splitext(self.path)
+            self._copy(con, targets, self.TARGET_COLUMNS, f"{root}.targets{ext or '.parquet'}")
+        finally:
+            con.close()
+            self._tmp.cleanup()
+
+    @staticmethod
+    def _copy(con, source: str, columns: dict[str, str], dest: str) -> None:
+        spec = ", ".join(f"{_sql(_str(c))}: {_sql(_str(t))}" for c, t in columns.items())
+        select = ", ".join(f"nullif(string_split({_sql(_q(c))}, ','), [''])::VARCHAR[] AS clauses"
+                           if c == "clauses" else _sql(_q(c)) for c in columns)
+        try:
+            con.execute(
+                f"COPY (SELECT {select} FROM read_csv({_sql(_str(source))}, header = false, "
+                f"quote = '\"', escape = '\"', nullstr = '\\N', auto_detect = false, columns = {{{spec}}})) "
+                f"TO {_sql(_str(dest))} (FORMAT parquet)")
+        except _duckdb().Error as err:
+            raise OSError(f"cannot write `{dest}`: {str(err).splitlines()[0]}") from err
+
+
+def _nullable(value: str | None) -> str:
+    return "\\N" if value is None else value
+
+
 class DuckDBEngine(CompiledEngine):
     """The engine behind `--engine duckdb`: populations (files, DataFrames) are judged by
     DuckDB through `evaluate_stream`; one record at a time, it is the compiled engine."""

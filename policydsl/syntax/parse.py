@@ -45,8 +45,10 @@ MAX_ERRORS = 50
 @functools.cache
 def parser() -> lark.Lark:
     grammar = resources.files("policydsl").joinpath("grammar/policy.lark").read_text("utf-8")
+    # lark keeps the built tables in a cache file keyed by the grammar's hash and its own
+    # version, so a process builds them once per grammar instead of at every start.
     return lark.Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                     maybe_placeholders=True, cache=False)
+                     maybe_placeholders=True, cache=True)
 
 
 def parse_tree(source: Source) -> tuple[lark.Tree | None, list[Diagnostic], list[lark.Token]]:
