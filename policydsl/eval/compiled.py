@@ -20,12 +20,22 @@ explanation depends on nothing else), so identical outcomes are built once.
 
 from __future__ import annotations
 
+import functools
 import operator
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .. import ir
 from ..data.validate import Record
-from ..results import EXEMPTED, FAIL, NOT_APPLICABLE, PASS, UNKNOWN, RecordResult, TargetResult
+from ..results import (
+    EXEMPTED,
+    FAIL,
+    NOT_APPLICABLE,
+    PASS,
+    UNKNOWN,
+    DeferredOutcome,
+    RecordResult,
+    TargetResult,
+)
 from .codegen import ExprGen, RationalGen, Source, U, build
 from .engine import ENGINES
 from .judge import judge_record
@@ -181,6 +191,11 @@ class CompiledEngine:
             hit = memo[key] = judge_record(self.policy.rules[i], values, exemptions, year)
         return hit
 
+    def explanation(self, i: int, values: Mapping[str, object], exemptions: Mapping[str, str],
+                    year: int) -> str:
+        """The reference's explanation of rule `i` on these values."""
+        return self.outcome(i, values, exemptions, year).explanation
+
     def record(self, record: Record, year: int) -> RecordResult:
         values, ex = record.values, record.exemptions
         outcomes = tuple(self.outcome(i, values, ex, year) for i in range(len(self.policy.rules)))
@@ -199,3 +214,51 @@ class CompiledEngine:
 
 
 ENGINES["compiled"] = CompiledEngine
+
+
+class CompiledPolicy:
+    """A policy prepared for one year: validate and judge many records with it.
+
+    Made by `Policy.compile(year)`. `verdicts(mapping)` gives the outcome name of
+    every per-record rule; `evaluate(mapping)` the full `RecordResult`, whose
+    explanations are worked out (by the reference) only when read. Records are
+    validated as `Policy.prepare` validates them.
+    """
+
+    def __init__(self, policy: ir.Policy, year: int, prepare: Callable[[object], Record]):
+        self.ir = policy
+        self.year = year
+        self.rule_names = tuple(r.name for r in policy.rules)
+        self._prepare = prepare
+        self._engine = CompiledEngine(policy)
+        self._verdicts = self._engine.program(year).verdicts
+        # Rules not in force this year have one outcome for every record.
+        self._fixed = [None if r.years[0] <= year <= r.years[1]
+                       else judge_record(r, {}, {}, year) for r in policy.rules]
+        self._rules = tuple(enumerate(zip(policy.rules, self._fixed, strict=True)))
+
+    def __repr__(self) -> str:
+        return f"<CompiledPolicy {self.ir.meta.name!r} {self.year}>"
+
+    def prepare(self, record: object) -> Record:
+        """The record validated against the policy's facts (its errors name each bad field)."""
+        return self._prepare(record)
+
+    def verdicts(self, record: object) -> tuple[str, ...]:
+        """The outcome (`pass`, `fail`, …) of every per-record rule, in policy order."""
+        rec = self._prepare(record)
+        return self._verdicts(rec.values, rec.exemptions)
+
+    def evaluate(self, record: object) -> RecordResult:
+        """The record judged by every per-record rule, as `Policy.evaluate_record` gives it."""
+        rec = self._prepare(record)
+        values, ex = rec.values, rec.exemptions
+        verdicts = self._verdicts(values, ex)
+        explain = self._engine.explanation
+        year = self.year
+        outcomes = tuple([
+            fixed if fixed is not None else DeferredOutcome.deferred(
+                rule.name, rule.clauses, rule.modality, verdicts[i],
+                functools.partial(explain, i, values, ex, year))
+            for i, (rule, fixed) in self._rules])
+        return RecordResult(rec.id, outcomes, rec.errors)
