@@ -71,8 +71,10 @@ class Program:
         extra: list[str] = []
         for e in self._target_parts(policy):
             extra += self._value_function(src, ExprGen(src, year), e)
-        result = f"verdicts, ({''.join(n + ', ' for n in self.value_names)})"
-        (self.verdicts, functions), self.source = build(
+        result = f"verdicts, general, ({''.join(n + ', ' for n in self.value_names)})"
+        # `verdicts` is the entry point; `general` (the body for records missing a fact)
+        # is kept so tests can run both bodies on the same record.
+        (self.verdicts, self.general, functions), self.source = build(
             src, general + fast + extra, result, "<policydsl compiled policy>")
         self.value_of = dict(zip(self.value_exprs, functions, strict=True))
 
