@@ -400,7 +400,7 @@ class RationalGen(ExprGen):
     Every fact the body reads must be present and every number a `Fraction` (its
     parts are read from `Fraction`'s slots, so anything else raises `AttributeError`
     in the prologue). A pair whose numerator is `U` is unknown; its denominator is
-    then never read.
+    then 1 (bound, so joining branches can copy it) and never used.
     """
 
     def __call__(self, e: ir.Expr) -> str:
@@ -434,7 +434,7 @@ class RationalGen(ExprGen):
                 src.emit(f"{td} = {d}")
             return tn, td
         tn, td = src.tmp(), (src.tmp() if d is not None else None)
-        src.emit(f"if {' or '.join(f'{x} is U' for x in maybe)}: {tn} = U")
+        src.emit(f"if {' or '.join(f'{x} is U' for x in maybe)}: {tn} = U" + (f"; {td} = 1" if td else ""))
         src.emit(f"else: {tn} = {n}" + (f"; {td} = {d}" if td is not None else ""))
         return tn, td
 
@@ -468,7 +468,7 @@ class RationalGen(ExprGen):
         bn, bd = self.num(e.right)
         tn, td = src.tmp(), src.tmp()
         bad = [f"{x} is U" for x in (an, bn) if x not in src.known] + [f"{bn} == 0"]
-        src.emit(f"if {' or '.join(bad)}: {tn} = U")
+        src.emit(f"if {' or '.join(bad)}: {tn} = U; {td} = 1")
         src.emit("else:")
         src.emit(f"    {tn} = {product(an, bd)}; {td} = {product(ad, bn)}")
         src.emit(f"    if {td} < 0: {tn} = -{tn}; {td} = -{td}")
@@ -501,7 +501,7 @@ class RationalGen(ExprGen):
             tn = src.tmp() if maybe else src.known_tmp()
             td = src.tmp() if cd is not None or xd is not None else None
             if maybe:
-                src.emit(f"if {' or '.join(f'{x} is U' for x in maybe)}: {tn} = U")
+                src.emit(f"if {' or '.join(f'{x} is U' for x in maybe)}: {tn} = U" + (f"; {td} = 1" if td else ""))
                 src.emit(f"elif {product(xn, cd) or '1'} {better} {product(cn, xd) or '1'}: "
                          f"{tn} = {xn}" + (f"; {td} = {xd or '1'}" if td else ""))
             else:
@@ -517,7 +517,7 @@ class RationalGen(ExprGen):
         tn, td = src.tmp(), src.tmp()
         head = "if"
         if c not in src.known:
-            src.emit(f"if {c} is U: {tn} = U")
+            src.emit(f"if {c} is U: {tn} = U; {td} = 1")
             head = "elif"
         branches = []
         for word, part in ((f"{head} {c}:", e.then), ("else:", e.else_)):
@@ -547,14 +547,14 @@ class RationalGen(ExprGen):
         src.emit("while True:")
         src.depth += 1
         if not known:
-            src.emit(f"if {kn} is U: {tn} = U; break")
+            src.emit(f"if {kn} is U: {tn} = U; {td} = 1; break")
         for b in e.brackets:
             lo = self.num(b.low) if b.low is not None else None
             hi = self.num(b.high) if b.high is not None else None
             bad = [x[0] for x in (lo, hi) if x is not None and x[0] not in src.known]
             if bad:
                 known = False
-                src.emit(f"if {' or '.join(f'{x} is U' for x in bad)}: {tn} = U; break")
+                src.emit(f"if {' or '.join(f'{x} is U' for x in bad)}: {tn} = U; {td} = 1; break")
             src.emit(f"if {self._bracket_test(b.kind, (kn, kd), lo, hi)}:")
             src.depth += 1
             vn, vd = self.num(b.value)
@@ -565,7 +565,7 @@ class RationalGen(ExprGen):
             if known:
                 src.known.add(tn)
         else:
-            src.emit(f"{tn} = U; break")
+            src.emit(f"{tn} = U; {td} = 1; break")
         src.depth -= 1
         return tn, td
 
