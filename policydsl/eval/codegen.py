@@ -173,6 +173,13 @@ class Source:
     def all_known(self, *names: str) -> bool:
         return all(n in self.known for n in names)
 
+    def is_one(self, name: str | None) -> bool:
+        """True when `name` is a constant holding the integer 1 (a factor to leave out)."""
+        if name is None or not name.startswith("k") or not name[1:].isdigit():
+            return False
+        value = self.consts[int(name[1:])]
+        return type(value) is int and value == 1
+
 
 def build(src: Source, lines: list[str], result: str, filename: str) -> tuple[object, str]:
     """Compile generated function definitions; returns the value of `result` and the source.
@@ -416,6 +423,10 @@ class RationalGen(ExprGen):
         """Emit code computing the numeric `e` as an integer pair; returns the pair."""
         return getattr(self, "_n_" + type(e).__name__)(e)
 
+    def _mul(self, *factors: str | None) -> str | None:
+        """`product` without factors that are the constant 1."""
+        return product(*(f for f in factors if not self.src.is_one(f)))
+
     def _pair(self, value: Fraction) -> Parts:
         value = Fraction(value)
         d = None if value.denominator == 1 else self.src.const(value.denominator)
@@ -425,11 +436,13 @@ class RationalGen(ExprGen):
         """Pair locals holding `n / d`, or `U` when any name in `maybe` is unknown."""
         src = self.src
         maybe = [x for x in maybe if x not in src.known]
-        if not maybe:
-            tn = src.known_tmp()
-            src.emit(f"{tn} = {n}")
-            td = None
-            if d is not None:
+        if not maybe:  # a name needs no copy
+            tn = n
+            if not n.isidentifier():
+                tn = src.known_tmp()
+                src.emit(f"{tn} = {n}")
+            td = d
+            if d is not None and not d.isidentifier():
                 td = src.tmp()
                 src.emit(f"{td} = {d}")
             return tn, td
@@ -452,11 +465,11 @@ class RationalGen(ExprGen):
             return self._divide(e)
         (an, ad), (bn, bd) = self.num(e.left), self.num(e.right)
         if e.op == "*":
-            return self._assign(product(an, bn) or "1", product(ad, bd), [an, bn])
+            return self._assign(self._mul(an, bn) or "1", self._mul(ad, bd), [an, bn])
         op = ARITHMETIC[e.op]
         if ad == bd:
             return self._assign(f"{an} {op} {bn}", ad, [an, bn])
-        return self._assign(f"{product(an, bd)} {op} {product(bn, ad)}", product(ad, bd), [an, bn])
+        return self._assign(f"{self._mul(an, bd) or '1'} {op} {self._mul(bn, ad) or '1'}", self._mul(ad, bd), [an, bn])
 
     def _divide(self, e: ir.Arith) -> Parts:
         src = self.src
@@ -464,13 +477,13 @@ class RationalGen(ExprGen):
         an, ad = self.num(e.left)
         if c is not None and c != 0:  # times the reciprocal, its sign on the numerator
             rn, rd = self._pair(1 / c)
-            return self._assign(product(an, rn) or "1", product(ad, rd), [an])
+            return self._assign(self._mul(an, rn) or "1", self._mul(ad, rd), [an])
         bn, bd = self.num(e.right)
         tn, td = src.tmp(), src.tmp()
         bad = [f"{x} is U" for x in (an, bn) if x not in src.known] + [f"{bn} == 0"]
         src.emit(f"if {' or '.join(bad)}: {tn} = U; {td} = 1")
         src.emit("else:")
-        src.emit(f"    {tn} = {product(an, bd)}; {td} = {product(ad, bn)}")
+        src.emit(f"    {tn} = {self._mul(an, bd) or '1'}; {td} = {self._mul(ad, bn) or '1'}")
         src.emit(f"    if {td} < 0: {tn} = -{tn}; {td} = -{td}")
         return tn, td
 
@@ -502,10 +515,10 @@ class RationalGen(ExprGen):
             td = src.tmp() if cd is not None or xd is not None else None
             if maybe:
                 src.emit(f"if {' or '.join(f'{x} is U' for x in maybe)}: {tn} = U" + (f"; {td} = 1" if td else ""))
-                src.emit(f"elif {product(xn, cd) or '1'} {better} {product(cn, xd) or '1'}: "
+                src.emit(f"elif {self._mul(xn, cd) or '1'} {better} {self._mul(cn, xd) or '1'}: "
                          f"{tn} = {xn}" + (f"; {td} = {xd or '1'}" if td else ""))
             else:
-                src.emit(f"if {product(xn, cd) or '1'} {better} {product(cn, xd) or '1'}: "
+                src.emit(f"if {self._mul(xn, cd) or '1'} {better} {self._mul(cn, xd) or '1'}: "
                          f"{tn} = {xn}" + (f"; {td} = {xd or '1'}" if td else ""))
             src.emit(f"else: {tn} = {cn}" + (f"; {td} = {cd or '1'}" if td else ""))
             cn, cd = tn, td
@@ -555,12 +568,15 @@ class RationalGen(ExprGen):
             if bad:
                 known = False
                 src.emit(f"if {' or '.join(f'{x} is U' for x in bad)}: {tn} = U; {td} = 1; break")
-            src.emit(f"if {self._bracket_test(b.kind, (kn, kd), lo, hi)}:")
-            src.depth += 1
+            test = self._bracket_test(b.kind, (kn, kd), lo, hi)
+            if test != "True":
+                src.emit(f"if {test}:")
+                src.depth += 1
             vn, vd = self.num(b.value)
             known = known and vn in src.known
             src.emit(f"{tn} = {vn}; {td} = {vd or '1'}; break")
-            src.depth -= 1
+            if test != "True":
+                src.depth -= 1
         if e.brackets and e.brackets[-1].kind == "else":
             if known:
                 src.known.add(tn)
@@ -569,12 +585,9 @@ class RationalGen(ExprGen):
         src.depth -= 1
         return tn, td
 
-    @staticmethod
-    def _bracket_test(kind: str, key: Parts, lo: Parts | None, hi: Parts | None) -> str:
-        kn, kd = key
-
+    def _bracket_test(self, kind: str, key: Parts, lo: Parts | None, hi: Parts | None) -> str:
         def cmp(a: Parts, op: str, b: Parts) -> str:
-            return f"{product(a[0], b[1]) or '1'} {op} {product(b[0], a[1]) or '1'}"
+            return f"{self._mul(a[0], b[1]) or '1'} {op} {self._mul(b[0], a[1]) or '1'}"
 
         if kind == "below":
             return cmp(key, "<", hi)  # type: ignore[arg-type]
@@ -593,8 +606,8 @@ class RationalGen(ExprGen):
 
     def _num_cmp(self, e: ir.Cmp) -> str:
         a, b = self.num(e.left), self.num(e.right)
-        return self.guarded([a[0], b[0]], f"{product(a[0], b[1]) or '1'} {COMPARISONS[e.op]} "
-                                          f"{product(b[0], a[1]) or '1'}")
+        return self.guarded([a[0], b[0]], f"{self._mul(a[0], b[1]) or '1'} {COMPARISONS[e.op]} "
+                                          f"{self._mul(b[0], a[1]) or '1'}")
 
     def _Between(self, e: ir.Between) -> str:
         if not all(isinstance(x.type, ir.Num) for x in (e.subject, e.low, e.high)):
