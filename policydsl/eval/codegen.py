@@ -112,11 +112,16 @@ class Source:
         self.facts: dict[str, str] = {}  # fact name -> local holding its value
         self.parts: dict[str, tuple[str, str]] = {}  # fact name -> locals of its numerator, denominator
         self.fast = False  # facts are known to be present (a fast body)
+        self.optional: frozenset[str] = frozenset()  # facts a fast body may find missing
         self.known: set[str] = set()  # locals and constants that are never `U`
 
-    def begin(self, fast: bool, depth: int = 1) -> None:
-        """Start a new function body: no facts fetched yet, only constants known."""
+    def begin(self, fast: bool, depth: int = 1, optional: frozenset[str] = frozenset()) -> None:
+        """Start a new function body: no facts fetched yet, only constants known.
+
+        In a fast body every fact is present except those in `optional`.
+        """
         self.lines, self.facts, self.parts, self.depth, self.fast = [], {}, {}, depth, fast
+        self.optional = optional
         self.known = {f"k{i}" for i in range(len(self.consts))}
 
     def const(self, value: object) -> str:
@@ -151,7 +156,7 @@ class Source:
         local = self.facts.get(name)
         if local is None:
             local = self.facts[name] = f"f{len(self.facts)}"
-        if self.fast:
+        if self.fast and name not in self.optional:
             self.known.add(local)
         return local
 
@@ -161,14 +166,22 @@ class Source:
         if parts is None:
             local = self.fact(name)
             parts = self.parts[name] = (local + "n", local + "d")
-            self.known.update(parts)
+            if local in self.known:
+                self.known.update(parts)
         return parts
 
     def prologue(self) -> list[str]:
-        """Lines splitting each numeric fact a fast body reads into its integer parts."""
+        """Lines splitting each numeric fact a fast body reads into its integer parts
+        (an optional fact that is missing is `U`, with denominator 1)."""
         n, d = SLOTS
-        return [f"{pn} = {self.facts[name]}.{n}; {pd} = {self.facts[name]}.{d}"
-                for name, (pn, pd) in self.parts.items()]
+        lines = []
+        for name, (pn, pd) in self.parts.items():
+            f = self.facts[name]
+            if name in self.optional:
+                lines.append(f"{pn}, {pd} = (U, 1) if {f} is U else ({f}.{n}, {f}.{d})")
+            else:
+                lines.append(f"{pn} = {f}.{n}; {pd} = {f}.{d}")
+        return lines
 
     def all_known(self, *names: str) -> bool:
         return all(n in self.known for n in names)

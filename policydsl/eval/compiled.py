@@ -80,20 +80,22 @@ class Program:
 
     def _verdicts(self, src: Source, gen: ExprGen, name: str, fast: bool) -> list[str]:
         """The source of one verdicts function; the fast one falls back to `general`."""
-        src.begin(fast)
+        # Optional facts are often missing: the fast body reads them as possibly unknown.
+        optional = frozenset(f.name for f in self.policy.facts if f.optional)
+        src.begin(fast, optional=optional)
         outs = [self._rule(src, gen, i, rule) for i, rule in enumerate(self.policy.rules)]
         body, facts = src.lines, src.facts
         result = f"    return ({''.join(o + ', ' for o in outs)})"
         if not fast:
             fetch = [f"    {local} = env.get({src.const(n)}, U)" for n, local in facts.items()]
             return [f"def {name}(env, ex):", *fetch, *body, result]
-        fetch = []
-        if facts:
-            names = list(facts)
+        fetch = [f"    {local} = env.get({src.const(n)}, U)" for n, local in facts.items() if n in optional]
+        names = [n for n in facts if n not in optional]
+        if names:
             get = operator.itemgetter(*names) if len(names) > 1 else operator.itemgetter(names[0], names[0])
             locals_ = "".join(f"{facts[n]}, " for n in names)
-            fetch = ["    try:", f"        ({locals_}{'_, ' if len(names) == 1 else ''}) = {src.const(get)}(env)",
-                     "    except KeyError:", "        return general(env, ex)"]
+            fetch += ["    try:", f"        ({locals_}{'_, ' if len(names) == 1 else ''}) = {src.const(get)}(env)",
+                      "    except KeyError:", "        return general(env, ex)"]
         # A number that is not a `Fraction` (an int given in memory) has no slots to
         # split: the general body.
         split = ["        " + line for line in src.prologue()]

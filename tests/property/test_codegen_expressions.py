@@ -1,7 +1,7 @@
 """Random expressions over every construct the code generator handles, including those
 the shared policy strategy does not draw (division by a fact or a constant, unary minus,
 `abs`, three-way `min`/`max`, `above`/`from` brackets, lookups without `else`, facts in a
-scaled unit): every compiled path agrees with the reference on records placed on and
+scaled unit, optional facts): every compiled path agrees with the reference on records placed on and
 around the expressions' constants."""
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ fact b: decimal m2
 fact area: decimal ha
 fact h: integer household >= 0
 fact flag: bool
+fact c: decimal m2 optional
+fact opt: bool optional
 """
 AREAS = ["0 m2", "1 m2", "5 m2", "199.99 m2", "200 m2", "420 m2", "0.01 m2"]
 RATIOS = ["3/4", "1/2", "2", "0", "85%"]
@@ -26,11 +28,11 @@ RATIOS = ["3/4", "1/2", "2", "0", "85%"]
 
 @st.composite
 def area(draw, depth: int) -> str:
-    leaves = ["a", "b", "area", "const", "rate"]
+    leaves = ["a", "b", "c", "area", "const", "rate"]
     kind = draw(st.sampled_from(leaves + (["add", "scale", "div", "minmax", "round", "abs", "neg", "if",
                                            "lookup", "sched"] if depth else [])))
     d = depth - 1
-    if kind in ("a", "b", "area"):
+    if kind in ("a", "b", "c", "area"):
         return kind
     if kind == "const":
         return draw(st.sampled_from(AREAS))
@@ -84,11 +86,11 @@ def ratio(draw, depth: int) -> str:
 
 @st.composite
 def cond(draw, depth: int) -> str:
-    kind = draw(st.sampled_from(["flag", "cmp", "cmp", "between", "ratio"]
+    kind = draw(st.sampled_from(["flag", "opt", "cmp", "cmp", "between", "ratio"]
                                 + (["and", "or", "not", "if"] if depth > 0 else [])))
     d = max(depth - 1, 0)
-    if kind == "flag":
-        return "flag"
+    if kind in ("flag", "opt"):
+        return kind
     if kind == "cmp":
         op = draw(st.sampled_from([">=", ">", "<=", "<", "=", "!="]))
         return f"{draw(area(d))} {op} {draw(area(d))}"
@@ -116,6 +118,8 @@ def cases(draw) -> Case:
         "area": ["0", "1.5", "1.49999", "1.50001", "0.0001", "2"],
         "h": ["0", "5", "10", "400", "401", "999", "1000", "1200", "2000", "2001"],
         "flag": ["true", "false"],
+        "c": ["0", "5", "200", "-0.01"],
+        "opt": ["true", "false"],
     }
     records = []
     for n in range(draw(st.integers(1, 6))):
