@@ -15,7 +15,7 @@ of several passes, in µs per record and as a ratio to the hand-written function
   explanations not read; then with every explanation read (a fresh policy per pass,
   so no explanation is memoised from an earlier pass);
 - `evaluate_record` as it was before `Policy.compile` (a new engine per call), on the
-  first 30 records.
+  first 50 records.
 
 The hand-written functions are checked against the compiled verdicts first. See
 docs/performance.md for recorded numbers.
@@ -28,7 +28,7 @@ import os
 import platform
 import random
 import sys
-import timeit
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -86,14 +86,24 @@ def staffing_rows(n: int, seed: int = 2024) -> list[dict]:
     return rows
 
 
-def per_record(fn, n: int, repeat: int, setup=None) -> float:
-    """Best µs per record over `repeat` passes (`setup` runs before each pass, untimed)."""
-    times = []
+def best_of(candidates: list[tuple], repeat: int, batch: int = 25) -> list[tuple[str, float]]:
+    """µs per record of each `(label, fn, items, setup)`, `fn` called on batches of items.
+
+    Each batch keeps its best time over the passes, and the candidates take turns
+    within each pass, so a busy machine (a preempted batch) skews no ratio.
+    """
+    chunked = [[items[i:i + batch] for i in range(0, len(items), batch)] for _, _, items, _ in candidates]
+    best = [[float("inf")] * len(chunks) for chunks in chunked]
+    timer = time.perf_counter
     for _ in range(repeat):
-        if setup is not None:
-            setup()
-        times.append(timeit.timeit(fn, number=1))
-    return min(times) / n * 1e6
+        for c, (_label, fn, _items, setup) in enumerate(candidates):
+            if setup is not None:
+                setup()
+            for k, chunk in enumerate(chunked[c]):
+                t = timer()
+                fn(chunk)
+                best[c][k] = min(best[c][k], timer() - t)
+    return [(cand[0], sum(b) / len(cand[2]) * 1e6) for cand, b in zip(candidates, best, strict=True)]
 
 
 def measure(name: str, path: Path, rows: list[dict], hand, year: int, repeat: int) -> list[tuple[str, float]]:
@@ -106,39 +116,35 @@ def measure(name: str, path: Path, rows: list[dict], hand, year: int, repeat: in
     complete = [(v, ex) for v, ex in pairs if all(f.name in v or f.optional for f in policy.ir.facts)]
     wrong = sum(1 for v, ex in complete if hand(v, ex, year) != verdicts(v, ex))
     assert not wrong, f"{name}: the hand-written function disagrees on {wrong} records"
-    n = len(rows)
-    out = [("hand-written, exact Fractions", per_record(lambda: [hand(v, ex, year) for v, ex in complete],
-                                                        len(complete), repeat))]
-    out.append(("compiled verdicts (Program.verdicts)",
-                per_record(lambda: [verdicts(v, ex) for v, ex in complete], len(complete), repeat)))
-    out.append(("CompiledPolicy.verdicts(mapping)",
-                per_record(lambda: [prepared.verdicts(r) for r in rows], n, repeat)))
-    out.append(("validation alone (CompiledPolicy.prepare)",
-                per_record(lambda: [prepared.prepare(r) for r in rows], n, repeat)))
-    out.append(("Policy.evaluate_record(mapping, year)",
-                per_record(lambda: [policy.evaluate_record(r, year) for r in rows], n, repeat)))
+    n, m = len(rows), len(complete)
     fresh: list = []
 
     def new_policy() -> None:
         fresh[:] = [policydsl.loads(text, str(path))]
         fresh[0].compile(year)
 
-    def read_all() -> None:
-        for r in rows:
+    def read_all(batch) -> None:
+        for r in batch:
             for o in fresh[0].evaluate_record(r, year).outcomes:
                 o.explanation  # noqa: B018 - reading it is what is measured
 
-    out.append(("evaluate_record, every explanation read", per_record(read_all, n, repeat, new_policy)))
-    few = rows[:30]
-
-    def before() -> None:
-        for r in few:
+    def before(batch) -> None:
+        for r in batch:
             (rec,) = policy.prepare([r])
             make_engine(policy.ir, "compiled").record(rec, year)
 
-    out.append(("evaluate_record before Policy.compile (new engine per call)",
-                per_record(before, len(few), max(2, repeat // 2))))
-    print(f"\n{name}: {len(policy.rules)} rules, {n} records ({len(complete)} with every fact), year {year}")
+    candidates = [
+        ("hand-written, exact Fractions", lambda b: [hand(v, ex, year) for v, ex in b], complete, None),
+        ("compiled verdicts (Program.verdicts)", lambda b: [verdicts(v, ex) for v, ex in b], complete, None),
+        ("CompiledPolicy.verdicts(mapping)", lambda b: [prepared.verdicts(r) for r in b], rows, None),
+        ("validation alone (CompiledPolicy.prepare)", lambda b: [prepared.prepare(r) for r in b], rows, None),
+        ("Policy.evaluate_record(mapping, year)", lambda b: [policy.evaluate_record(r, year) for r in b],
+         rows, None),
+        ("evaluate_record, every explanation read", read_all, rows, new_policy),
+        ("evaluate_record before Policy.compile (new engine per call)", before, rows[:50], None),
+    ]
+    out = best_of(candidates, repeat)
+    print(f"\n{name}: {len(policy.rules)} rules, {n} records ({m} with every fact), year {year}")
     base = out[0][1]
     for label, us in out:
         print(f"  {label:<62} {us:9.2f} µs   {us / base:7.2f}×")

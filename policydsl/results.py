@@ -50,33 +50,44 @@ class DeferredOutcome(Outcome):
     """An outcome whose explanation is worked out when it is first read.
 
     Verdicts are cheap and explanations are not; most callers read few explanations.
-    It behaves as, and is equal to, the `Outcome` with the same explanation.
+    It behaves as, and is equal to, the `Outcome` with the same explanation. Make one
+    with `deferred_outcome`.
     """
 
-    __slots__ = ("_explain",)
-
-    @classmethod
-    def deferred(cls, rule: str, clauses: tuple[str, ...], modality: str, outcome: str,
-                 explain: Callable[[], str]) -> DeferredOutcome:
-        """The outcome, with `explain()` giving its explanation on first read."""
-        self = cls.__new__(cls)
-        for name, value in (("rule", rule), ("clauses", clauses), ("modality", modality),
-                            ("outcome", outcome), ("_explain", explain)):
-            object.__setattr__(self, name, value)
-        return self
+    __slots__ = ("_explain", "_arg")
 
     @property
     def explanation(self) -> str:  # type: ignore[override]
         try:
             return _EXPLANATION.__get__(self)
         except AttributeError:
-            text = self._explain()
+            text = self._explain(self._arg)
             _EXPLANATION.__set__(self, text)
             return text
 
     @explanation.setter
     def explanation(self, text: str) -> None:  # attrs' __init__ and unpickling set it
         _EXPLANATION.__set__(self, text)
+
+
+# Slot setters, called directly: one outcome per rule and record is made in hot loops.
+_NEW = object.__new__
+_SET = tuple(getattr(DeferredOutcome, name).__set__
+             for name in ("rule", "clauses", "modality", "outcome", "_explain", "_arg"))
+
+
+def deferred_outcome(rule: str, clauses: tuple[str, ...], modality: str, outcome: str,
+                     explain: Callable[[object], str], key: object = None) -> DeferredOutcome:
+    """The outcome, with `explain(key)` giving its explanation when it is first read."""
+    self = _NEW(DeferredOutcome)
+    set_rule, set_clauses, set_modality, set_outcome, set_explain, set_key = _SET
+    set_rule(self, rule)
+    set_clauses(self, clauses)
+    set_modality(self, modality)
+    set_outcome(self, outcome)
+    set_explain(self, explain)
+    set_key(self, key)
+    return self
 
 
 @attrs.frozen

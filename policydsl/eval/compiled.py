@@ -20,7 +20,6 @@ explanation depends on nothing else), so identical outcomes are built once.
 
 from __future__ import annotations
 
-import functools
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -32,9 +31,9 @@ from ..results import (
     NOT_APPLICABLE,
     PASS,
     UNKNOWN,
-    DeferredOutcome,
     RecordResult,
     TargetResult,
+    deferred_outcome,
 )
 from .codegen import ExprGen, RationalGen, Source, U, build
 from .engine import ENGINES
@@ -239,7 +238,8 @@ class CompiledPolicy:
         # Rules not in force this year have one outcome for every record.
         self._fixed = [None if r.years[0] <= year <= r.years[1]
                        else judge_record(r, {}, {}, year) for r in policy.rules]
-        self._rules = tuple(enumerate(zip(policy.rules, self._fixed, strict=True)))
+        self._rules = tuple((i, r.name, r.clauses, r.modality, fixed)
+                            for i, (r, fixed) in enumerate(zip(policy.rules, self._fixed, strict=True)))
 
     def __repr__(self) -> str:
         return f"<CompiledPolicy {self.ir.meta.name!r} {self.year}>"
@@ -258,11 +258,12 @@ class CompiledPolicy:
         rec = self._prepare(record)
         values, ex = rec.values, rec.exemptions
         verdicts = self._verdicts(values, ex)
-        explain = self._engine.explanation
-        year = self.year
+        explanation, year = self._engine.explanation, self.year
+
+        def explain(i: int) -> str:
+            return explanation(i, values, ex, year)
+
         outcomes = tuple([
-            fixed if fixed is not None else DeferredOutcome.deferred(
-                rule.name, rule.clauses, rule.modality, verdicts[i],
-                functools.partial(explain, i, values, ex, year))
-            for i, (rule, fixed) in self._rules])
+            fixed if fixed is not None else deferred_outcome(name, clauses, modality, verdicts[i], explain, i)
+            for i, name, clauses, modality, fixed in self._rules])
         return RecordResult(rec.id, outcomes, rec.errors)

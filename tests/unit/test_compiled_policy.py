@@ -11,7 +11,7 @@ import pytest
 import policydsl
 from policydsl.data.read import read_records
 from policydsl.eval import compiled
-from policydsl.results import DeferredOutcome, Outcome
+from policydsl.results import DeferredOutcome, Outcome, deferred_outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 CHIFENG = ROOT / "policies" / "chifeng_2023.pol"
@@ -69,7 +69,7 @@ def test_explanations_are_worked_out_only_when_read(rows, monkeypatch) -> None:
 
 def test_a_deferred_outcome_behaves_as_the_outcome_it_stands_for() -> None:
     eager = Outcome("r", ("C1",), "must", "fail", "`x` is 1, needs at least 2")
-    lazy = DeferredOutcome.deferred("r", ("C1",), "must", "fail", lambda: eager.explanation)
+    lazy = deferred_outcome("r", ("C1",), "must", "fail", lambda key: eager.explanation)
     assert lazy == eager and eager == lazy and hash(lazy) == hash(eager)
     assert lazy.to_json() == eager.to_json()
     assert pickle.loads(pickle.dumps(lazy)) == eager
