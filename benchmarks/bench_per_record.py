@@ -10,6 +10,8 @@ of several passes, in µs per record and as a ratio to the hand-written function
 - hand-written: `handwritten_exact.chifeng` / `.staffing`, exact `Fraction`s on
   validated values (the baseline);
 - compiled verdicts: `Program.verdicts(values, exemptions)` on the same values;
+- for Chifeng, as context, `handwritten.judge`: the same rules on floats (wrong on
+  some exact boundaries, see docs/performance.md);
 - `CompiledPolicy.verdicts(mapping)`: validation of the raw mapping included;
 - `Policy.evaluate_record(mapping, year)`: validation and the `RecordResult` included,
   explanations not read; then with every explanation read (a fresh policy per pass,
@@ -106,7 +108,8 @@ def best_of(candidates: list[tuple], repeat: int, batch: int = 25) -> list[tuple
     return [(cand[0], sum(b) / len(cand[2]) * 1e6) for cand, b in zip(candidates, best, strict=True)]
 
 
-def measure(name: str, path: Path, rows: list[dict], hand, year: int, repeat: int) -> list[tuple[str, float]]:
+def measure(name: str, path: Path, rows: list[dict], hand, year: int, repeat: int,
+            hand_float=None) -> list[tuple[str, float]]:
     text = path.read_text("utf-8")
     policy = policydsl.loads(text, str(path))
     records = policy.prepare(rows)
@@ -136,6 +139,12 @@ def measure(name: str, path: Path, rows: list[dict], hand, year: int, repeat: in
     candidates = [
         ("hand-written, exact Fractions", lambda b: [hand(v, ex, year) for v, ex in b], complete, None),
         ("compiled verdicts (Program.verdicts)", lambda b: [verdicts(v, ex) for v, ex in b], complete, None),
+    ]
+    if hand_float is not None:  # context: what floats cost, wrong on some boundaries
+        floats = [({k: float(x) if isinstance(x, Fraction) else x for k, x in v.items()}, ex) for v, ex in complete]
+        candidates.append(("hand-written, floats (inexact)", lambda b: [hand_float(v, ex, year) for v, ex in b],
+                           floats, None))
+    candidates += [
         ("CompiledPolicy.verdicts(mapping)", lambda b: [prepared.verdicts(r) for r in b], rows, None),
         ("validation alone (CompiledPolicy.prepare)", lambda b: [prepared.prepare(r) for r in b], rows, None),
         ("Policy.evaluate_record(mapping, year)", lambda b: [policy.evaluate_record(r, year) for r in b],
@@ -167,7 +176,14 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}")
-    measure("chifeng_2023", CHIFENG, chifeng_rows(args.year), handwritten_exact.chifeng, args.year, args.repeat)
+    try:
+        import handwritten  # the float version of the Chifeng rules (needs numpy)
+
+        floats = handwritten.judge
+    except ImportError:
+        floats = None
+    measure("chifeng_2023", CHIFENG, chifeng_rows(args.year), handwritten_exact.chifeng, args.year, args.repeat,
+            floats)
     measure("staffing", STAFFING, staffing_rows(2000), handwritten_exact.staffing, args.year, args.repeat)
 
 
