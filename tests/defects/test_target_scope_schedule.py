@@ -45,9 +45,10 @@ def test_grouped_target_lists_every_group_as_not_applicable() -> None:
     assert [(t.group, t.outcome) for t in got] == [("false", "not_applicable"), ("true", "not_applicable")]
 
 
-def test_cli_prints_a_whole_json_document_with_the_target_not_applicable() -> None:
+@pytest.mark.parametrize("engine", [[], ["--engine", "compiled"]], ids=["default", "compiled"])
+def test_cli_prints_a_whole_json_document_with_the_target_not_applicable(engine: list[str]) -> None:
     run = subprocess.run([sys.executable, "-m", "policydsl", "eval", str(POLICY), "--facts", str(DATA),
-                          "--year", "2023", "--format", "json", "--engine", "compiled"],
+                          "--year", "2023", "--format", "json", *engine],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "internal error" not in run.stderr
