@@ -101,7 +101,7 @@ class TargetStats:
 
     def add_records(self, program, records: Iterable[Record]) -> None:
         """Feed records one by one through a compiled `Program`."""
-        from .compiled import U
+        from .codegen import U
 
         value_of = program.value_of
         for t in self.targets:
