@@ -626,7 +626,7 @@ class RationalGen(ExprGen):
         if not all(isinstance(x.type, ir.Num) for x in (e.subject, e.low, e.high)):
             return super()._Between(e)
         s, lo, hi = self.num(e.subject), self.num(e.low), self.num(e.high)
-        test = (f"{self._bracket_test('range', s, lo, hi)}")
+        test = self._bracket_test("range", s, lo, hi)
         return self.guarded([s[0], lo[0], hi[0]], test)
 
 
