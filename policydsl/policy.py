@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from . import ir
 from .diagnostics import Diagnostic
 from .results import Evaluation, PolicyInfo, RecordResult
+
+if TYPE_CHECKING:
+    from .eval.compiled import CompiledPolicy
 
 
 class YearError(ValueError):
@@ -99,8 +103,41 @@ class Policy:
             out.append(self._validator.validate(raw))
         return out
 
+    def compile(self, year: int) -> CompiledPolicy:
+        """The policy prepared for `year`, to judge many records one by one.
+
+        Compiled on first use and kept: `policy.compile(2024).verdicts(record)` gives
+        the outcome names, `.evaluate(record)` the full `RecordResult`.
+        """
+        compiled = self._compiled.get(year)
+        if compiled is None:
+            self.check_year(year)
+            from .data.read import RawRecord
+            from .eval.compiled import CompiledPolicy
+
+            validate = self._validator.validate
+
+            def prepare(record):
+                return validate(record if isinstance(record, RawRecord) else raw_record(0, record))
+
+            compiled = self._compiled[year] = CompiledPolicy(self.ir, year, prepare)
+        return compiled
+
+    @functools.cached_property
+    def _compiled(self) -> dict:
+        return {}
+
+    def verdicts(self, record: Mapping[str, object], year: int) -> tuple[str, ...]:
+        """The outcome name (`pass`, `fail`, …) of every per-record rule on one record."""
+        return self.compile(year).verdicts(record)
+
     def evaluate_record(self, record: Mapping[str, object], year: int, *, engine: str = "compiled") -> RecordResult:
-        """Judge one record (a mapping of field name to value) with every per-record rule."""
+        """Judge one record (a mapping of field name to value) with every per-record rule.
+
+        With the default engine, explanations are worked out when first read.
+        """
+        if engine == "compiled":
+            return self.compile(year).evaluate(record)
         self.check_year(year)
         (prepared,) = self.prepare([record])
         return self.engine(engine).record(prepared, year)

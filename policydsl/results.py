@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 
 import attrs
@@ -15,7 +16,7 @@ MODALITIES = ("must", "in_principle", "strive")
 FAILURE_KIND = {"must": "violation", "in_principle": "deviation", "strive": "shortfall"}
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Outcome:
     """The verdict of one rule on one record."""
 
@@ -28,6 +29,65 @@ class Outcome:
     def to_json(self) -> dict:
         return {"rule": self.rule, "clauses": list(self.clauses), "modality": self.modality,
                 "outcome": self.outcome, "explanation": self.explanation}
+
+    # Equal by value, whatever the subclass (a `DeferredOutcome` equals the eager one).
+    def _key(self) -> tuple:
+        return (self.rule, self.clauses, self.modality, self.outcome, self.explanation)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Outcome):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+
+_EXPLANATION = Outcome.explanation  # the slot holding an outcome's explanation
+
+
+class DeferredOutcome(Outcome):
+    """An outcome whose explanation is worked out when it is first read.
+
+    Verdicts are cheap and explanations are not; most callers read few explanations.
+    It behaves as, and is equal to, the `Outcome` with the same explanation. Make one
+    with `deferred_outcome`.
+    """
+
+    __slots__ = ("_explain", "_arg")
+
+    @property
+    def explanation(self) -> str:  # type: ignore[override]
+        try:
+            return _EXPLANATION.__get__(self)
+        except AttributeError:
+            text = self._explain(self._arg)
+            _EXPLANATION.__set__(self, text)
+            return text
+
+    @explanation.setter
+    def explanation(self, text: str) -> None:  # attrs' __init__ and unpickling set it
+        _EXPLANATION.__set__(self, text)
+
+
+# Slot setters, called directly: one outcome per rule and record is made in hot loops.
+_NEW = object.__new__
+_SET = tuple(getattr(DeferredOutcome, name).__set__
+             for name in ("rule", "clauses", "modality", "outcome", "_explain", "_arg"))
+
+
+def deferred_outcome(rule: str, clauses: tuple[str, ...], modality: str, outcome: str,
+                     explain: Callable[[object], str], key: object = None) -> DeferredOutcome:
+    """The outcome, with `explain(key)` giving its explanation when it is first read."""
+    self = _NEW(DeferredOutcome)
+    set_rule, set_clauses, set_modality, set_outcome, set_explain, set_key = _SET
+    set_rule(self, rule)
+    set_clauses(self, clauses)
+    set_modality(self, modality)
+    set_outcome(self, outcome)
+    set_explain(self, explain)
+    set_key(self, key)
+    return self
 
 
 @attrs.frozen

@@ -152,20 +152,18 @@ def _compile_constraints(facts, checks, year):
     """One generated function giving the indexes (into `checks`) of the failing checks.
 
     As `Validator._constraints`: a fact's checks run only when the fact is present, in
-    order, up to its first failure. The expressions go through the compiled engine's
-    code generator, which gives the reference's values; None (use the interpreter) if
-    a constraint cannot be compiled.
+    order, up to its first failure. The expressions go through the code generator
+    (`eval.codegen`), which gives the reference's values; None (use the interpreter)
+    if a constraint cannot be compiled.
     """
     if not checks:
         return lambda values: ()
-    from fractions import Fraction
-
-    from ..eval import compiled
+    from ..eval.codegen import ExprGen, Source, build
 
     try:
-        src = compiled._Source()
-        gen = compiled._ExprGen(src, year)
-        src.depth = 1
+        src = Source()
+        gen = ExprGen(src, year)
+        src.begin(fast=False)
         start = 0
         for fact in facts:
             count = len(fact.constraints)
@@ -181,19 +179,9 @@ def _compile_constraints(facts, checks, year):
             src.emit("pass")
             src.depth = depth - 1
             start += count
-        body = src.lines
         fetch = [f"    {local} = env.get({src.const(name)}, U)" for name, local in src.facts.items()]
-        consts = "".join(f"k{i}, " for i in range(len(src.consts)))
-        lines = ["def _factory(K, U, NotInForce, Fraction, _floor, _ceil):",
-                 f"    ({consts}) = K",
-                 "    def failing(env):",
-                 "        bad = []"]
-        lines += ["    " + line for line in fetch + body]
-        lines += ["        return bad", "    return failing"]
-        namespace: dict[str, object] = {"__builtins__": {"min": min, "max": max, "abs": abs}}
-        code = compile("\n".join(lines) + "\n", "<policydsl fact constraints>", "exec")
-        exec(code, namespace)  # noqa: S102 - generated from the IR; no policy text in the source
-        return namespace["_factory"](  # type: ignore[operator]
-            tuple(src.consts), compiled.U, compiled.NotInForce, Fraction, compiled._floor, compiled._ceil)
+        lines = ["def failing(env):", "    bad = []", *fetch, *src.lines, "    return bad"]
+        failing, _source = build(src, lines, "failing", "<policydsl fact constraints>")
+        return failing
     except Exception:  # noqa: BLE001 - any construct the generator lacks: interpret instead
         return None

@@ -72,6 +72,9 @@ class _Target:
                                         if isinstance(x, ir.Agg) and x.arg is not None))
         self.undecided = 0
         self.no_group = 0
+        # A schedule in the scope not in force this year, met on some record: as the
+        # reference, the whole target is then not applicable (the first one met counts).
+        self.scope_not_in_force: NotInForce | None = None
         self.seen: dict[object, None] = {}  # group values present in any record, in scope or not
         self.sizes: dict[object, int] = {}
         self.totals: dict[object, dict[ir.Agg, AggTotals]] = {}
@@ -98,7 +101,7 @@ class TargetStats:
 
     def add_records(self, program, records: Iterable[Record]) -> None:
         """Feed records one by one through a compiled `Program`."""
-        from .compiled import U
+        from .codegen import U
 
         value_of = program.value_of
         for t in self.targets:
@@ -111,10 +114,14 @@ class TargetStats:
                 env = rec.values
                 if group_fact is not None and group_fact in env:
                     t.seen[env[group_fact]] = None
-                if not active:
+                if not active or t.scope_not_in_force is not None:
                     continue
                 if scope is not None:
-                    inside = scope(env)
+                    try:
+                        inside = scope(env)
+                    except NotInForce as e:
+                        t.scope_not_in_force = e
+                        continue
                     if inside is U:
                         t.undecided += 1
                         continue
@@ -158,12 +165,17 @@ class TargetStats:
         if rule.group is not None:
             values = rule.group.values
             if values is None:
-                present = t.seen if not self.in_force(t) else t.sizes
+                counted = self.in_force(t) and t.scope_not_in_force is None
+                present = t.sizes if counted else t.seen
                 values = sorted((v for v in present if v is not None), key=repr)
+        why = None
         if not self.in_force(t):
+            why = not_in_force_text(rule, year)
+        elif t.scope_not_in_force is not None:
+            why = f"not in force in {year} (its schedule starts in {t.scope_not_in_force.first_year})"
+        if why is not None:
             labels = [None] if rule.group is None else [group_label(policy, rule.group, v) for v in values]
-            return [_target(rule, label, None, None, NOT_APPLICABLE, not_in_force_text(rule, year))
-                    for label in labels]
+            return [_target(rule, label, None, None, NOT_APPLICABLE, why) for label in labels]
         if rule.group is None:
             return [self._judge(t, None, None, t.undecided)]
         return [self._judge(t, v, group_label(policy, rule.group, v), t.undecided + t.no_group)

@@ -62,12 +62,11 @@ def _func(e: ir.Func, env, year, pop):
         return min(args)
     if e.name == "max":
         return max(args)
-    scale = e.type.scale if isinstance(e.type, ir.Num) else 1
-    x = Fraction(args[0]) / scale  # whole units of the unit the drafter wrote
+    x = Fraction(args[0])
     if e.name == "floor":
-        return Fraction(math.floor(x)) * scale
+        return Fraction(math.floor(x))
     if e.name == "ceil":
-        return Fraction(math.ceil(x)) * scale
+        return Fraction(math.ceil(x))
     return abs(args[0])
 
 
