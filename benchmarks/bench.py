@@ -33,12 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import handwritten  # noqa: E402
+from policydsl.eval.vectorized import Bool, Code, Columns, Num  # noqa: E402
 
 import policydsl  # noqa: E402
 from policydsl.data.read import read_records  # noqa: E402
 from policydsl.eval.engine import make_engine  # noqa: E402
 from policydsl.eval.judge import judge_record  # noqa: E402
-from policydsl.eval.vectorized import Bool, Code, Columns, Num  # noqa: E402
 from policydsl.results import OUTCOMES  # noqa: E402
 
 POLICY = ROOT / "policies" / "chifeng_2023.pol"
