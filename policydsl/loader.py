@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from . import ast, ir
+from .checker.bounds import check_module as check_module_limits
 from .diagnostics import ERROR, WARNING, Diagnostic, PolicyError, has_errors
-from .limits import check_module as check_module_limits
 from .limits import current as current_limits
 from .source import Source, Span
 
