@@ -23,3 +23,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """Whether golden files are to be rewritten instead of compared."""
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def golden(update_golden: bool):
+    """`golden(path, text)`: assert that `path` holds `text`, or write it with --update-golden."""
+    from pathlib import Path
+
+    def compare(path: Path, text: str) -> None:
+        path = Path(path)
+        if update_golden:
+            path.write_text(text, encoding="utf-8")
+        assert path.exists(), f"{path} is missing: run pytest --update-golden and read it"
+        assert text == path.read_text(encoding="utf-8"), f"{path.name} differs"
+
+    return compare
