@@ -237,6 +237,15 @@ def schedule_entry(sched: Sched, year: int) -> Expr | None:
 COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
            "=": operator.eq, "!=": operator.ne}
 MIRROR = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "=": "=", "!=": "!="}
+# When a lookup bracket matches its key: every (left, operator, right) holds, the sides
+# naming the key or the bracket's bounds; an `else` bracket always matches.
+BRACKET_TESTS = {
+    "below": (("key", "<", "high"),),
+    "above": (("key", ">", "low"),),
+    "from": (("key", ">=", "low"),),
+    "range": (("low", "<=", "key"), ("key", "<=", "high")),
+    "else": (),
+}
 
 
 # ---- declarations ----------------------------------------------------------------

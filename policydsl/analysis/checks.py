@@ -289,40 +289,36 @@ class _Analysis:
                 continue
             y = years[0]
             e = self.enc(y)
+            name = f"`{rule.name}` ({_clauses(rule)})"
             if rule.scope is not None and not any(applies):
-                model = self.ask(e.domain(), e.decimals_on_grid())
-                w = self.record_witness(y, model, [Expect(y, rule.name, "not_applicable")])
-                self.quiet.add(rule.name)
-                self.add(Finding("A0201", WARNING, f"the scope of `{rule.name}` ({_clauses(rule)}) "
-                                 f"never applies: no {self.policy.entity} can meet `{rule.scope.text}`",
-                                 (rule,), help="check the scope against the fact declarations",
-                                 witness=w))
+                self._one_rule("A0201", rule, y, [], "not_applicable",
+                               f"the scope of {name} never applies: no {self.policy.entity} can "
+                               f"meet `{rule.scope.text}`", "check the scope against the fact declarations")
             elif any(applies) and not any(fails) and not any(holds):
-                model = self.ask(e.domain() + [e.applies(rule)], e.decimals_on_grid())
-                w = self.record_witness(y, model, [Expect(y, rule.name, "unknown")])
-                self.quiet.add(rule.name)
-                self.add(Finding("A0204", WARNING, f"`{rule.name}` ({_clauses(rule)}) can never be "
-                                 f"decided: `{rule.condition.text}` is unknown for every "
-                                 f"{self.policy.entity} it applies to", (rule,),
-                                 help="look for a division by zero or a bracket no value matches",
-                                 witness=w))
+                self._one_rule("A0204", rule, y, [e.applies(rule)], "unknown",
+                               f"{name} can never be decided: `{rule.condition.text}` is unknown for "
+                               f"every {self.policy.entity} it applies to",
+                               "look for a division by zero or a bracket no value matches")
             elif any(applies) and not any(fails):
                 y = years[holds.index(True)]
-                e = self.enc(y)
-                model = self.ask(e.domain() + [e.passes(rule)], e.decimals_on_grid())
-                w = self.record_witness(y, model, [Expect(y, rule.name, "pass")])
-                self.quiet.add(rule.name)
-                self.add(Finding("A0202", WARNING, f"the condition of `{rule.name}` ({_clauses(rule)}) "
-                                 f"always holds given the fact declarations: `{rule.condition.text}` "
-                                 "cannot fail", (rule,),
-                                 help="the rule checks nothing; tighten it or remove it", witness=w))
+                self._one_rule("A0202", rule, y, [self.enc(y).passes(rule)], "pass",
+                               f"the condition of {name} always holds given the fact declarations: "
+                               f"`{rule.condition.text}` cannot fail",
+                               "the rule checks nothing; tighten it or remove it")
             elif rule.modality != "must" and any(applies) and not any(holds):
-                model = self.ask(e.domain() + [e.violated(rule)], e.decimals_on_grid())
-                w = self.record_witness(y, model, [Expect(y, rule.name, "fail")])
-                self.quiet.add(rule.name)
-                self.add(Finding("A0203", WARNING, f"the condition of `{rule.name}` ({_clauses(rule)}) "
-                                 "can never hold where the rule applies", (rule,),
-                                 help="every record in scope falls short of it", witness=w))
+                self._one_rule("A0203", rule, y, [e.violated(rule)], "fail",
+                               f"the condition of {name} can never hold where the rule applies",
+                               "every record in scope falls short of it")
+
+    def _one_rule(self, code: str, rule: ir.Rule, year: int, asked: list, outcome: str,
+                  message: str, help_text: str) -> None:
+        """A warning about one rule, shown with a record of `year` meeting `asked` (and the
+        fact declarations) that has `outcome`; the rule is then left out of later checks."""
+        e = self.enc(year)
+        answer = self.ask(e.domain() + asked, e.decimals_on_grid())
+        witness = self.record_witness(year, answer, [Expect(year, rule.name, outcome)])
+        self.quiet.add(rule.name)
+        self.add(Finding(code, WARNING, message, (rule,), help=help_text, witness=witness))
 
     def regressions(self) -> None:
         """A0301: a record (or population) that passes a rule in a later year and fails it earlier."""

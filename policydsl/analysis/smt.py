@@ -44,6 +44,7 @@ import attrs
 import z3
 
 from .. import ir
+from ..eval.reference import schedule_entry
 from ..eval.values import NotInForce, exact_text
 
 OTHER = "other"
@@ -97,6 +98,12 @@ def text_constants(policy: ir.Policy) -> list[str]:
                 found.add(x.value)
             elif isinstance(x, ir.Member) and x.subject.type == ir.TEXT:
                 found.update(v for v in x.values if isinstance(v, str))
+    return text_index(found)
+
+
+def text_index(found: Iterable[str]) -> list[str]:
+    """The text values, sorted, then one value none of them is (`OTHER`, lengthened until so)."""
+    found = set(found)
     other = OTHER
     while other in found:
         other += "_"
@@ -173,21 +180,11 @@ class Encoding:
 
     def bool3(self, e: ir.Expr, agg: AggHook | None = None) -> tuple[z3.BoolRef, z3.BoolRef]:
         """(certainly true, certainly false) for a boolean expression."""
-        if agg is None and id(e) in self._bool_memo:
-            return self._bool_memo[id(e)]
-        out = self._bool(e, agg)
-        if agg is None:
-            self._bool_memo[id(e)] = out
-        return out
+        return _memoised(self._bool_memo, self._bool, e, agg)
 
     def num(self, e: ir.Expr, agg: AggHook | None = None) -> tuple[Num, z3.BoolRef]:
         """(value, defined) for a numeric, enum or text expression."""
-        if agg is None and id(e) in self._num_memo:
-            return self._num_memo[id(e)]
-        out = self._num(e, agg)
-        if agg is None:
-            self._num_memo[id(e)] = out
-        return out
+        return _memoised(self._num_memo, self._num, e, agg)
 
     def term(self, e: ir.Expr, agg: AggHook | None = None) -> tuple[z3.ExprRef, z3.BoolRef]:
         v, d = self.num(e, agg)
@@ -232,7 +229,7 @@ class Encoding:
             et, ef = self.bool3(e.else_, agg)
             return z3.Or(z3.And(ct, tt), z3.And(cf, et)), z3.Or(z3.And(ct, tf), z3.And(cf, ef))
         if isinstance(e, ir.Sched):
-            return self.bool3(_entry(e, self.year), agg)
+            return self.bool3(schedule_entry(e, self.year), agg)
         if isinstance(e, ir.Table):
             v, d = self._table(e, agg, boolean=True)
             return z3.And(d, v), z3.And(d, z3.Not(v))
@@ -285,7 +282,7 @@ class Encoding:
             ev, ed = self.term(e.else_, agg)
             return z3.If(ct, tv, ev), z3.Or(z3.And(ct, td), z3.And(cf, ed))
         if isinstance(e, ir.Sched):
-            return self.num(_entry(e, self.year), agg)
+            return self.num(schedule_entry(e, self.year), agg)
         if isinstance(e, ir.Table):
             return self._table(e, agg, boolean=False)
         if isinstance(e, ir.Agg):
@@ -417,18 +414,22 @@ class Encoding:
 
 
 def _bracket_match(kind: str, key, lo, hi) -> z3.BoolRef:
-    if kind == "below":
-        return key < hi
-    if kind == "above":
-        return key > lo
-    if kind == "from":
-        return key >= lo
-    if kind == "range":
-        return z3.And(lo <= key, key <= hi)
-    return TRUE
+    sides = {"key": key, "low": lo, "high": hi}
+    tests = [ir.COMPARE[op](sides[a], sides[b]) for a, op, b in ir.BRACKET_TESTS[kind]]
+    return TRUE if not tests else tests[0] if len(tests) == 1 else z3.And(tests)
 
 
 AggHook = Callable[[ir.Agg], tuple[Num, z3.BoolRef]]
+
+
+def _memoised(memo: dict, encode: Callable, e: ir.Expr, agg: AggHook | None):
+    # An expression is encoded once per record; with an aggregate hook (a population's
+    # weights) the encoding depends on the hook, so it is not kept.
+    if agg is not None:
+        return encode(e, agg)
+    if id(e) not in memo:
+        memo[id(e)] = encode(e, agg)
+    return memo[id(e)]
 
 
 def _term(v: Num) -> z3.ArithRef:
@@ -455,18 +456,10 @@ def compare(op: str, a: Num, b: Num) -> z3.BoolRef:
     return apply[op](_term(a), _term(b))
 
 
-def _entry(e: ir.Sched, year: int) -> ir.Expr:
-    """The schedule's entry for `year`; `NotInForce` before its first, as in the interpreter."""
-    chosen = ir.schedule_entry(e, year)
-    if chosen is None:
-        raise NotInForce(e.entries[0][0])
-    return chosen
-
-
 def _check_schedules(e: ir.Expr, year: int) -> None:
     for x in ir.walk(e):
         if isinstance(x, ir.Sched):
-            _entry(x, year)
+            schedule_entry(x, year)
 
 
 # ---- populations ------------------------------------------------------------------------

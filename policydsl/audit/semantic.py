@@ -47,13 +47,9 @@ class Side:
 
 def shared_texts(old: ir.Policy, new: ir.Policy) -> list[str]:
     """One index for every text value of either version, then a value neither mentions."""
-    from ..analysis.smt import OTHER, text_constants
+    from ..analysis.smt import text_constants, text_index
 
-    found = set(text_constants(old)[:-1]) | set(text_constants(new)[:-1])
-    other = OTHER
-    while other in found:
-        other += "_"
-    return sorted(found) + [other]
+    return text_index(text_constants(old)[:-1] + text_constants(new)[:-1])
 
 
 def redeclared_facts(old: ir.Policy, new: ir.Policy) -> set[str]:
