@@ -12,8 +12,8 @@ ready for `Policy.evaluate_record` (records) or `Policy.evaluate` (populations).
     ... def test_my_system_flags_low_income(record):
     ...     assert my_system.flags(record) == {"worker_income"}
 
-Requires `hypothesis` (a test dependency) and the z3 solver (through `analysis/smt.py`). A strategy whose property
-no record can have raises `Unsatisfiable` when it is drawn from.
+Requires `hypothesis` (a test dependency) and the z3 solver (through `analysis/smt.py`).
+A strategy whose property no record can have raises `Unsatisfiable` when it is drawn from.
 """
 
 from __future__ import annotations
