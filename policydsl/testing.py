@@ -30,6 +30,9 @@ __all__ = ["Unsatisfiable", "compliant_records", "violating_records", "boundary_
 
 
 PREFER_TIMEOUT_MS = 500
+# The last, unconstrained question may take its time: a strategy that gives up fails the
+# caller's test, and on a busy machine a population question can pass the 5 s of `check`.
+TIMEOUT_MS = 30_000
 
 
 class Unsatisfiable(Exception):
@@ -99,10 +102,10 @@ def _record_strategy(policy, year: int, question: Callable) -> st.SearchStrategy
         # Hypothesis varies the example through hinted values, kept whenever the property allows.
         hinted = [_hint_constraints(enc, kept) for kept in (hints, hints[: len(hints) // 2])]
         answer = smt.search(enc.domain() + question(enc), _preferences(hinted, enc.decimals_on_grid()),
-                            prefer_timeout_ms=PREFER_TIMEOUT_MS)
+                            timeout_ms=TIMEOUT_MS, prefer_timeout_ms=PREFER_TIMEOUT_MS)
         if isinstance(answer, smt.Sat):
             return enc.witness_to_record(answer.witness, f"example-{draw(st.integers(1, 10**6))}")
-        raise Unsatisfiable("no record has the requested property")
+        raise Unsatisfiable(_why(answer, "record"))
 
     return draw_record()
 
@@ -177,9 +180,18 @@ def _population_strategy(p: ir.Policy, year: int, targets: Sequence[ir.Rule], qu
         hinted = [_hint_constraints(pop.records[-1], hints) + [pop.size_at_most(size)],
                   [pop.size_at_most(max_size)]]
         answer = smt.search(constraints, _preferences(hinted, pop.decimals_on_grid()),
-                            prefer_timeout_ms=PREFER_TIMEOUT_MS)
+                            timeout_ms=TIMEOUT_MS, prefer_timeout_ms=PREFER_TIMEOUT_MS)
         if isinstance(answer, smt.Sat):
             return pop.witness(answer.witness)
-        raise Unsatisfiable("no population has the requested property")
+        raise Unsatisfiable(_why(answer, "population"))
 
     return draw_population()
+
+
+def _why(answer, what: str) -> str:
+    """The message of `Unsatisfiable`: proved impossible, or not found in time."""
+    from .analysis import smt
+
+    if isinstance(answer, smt.Unsat):
+        return f"no {what} has the requested property"
+    return f"the solver found no {what} with the requested property in time ({answer.reason})"
