@@ -36,14 +36,11 @@ def load(path: str | os.PathLike[str]) -> Policy:
 
 
 def check(path: str | os.PathLike[str]) -> list[Diagnostic]:
-    """Every diagnostic (errors and warnings) for a policy file, without raising."""
-    from .loader import check_source, read_source
+    """Every diagnostic for a policy file, without raising: the front end's errors and
+    warnings and, when it loads, the consistency analysis's findings (as `policydsl check`)."""
+    from .loader import check_file
 
-    try:
-        source = read_source(path)
-    except PolicyError as e:
-        return list(e.diagnostics)
-    return check_source(source)[1]
+    return check_file(path)[1]
 
 
 def diff(old, new, *, timeout_ms: int = 5000):

@@ -7,6 +7,7 @@ Evaluators, the analyser and the differ read only this.
 
 from __future__ import annotations
 
+import operator
 from fractions import Fraction
 
 import attrs
@@ -221,6 +222,30 @@ def walk(e: Expr):
             for b in x.brackets:
                 stack.extend(c for c in (b.low, b.high, b.value) if c is not None)
 
+
+def schedule_entry(sched: Sched, year: int) -> Expr | None:
+    """The entry of `sched` in force in `year`: the latest at or before it; None before the first."""
+    chosen = None
+    for y, value in sched.entries:
+        if y <= year:
+            chosen = value
+    return chosen
+
+
+# Comparison operators: how each applies (to Fractions and to solver terms alike), and its
+# mirror image (`a op b` is `b MIRROR[op] a`).
+COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+           "=": operator.eq, "!=": operator.ne}
+MIRROR = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "=": "=", "!=": "!="}
+# When a lookup bracket matches its key: every (left, operator, right) holds, the sides
+# naming the key or the bracket's bounds; an `else` bracket always matches.
+BRACKET_TESTS = {
+    "below": (("key", "<", "high"),),
+    "above": (("key", ">", "low"),),
+    "from": (("key", ">=", "low"),),
+    "range": (("low", "<=", "key"), ("key", "<=", "high")),
+    "else": (),
+}
 
 
 # ---- declarations ----------------------------------------------------------------

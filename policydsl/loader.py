@@ -1,14 +1,24 @@
-"""Text to checked policy: the front half of the pipeline, stage by stage."""
+"""Text to checked policy: the front half of the pipeline, as an ordered table of stages.
+
+`STAGES` lists them in order: read → parse → lower → limits → check → analyse. Each is a
+function from one form to the next (`path → Source → Parsed → ast.Module → ast.Module →
+ir.Policy → ir.Policy`) that also returns its diagnostics; `run` applies them in order
+and stops after a stage that produced nothing or an error, so a later stage never sees
+a form an earlier one refused. `policydsl.load` runs up to `check` (the analysis is
+lazy, on `Policy.warnings`); `policydsl.check` and `policydsl check` run them all.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+
+import attrs
 
 from . import ast, ir
 from .diagnostics import ERROR, WARNING, Diagnostic, PolicyError, has_errors
-from .limits import check_module as check_module_limits
 from .limits import current as current_limits
 from .source import Source, Span
 
@@ -35,17 +45,123 @@ def read_source(path: str | os.PathLike[str]) -> Source:
 
 
 def parse(source: Source) -> tuple[ast.Module | None, list[Diagnostic]]:
-    """Parse and lower to the AST."""
-    from .syntax.lower import Lowerer
+    """Parse and lower to the AST (the parse and lower stages)."""
+    parsed, diagnostics = parse_stage(source)
+    if parsed is None:
+        return None, diagnostics
+    module, more = lower_stage(parsed)
+    return module, diagnostics + more
+
+
+# ---- the stages ---------------------------------------------------------------------
+
+
+@attrs.frozen
+class Parsed:
+    """The parse stage's output: lark's tree, with the comments the lowering attaches."""
+
+    source: Source
+    tree: object  # a lark.Tree; only syntax/ knows lark
+    comments: tuple[object, ...]
+
+
+def read_stage(path: str | os.PathLike[str]) -> tuple[Source | None, list[Diagnostic]]:
+    """File → `Source` (UTF-8, size limit)."""
+    try:
+        return read_source(path), []
+    except PolicyError as e:
+        return None, list(e.diagnostics)
+
+
+def parse_stage(source: Source) -> tuple[Parsed | None, list[Diagnostic]]:
+    """`Source` → lark tree; syntax errors resume at the next declaration; depth guarded."""
     from .syntax.parse import parse_tree
 
     tree, diagnostics, comments = parse_tree(source)
     diagnostics = diagnostics + _bidi_warnings(source)
     if tree is None:
         return None, diagnostics
-    lowerer = Lowerer(source)
-    module = lowerer.module(tree, comments)
-    return module, diagnostics + lowerer.diagnostics
+    return Parsed(source, tree, tuple(comments)), diagnostics
+
+
+def lower_stage(parsed: Parsed) -> tuple[ast.Module | None, list[Diagnostic]]:
+    """Lark tree → `ast.Module` (frozen attrs nodes with spans)."""
+    from .syntax.lower import Lowerer
+
+    lowerer = Lowerer(parsed.source)
+    module = lowerer.module(parsed.tree, list(parsed.comments))
+    return module, lowerer.diagnostics
+
+
+def limits_stage(module: ast.Module, source: Source) -> tuple[ast.Module | None, list[Diagnostic]]:
+    """Declarations, sets, period and inlined expressions within bounds, so the checker
+    never recurses too deep."""
+    from .checker.bounds import check_module
+
+    too_big = check_module(module, source)
+    return (None if too_big else module), too_big
+
+
+def check_stage(module: ast.Module, source: Source) -> tuple[ir.Policy | None, list[Diagnostic]]:
+    """AST → `ir.Policy`: names, types and units checked."""
+    from .checker.typecheck import check_module
+
+    return check_module(module, source)
+
+
+def analyse_stage(policy: ir.Policy) -> tuple[ir.Policy, list[Diagnostic]]:
+    """The consistency analysis: findings with replayed witnesses (loads the solver)."""
+    from .analysis.checks import analyse
+
+    return policy, analyse(policy)
+
+
+@attrs.frozen
+class Stage:
+    name: str
+    run: Callable[..., tuple[object | None, list[Diagnostic]]]
+    needs_source: bool = False  # called as run(value, source)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("read", read_stage),
+    Stage("parse", parse_stage),
+    Stage("lower", lower_stage),
+    Stage("limits", limits_stage, needs_source=True),
+    Stage("check", check_stage, needs_source=True),
+    Stage("analyse", analyse_stage),
+)
+STAGE_NAMES = tuple(s.name for s in STAGES)
+
+
+def run(value: object, first: str = "read", last: str = "analyse") -> tuple[object | None, list[Diagnostic]]:
+    """Apply the stages from `first` to `last` to `value`: the form the last stage gave
+    (None if a stage refused: gave nothing, or an error before the last stage) and the
+    diagnostics of every stage that ran."""
+    stages = STAGES[STAGE_NAMES.index(first):STAGE_NAMES.index(last) + 1]
+    source = value if isinstance(value, Source) else None
+    diagnostics: list[Diagnostic] = []
+    for i, stage in enumerate(stages):
+        value, more = stage.run(value, source) if stage.needs_source else stage.run(value)
+        diagnostics += more
+        if isinstance(value, Source):
+            source = value
+        if value is None or (has_errors(more) and i < len(stages) - 1):
+            return None, diagnostics
+    return value, diagnostics
+
+
+def check_source(source: Source) -> tuple[ir.Policy | None, list[Diagnostic]]:
+    """Every stage from parse to check; diagnostics of every stage reached."""
+    policy, diagnostics = run(source, "parse", "check")
+    return policy, diagnostics  # type: ignore[return-value]
+
+
+def check_file(path: str | os.PathLike[str]) -> tuple[ir.Policy | None, list[Diagnostic]]:
+    """Every stage, the consistency analysis included: what `policydsl check` reports.
+    The checked policy is returned even when the analysis found errors."""
+    policy, diagnostics = run(path)
+    return policy, diagnostics  # type: ignore[return-value]
 
 
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -58,17 +174,3 @@ def _bidi_warnings(source: Source) -> list[Diagnostic]:
                        "this line may read differently from how it is checked",
                        Span(m.start(), m.end()), source, help="remove it unless the text needs it")
             for m in _BIDI.finditer(source.text)]
-
-
-def check_source(source: Source) -> tuple[ir.Policy | None, list[Diagnostic]]:
-    """Every stage up to the checked IR; diagnostics of every stage reached."""
-    from .checker.typecheck import check_module
-
-    module, diagnostics = parse(source)
-    if module is None or has_errors(diagnostics):
-        return None, diagnostics
-    too_big = check_module_limits(module, source)  # so the checker never recurses too deep
-    if too_big:
-        return None, diagnostics + too_big
-    policy, more = check_module(module, source)
-    return policy, diagnostics + more

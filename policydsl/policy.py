@@ -33,7 +33,16 @@ class Policy:
 
     def __init__(self, checked: ir.Policy, warnings: Iterable[Diagnostic] = ()):
         self.ir = checked
-        self.warnings = tuple(warnings)
+        self.load_warnings = tuple(warnings)  # the front end's, known without the solver
+
+    @functools.cached_property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """The front end's warnings, then the consistency analysis's findings, as
+        `policydsl check` prints them (A0101/A0102 have severity error). The analysis
+        loads the solver and runs on first access, so loading stays fast."""
+        from .loader import analyse_stage
+
+        return self.load_warnings + tuple(analyse_stage(self.ir)[1])
 
     # ---- what it is ------------------------------------------------------------
 

@@ -12,8 +12,8 @@ ready for `Policy.evaluate_record` (records) or `Policy.evaluate` (populations).
     ... def test_my_system_flags_low_income(record):
     ...     assert my_system.flags(record) == {"worker_income"}
 
-Requires `hypothesis` (a test dependency) and the z3 solver. A strategy whose property
-no record can have raises `Unsatisfiable` when it is drawn from.
+Requires `hypothesis` (a test dependency) and the z3 solver (through `analysis/smt.py`).
+A strategy whose property no record can have raises `Unsatisfiable` when it is drawn from.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ __all__ = ["Unsatisfiable", "compliant_records", "violating_records", "boundary_
 
 
 PREFER_TIMEOUT_MS = 500
+# The last, unconstrained question may take its time: a strategy that gives up fails the
+# caller's test, and on a busy machine a population question can pass the 5 s of `check`.
+TIMEOUT_MS = 30_000
 
 
 class Unsatisfiable(Exception):
@@ -75,12 +78,15 @@ def _hints(draw, p: ir.Policy) -> list[tuple[str, object]]:
 
 
 def _hint_constraints(enc, hints: Sequence[tuple[str, object]]) -> list:
-    out = []
-    for name, value in hints:
-        fact = enc.policy.fact(name)
-        out.append(enc.present[name])
-        out.append(enc.value[name] == enc._const(value, fact.type))
-    return out
+    return [c for name, value in hints for c in enc.has_value(name, value)]
+
+
+def _preferences(hinted: Sequence[list], grid: list) -> list[list]:
+    """Each hinted variant with round decimals, then without; then round decimals alone."""
+    out: list[list] = []
+    for extra in hinted:
+        out += [extra + grid, extra] if extra else []
+    return out + [grid]
 
 
 def _record_strategy(policy, year: int, question: Callable) -> st.SearchStrategy:
@@ -92,15 +98,14 @@ def _record_strategy(policy, year: int, question: Callable) -> st.SearchStrategy
         from .analysis import smt
 
         enc = smt.Encoding(p, year, "r")
-        constraints = enc.domain() + question(enc)
         hints = draw(_hints(p))
-        grid = enc.decimals_on_grid()
-        for kept in (hints, hints[: len(hints) // 2], []):
-            timeout = smt.DEFAULT_TIMEOUT_MS if not kept else PREFER_TIMEOUT_MS
-            model = smt.solve(constraints + _hint_constraints(enc, kept), timeout, prefer=grid)
-            if model is not None and model != smt.UNKNOWN:
-                return enc.witness_to_record(model, f"example-{draw(st.integers(1, 10**6))}")
-        raise Unsatisfiable("no record has the requested property")
+        # Hypothesis varies the example through hinted values, kept whenever the property allows.
+        hinted = [_hint_constraints(enc, kept) for kept in (hints, hints[: len(hints) // 2])]
+        answer = smt.search(enc.domain() + question(enc), _preferences(hinted, enc.decimals_on_grid()),
+                            timeout_ms=TIMEOUT_MS, prefer_timeout_ms=PREFER_TIMEOUT_MS)
+        if isinstance(answer, smt.Sat):
+            return enc.witness_to_record(answer.witness, f"example-{draw(st.integers(1, 10**6))}")
+        raise Unsatisfiable(_why(answer, "record"))
 
     return draw_record()
 
@@ -128,20 +133,7 @@ def boundary_records(policy: Policy | ir.Policy, year: int, rule: str) -> st.Sea
     target = _rule(p, rule)
 
     def question(enc):
-        import z3
-
-        tight = []
-        for x in ir.walk(target.condition):
-            if isinstance(x, ir.Cmp) and isinstance(x.left.type, ir.Num):
-                a, da = enc.term(x.left)
-                b, db = enc.term(x.right)
-                tight.append(z3.And(da, db, a == b))
-            elif isinstance(x, ir.Between):
-                s, ds = enc.term(x.subject)
-                lo, _ = enc.term(x.low)
-                hi, _ = enc.term(x.high)
-                tight.append(z3.And(ds, z3.Or(s == lo, s == hi)))
-        return [enc.passes(target), z3.Or(tight) if tight else z3.BoolVal(False)]
+        return [enc.passes(target), enc.on_boundary(target.condition)]
 
     return _record_strategy(p, year, question)
 
@@ -173,8 +165,6 @@ def _population_strategy(p: ir.Policy, year: int, targets: Sequence[ir.Rule], qu
 
     @st.composite
     def draw_population(draw):
-        import z3
-
         from .analysis import smt
 
         groups = max((len(t.group.values or ()) for t in targets if t.group is not None), default=0)
@@ -182,19 +172,26 @@ def _population_strategy(p: ir.Policy, year: int, targets: Sequence[ir.Rule], qu
         asked = question(pop)
         if compliant:
             rules = [r for r in p.rules if all_rules or r.modality == "must"]
-            asked.append(pop.every_record(lambda rec: z3.And([rec.satisfied(r) for r in rules])))
+            asked.append(pop.every_record(lambda rec: rec.satisfies_all(rules)))
         constraints = pop.domain() + pop.pin_groups(targets) + asked
         hints = draw(_hints(p))
         size = draw(st.integers(1, max_size))
-        prefer_sets = (_hint_constraints(pop.records[-1], hints) + [z3.Sum(pop.m) <= size],
-                       [z3.Sum(pop.m) <= max_size], [])
-        grid = pop.decimals_on_grid()
-        for prefer in prefer_sets:
-            # Preferences are tried briefly: they vary the example, they are not required.
-            timeout = smt.DEFAULT_TIMEOUT_MS if not prefer else PREFER_TIMEOUT_MS
-            model = smt.solve(constraints + prefer, timeout, prefer=grid)
-            if model is not None and model != smt.UNKNOWN:
-                return pop.witness(model)
-        raise Unsatisfiable("no population has the requested property")
+        # Preferences are tried briefly: they vary the example, they are not required.
+        hinted = [_hint_constraints(pop.records[-1], hints) + [pop.size_at_most(size)],
+                  [pop.size_at_most(max_size)]]
+        answer = smt.search(constraints, _preferences(hinted, pop.decimals_on_grid()),
+                            timeout_ms=TIMEOUT_MS, prefer_timeout_ms=PREFER_TIMEOUT_MS)
+        if isinstance(answer, smt.Sat):
+            return pop.witness(answer.witness)
+        raise Unsatisfiable(_why(answer, "population"))
 
     return draw_population()
+
+
+def _why(answer, what: str) -> str:
+    """The message of `Unsatisfiable`: proved impossible, or not found in time."""
+    from .analysis import smt
+
+    if isinstance(answer, smt.Unsat):
+        return f"no {what} has the requested property"
+    return f"the solver found no {what} with the requested property in time ({answer.reason})"

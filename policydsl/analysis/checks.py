@@ -38,12 +38,12 @@ from collections.abc import Iterable, Sequence
 from fractions import Fraction
 
 import attrs
-import z3
 
 from .. import ir
 from ..diagnostics import ERROR, NOTE, WARNING, Diagnostic, Label
 from ..eval.values import show
 from . import smt
+from .smt import Sat, Unknown, Unsat
 from .witness import Expect, Witness, describe, replay
 
 TIMEOUT_MS = 5000
@@ -147,28 +147,28 @@ class _Analysis:
                         readable: bool = True):
         """A population answering `question(pops)` (one `Population` per year, shared records).
 
-        Tried first with linear sums (fast, a restriction), then exactly; `readable` asks for
-        small populations and round decimals when that is quick. Returns
-        `(model, pops)`, `(None, None)` when none exists, or `(UNKNOWN, None)`.
+        Tried first with linear sums (fast, a restriction), then exactly: only the exact
+        question may prove that none exists. `readable` asks for small populations and round
+        decimals when that is quick. Returns the answer (`Sat(model)`, `Unsat`, `Unknown`)
+        and the populations its model is about.
         """
         for linear in (True, False):
             pops = {y: self.population(y, rules, linear=linear) for y in years}
             asked = question(pops)
             first = pops[years[0]]
             cons = [c for p in pops.values() for c in p.domain()] + first.pin_groups(rules) + asked
-            prefer = first.decimals_on_grid() + [z3.Sum(first.m) <= 60] if readable else []
-            model = self.solve(cons, prefer)
-            if model is not None and model != smt.UNKNOWN:
-                return model, pops
-            if not linear:
-                return model, None
-        return None, None
+            prefer = first.decimals_on_grid() + [first.size_at_most(60)] if readable else []
+            answer = self.ask(cons, prefer)
+            if isinstance(answer, Sat) or not linear:
+                return answer, pops
+        raise AssertionError("unreachable: the exact question always answers")
 
     def years_of(self, rule: ir.Rule) -> list[int]:
         return [y for y in self.years if self.enc(y).in_force(rule)]
 
-    def solve(self, constraints, prefer=()):
-        return smt.solve(constraints, self.budget(), prefer)
+    def ask(self, constraints, prefer=()) -> smt.Answer:
+        """Is there a record (population) meeting `constraints`? `prefer`: for a nicer witness."""
+        return smt.search(constraints, [prefer] if prefer else [], timeout_ms=self.budget())
 
     def budget(self) -> int:
         """The timeout of the next question: the per-question limit, within the overall one."""
@@ -187,10 +187,10 @@ class _Analysis:
             return  # the encoding and the evaluator disagree: show nothing rather than a bad witness
         self.out.append(finding)
 
-    def record_witness(self, year: int, model, expects: Sequence[Expect]) -> Witness | None:
-        if model is None or isinstance(model, str):
+    def record_witness(self, year: int, answer: smt.Answer, expects: Sequence[Expect]) -> Witness | None:
+        if not isinstance(answer, Sat):
             return None
-        return Witness((self.enc(year).witness_to_record(model),), tuple(expects), False)
+        return Witness((self.enc(year).witness_to_record(answer.witness),), tuple(expects), False)
 
     def musts(self, year: int) -> list[ir.Rule]:
         return [r for r in self.policy.rules if r.modality == "must" and self.enc(year).in_force(r)]
@@ -223,33 +223,33 @@ class _Analysis:
             e = self.enc(year)
             musts = self.musts(year)
             core = smt.unsat_core(e.domain(), {r.name: e.satisfied(r) for r in musts}, self.budget())
-            if core == smt.UNKNOWN:
+            if isinstance(core, Unknown):
                 self.undecided(f"the must-rules of {year} can all be met", musts)
                 continue
-            if core is not None:
-                cores.setdefault(tuple(core), []).append(year)
+            if isinstance(core, Unsat):
+                cores.setdefault(core.core, []).append(year)
                 self.unsat_years.add(year)
                 continue
             targets = [t for t in self.policy.targets if t.modality == "must" and e.in_force(t)]
             if not targets:
                 continue
             def every(rec, musts=musts):
-                return z3.And([rec.satisfied(r) for r in musts])
+                return rec.satisfies_all(musts)
 
-            model, _ = self.find_population(
+            found, _ = self.find_population(
                 [year], targets,
                 lambda pops, y=year, targets=targets: [pops[y].every_record(every)]
                 + [pops[y].passes(t) for t in targets], readable=False)
-            if model is not None and model != smt.UNKNOWN:
+            if isinstance(found, Sat):
                 continue
             pop = self.population(year, targets)
             tracked = {t.name: pop.passes(t) for t in targets}
             base = pop.domain() + pop.pin_groups(targets) + [pop.every_record(every)]
-            core = smt.unsat_core(base, tracked, self.budget()) if model is None else smt.UNKNOWN
-            if core == smt.UNKNOWN:
+            core = smt.unsat_core(base, tracked, self.budget()) if isinstance(found, Unsat) else found
+            if isinstance(core, Unknown):
                 self.undecided(f"the must-targets of {year} can all be met", targets)
-            elif core is not None:
-                target_cores.setdefault(tuple(core), []).append(year)
+            elif isinstance(core, Unsat):
+                target_cores.setdefault(core.core, []).append(year)
         for code, found, what in (("A0101", cores, "no record"), ("A0102", target_cores, "no population")):
             for core, years in found.items():
                 rules = tuple(sorted((by_name[n] for n in core), key=lambda r: r.span.start))
@@ -275,54 +275,50 @@ class _Analysis:
             for y in years:
                 e = self.enc(y)
                 dom = e.domain()
-                r1 = self.solve(dom + [e.applies(rule)])
-                r2 = self.solve(dom + [e.violated(rule)])
-                r3 = self.solve(dom + [e.passes(rule)])
-                if smt.UNKNOWN in (r1, r2, r3):
+                r1 = self.ask(dom + [e.applies(rule)])
+                r2 = self.ask(dom + [e.violated(rule)])
+                r3 = self.ask(dom + [e.passes(rule)])
+                if any(isinstance(r, Unknown) for r in (r1, r2, r3)):
                     undecided = True
                     break
-                applies.append(r1 is not None)
-                fails.append(r2 is not None)
-                holds.append(r3 is not None)
+                applies.append(isinstance(r1, Sat))
+                fails.append(isinstance(r2, Sat))
+                holds.append(isinstance(r3, Sat))
             if undecided:
                 self.undecided(f"`{rule.name}` can apply, pass and fail", [rule])
                 continue
             y = years[0]
             e = self.enc(y)
+            name = f"`{rule.name}` ({_clauses(rule)})"
             if rule.scope is not None and not any(applies):
-                model = self.solve(e.domain(), e.decimals_on_grid())
-                w = self.record_witness(y, model, [Expect(y, rule.name, "not_applicable")])
-                self.quiet.add(rule.name)
-                self.add(Finding("A0201", WARNING, f"the scope of `{rule.name}` ({_clauses(rule)}) "
-                                 f"never applies: no {self.policy.entity} can meet `{rule.scope.text}`",
-                                 (rule,), help="check the scope against the fact declarations",
-                                 witness=w))
+                self._one_rule("A0201", rule, y, [], "not_applicable",
+                               f"the scope of {name} never applies: no {self.policy.entity} can "
+                               f"meet `{rule.scope.text}`", "check the scope against the fact declarations")
             elif any(applies) and not any(fails) and not any(holds):
-                model = self.solve(e.domain() + [e.applies(rule)], e.decimals_on_grid())
-                w = self.record_witness(y, model, [Expect(y, rule.name, "unknown")])
-                self.quiet.add(rule.name)
-                self.add(Finding("A0204", WARNING, f"`{rule.name}` ({_clauses(rule)}) can never be "
-                                 f"decided: `{rule.condition.text}` is unknown for every "
-                                 f"{self.policy.entity} it applies to", (rule,),
-                                 help="look for a division by zero or a bracket no value matches",
-                                 witness=w))
+                self._one_rule("A0204", rule, y, [e.applies(rule)], "unknown",
+                               f"{name} can never be decided: `{rule.condition.text}` is unknown for "
+                               f"every {self.policy.entity} it applies to",
+                               "look for a division by zero or a bracket no value matches")
             elif any(applies) and not any(fails):
                 y = years[holds.index(True)]
-                e = self.enc(y)
-                model = self.solve(e.domain() + [e.passes(rule)], e.decimals_on_grid())
-                w = self.record_witness(y, model, [Expect(y, rule.name, "pass")])
-                self.quiet.add(rule.name)
-                self.add(Finding("A0202", WARNING, f"the condition of `{rule.name}` ({_clauses(rule)}) "
-                                 f"always holds given the fact declarations: `{rule.condition.text}` "
-                                 "cannot fail", (rule,),
-                                 help="the rule checks nothing; tighten it or remove it", witness=w))
+                self._one_rule("A0202", rule, y, [self.enc(y).passes(rule)], "pass",
+                               f"the condition of {name} always holds given the fact declarations: "
+                               f"`{rule.condition.text}` cannot fail",
+                               "the rule checks nothing; tighten it or remove it")
             elif rule.modality != "must" and any(applies) and not any(holds):
-                model = self.solve(e.domain() + [e.violated(rule)], e.decimals_on_grid())
-                w = self.record_witness(y, model, [Expect(y, rule.name, "fail")])
-                self.quiet.add(rule.name)
-                self.add(Finding("A0203", WARNING, f"the condition of `{rule.name}` ({_clauses(rule)}) "
-                                 "can never hold where the rule applies", (rule,),
-                                 help="every record in scope falls short of it", witness=w))
+                self._one_rule("A0203", rule, y, [e.violated(rule)], "fail",
+                               f"the condition of {name} can never hold where the rule applies",
+                               "every record in scope falls short of it")
+
+    def _one_rule(self, code: str, rule: ir.Rule, year: int, asked: list, outcome: str,
+                  message: str, help_text: str) -> None:
+        """A warning about one rule, shown with a record of `year` meeting `asked` (and the
+        fact declarations) that has `outcome`; the rule is then left out of later checks."""
+        e = self.enc(year)
+        answer = self.ask(e.domain() + asked, e.decimals_on_grid())
+        witness = self.record_witness(year, answer, [Expect(year, rule.name, outcome)])
+        self.quiet.add(rule.name)
+        self.add(Finding(code, WARNING, message, (rule,), help=help_text, witness=witness))
 
     def regressions(self) -> None:
         """A0301: a record (or population) that passes a rule in a later year and fails it earlier."""
@@ -332,23 +328,23 @@ class _Analysis:
             years = self.years_of(rule)
             for y1, y2 in itertools.pairwise(years):
                 if rule.is_target:
-                    model, pops = self.find_population(
+                    answer, pops = self.find_population(
                         [y1, y2], [rule], lambda pops, y1=y1, y2=y2, rule=rule:
                         [pops[y2].passes(rule), pops[y1].misses(rule)])
-                    if model is None:
+                    if isinstance(answer, Unsat):
                         continue
-                    if model == smt.UNKNOWN:
+                    if isinstance(answer, Unknown):
                         self.undecided(f"`{rule.name}` loosens from {y1} to {y2}", [rule])
                         continue
-                    w = Witness(tuple(pops[y1].witness(model)),
+                    w = Witness(tuple(pops[y1].witness(answer.witness)),
                                 (Expect(y1, rule.name, "fail"), Expect(y2, rule.name, "pass")), True)
                 else:
                     e1, e2 = self.enc(y1), self.enc(y2)
-                    model = self.solve(e1.domain() + [e2.passes(rule), e1.violated(rule)],
-                                       e1.decimals_on_grid())
-                    if model is None:
+                    model = self.ask(e1.domain() + [e2.passes(rule), e1.violated(rule)],
+                                     e1.decimals_on_grid())
+                    if isinstance(model, Unsat):
                         continue
-                    if model == smt.UNKNOWN:
+                    if isinstance(model, Unknown):
                         self.undecided(f"`{rule.name}` loosens from {y1} to {y2}", [rule])
                         continue
                     w = self.record_witness(y1, model, [Expect(y1, rule.name, "fail"),
@@ -379,8 +375,8 @@ class _Analysis:
             witness = None
             if not rule.is_target:
                 e = self.enc(end)
-                model = self.solve(e.domain() + [e.applies(rule)], e.decimals_on_grid())
-                if model is not None and model != smt.UNKNOWN:
+                model = self.ask(e.domain() + [e.applies(rule)], e.decimals_on_grid())
+                if isinstance(model, Sat):
                     witness = self.record_witness(end, model, [Expect(after, rule.name,
                                                                       "not_applicable")])
             self.add(Finding("A0302", WARNING, f"`{rule.name}` ({_clauses(rule)}) stops after {end}, "
@@ -443,7 +439,7 @@ class _Analysis:
         y, ca, cb = diff[0]
         years = [d[0] for d in diff]
         witness = self._separating(a, b, y)
-        if witness == smt.UNKNOWN:
+        if isinstance(witness, Unknown):
             self.undecided(f"`{a.name}` and `{b.name}` differ in {y}", [a, b])
             return
         if witness is None:  # different text, same meaning: a duplicate in disguise
@@ -464,17 +460,17 @@ class _Analysis:
             if a.is_target:
                 model, pops = self.find_population(
                     [year], [a, b], lambda pops, x=x, z=z: [pops[year].passes(x), pops[year].misses(z)])
-                if model is not None and model != smt.UNKNOWN:
-                    return Witness(tuple(pops[year].witness(model)), (Expect(year, x.name, "pass"),
+                if isinstance(model, Sat):
+                    return Witness(tuple(pops[year].witness(model.witness)), (Expect(year, x.name, "pass"),
                                                                Expect(year, z.name, "fail")), True)
             else:
                 e = self.enc(year)
-                model = self.solve(e.domain() + [e.passes(x), e.violated(z)], e.decimals_on_grid())
-                if model is not None and model != smt.UNKNOWN:
+                model = self.ask(e.domain() + [e.passes(x), e.violated(z)], e.decimals_on_grid())
+                if isinstance(model, Sat):
                     return self.record_witness(year, model, [Expect(year, x.name, "pass"),
                                                              Expect(year, z.name, "fail")])
-            if model == smt.UNKNOWN:
-                return smt.UNKNOWN
+            if isinstance(model, Unknown):
+                return model
         return None
 
     def implied(self) -> None:
@@ -483,20 +479,20 @@ class _Analysis:
             if rule.name in self.quiet:
                 continue
             years = [y for y in self.years_of(rule) if y not in self.unsat_years]
-            cores: list[list[str]] = []
+            cores: list[tuple[str, ...]] = []
             for y in years:
                 e = self.enc(y)
                 others = {r.name: e.satisfied(r) for r in self.policy.rules
                           if r is not rule and e.in_force(r)}
                 core = smt.unsat_core(e.domain() + [e.violated(rule)], others, self.budget())
-                if core == smt.UNKNOWN:
+                if isinstance(core, Unknown):
                     self.undecided(f"`{rule.name}` can fail on its own in {y}", [rule])
                     cores = []
                     break
-                if core is None:
+                if isinstance(core, Sat):  # it can fail while every other rule holds
                     cores = []
                     break
-                cores.append(core)
+                cores.append(core.core)
             if not cores:
                 continue
             names = sorted({n for c in cores for n in c})
@@ -573,10 +569,7 @@ def _modality(rule: ir.Rule) -> str:
 def _resolve(e: ir.Expr, year: int) -> ir.Expr | None:
     """`e` with every schedule replaced by its entry for `year` (None: not in force)."""
     if isinstance(e, ir.Sched):
-        chosen = None
-        for y, v in e.entries:
-            if y <= year:
-                chosen = v
+        chosen = ir.schedule_entry(e, year)
         return None if chosen is None else _resolve(chosen, year)
     changes = {}
     for field in attrs.fields(type(e)):

@@ -24,9 +24,15 @@ whole multiplicity `m_k >= 0`, so counts and shares are linear in the multiplici
 and a population of any size (not only a small one) is represented. Sums are products of
 a multiplicity and a value, which is non-linear; the solver may then answer "unknown".
 
-`solve(constraints, timeout_ms)` returns a `z3.ModelRef`, `None` (proved impossible) or
-`UNKNOWN` (gave up): a timeout is never read as "impossible". `witness_to_record` turns a
-model into a record the evaluator accepts (`Policy.evaluate_record`), in declared units.
+Questions are asked through a small query layer, in the style of Cedar's `check_implies`
+and `check_equivalent` with counterexamples: `satisfiable`, `implies`, `equivalent` and
+`unsat_core` answer `Sat(witness)`, `Unsat(core)` or `Unknown(reason)` (a timeout is never
+read as "impossible"), and `search` asks with soft preferences first, then turns the model
+into records and replays them before answering `Sat`. `witness_to_record` turns a model into
+a record the evaluator accepts (`Policy.evaluate_record`), in declared units.
+
+Nothing else in the package imports z3: the checks, the semantic diff and `testing` build
+their questions from the methods here and the combinators `all_of`, `any_of`, `negate`.
 """
 
 from __future__ import annotations
@@ -34,14 +40,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 
+import attrs
 import z3
 
 from .. import ir
-from ..eval.reference import compare as _apply
 from ..eval.reference import schedule_entry
 from ..eval.values import NotInForce, exact_text
 
-UNKNOWN = "unknown"
 OTHER = "other"
 DEFAULT_TIMEOUT_MS = 5000
 PREFER_TIMEOUT_MS = 500  # soft preferences are tried briefly, then dropped
@@ -93,6 +98,12 @@ def text_constants(policy: ir.Policy) -> list[str]:
                 found.add(x.value)
             elif isinstance(x, ir.Member) and x.subject.type == ir.TEXT:
                 found.update(v for v in x.values if isinstance(v, str))
+    return text_index(found)
+
+
+def text_index(found: Iterable[str]) -> list[str]:
+    """The text values, sorted, then one value none of them is (`OTHER`, lengthened until so)."""
+    found = set(found)
     other = OTHER
     while other in found:
         other += "_"
@@ -169,21 +180,11 @@ class Encoding:
 
     def bool3(self, e: ir.Expr, agg: AggHook | None = None) -> tuple[z3.BoolRef, z3.BoolRef]:
         """(certainly true, certainly false) for a boolean expression."""
-        if agg is None and id(e) in self._bool_memo:
-            return self._bool_memo[id(e)]
-        out = self._bool(e, agg)
-        if agg is None:
-            self._bool_memo[id(e)] = out
-        return out
+        return _memoised(self._bool_memo, self._bool, e, agg)
 
     def num(self, e: ir.Expr, agg: AggHook | None = None) -> tuple[Num, z3.BoolRef]:
         """(value, defined) for a numeric, enum or text expression."""
-        if agg is None and id(e) in self._num_memo:
-            return self._num_memo[id(e)]
-        out = self._num(e, agg)
-        if agg is None:
-            self._num_memo[id(e)] = out
-        return out
+        return _memoised(self._num_memo, self._num, e, agg)
 
     def term(self, e: ir.Expr, agg: AggHook | None = None) -> tuple[z3.ExprRef, z3.BoolRef]:
         v, d = self.num(e, agg)
@@ -354,6 +355,29 @@ class Encoding:
             return TRUE
         return z3.Or(self.not_applicable(rule), self.passes(rule))
 
+    def satisfies_all(self, rules: Iterable[ir.Rule]) -> z3.BoolRef:
+        """The record complies with every rule of `rules`."""
+        return z3.And([self.satisfied(r) for r in rules])
+
+    def on_boundary(self, e: ir.Expr) -> z3.BoolRef:
+        """Some comparison or `between` inside `e` holds with no margin (both sides equal)."""
+        tight = []
+        for x in ir.walk(e):
+            if isinstance(x, ir.Cmp) and isinstance(x.left.type, ir.Num):
+                a, da = self.term(x.left)
+                b, db = self.term(x.right)
+                tight.append(z3.And(da, db, a == b))
+            elif isinstance(x, ir.Between):
+                s, ds = self.term(x.subject)
+                lo, _ = self.term(x.low)
+                hi, _ = self.term(x.high)
+                tight.append(z3.And(ds, z3.Or(s == lo, s == hi)))
+        return z3.Or(tight) if tight else FALSE
+
+    def has_value(self, fact: str, value: object) -> list[z3.BoolRef]:
+        """The fact is present with `value` (canonical units)."""
+        return [self.present[fact], self.value[fact] == self._const(value, self.policy.fact(fact).type)]
+
     # ---- witnesses ----------------------------------------------------------------------
 
     def witness_to_record(self, model: z3.ModelRef, record_id: str = "witness") -> dict[str, object]:
@@ -390,18 +414,22 @@ class Encoding:
 
 
 def _bracket_match(kind: str, key, lo, hi) -> z3.BoolRef:
-    if kind == "below":
-        return key < hi
-    if kind == "above":
-        return key > lo
-    if kind == "from":
-        return key >= lo
-    if kind == "range":
-        return z3.And(lo <= key, key <= hi)
-    return TRUE
+    sides = {"key": key, "low": lo, "high": hi}
+    tests = [ir.COMPARE[op](sides[a], sides[b]) for a, op, b in ir.BRACKET_TESTS[kind]]
+    return TRUE if not tests else tests[0] if len(tests) == 1 else z3.And(tests)
 
 
 AggHook = Callable[[ir.Agg], tuple[Num, z3.BoolRef]]
+
+
+def _memoised(memo: dict, encode: Callable, e: ir.Expr, agg: AggHook | None):
+    # An expression is encoded once per record; with an aggregate hook (a population's
+    # weights) the encoding depends on the hook, so it is not kept.
+    if agg is not None:
+        return encode(e, agg)
+    if id(e) not in memo:
+        memo[id(e)] = encode(e, agg)
+    return memo[id(e)]
 
 
 def _term(v: Num) -> z3.ArithRef:
@@ -416,18 +444,16 @@ def _fraction(v: z3.ExprRef) -> Fraction:
     raise ValueError(f"not an exact rational: {v}")  # algebraic numbers from non-linear terms
 
 
-_FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "=": "=", "!=": "!="}
-
-
 def compare(op: str, a: Num, b: Num) -> z3.BoolRef:
     """`a op b`, cross-multiplying a ratio by its denominator (by sign) to stay linear."""
+    apply = ir.COMPARE
     if isinstance(a, Ratio) and not isinstance(b, Ratio):
-        pos = z3.And(a.den > 0, _apply(op, a.num, b * a.den))
-        neg = z3.And(a.den < 0, _apply(_FLIP[op], a.num, b * a.den))
+        pos = z3.And(a.den > 0, apply[op](a.num, b * a.den))
+        neg = z3.And(a.den < 0, apply[ir.MIRROR[op]](a.num, b * a.den))
         return z3.Or(pos, neg)
     if isinstance(b, Ratio) and not isinstance(a, Ratio):
-        return compare(_FLIP[op], b, a)
-    return _apply(op, _term(a), _term(b))
+        return compare(ir.MIRROR[op], b, a)
+    return apply[op](_term(a), _term(b))
 
 
 def _check_schedules(e: ir.Expr, year: int) -> None:
@@ -544,6 +570,17 @@ class Population:
             return FALSE
         return z3.Or([self.outcome(rule, g)["fail"] for g in self.groups(rule)])
 
+    def meets(self, rule: ir.Rule) -> z3.BoolRef:
+        """Every group passes or is not applicable: the target is met."""
+        if not self.records[0].in_force(rule):
+            return TRUE
+        return z3.And([z3.Or(self.outcome(rule, g)["pass"], self.outcome(rule, g)["not_applicable"])
+                       for g in self.groups(rule)])
+
+    def size_at_most(self, size: int) -> z3.BoolRef:
+        """At most `size` records in all (a preference for readable witnesses)."""
+        return z3.Sum(self.m) <= size
+
     def witness(self, model: z3.ModelRef) -> list[dict[str, object]]:
         """The population as records, each symbolic record repeated by its multiplicity."""
         out = []
@@ -596,7 +633,46 @@ def _aggregate_hook(pop: Population, weights: list[tuple[z3.ArithRef, Encoding]]
     return hook
 
 
-# ---- solving ----------------------------------------------------------------------------
+# ---- questions and answers -------------------------------------------------------------
+
+
+@attrs.frozen
+class Sat:
+    """The question has an answer: `witness` is the solver's model, or the records made from it
+    (by `search`, replayed through the evaluator)."""
+
+    witness: object
+
+
+@attrs.frozen
+class Unsat:
+    """Proved: no record (or population) answers the question. `core` names a minimal set of
+    tracked constraints that conflict, when the question tracked some (`unsat_core`)."""
+
+    core: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Unknown:
+    """The solver could not decide (time limit, non-linear arithmetic) or its example did not
+    hold up; nothing is claimed."""
+
+    reason: str = "the solver gave up (time limit or non-linear arithmetic)"
+
+
+Answer = Sat | Unsat | Unknown
+
+
+def all_of(parts: Iterable[z3.BoolRef]) -> z3.BoolRef:
+    return z3.And(list(parts))
+
+
+def any_of(parts: Iterable[z3.BoolRef]) -> z3.BoolRef:
+    return z3.Or(list(parts))
+
+
+def negate(part: z3.BoolRef) -> z3.BoolRef:
+    return z3.Not(part)
 
 
 def _solver(timeout_ms: int) -> z3.Solver:
@@ -608,37 +684,78 @@ def _solver(timeout_ms: int) -> z3.Solver:
     return s
 
 
-def solve(constraints: Iterable[z3.BoolRef], timeout_ms: int = DEFAULT_TIMEOUT_MS,
-          prefer: Iterable[z3.BoolRef] = (), prefer_timeout_ms: int = PREFER_TIMEOUT_MS
-          ) -> z3.ModelRef | None | str:
-    """A model, `None` when the constraints are proved unsatisfiable, or `UNKNOWN`.
-
-    `prefer` are soft extras (e.g. `decimals_on_grid`) tried first, briefly, for a nicer
-    witness; they never turn a satisfiable question into an unsatisfiable one.
-    """
-    constraints = list(constraints)
-    prefer = list(prefer)
-    if prefer:
-        s = _solver(min(prefer_timeout_ms, timeout_ms))
-        s.add(constraints + prefer)
-        if s.check() == z3.sat:
-            return s.model()
+def satisfiable(constraints: Iterable[z3.BoolRef], timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Answer:
+    """`Sat(model)`, `Unsat()` when the constraints are proved unsatisfiable, or `Unknown`."""
     s = _solver(timeout_ms)
-    s.add(constraints)
+    s.add(list(constraints))
     r = s.check()
     if r == z3.sat:
-        return s.model()
+        return Sat(s.model())
     if r == z3.unsat:
-        return None
-    return UNKNOWN
+        return Unsat()
+    return Unknown()
+
+
+def counterexample(premise: z3.BoolRef, conclusion: z3.BoolRef) -> z3.BoolRef:
+    """What a counterexample to "`premise` implies `conclusion`" satisfies."""
+    return z3.And(premise, z3.Not(conclusion))
+
+
+def implies(assumptions: Iterable[z3.BoolRef], premise: z3.BoolRef, conclusion: z3.BoolRef,
+            **search_options) -> Answer:
+    """Does `premise` imply `conclusion` wherever `assumptions` hold? `Unsat()`: it does;
+    `Sat(counterexample)`: the premise holds and the conclusion does not. Options as `search`."""
+    return search([*assumptions, counterexample(premise, conclusion)], **search_options)
+
+
+def equivalent(assumptions: Iterable[z3.BoolRef], a: z3.BoolRef, b: z3.BoolRef,
+               **search_options) -> Answer:
+    """Are `a` and `b` the same wherever `assumptions` hold? `Unsat()`: they are;
+    `Sat(counterexample)`: one holds and the other does not. Options as `search`."""
+    return search([*assumptions, z3.Xor(a, b)], **search_options)
+
+
+def search(constraints: Iterable[z3.BoolRef], preferences: Iterable[Sequence[z3.BoolRef]] = (), *,
+           timeout_ms: int = DEFAULT_TIMEOUT_MS, prefer_timeout_ms: int = PREFER_TIMEOUT_MS,
+           to_records: Callable[[z3.ModelRef], object] | None = None,
+           replay: Callable[[object], object | None] | None = None) -> Answer:
+    """Solve with soft preferences, then replay the witness.
+
+    Each set of `preferences` (round decimals, small populations, hinted values) is added in
+    turn for at most `prefer_timeout_ms`, for a nicer witness; the first that answers wins.
+    When none does, the question is asked alone, and only that answer may be `Unsat`: a
+    preference never turns a satisfiable question into an unsatisfiable one.
+
+    `to_records` turns the model into records and `replay` runs them through the evaluator,
+    returning the witness to show or None; `Sat` then holds what `replay` returned, and an
+    example that is not exact or does not replay is `Unknown`, never shown.
+    """
+    constraints = list(constraints)
+    answer: Answer = Unknown()
+    for extra in preferences:
+        answer = satisfiable(constraints + list(extra), min(prefer_timeout_ms, timeout_ms))
+        if isinstance(answer, Sat):
+            break
+    else:
+        answer = satisfiable(constraints, timeout_ms)
+    if not isinstance(answer, Sat) or to_records is None:
+        return answer
+    try:
+        records = to_records(answer.witness)
+    except (ValueError, ArithmeticError) as e:
+        return Unknown(f"the solver's example is not an exact record ({e})")
+    if replay is None:
+        return Sat(records)
+    witness = replay(records)
+    if witness is None:
+        return Unknown("the solver's example did not replay under the evaluator")
+    return Sat(witness)
 
 
 def unsat_core(base: Iterable[z3.BoolRef], tracked: dict[str, z3.BoolRef],
-               timeout_ms: int = DEFAULT_TIMEOUT_MS) -> list[str] | None | str:
-    """A minimal set of `tracked` names whose constraints, with `base`, cannot all hold.
-
-    `None` when they can all hold; `UNKNOWN` when the solver gave up.
-    """
+               timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Answer:
+    """`Unsat(core)`: a minimal set of `tracked` names whose constraints, with `base`, cannot
+    all hold; `Sat(model)` when they can all hold; `Unknown` when the solver gave up."""
     s = z3.Solver()
     s.set("timeout", timeout_ms)
     s.add(list(base))
@@ -649,9 +766,9 @@ def unsat_core(base: Iterable[z3.BoolRef], tracked: dict[str, z3.BoolRef],
         lits[name] = lit
     r = s.check(*lits.values())
     if r == z3.sat:
-        return None
+        return Sat(s.model())
     if r != z3.unsat:
-        return UNKNOWN
+        return Unknown()
     core = [n for n, lit in lits.items() if any(lit.eq(c) for c in s.unsat_core())]
     # Deletion-based minimisation: drop each member the rest still conflict without.
     i = 0
@@ -661,4 +778,4 @@ def unsat_core(base: Iterable[z3.BoolRef], tracked: dict[str, z3.BoolRef],
             core = trial
         else:
             i += 1
-    return core
+    return Unsat(tuple(core))

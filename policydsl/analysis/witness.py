@@ -1,8 +1,8 @@
 """Witnesses: concrete records (or populations) and the outcomes they must produce.
 
-A witness is replayed through the public evaluator (`Policy.evaluate_record`,
-`Policy.evaluate`) before any finding shows it, so what a drafter reads is what the
-reference interpreter computes.
+A witness is validated against the fact declarations and replayed through the reference
+interpreter (the meaning) before any finding shows it, so what a drafter reads is what
+the interpreter computes.
 """
 
 from __future__ import annotations
@@ -33,16 +33,21 @@ class Witness:
 
 def outcomes(policy: ir.Policy, witness: Witness, year: int) -> dict[str, set[str]]:
     """Rule name -> the outcomes the reference evaluator gives the witness in `year`."""
-    from ..policy import Policy
+    from ..data.read import RawRecord
+    from ..data.validate import Validator
+    from ..eval.engine import make_engine
 
-    p = Policy(policy)
+    validator = Validator(policy)
+    records = [validator.validate(RawRecord(i, None, str(r.get("id", f"#{i + 1}")), dict(r), ()))
+               for i, r in enumerate(witness.records)]
+    engine = make_engine(policy, "reference")
     out: dict[str, set[str]] = {}
     if witness.population:
-        for t in p.evaluate(list(witness.records), year).targets:
+        for t in engine.targets(records, year):
             out.setdefault(t.rule, set()).add(t.outcome)
     else:
-        for record in witness.records:
-            result = p.evaluate_record(record, year)
+        for record in records:
+            result = engine.record(record, year)
             if result.errors:
                 out.setdefault("#errors", set()).add(result.errors[0].message)
             for o in result.outcomes:

@@ -47,13 +47,9 @@ class Side:
 
 def shared_texts(old: ir.Policy, new: ir.Policy) -> list[str]:
     """One index for every text value of either version, then a value neither mentions."""
-    from ..analysis.smt import OTHER, text_constants
+    from ..analysis.smt import text_constants, text_index
 
-    found = set(text_constants(old)[:-1]) | set(text_constants(new)[:-1])
-    other = OTHER
-    while other in found:
-        other += "_"
-    return sorted(found) + [other]
+    return text_index(text_constants(old)[:-1] + text_constants(new)[:-1])
 
 
 def redeclared_facts(old: ir.Policy, new: ir.Policy) -> set[str]:
@@ -113,11 +109,9 @@ class Comparer:
         clash = self._clash(*self.old.ir.rules, *self.new.ir.rules)
         if clash:
             return YearVerdict(year, UNDECIDED, (), clash)
-        from z3 import And
 
         def both(eo, en):
-            return (And([eo.satisfied(r) for r in self.old.ir.rules]),
-                    And([en.satisfied(r) for r in self.new.ir.rules]))
+            return eo.satisfies_all(self.old.ir.rules), en.satisfies_all(self.new.ir.rules)
 
         def replay(raw):
             return self._replay_record(raw, year, self.old.ir.rules, self.new.ir.rules)
@@ -142,41 +136,27 @@ class Comparer:
             return YearVerdict(year, UNDECIDED, (), f"not encoded for the solver: {e}")
         domain = eo.domain() + en.domain()
         grid = [eo.decimals_on_grid() + en.decimals_on_grid()]
-        import z3
 
+        def to_records(model):
+            return _merge(eo.witness_to_record(model), en.witness_to_record(model))
+
+        return self._both_ways(year, domain, mo, mn, grid, to_records, replay)
+
+    def _both_ways(self, year: int, domain, mo, mn, prefer, to_records, replay) -> YearVerdict:
+        """Does meeting OLD imply meeting NEW (else NEW is stricter), and the reverse?"""
+        from ..analysis import smt
+
+        questions = ((STRICTER, smt.counterexample(mo, mn)), (LOOSER, smt.counterexample(mn, mo)))
         found = {}
-        for way, goal in ((STRICTER, z3.And(mo, z3.Not(mn))), (LOOSER, z3.And(mn, z3.Not(mo)))):
-            found[way] = self._search(domain + [goal], grid,
-                                      lambda m: _merge(eo.witness_to_record(m), en.witness_to_record(m)),
-                                      replay, way == STRICTER)
+        for way, question in questions:
+            def replayed(records, old_meets=way == STRICTER):
+                witness = replay(records)
+                return witness if witness is not None and witness.old_meets == old_meets else None
+
+            found[way] = _found(smt.search(domain + [question], prefer, timeout_ms=self.timeout_ms,
+                                           prefer_timeout_ms=self.timeout_ms,
+                                           to_records=to_records, replay=replayed))
         return verdict(year, found[STRICTER], found[LOOSER])
-
-    def _search(self, constraints, prefer: list[list], to_records, replay, old_meets: bool):
-        """A replayed Witness, None (proved: there is none), or a string saying why undecided.
-
-        `old_meets` is the direction asked for: a record meeting OLD and not NEW, or the reverse.
-        """
-        from ..analysis.smt import UNKNOWN, solve
-
-        model = None
-        for extra in prefer:  # nicer witnesses first (round decimals, small populations)
-            model = solve(list(constraints) + list(extra), self.timeout_ms)
-            if model is not None and model != UNKNOWN:
-                break
-        else:  # only this answer may prove that no witness exists
-            model = solve(constraints, self.timeout_ms)
-        if model is None:
-            return None
-        if model == UNKNOWN:
-            return "the solver gave up (time limit or non-linear arithmetic)"
-        try:
-            records = to_records(model)
-        except (ValueError, ArithmeticError) as e:
-            return f"the solver's example is not an exact record ({e})"
-        witness = replay(records)
-        if witness is None or witness.old_meets != old_meets:
-            return "the solver's example did not replay under the evaluator"
-        return witness
 
     def _replay_record(self, raw, year, old_rules, new_rules) -> Witness | None:
         """The witness if the record meets every OLD rule and not every NEW rule, or the reverse."""
@@ -210,19 +190,17 @@ class Comparer:
         clash = self._clash(old_rule, new_rule)
         if clash:
             return YearVerdict(year, UNDECIDED, (), clash)
-        import z3
-
         from ..analysis.smt import Population
 
         po = Population(self.old.ir, year, POPULATION_KINDS, "p", self.texts)
         pn = Population(self.new.ir, year, POPULATION_KINDS, "p", self.texts)
         try:
-            mo, mn = _target_meets(po, old_rule), _target_meets(pn, new_rule)
+            mo, mn = po.meets(old_rule), pn.meets(new_rule)
         except Exception as e:
             return YearVerdict(year, UNDECIDED, (), f"not encoded for the solver: {e}")
         domain = po.domain() + pn.domain()
         grid = po.decimals_on_grid() + pn.decimals_on_grid()
-        prefer = [grid + [z3.Sum(po.m) <= size] for size in WITNESS_POPULATIONS]
+        prefer = [grid + [po.size_at_most(size)] for size in WITNESS_POPULATIONS]
 
         def to_records(model):
             old_recs, new_recs = po.witness(model), pn.witness(model)
@@ -231,10 +209,7 @@ class Comparer:
         def replay(raws):
             return self._replay_target(raws, year, old_rule, new_rule)
 
-        found = {}
-        for way, goal in ((STRICTER, z3.And(mo, z3.Not(mn))), (LOOSER, z3.And(mn, z3.Not(mo)))):
-            found[way] = self._search(domain + [goal], prefer, to_records, replay, way == STRICTER)
-        out = verdict(year, found[STRICTER], found[LOOSER])
+        out = self._both_ways(year, domain, mo, mn, prefer, to_records, replay)
         if out.cls in (EQUIVALENT, STRICTER, LOOSER):
             note = f"proved over populations of up to {POPULATION_KINDS} distinct records, each repeated any number of times"
             out = attrs.evolve(out, note=(out.note + "; " if out.note else "") + note)
@@ -264,17 +239,15 @@ class Comparer:
                        _ordered_facts(self, [old_rule, new_rule]))
 
 
-def _target_meets(pop, rule: ir.Rule):
-    """Every group passes or is not applicable (the target is met)."""
-    import z3
+def _found(answer) -> Witness | None | str:
+    """A search's answer as `verdict` takes it: the replayed witness, None, or why undecided."""
+    from ..analysis.smt import Sat, Unknown
 
-    if not pop.records[0].in_force(rule):
-        return z3.BoolVal(True)
-    parts = []
-    for g in pop.groups(rule):
-        out = pop.outcome(rule, g)
-        parts.append(z3.Or(out["pass"], out["not_applicable"]))
-    return z3.And(parts)
+    if isinstance(answer, Sat):
+        return answer.witness
+    if isinstance(answer, Unknown):
+        return answer.reason
+    return None
 
 
 def verdict(year: int, stricter, looser) -> YearVerdict:

@@ -17,20 +17,12 @@ def run(args) -> int:
     import json
 
     import policydsl
-    from policydsl.loader import check_source, read_source
+    from policydsl.loader import check_file
 
     worst = 0
     report = []
     for path in args.policies:
-        try:
-            source = read_source(path)
-        except policydsl.PolicyError as e:
-            diagnostics, checked = list(e.diagnostics), None
-        else:
-            checked, diagnostics = check_source(source)
-            diagnostics = list(diagnostics)
-            if checked is not None:
-                diagnostics += _analysis(checked)
+        checked, diagnostics = check_file(path)  # every stage, the analysis included
         errors = [d for d in diagnostics if d.is_error]
         warnings = [d for d in diagnostics if not d.is_error]
         fingerprint = None
@@ -50,9 +42,3 @@ def run(args) -> int:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     return worst
 
-
-def _analysis(checked) -> list:
-    """Consistency findings (the solver loads here, not at import)."""
-    from policydsl.analysis.checks import analyse
-
-    return list(analyse(checked))

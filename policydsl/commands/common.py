@@ -24,5 +24,5 @@ def load_or_report(path: str):
         errors = sum(d.is_error for d in e.diagnostics)
         print(f"{path}: {errors} error{'s' if errors != 1 else ''}", file=sys.stderr)
         return None
-    print_diagnostics(policy.warnings)
+    print_diagnostics(policy.load_warnings)
     return policy

@@ -40,7 +40,7 @@ def run(args) -> int:
             errors = sum(d.is_error for d in e.diagnostics)
             print(f"{spec}: {errors} error{'s' if errors != 1 else ''}", file=sys.stderr)
             return 2
-        print_diagnostics(policy.warnings)
+        print_diagnostics(policy.load_warnings)
         versions.append(policy)
     result = compare(versions[0], versions[1], timeout_ms=args.timeout,
                      old_name=args.old, new_name=args.new)

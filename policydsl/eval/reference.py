@@ -145,10 +145,7 @@ def _cond(e: ir.Cond, env, year, pop):
 
 
 def schedule_entry(e: ir.Sched, year: int) -> ir.Expr:
-    chosen = None
-    for y, value in e.entries:
-        if y <= year:
-            chosen = value
+    chosen = ir.schedule_entry(e, year)
     if chosen is None:
         raise NotInForce(e.entries[0][0])
     return chosen

@@ -16,7 +16,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from .. import keywords
 from ..diagnostics import ERROR, Diagnostic
-from ..limits import check_tree_depth
+from ..limits import current as current_limits
+from ..limits import help_text as limits_help
 from ..source import Source, Span
 
 # Words a drafter would recognise for each terminal, for "expected ..." messages.
@@ -203,3 +204,36 @@ def _keyword_word(terminal: str, lang: str = keywords.EN) -> str | None:
         if kw.terminal == terminal and kw.spelling(lang):
             return f"`{kw.spelling(lang)}`"
     return None
+
+
+# ---- the depth guard --------------------------------------------------------------
+
+
+def check_tree_depth(tree: lark.Tree, source: Source) -> Diagnostic | None:
+    """A diagnostic if the parse tree nests deeper than the limit, before anything
+    walks it recursively; iterative, and points at the declaration that holds the
+    deepest part."""
+    limit = current_limits().depth
+    # Lark nests about one tree level per expression level (parentheses are flat);
+    # the margin leaves the exact count, with names, to `check_module`.
+    tree_limit = 2 * limit + 10
+    for decl in getattr(tree, "children", ()):
+        stack = [(decl, 1)]
+        while stack:
+            node, depth = stack.pop()
+            children = getattr(node, "children", None)
+            if not children:
+                continue
+            if depth > tree_limit:
+                return Diagnostic("E0020", ERROR, f"an expression nests more than {limit} levels deep",
+                                  _node_span(decl), source, help=limits_help("depth"))
+            stack.extend((c, depth + 1) for c in children if c is not None)
+    return None
+
+
+def _node_span(node: object) -> Span | None:
+    meta = getattr(node, "meta", None)
+    start = getattr(meta, "start_pos", None) if meta is not None and not getattr(meta, "empty", True) else None
+    if start is None:
+        return None
+    return Span(start, getattr(meta, "end_pos", start) or start)

@@ -1,7 +1,7 @@
 """docs/auditing.md shows the real output of the diff on two versions of the Chifeng policy.
 
 The revised version is derived from policies/chifeng_2023.pol by two edits, and the
-doc's example is the tool's output; `UPDATE_GOLDEN=1 pytest tests/diff` rewrites both
+doc's example is the tool's output; `pytest --update-golden tests/diff` rewrites both
 after the policy itself is edited.
 """
 
@@ -24,7 +24,7 @@ HEADER = """# A revised version of chifeng_2023.pol, used as the worked example 
 # diff (docs/auditing.md): the 2025 share of communities with 200 m2 of service
 # space is raised from 80% to 85%, and the community size range is relaxed from
 # 1000–2000 to 1000–3000 households. Everything else is unchanged.
-# Regenerate with `UPDATE_GOLDEN=1 pytest tests/diff/test_auditing_doc.py`.
+# Regenerate with `pytest --update-golden tests/diff/test_auditing_doc.py`.
 #
 """
 
@@ -48,14 +48,14 @@ def _from_project_root(monkeypatch):
     monkeypatch.chdir(ROOT)
 
 
-def test_revised_chifeng_version_is_the_original_with_two_edits():
+def test_revised_chifeng_version_is_the_original_with_two_edits(update_golden):
     expected = revised_text((ROOT / ORIGINAL).read_text(encoding="utf-8"))
-    if os.environ.get("UPDATE_GOLDEN"):
+    if update_golden:
         (ROOT / REVISED).write_text(expected, encoding="utf-8")
     assert (ROOT / REVISED).read_text(encoding="utf-8") == expected
 
 
-def test_auditing_doc_example_is_the_tools_output():
+def test_auditing_doc_example_is_the_tools_output(update_golden):
     # A fresh process, as an auditor runs it: the solver's choice of witness depends on
     # what else the process asked it before, so only a fresh run is reproducible.
     run = subprocess.run([sys.executable, "-m", "policydsl", "diff", ORIGINAL, REVISED,
@@ -67,7 +67,7 @@ def test_auditing_doc_example_is_the_tools_output():
     before, _, rest = doc.partition(START)
     example, _, after = rest.partition(END)
     block = f"{START}\n~~~~markdown\n{got}~~~~\n{END}"
-    if os.environ.get("UPDATE_GOLDEN"):
+    if update_golden:
         DOC.write_text(before + block + after, encoding="utf-8")
         doc = DOC.read_text(encoding="utf-8")
     assert block in doc

@@ -6,9 +6,12 @@ Fenced blocks in `docs/*.md` and `README.md`:
   ```pol pair=NAME    ... and every block with the same pair name (for example the
                       English and the Chinese spelling of one policy) has the same
                       fingerprint, so the two mean exactly the same.
-- ```pol-fragment     part of a policy, shown for reading; not checked on its own.
-  ```pol-fragment of=FILE   ... except that its text must appear in FILE (a checked
+- ```pol-fragment of=FILE   part of a policy: its text must appear in FILE (a checked
                       policy), so a step-by-step fragment cannot drift from the whole.
+  ```pol-fragment replaces=FILE   declarations written another way (say, in Chinese
+                      keywords): each replaces the declaration of the same kind and
+                      name in FILE, and the result must check.
+  A fragment that names no FILE fails: every fragment is checked.
 - ```pol-error MSG    a policy that must be rejected with a diagnostic containing MSG.
 - ```console          lines starting with `$ policydsl` are run from the repository
                       root; each line shown after a command must appear in its output
@@ -24,6 +27,7 @@ import re
 import shlex
 from pathlib import Path
 
+import attrs
 import pytest
 
 import policydsl
@@ -75,12 +79,31 @@ def test_paired_policy_examples_mean_the_same():
 
 @pytest.mark.parametrize(("info", "body"), blocks("pol-fragment"))
 def test_policy_fragments_come_from_the_policy_they_name(info, body):
-    m = re.search(r"of=(\S+)", info)
-    if m is None:
-        return
-    whole = (ROOT / m.group(1)).read_text(encoding="utf-8")
-    assert body in whole, f"fragment not found in {m.group(1)}"
-    _load(whole, m.group(1))
+    m = re.fullmatch(r"(of|replaces)=(\S+)", info)
+    assert m is not None, f"a pol-fragment names its policy with of=FILE or replaces=FILE, not {info!r}"
+    how, name = m.groups()
+    whole = (ROOT / name).read_text(encoding="utf-8")
+    if how == "of":
+        assert body in whole, f"fragment not found in {name}"
+        _load(whole, name)
+    else:
+        _load(_replaced(whole, body, name), name)
+
+
+def _replaced(whole: str, fragment: str, name: str) -> str:
+    """`whole` with each declaration of `fragment` in place of its namesake."""
+    from policydsl.fmt import format_module
+    from policydsl.loader import parse
+    from policydsl.source import Source
+
+    original, _ = parse(Source(name, whole))
+    swapped, errors = parse(Source("fragment", fragment))
+    assert swapped is not None and not errors, [d.render() for d in errors]
+    by_key = {(type(d), getattr(d, "name", None)): d for d in swapped.decls}
+    known = {(type(d), getattr(d, "name", None)) for d in original.decls}
+    assert set(by_key) <= known, f"the fragment declares what {name} does not: {set(by_key) - known}"
+    decls = tuple(by_key.get((type(d), getattr(d, "name", None)), d) for d in original.decls)
+    return format_module(attrs.evolve(original, decls=decls), "zh")
 
 
 def test_the_tutorial_ends_with_its_whole_example_policy():

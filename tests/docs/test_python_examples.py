@@ -1,13 +1,12 @@
 """Every ```python block of the docs runs, and prints what the ```output block after it says.
 
-`UPDATE_GOLDEN=1 pytest tests/docs/test_python_examples.py` rewrites the output blocks
+`pytest --update-golden tests/docs/test_python_examples.py` rewrites the output blocks
 from real runs (review the diff: it is what readers will see)."""
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
 from pathlib import Path
 
@@ -30,7 +29,7 @@ def examples(path: Path) -> list[tuple[str, str | None]]:
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
-def test_doc_python_examples_print_what_the_doc_says(doc, monkeypatch):
+def test_doc_python_examples_print_what_the_doc_says(doc, monkeypatch, update_golden):
     monkeypatch.chdir(ROOT)
     namespace: dict = {}
     actual: list[str] = []
@@ -39,9 +38,9 @@ def test_doc_python_examples_print_what_the_doc_says(doc, monkeypatch):
         with contextlib.redirect_stdout(out):
             exec(compile(code, f"{doc.name}[{n}]", "exec"), namespace)
         actual.append(out.getvalue())
-        if expected is not None and not os.environ.get("UPDATE_GOLDEN"):
+        if expected is not None and not update_golden:
             assert out.getvalue() == expected, f"{doc.name} example {n}"
-    if os.environ.get("UPDATE_GOLDEN"):
+    if update_golden:
         _rewrite_outputs(doc, actual)
 
 

@@ -27,7 +27,7 @@ def _module(text: str, name: str) -> ast.Module:
 
 
 def _doc_rules() -> list[ast.RuleDecl]:
-    blocks = re.findall(r"```pol-fragment\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    blocks = re.findall(r"```pol-fragment[^\n]*\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
     rules = [d for b in blocks for d in _module(b, "docs/chinese.md").decls if isinstance(d, ast.RuleDecl)]
     return rules
 

@@ -1,12 +1,11 @@
 """Diagnostics of malformed and ill-typed policies, against golden files.
 
 Each `check/NAME.pol` has `check/NAME.expected`: the rendered diagnostics of the
-front end (parse, lower, check). Regenerate with `UPDATE_GOLDEN=1 pytest tests/golden`.
+front end (parse, lower, check). Regenerate with `pytest --update-golden tests/golden`.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -40,10 +39,10 @@ def test_there_are_at_least_fifteen_distinct_cases():
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_diagnostics_match_golden(name):
+def test_diagnostics_match_golden(name, update_golden):
     got = render(HERE / f"{name}.pol")
     expected_path = HERE / f"{name}.expected"
-    if os.environ.get("UPDATE_GOLDEN"):
+    if update_golden:
         expected_path.write_text(got, encoding="utf-8")
     assert got == expected_path.read_text(encoding="utf-8")
     assert ": error: " in got or ": warning: " in got

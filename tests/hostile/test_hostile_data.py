@@ -5,7 +5,7 @@ the exit code and either the first error line (a file that cannot be read at all
 every record id in order with its error fields and messages. No record may be lost.
 `NAME.xfail` marks a known bug and says what it is; its expected file holds what
 should happen. Regenerate after a deliberate change of wording:
-    POLICYDSL_REGEN_HOSTILE=1 python -m pytest tests/hostile
+    python -m pytest --update-golden tests/hostile
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import pytest
 from tests.fuzz.harness import problems, run_cli
 
 HERE = Path(__file__).parent / "data"
-REGEN = os.environ.get("POLICYDSL_REGEN_HOSTILE") == "1"
 
 
 def _cases() -> list[str]:
@@ -44,13 +43,13 @@ def _observe(name: str) -> dict:
 
 
 @pytest.mark.parametrize("name", _cases())
-def test_hostile_data_file_gives_every_record_with_its_errors(name: str) -> None:
+def test_hostile_data_file_gives_every_record_with_its_errors(name: str, update_golden: bool) -> None:
     xfail = HERE / f"{name}.xfail"
     if xfail.exists():
         pytest.xfail(xfail.read_text(encoding="utf-8").strip())
     got = _observe(name)
     expected_file = HERE / f"{name}.expected.json"
-    if REGEN:
+    if update_golden:
         expected_file.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     expected = json.loads(expected_file.read_text(encoding="utf-8"))
     assert {k: got[k] for k in expected} == expected

@@ -6,12 +6,11 @@
 repository are generated below and compared the same way.
 
 Regenerate the expected lines after a deliberate change of wording:
-    POLICYDSL_REGEN_HOSTILE=1 python -m pytest tests/hostile
+    python -m pytest --update-golden tests/hostile
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -20,7 +19,6 @@ import pytest
 from tests.fuzz.harness import problems, run_cli
 
 HERE = Path(__file__).parent / "policies"
-REGEN = os.environ.get("POLICYDSL_REGEN_HOSTILE") == "1"
 _DIAGNOSTIC = re.compile(r"^\S.*?: (error|warning): .*$", re.M)
 
 _H = "policy p\nperiod 2023 to 2025\nfact x: integer\n"
@@ -47,7 +45,8 @@ def _first_diagnostic(rc: int, out: str, err: str) -> str:
 
 
 @pytest.mark.parametrize("name", _cases())
-def test_hostile_policy_gets_its_expected_first_diagnostic(name: str, tmp_path: Path, monkeypatch) -> None:
+def test_hostile_policy_gets_its_expected_first_diagnostic(name: str, tmp_path: Path, monkeypatch,
+                                                          update_golden: bool) -> None:
     stem = name.removesuffix(".pol")
     if (HERE / f"{stem}.xfail").exists():
         pytest.xfail((HERE / f"{stem}.xfail").read_text(encoding="utf-8").strip())
@@ -60,6 +59,6 @@ def test_hostile_policy_gets_its_expected_first_diagnostic(name: str, tmp_path: 
     assert not problems(["check", name], rc, out, err)
     got = _first_diagnostic(rc, out, err)
     expected_file = HERE / f"{stem}.expected"
-    if REGEN:
+    if update_golden:
         expected_file.write_text(got + "\n", encoding="utf-8")
     assert got == expected_file.read_text(encoding="utf-8").strip()

@@ -66,9 +66,9 @@ def _fails_alone(rule: str, year: int):
     target = next(r for r in POLICY.rules if r.name == rule)
     enc = smt.Encoding(POLICY.ir, year)
     others = [enc.satisfied(r) for r in POLICY.rules if r is not target]
-    model = smt.solve(enc.domain() + others + [enc.violated(target)])
-    assert model != smt.UNKNOWN
-    return None if model is None else enc.witness_to_record(model)
+    answer = smt.satisfiable(enc.domain() + others + [enc.violated(target)])
+    assert not isinstance(answer, smt.Unknown)
+    return enc.witness_to_record(answer.witness) if isinstance(answer, smt.Sat) else None
 
 
 @pytest.mark.parametrize("rule", [r.name for r in POLICY.rules])

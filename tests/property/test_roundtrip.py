@@ -9,7 +9,7 @@ from policydsl import ast
 from policydsl.fmt import format_module
 from policydsl.loader import parse
 from policydsl.source import Source
-from tests.ast_strategies import TYPED_HEADER, modules, typed_rules
+from tests.strategies import TYPED_HEADER, modules, typed_rules
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
