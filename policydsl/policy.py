@@ -92,7 +92,7 @@ class Policy:
 
     @functools.cached_property
     def _validator(self):
-        from .data.validate import Validator
+        from .eval.validate import Validator
 
         return Validator(self.ir)
 

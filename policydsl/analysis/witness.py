@@ -34,8 +34,8 @@ class Witness:
 def outcomes(policy: ir.Policy, witness: Witness, year: int) -> dict[str, set[str]]:
     """Rule name -> the outcomes the reference evaluator gives the witness in `year`."""
     from ..data.read import RawRecord
-    from ..data.validate import Validator
     from ..eval.engine import make_engine
+    from ..eval.validate import Validator
 
     validator = Validator(policy)
     records = [validator.validate(RawRecord(i, None, str(r.get("id", f"#{i + 1}")), dict(r), ()))

@@ -2,7 +2,7 @@
 
 Every generator of the package builds on this module: the compiled per-record
 engine (`eval.compiled`: verdicts and the values targets aggregate) and the fact
-constraint checks (`data.validate`). Generated source never holds policy text:
+constraint checks (`eval.validate`). Generated source never holds policy text:
 every name, literal and threshold is a closure variable (`k0`, `k1`, …) bound to
 its exact value by `build`, and operators come from the fixed tables below.
 

@@ -24,7 +24,6 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .. import ir
-from ..data.validate import Record
 from ..results import (
     EXEMPTED,
     FAIL,
@@ -38,6 +37,7 @@ from ..results import (
 from .codegen import ExprGen, RationalGen, Source, U, build
 from .engine import ENGINES
 from .judge import judge_record
+from .validate import Record
 
 CACHE_LIMIT = 50_000  # memoised outcomes per rule before the memo is cleared
 

@@ -37,13 +37,13 @@ from .. import ir
 from ..data.convert import MAX_DIGITS as _CONVERT_DIGITS  # noqa: F401 - documents the bound below
 from ..data.frames import frame_kind
 from ..data.read import DataError, FieldError, RawRecord, record_id
-from ..data.validate import EXEMPTIONS_FIELD, Record, Validator
 from ..results import OUTCOMES
 from . import sqlgen
 from .compiled import CompiledEngine
 from .engine import ENGINES
 from .population import TargetStats
 from .sqlgen import CODE, ExprCompiler, FactColumn, Num, Unsupported
+from .validate import EXEMPTIONS_FIELD, Record, Validator
 
 ID = "id"
 # Plain numbers as the fast converter reads them, bounded so every product of two

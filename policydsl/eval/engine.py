@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from .. import ir
-from ..data.validate import Record
 from ..results import RecordResult, TargetResult
 from .judge import judge_record, judge_target
+from .validate import Record
 
 
 class Engine(Protocol):

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from .. import ir
-from ..data.validate import Record
 from ..results import NOT_APPLICABLE, TargetResult
 from .judge import _judge_population, _target, group_label, not_in_force_text
+from .validate import Record
 from .values import EmptyPopulation, NotInForce, Unknown
 
 

@@ -110,13 +110,13 @@ def _private_imports(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("module", ["eval/codegen.py", "eval/compiled.py", "data/validate.py"])
+@pytest.mark.parametrize("module", ["eval/codegen.py", "eval/compiled.py", "eval/validate.py"])
 def test_code_generation_users_read_no_private_names_of_other_modules(module: str) -> None:
     assert _private_imports(ROOT / "policydsl" / module) == []
 
 
 def test_constraint_checks_and_verdicts_use_the_one_public_generator() -> None:
-    for module in ("eval/compiled.py", "data/validate.py"):
+    for module in ("eval/compiled.py", "eval/validate.py"):
         text = (ROOT / "policydsl" / module).read_text("utf-8")
         assert "codegen import" in text
         assert "exec(" not in text

@@ -35,7 +35,7 @@ rule later
 
 def _reference(policy, values, exemptions, year):
     ref = make_engine(policy.ir, "reference")
-    from policydsl.data.validate import Record
+    from policydsl.eval.validate import Record
 
     rec = Record("r", 0, values, exemptions, ())
     return tuple(o.outcome for o in ref.record(rec, year).outcomes)

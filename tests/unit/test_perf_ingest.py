@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import policydsl
 from policydsl.data.convert import MISSING, SLOW, FieldSpec, convert_field, converter
 from policydsl.data.read import FieldError, RawRecord, read_records
-from policydsl.data.validate import EXEMPTIONS_FIELD, Record, Validator
+from policydsl.eval.validate import EXEMPTIONS_FIELD, Record, Validator
 from tests.strategies import policy_and_records
 
 SPECS = [

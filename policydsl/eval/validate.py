@@ -12,10 +12,10 @@ from fractions import Fraction
 import attrs
 
 from .. import ir
-from ..eval.reference import evaluate
-from ..eval.values import Unknown, show
-from .convert import MISSING, SLOW, FieldSpec, convert_field, converter, parse_exemptions
-from .read import FieldError, RawRecord
+from ..data.convert import MISSING, SLOW, FieldSpec, convert_field, converter, parse_exemptions
+from ..data.read import FieldError, RawRecord
+from .reference import evaluate
+from .values import Unknown, show
 
 EXEMPTIONS_FIELD = "exemptions"
 
@@ -158,7 +158,7 @@ def _compile_constraints(facts, checks, year):
     """
     if not checks:
         return lambda values: ()
-    from ..eval.codegen import ExprGen, Source, build
+    from .codegen import ExprGen, Source, build
 
     try:
         src = Source()
