@@ -445,8 +445,22 @@ class _Printer:
 
 
 def string(value: str) -> str:
-    """A string literal that reads back as `value`."""
-    return json.dumps(value, ensure_ascii=False)
+    """A string literal that reads back as `value`. Invisible characters (controls,
+    bidi overrides and isolates, zero-width and soft hyphens, unusual spaces) are
+    written as `\\uXXXX` escapes: a raw one would make the line read differently
+    from what it says, and would turn a file that checks clean into one with warnings."""
+    text = json.dumps(value, ensure_ascii=False)
+    if text.isprintable():  # exactly the characters without a visible glyph are not printable
+        return text
+    return "".join(_escape(c) if not c.isprintable() and c != "\u3000" else c for c in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # beyond the BMP: a surrogate pair, as JSON writes it
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def _is_plain_name(name: str) -> bool:

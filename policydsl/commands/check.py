@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import print_diagnostics
+from .common import expand_policies, print_diagnostics, read_policy
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("policies", nargs="+", metavar="POLICY", help=".pol files to check")
+    p.add_argument("policies", nargs="+", metavar="POLICY",
+                   help=".pol files or directories (every `*.pol` below); `-` reads standard input")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -17,13 +18,13 @@ def run(args) -> int:
     import json
 
     import policydsl
-    from policydsl.loader import check_source, read_source
+    from policydsl.loader import check_source
 
     worst = 0
     report = []
-    for path in args.policies:
+    for path in expand_policies(args.policies):
         try:
-            source = read_source(path)
+            source = read_policy(path)
         except policydsl.PolicyError as e:
             diagnostics, checked = list(e.diagnostics), None
         else:
