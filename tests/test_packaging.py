@@ -36,7 +36,7 @@ def test_the_sdist_holds_tests_docs_policies_and_examples():
 
 def test_nothing_shipped_or_tested_reads_outside_the_repository():
     offenders = []
-    for folder in ("policydsl", "tests", "docs", "benchmarks", "examples", "editors"):
+    for folder in ("policydsl", "tests", "docs", "benchmarks", "examples", "editors", "policies"):
         for path in (ROOT / folder).rglob("*"):
             if path.suffix in (".py", ".md", ".json", ".pol", ".toml") and path.is_file():
                 text = path.read_text(encoding="utf-8", errors="replace")
