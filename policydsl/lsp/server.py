@@ -96,7 +96,9 @@ class PolicyServer(LanguageServer):
         for f in findings:
             out.append(_diagnostic(index, uri, f["code"], f["severity"], f["message"], f["start"], f["end"],
                                    f["help"], f["labels"]))
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=out))
+        version = self.workspace.get_text_document(uri).version
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=out,
+                                                                              version=version))
 
     # ---- code lenses ---------------------------------------------------------
 

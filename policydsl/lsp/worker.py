@@ -20,6 +20,11 @@ Finding = dict[str, Any]  # code, severity, message, start, end, help, labels: [
 
 
 def _serve(conn) -> None:  # pragma: no cover - runs in the worker process
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)  # on a busy machine the editor's keystrokes get the processor first
     from policydsl.analysis.checks import findings
     from policydsl.loader import check_source
     from policydsl.source import Source
