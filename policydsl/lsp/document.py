@@ -199,6 +199,8 @@ class Document:
                     out.append("optional: may be missing from a record")
                 if isinstance(fact.type, ir.Enum):
                     out.append("levels: " + " < ".join(f"`{m}`" for m in fact.type.members))
+            elif d.type.span != Span(0, 0):  # the policy has errors: the type as declared
+                out.append(f"type: {_code(self._slice(d.type.span))}")
             cons = [self._slice(k.span) for k in d.constraints if k.kind != "optional"]
             if cons:
                 out.append("constraints: " + ", ".join(_code(x) for x in cons))
