@@ -29,7 +29,7 @@ def _serve(conn) -> None:  # pragma: no cover - runs in the worker process
     from policydsl.loader import check_source
     from policydsl.source import Source
 
-    cache: dict[object, list] = {}
+    cache: dict[object, tuple] = {}  # checked policy -> (that policy, its findings)
     while True:
         try:
             job = conn.recv()
@@ -40,16 +40,16 @@ def _serve(conn) -> None:  # pragma: no cover - runs in the worker process
         out: list[Finding] = []
         if checked is not None:
             try:
-                found = cache.get(checked)
+                hit = cache.get(checked)
             except TypeError:  # an unhashable value in the policy: no cache
-                found = None
-            if found is None:
+                hit = None
+            if hit is None:
                 found = findings(checked)
-                try:
+                with contextlib.suppress(TypeError):
                     cache.clear()  # only the latest meaning is worth keeping
-                    cache[checked] = found
-                except TypeError:
-                    pass
+                    cache[checked] = (checked, found)
+            else:
+                found = [_moved(f, hit[0], checked) for f in hit[1]]
             for f in found:
                 d = f.diagnostic(checked)
                 out.append({"code": d.code, "severity": d.severity, "message": d.message,
@@ -57,6 +57,20 @@ def _serve(conn) -> None:  # pragma: no cover - runs in the worker process
                             "help": d.help,
                             "labels": [(lab.span.start, lab.span.end, lab.message) for lab in d.labels]})
         conn.send(out)
+
+
+def _moved(finding, old, new):
+    """A cached finding with the spans of the new text: the same rules and facts, found
+    by name (spans are not part of a policy's equality, so they may have moved)."""
+    import attrs
+
+    rules = {r.name: r for r in new.all_rules}
+    moved = attrs.evolve(finding, rules=tuple(rules.get(r.name, r) for r in finding.rules))
+    if finding.span is not None:
+        old_fact = next((f for f in old.facts if f.span == finding.span), None)
+        if old_fact is not None:
+            moved = attrs.evolve(moved, span=new.fact(old_fact.name).span)
+    return moved
 
 
 class AnalysisWorker:
