@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import expand_policies, print_diagnostics, read_policy
+from .common import STDIN, STDIN_NAME, expand_policies, print_diagnostics, read_policy
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,9 +22,10 @@ def run(args) -> int:
 
     worst = 0
     report = []
-    for path in expand_policies(args.policies):
+    for given in expand_policies(args.policies):
+        path = STDIN_NAME if given == STDIN else given
         try:
-            source = read_policy(path)
+            source = read_policy(given)
         except policydsl.PolicyError as e:
             diagnostics, checked = list(e.diagnostics), None
         else:

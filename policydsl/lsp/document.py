@@ -16,7 +16,7 @@ from fractions import Fraction
 import attrs
 
 from .. import ast, ir
-from ..diagnostics import Diagnostic, has_errors
+from ..diagnostics import ERROR, Diagnostic, has_errors
 from ..keywords import COMPARISONS, EN, KEYWORDS, ZH, is_cjk
 from ..source import Source, Span
 
@@ -61,18 +61,24 @@ class Document:
 
         self.source = Source(name, text)
         self.text = text
-        # The stages of `loader.check_source`, keeping the AST that hover and rename need.
-        self.module, diagnostics = parse(self.source)
+        self.module: ast.Module | None = None
         self.checked: ir.Policy | None = None
         self._checker: Checker | None = None
-        if self.module is not None and not has_errors(diagnostics):
-            too_big = check_limits(self.module, self.source)
-            if too_big:
-                diagnostics = diagnostics + too_big
-            else:
-                self._checker = Checker(self.module, self.source)
-                self.checked = self._checker.run()
-                diagnostics = diagnostics + self._checker.diagnostics
+        try:
+            # The stages of `loader.check_source`, keeping the AST that hover and rename need.
+            self.module, diagnostics = parse(self.source)
+            if self.module is not None and not has_errors(diagnostics):
+                too_big = check_limits(self.module, self.source)
+                if too_big:
+                    diagnostics = diagnostics + too_big
+                else:
+                    self._checker = Checker(self.module, self.source)
+                    self.checked = self._checker.run()
+                    diagnostics = diagnostics + self._checker.diagnostics
+        except Exception as e:  # a bug must not take the editor's server down: say so on line 1
+            self.module = self.checked = self._checker = None
+            diagnostics = [Diagnostic("E9000", ERROR, f"internal error in policydsl: {type(e).__name__}: {e}",
+                                      Span(0, 0), self.source, help="this is a bug in policydsl; please report it")]
         self.diagnostics: list[Diagnostic] = list(diagnostics)
 
     # ---- the index (built on first use: diagnostics do not wait for it) -----------

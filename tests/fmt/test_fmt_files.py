@@ -83,7 +83,8 @@ def test_fmt_reads_standard_input_and_writes_standard_output(monkeypatch, capsys
 def test_check_reads_standard_input_and_names_it_in_diagnostics(monkeypatch, capsys):
     _stdin(monkeypatch, "policy p\nfact x: integr\n")
     assert main(["check", "-"]) == 2
-    assert "<stdin>:2:9: error: unexpected name `integr`" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "<stdin>:2:9: error: unexpected name `integr`" in err and "<stdin>: 1 error(s)" in err
 
 
 def test_check_and_fmt_take_a_directory_and_visit_every_policy_below(tmp_path, capsys):

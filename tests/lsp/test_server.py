@@ -191,3 +191,12 @@ async def test_a_chinese_keyword_policy_gets_chinese_keywords_diagnostics_hover_
         new_name="养老床位配置"))
     (only,) = edit.changes[uri]
     assert only.range.start == _pos(text, "养老床位 \"") and only.new_text == "养老床位配置"
+    edits = await client.text_document_formatting_async(types.DocumentFormattingParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        options=types.FormattingOptions(tab_size=2, insert_spaces=True)))
+    assert list(edits) == []  # already canonical, with its Chinese words kept
+    _change(client, uri, text.replace("\n规则 护理人员", "\n\n\n规则   护理人员"), 3)
+    (edit,) = await client.text_document_formatting_async(types.DocumentFormattingParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        options=types.FormattingOptions(tab_size=2, insert_spaces=True)))
+    assert edit.new_text == text

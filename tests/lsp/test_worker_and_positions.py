@@ -63,3 +63,17 @@ def test_positions_count_utf16_code_units_so_a_character_beyond_the_bmp_counts_t
     assert index.offset(types.Position(line=1, character=3)) == b
     assert index.offset(types.Position(line=1, character=1)) == text.index("𠀀")
     assert index.offset(types.Position(line=9, character=0)) == len(text)
+
+
+def test_a_bug_in_a_stage_becomes_a_diagnostic_not_a_dead_server(monkeypatch):
+    from policydsl.checker import typecheck
+    from policydsl.lsp.document import Document
+
+    def broken(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(typecheck.Checker, "run", broken)
+    doc = Document("c.pol", CHIFENG.read_text(encoding="utf-8"))
+    (d,) = doc.diagnostics
+    assert d.code == "E9000" and "RuntimeError: boom" in d.message
+    assert doc.module is None and doc.hover(10) is None
