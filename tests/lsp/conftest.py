@@ -13,7 +13,8 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(
+# One server for the module's tests: each test opens its own documents (see `_open`).
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(
     server_command=[sys.executable, "-m", "policydsl", "lsp"],
     server_env={**os.environ, "PYTHONPATH": str(ROOT)}))
 async def client(lsp_client: LanguageClient):

@@ -15,10 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 CHIFENG = ROOT / "policies" / "chifeng_2023.pol"
 ZH = Path(__file__).parent / "zh_policy.pol"
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # the server of conftest.py, shared by the module
+
 
 def _open(client: LanguageClient, path: Path, text: str | None = None) -> tuple[str, str]:
     text = path.read_text(encoding="utf-8") if text is None else text
     uri = path.as_uri()
+    client.diagnostics.pop(uri, None)  # an earlier test's diagnostics for the same file do not count
     client.text_document_did_open(types.DidOpenTextDocumentParams(
         text_document=types.TextDocumentItem(uri=uri, language_id="pol", version=1, text=text)))
     return uri, text
@@ -52,7 +55,6 @@ def _pos(text: str, needle: str, delta: int = 0, nth: int = 0) -> types.Position
     return types.Position(line=line, character=at - (text.rfind("\n", 0, at) + 1))
 
 
-@pytest.mark.asyncio
 async def test_errors_come_with_their_ranges_and_go_when_fixed(client: LanguageClient, tmp_path):
     broken = "policy p\n  period 2023 to 2025\nfact x: integr\nfact y: integer\nrule r\n  clause C1\n  must y >= z\n"
     uri, _ = _open(client, tmp_path / "p.pol", broken)
@@ -71,7 +73,6 @@ async def test_errors_come_with_their_ranges_and_go_when_fixed(client: LanguageC
     await _diagnostics(client, uri, lambda ds: not any(d.severity == types.DiagnosticSeverity.Error for d in ds))
 
 
-@pytest.mark.asyncio
 async def test_the_consistency_analysis_follows_the_fast_diagnostics(client: LanguageClient):
     uri, text = _open(client, CHIFENG)
     ds = await _diagnostics(client, uri, lambda ds: len(ds) >= 2, timeout=60)
@@ -82,7 +83,6 @@ async def test_the_consistency_analysis_follows_the_fast_diagnostics(client: Lan
     assert len(codes) == 2
 
 
-@pytest.mark.asyncio
 async def test_hover_on_a_fact_a_rule_a_quantity_and_a_schedule(client: LanguageClient):
     uri, text = _open(client, CHIFENG)
 
@@ -102,7 +102,6 @@ async def test_hover_on_a_fact_a_rule_a_quantity_and_a_schedule(client: Language
     assert "= 10000 yuan (in base units)" in quantity
 
 
-@pytest.mark.asyncio
 async def test_completion_offers_facts_units_members_levels_and_keywords(client: LanguageClient):
     uri, text = _open(client, CHIFENG)
     result = await client.text_document_completion_async(types.CompletionParams(
@@ -116,7 +115,6 @@ async def test_completion_offers_facts_units_members_levels_and_keywords(client:
                if item.kind == types.CompletionItemKind.EnumMember)  # a set's members, quoted
 
 
-@pytest.mark.asyncio
 async def test_definition_references_and_rename_of_a_fact(client: LanguageClient):
     uri, text = _open(client, CHIFENG)
     use = _pos(text, "staff_trained", 2, nth=1)
@@ -133,7 +131,6 @@ async def test_definition_references_and_rename_of_a_fact(client: LanguageClient
     assert len(edits) == text.count("staff_trained") and {e.new_text for e in edits} == {"trained_staff"}
 
 
-@pytest.mark.asyncio
 async def test_formatting_returns_the_canonical_text(client: LanguageClient):
     canonical = CHIFENG.read_text(encoding="utf-8")
     uri, _ = _open(client, CHIFENG, canonical.replace("\nrule ", "\nrule    "))
@@ -144,7 +141,6 @@ async def test_formatting_returns_the_canonical_text(client: LanguageClient):
     assert edit.new_text == canonical and edit.range.start == types.Position(line=0, character=0)
 
 
-@pytest.mark.asyncio
 async def test_code_lens_counts_examples_and_the_data_file_for_the_chosen_year(client: LanguageClient):
     uri, text = _open(client, CHIFENG)
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(
@@ -160,7 +156,6 @@ async def test_code_lens_counts_examples_and_the_data_file_for_the_chosen_year(c
     assert text_back.startswith("`own_office` in 2024: examples ")
 
 
-@pytest.mark.asyncio
 async def test_inlay_hints_show_each_years_value_of_a_schedule(client: LanguageClient):
     uri, text = _open(client, ZH)
     hints = await client.text_document_inlay_hint_async(types.InlayHintParams(
@@ -171,7 +166,6 @@ async def test_inlay_hints_show_each_years_value_of_a_schedule(client: LanguageC
     assert hint.position == _pos(text, "2名]", 3)
 
 
-@pytest.mark.asyncio
 async def test_a_chinese_keyword_policy_gets_chinese_keywords_diagnostics_hover_and_rename(client: LanguageClient):
     uri, text = _open(client, ZH, ZH.read_text(encoding="utf-8").replace("床位数 不少于", "床位 数 不少于"))
     ds = await _diagnostics(client, uri, lambda ds: len(ds) > 0)
