@@ -8,12 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import policydsl
-from policydsl.fmt import format_text
+from policydsl.fmt import format_module, format_text
 from policydsl.keywords import COMPARISONS, language_of
 from policydsl.source import Source
 from policydsl.units import UnitRegistry
+from tests.ast_strategies import modules
 
 KEPT = Path(__file__).parent / "words_kept.pol"
 
@@ -127,3 +129,11 @@ def test_a_scrambled_layout_is_restored_exactly_with_the_words_kept(path):
     canonical = path.read_text(encoding="utf-8")
     assert _fmt(canonical) == canonical
     assert _fmt(_scramble(canonical)) == canonical
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(modules())
+def test_canonical_text_in_either_keyword_set_is_left_unchanged_by_the_default_fmt(module):
+    for lang in ("en", "zh"):
+        once = format_module(module, lang)
+        assert _fmt(once) == once
