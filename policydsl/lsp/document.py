@@ -29,6 +29,9 @@ _DIGITS = re.compile(r"\d+")
 _RATE_PREFIX = re.compile(r"^每[零一二两三四五六七八九十百千万亿]*")
 _MASK = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
 _PLAIN_NAME = re.compile(r"[^\W\d]\w*")
+_FACT_TYPE_POSITION = re.compile(r"^\s*(?:fact|事实)\s+[^\W\d]\w*\s*:\s*[^\W\d]*$")
+_KIND_ORDER = {FACT: 0, LET: 1, SET: 2, "member": 3, "level": 3, UNIT: 4, "keyword": 5}
+_AFTER_NUMBER = re.compile(r"\d[ \t]*[^\W\d]*$")
 
 
 @attrs.frozen
@@ -289,9 +292,20 @@ class Document:
     # ---- completion ----------------------------------------------------------
 
     def completions(self, offset: int) -> list[tuple[str, str, str]]:
-        """(label, kind, detail) for what may be written at `offset`."""
+        """(label, kind, detail) for what may be written at `offset`, the likeliest first:
+        only the types after `fact NAME:`, units first after a number."""
         if _inside_string_or_comment(self.text, offset):
             return []
+        line = self.text[self.text.rfind("\n", 0, offset) + 1:offset]
+        if _FACT_TYPE_POSITION.match(line):
+            lang = ZH if line.lstrip().startswith("事实") else EN
+            return [(KEYWORDS[k].spelling(lang), "keyword", "type") for k in ("integer", "decimal", "bool", "text", "enum")]
+        everything = self._all_completions()
+        if _AFTER_NUMBER.search(line):
+            return [c for c in everything if c[1] == UNIT] + [c for c in everything if c[1] != UNIT]
+        return everything
+
+    def _all_completions(self) -> list[tuple[str, str, str]]:
         out: list[tuple[str, str, str]] = []
         c = self.checked
         for (namespace, name), sym in self.symbols.items():
@@ -325,7 +339,7 @@ class Document:
             if item[0] not in seen:
                 seen.add(item[0])
                 unique.append(item)
-        return unique
+        return sorted(unique, key=lambda item: _KIND_ORDER.get(item[1], 9))
 
     # ---- helpers -------------------------------------------------------------
 

@@ -40,7 +40,6 @@ _COMPLETION_KIND = {
     "level": types.CompletionItemKind.EnumMember, "unit": types.CompletionItemKind.Unit,
     "keyword": types.CompletionItemKind.Keyword,
 }
-_SORT = {"fact": "0", "let": "1", "set": "2", "member": "3", "level": "3", "unit": "4", "keyword": "5"}
 
 
 class PolicyServer(LanguageServer):
@@ -207,9 +206,10 @@ def hover(ls: PolicyServer, params: types.HoverParams) -> types.Hover | None:
 def completion(ls: PolicyServer, params: types.CompletionParams) -> types.CompletionList:
     doc = ls.document(params.text_document.uri)
     offset = LineIndex(doc.text).offset(params.position)
+    # The document lists the likeliest first; the sort text keeps that order.
     items = [types.CompletionItem(label=label, kind=_COMPLETION_KIND.get(kind), detail=detail,
-                                  sort_text=_SORT.get(kind, "9") + label)
-             for label, kind, detail in doc.completions(offset)]
+                                  sort_text=f"{rank:05d}")
+             for rank, (label, kind, detail) in enumerate(doc.completions(offset))]
     return types.CompletionList(is_incomplete=False, items=items)
 
 

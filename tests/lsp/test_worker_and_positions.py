@@ -77,3 +77,18 @@ def test_a_bug_in_a_stage_becomes_a_diagnostic_not_a_dead_server(monkeypatch):
     (d,) = doc.diagnostics
     assert d.code == "E9000" and "RuntimeError: boom" in d.message
     assert doc.module is None and doc.hover(10) is None
+
+
+def test_completion_offers_types_after_a_fact_name_and_units_first_after_a_number():
+    from policydsl.lsp.document import Document
+
+    text = CHIFENG.read_text(encoding="utf-8")
+    doc = Document("c.pol", text)
+    after_colon = text.index("fact households: ") + len("fact households: ")
+    assert [label for label, _, _ in doc.completions(after_colon)] == ["integer", "decimal", "bool", "text", "enum"]
+    after_number = text.index("one_stop_center_m2 >= 50") + len("one_stop_center_m2 >= 50 ")
+    kinds = [kind for _, kind, _ in doc.completions(after_number)]
+    assert kinds[0] == "unit" and kinds.index("fact") > kinds.index("unit")
+    elsewhere = text.index("must has_own_office") + 5
+    assert doc.completions(elsewhere)[0][1] == "fact"
+    assert doc.completions(text.index('"社区名称"') + 2) == []  # inside a string
