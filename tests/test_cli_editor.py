@@ -108,3 +108,19 @@ def test_test_reports_as_json_and_filters_by_rule(capsys):
 def test_test_with_an_unknown_rule_says_so(capsys):
     assert main(["test", str(CHIFENG), "--rule", "no_such_rule"]) == 2
     assert "no rule or target named `no_such_rule`" in capsys.readouterr().err
+
+
+def test_lsp_without_pygls_says_which_extra_to_install():
+    probe = ("import sys; sys.modules['pygls'] = None; sys.modules['lsprotocol'] = None\n"
+             "from policydsl.cli import main; sys.exit(main(['lsp']))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 2
+    assert "pip install 'policydsl[lsp]'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_importing_policydsl_loads_no_editor_dependency():
+    probe = "import sys, policydsl; print(sorted(m for m in ('pygls', 'lsprotocol') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.stdout.strip() == "[]"
