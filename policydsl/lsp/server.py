@@ -277,13 +277,14 @@ def formatting(ls: PolicyServer, params: types.DocumentFormattingParams) -> list
 
 
 @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
-def code_lens(ls: PolicyServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+async def code_lens(ls: PolicyServer, params: types.CodeLensParams) -> list[types.CodeLens]:
     uri = params.text_document.uri
     doc = ls.document(uri)
     year = ls.year_for(doc)
     if year is None:
         return []
-    examples, data = ls.lens_counts(uri, doc, year)
+    # In a thread: a large data file takes a while, and the editor keeps being answered meanwhile.
+    examples, data = await asyncio.to_thread(ls.lens_counts, uri, doc, year)
     index = LineIndex(doc.text)
     lenses = []
     for sym in doc.rules():
@@ -298,14 +299,14 @@ def code_lens(ls: PolicyServer, params: types.CodeLensParams) -> list[types.Code
 
 
 @server.command("policydsl.evaluate")
-def evaluate_command(ls: PolicyServer, *args) -> str:
+async def evaluate_command(ls: PolicyServer, *args) -> str:
     uri, rule = str(args[0]), str(args[1])
     year = int(args[2]) if len(args) > 2 and args[2] is not None else None
     doc = ls.document(uri)
     year = year or ls.year_for(doc)
     if year is None:
         return "the policy has errors"
-    examples, data = ls.lens_counts(uri, doc, year)
+    examples, data = await asyncio.to_thread(ls.lens_counts, uri, doc, year)
     text = f"`{rule}` in {year}: examples {_summary(examples.get(rule))}"
     if ls.settings.get("dataFile"):
         text += f"; data {_summary(data.get(rule) or data.get(''))}"
