@@ -3,7 +3,7 @@
 Every value written by this script is invented. The records are not real Chifeng
 data; they are a plausible population (about 300 urban communities in the 12
 regions of Chifeng) shaped to exercise every clause C01-C27 of the Chifeng plan
-(see /work/shared/chifeng/clauses.md): every clause passes for some records and
+(see docs/chifeng/clauses.md): every clause passes for some records and
 fails for others, and some records sit exactly on each numeric threshold.
 
 The field names, order and units follow the record schema (facts.md). The script

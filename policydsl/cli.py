@@ -15,7 +15,9 @@ COMMANDS = {
     "diff": "compare two versions of a policy: which obligations changed, how, with examples",
     "render": "print a policy as a readable document (HTML or Markdown), clause by clause",
     "test": "run a policy's worked examples and report what they do not cover",
-    "fmt": "format policies canonically (layout, keyword spelling); --check for CI",
+    "fmt": "format policies canonically (layout and spacing; the drafter's words kept); --check for CI",
+    "lsp": "run the language server for editors (diagnostics, hover, completion, rename ...)",
+    "completion": "print a shell completion script: bash, zsh or fish",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

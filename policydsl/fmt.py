@@ -1,13 +1,18 @@
 """The canonical text of a policy: AST (plus its comments) to source.
 
 Layout: a declaration's header on one line and each rule attribute on its own
-line, indented two spaces; keywords in one language and their canonical
-spelling; one space between tokens; a blank line between declarations (runs of
+line, indented two spaces; one space between tokens; a blank line between declarations (runs of
 one-line declarations of one kind stay together as written); sets wrapped and
 lookups laid out as aligned tables. Comments are kept and attached by position
 to the declaration or attribute that follows them (or, when written after code
 on the same line, to that line). The output parses to an equal AST, so it has
 the same meaning and fingerprint; formatting it again changes nothing.
+
+The drafter's words are kept: given the source text, a keyword synonym
+(`不少于` beside the canonical `不低于`, `at least` beside `>=`), the `年` after a
+year, and a rate's count in Chinese numerals (`每千人`) are written as they were;
+units and numbers are kept by the AST itself. Only when a keyword language is
+forced does a word of the other language become that language's canonical one.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import unicodedata
 import attrs
 
 from . import ast
-from .keywords import COMPARISONS, EN, KEYWORDS, ZH, is_cjk
+from .keywords import COMPARISONS, EN, KEYWORDS, ZH, Keyword, is_cjk, language_of
+from .source import Span
 
 WIDTH = 88  # display columns (a CJK character counts two) before a set wraps
 LINE_WIDTH = 100  # display columns before a line's schedules go one entry a line
@@ -39,13 +45,17 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
-def format_module(module: ast.Module, lang: str = EN, text: str | None = None) -> str:
+def format_module(module: ast.Module, lang: str = EN, text: str | None = None, *,
+                  per_declaration: bool = False) -> str:
     """The canonical text of `module` with keywords in `lang` (`en` or `zh`).
 
     `text`, the source the module was parsed from, lets comments keep their
-    lines and blank lines; without it comments are placed by span alone.
+    lines and blank lines and the drafter's words keep their spelling; without
+    it comments are placed by span alone. With `per_declaration`, each
+    declaration keeps the keyword language it is written in (`lang` is then
+    only the fallback) and symbols such as `>=` stay in either language.
     """
-    return _Printer(lang, text).module(module)
+    return _Printer(lang, text, forced=not per_declaration).module(module)
 
 
 def detect_language(module: ast.Module, text: str) -> str:
@@ -112,9 +122,10 @@ def _place_comments(module: ast.Module, text: str | None) -> _Placement:
 
 
 class _Printer:
-    def __init__(self, lang: str, text: str | None):
-        self.lang = lang
+    def __init__(self, lang: str, text: str | None, forced: bool = True):
+        self.lang = self.default_lang = lang
         self.text = text
+        self.forced = forced
         self.break_schedules = False
 
     def attribute(self, head: str, e: ast.Expr) -> str:
@@ -131,6 +142,52 @@ class _Printer:
     def kw(self, concept: str) -> str:
         return KEYWORDS[concept].spelling(self.lang)
 
+    # ---- the drafter's words -------------------------------------------------
+
+    def written(self, keyword: Keyword, lo: int | None, hi: int | None) -> str:
+        """The spelling of `keyword` the source has between offsets `lo` and `hi` (nothing
+        else but brackets and spaces there), when it may stand in the output; else the
+        canonical spelling."""
+        canonical = keyword.spelling(self.lang)
+        if self.text is None or lo is None or hi is None or not 0 <= lo <= hi <= len(self.text):
+            return canonical
+        # Between two operands only the keyword, brackets, a comment or (after a fact's
+        # first constraint) a comma can stand.
+        gap = " ".join(re.sub(r"#[^\n]*|[(),]", " ", self.text[lo:hi]).split())
+        return gap if gap in keyword.spellings and self._may_keep(gap) else canonical
+
+    def written_at(self, keyword: Keyword, offset: int | None) -> str:
+        """The spelling of `keyword` the source has at `offset`, when it may stand in the output."""
+        canonical = keyword.spelling(self.lang)
+        if self.text is None or offset is None or not 0 <= offset <= len(self.text):
+            return canonical
+        for spelling in sorted((w for w in keyword.spellings if w), key=len, reverse=True):
+            end = offset + len(spelling)
+            if self.text.startswith(spelling, offset) and (
+                    is_cjk(spelling[-1]) or end >= len(self.text) or not self.text[end].isalnum()):
+                return spelling if self._may_keep(spelling) else canonical
+        return canonical
+
+    def attribute_offset(self, d: ast.Decl, keyword: Keyword) -> int | None:
+        """Where a header attribute written with one of `keyword`'s spellings starts in `d`."""
+        if self.text is None:
+            return None
+        words = "|".join(re.escape(w) for w in sorted(keyword.spellings, key=len, reverse=True) if w)
+        m = re.compile(r"^[ \t]*(?=(?:" + words + "))", re.M).search(self.text, d.span.start, d.span.end)
+        return m.end() if m else None
+
+    def _may_keep(self, spelling: str) -> bool:
+        if not any(ch.isalpha() for ch in spelling):  # `>=`, `≥`: the same in either language
+            return not self.forced or self.lang == EN
+        return language_of(spelling) == self.lang
+
+    def year_mark(self, offset: int | None) -> str:
+        """`年` (or `年起` ...) as written right after the year at `offset`, if anything."""
+        if self.text is None or offset is None:
+            return ""
+        m = re.compile(r"\d+[ \t]*(年[起止底]?)?").match(self.text, offset)
+        return m.group(1) if m and m.group(1) and (self.lang == ZH or not self.forced) else ""
+
     # ---- module layout -------------------------------------------------------
 
     def module(self, module: ast.Module) -> str:
@@ -138,6 +195,8 @@ class _Printer:
         out: list[str] = []
         prev: ast.Decl | None = None
         for i, d in enumerate(module.decls):
+            if not self.forced:
+                self.lang = self._language_of(d)
             if prev is not None and self._blank_between(prev, d):
                 out.append("")
             out.extend(self._comment_block(placement.leading.get(i, []), "", d.span.start))
@@ -148,6 +207,11 @@ class _Printer:
                 out.append("")
             out.extend(self._comment_block(placement.at_end, "", None))
         return "\n".join(line.rstrip() for line in out) + "\n" if out else ""
+
+    def _language_of(self, d: ast.Decl) -> str:
+        if self.text is None or not 0 <= d.span.start < len(self.text):
+            return self.default_lang
+        return ZH if is_cjk(self.text[d.span.start]) else EN
 
     def _blank_between(self, a: ast.Decl, b: ast.Decl) -> bool:
         if type(a) is not type(b) or not isinstance(a, _COMPACT_KINDS):
@@ -197,7 +261,10 @@ class _Printer:
         for key in ("title", "original", "version", "issuer"):
             value = getattr(d, key)
             if value is not None:
-                lines.append((None, f"{INDENT}{self.kw(key)} {string(value)}"))
+                word = self.kw(key)
+                if key == "issuer":
+                    word = self.written_at(KEYWORDS[key], self.attribute_offset(d, KEYWORDS[key]))
+                lines.append((None, f"{INDENT}{word} {string(value)}"))
         if d.period is not None:
             start, end = d.period
             if self.lang == ZH:
@@ -256,7 +323,8 @@ class _Printer:
             head = f"{INDENT}{self.kw('where')} "
             lines.append((d.scope.span.start, self.attribute(head, d.scope)))
         if d.group is not None:
-            line = f"{INDENT}{self.kw('for_each')} {d.group.fact}"
+            word = self.written_at(KEYWORDS["for_each"], d.group.span.start)
+            line = f"{INDENT}{word} {d.group.fact}"
             if d.group.within is not None:
                 line += f" {self.kw('in')} {self.set_ref(d.group.within)}"
             lines.append((d.group.span.start, line))
@@ -280,13 +348,16 @@ class _Printer:
 
     def years(self, y: ast.Years) -> str:
         if self.lang == ZH:
+            marks = self._year_marks(y.span)
             if y.kind == "in":
-                return f"{self.kw('in_year')}{y.start}年"
+                return f"{self.kw('in_year')}{y.start}{marks[0] or '年'}"
             if y.kind == "until":
-                return f"{self.kw('until')}{y.end}年"
+                return f"{self.kw('until')}{y.end}{marks[0] or '年'}"
+            from_word, to_word = self._years_words(y)
+            start = f"{from_word}{y.start}"
             if y.end is None:
-                return f"{self.kw('from')}{y.start}年起"
-            return f"{self.kw('from')}{y.start}年{self.kw('to')}{y.end}年"
+                return f"{start}{marks[0] or '年起'}"
+            return f"{start}{marks[0] or '年'}{to_word}{y.end}{marks[1] or '年'}"
         if y.kind == "in":
             return f"{self.kw('in_year')} {y.start}"
         if y.kind == "until":
@@ -294,6 +365,23 @@ class _Printer:
         if y.end is None:
             return f"{self.kw('from')} {y.start}"
         return f"{self.kw('from')} {y.start} {self.kw('to')} {y.end}"
+
+    def _years_words(self, y: ast.Years) -> tuple[str, str]:
+        """The words for "from" and "to" of a years attribute as written (`从`, `到` ...)."""
+        if self.text is None or y.span == Span(0, 0):
+            return self.kw("from"), self.kw("to")
+        parts = re.split(r"\d+[ \t]*(?:年[起止底]?)?", self.text[y.span.start:y.span.end])
+        def pick(concept: str, written: str) -> str:
+            word = " ".join(written.split())
+            return word if word in KEYWORDS[concept].spellings and self._may_keep(word) else self.kw(concept)
+        return pick("from", parts[0]), pick("to", parts[1] if len(parts) > 2 else "")
+
+    def _year_marks(self, span: Span) -> tuple[str, str]:
+        """The `年`, `年起`, `年底` ... after the first and second year of a years attribute."""
+        if self.text is None or span == Span(0, 0):
+            return "", ""
+        found = [m.group(1) or "" for m in re.finditer(r"\d+[ \t]*(年[起止底]?)?", self.text[span.start:span.end])]
+        return (found + ["", ""])[0], (found + ["", ""])[1]
 
     def unit_expr(self, u: ast.UnitExpr) -> str:
         sep = "/" if self.lang == ZH else f" {self.kw('per')} "
@@ -314,7 +402,8 @@ class _Printer:
             assert isinstance(c.value, ast.Name | ast.SetLiteral)
             return f"{self.kw('in')} {self.set_ref(c.value)}"
         assert c.op is not None and c.value is not None
-        return f"{COMPARISONS[c.op].spelling(self.lang)} {self.expr(c.value, SUM, 0)}"
+        op = self.written(COMPARISONS[c.op], c.span.start, c.value.span.start)
+        return f"{op} {self.expr(c.value, SUM, 0)}"
 
     def set_ref(self, ref: ast.Name | ast.SetLiteral) -> str:
         return ref.name if isinstance(ref, ast.Name) else self.set_literal(ref, None)
@@ -359,7 +448,7 @@ class _Printer:
             case ast.Percent(text=text):
                 return ATOM, f"{text}%"
             case ast.Bool(value=value):
-                return ATOM, kw("true" if value else "false")
+                return ATOM, self.written(KEYWORDS["true" if value else "false"], e.span.start, e.span.end)
             case ast.String(value=value):
                 return ATOM, string(value)
             case ast.Name(name=name):
@@ -377,11 +466,12 @@ class _Printer:
             case ast.Per():
                 return self._per(e, indent)
             case ast.Compare(op=op, left=left, right=right):
-                sym = COMPARISONS[op].spelling(self.lang)
+                sym = self.written(COMPARISONS[op], left.span.end, right.span.start)
                 return CMP, f"{self.expr(left, SUM, indent)} {sym} {self.expr(right, SUM, indent)}"
             case ast.Between(subject=s, low=low, high=high):
+                joint = self.written(KEYWORDS["between_and" if self.lang == ZH else "and"], low.span.end, high.span.start)
                 text = (f"{self.expr(s, SUM, indent)} {kw('between')} {self.expr(low, SUM, indent)} "
-                        f"{kw('between_and' if self.lang == ZH else 'and')} {self.expr(high, SUM, indent)}")
+                        f"{joint} {self.expr(high, SUM, indent)}")
                 return CMP, text + (f" {kw('between_end')}" if self.lang == ZH else "")
             case ast.InSet(subject=s, set=ref, negated=negated):
                 if not negated:
@@ -391,11 +481,13 @@ class _Printer:
                 return CMP, f"{self.expr(s, SUM, indent)} {op} {self.set_ref(ref)}"
             case ast.BoolOp(op=op, left=left, right=right):
                 level = OR if op == "or" else AND
-                return level, f"{self.expr(left, level, indent)} {kw(op)} {self.expr(right, level + 1, indent)}"
+                word = self.written(KEYWORDS[op], left.span.end, right.span.start)
+                return level, f"{self.expr(left, level, indent)} {word} {self.expr(right, level + 1, indent)}"
             case ast.Not(operand=operand):
                 return NOT, f"{kw('not')} {self.expr(operand, NOT, indent)}"
             case ast.If(cond=c, then=a, else_=b):
-                return IF, (f"{kw('if')} {self.expr(c, IF, indent)} {kw('then')} {self.expr(a, IF, indent)} "
+                then = self.written(KEYWORDS["then"], c.span.end, a.span.start)
+                return IF, (f"{kw('if')} {self.expr(c, IF, indent)} {then} {self.expr(a, IF, indent)} "
                             f"{kw('else')} {self.expr(b, IF, indent)}")
             case ast.Schedule():
                 return ATOM, self._schedule(e, indent)
@@ -409,6 +501,9 @@ class _Printer:
             return PROD, f"{self.expr(e.left, PROD, indent)} {self.kw('per')} {count}{e.unit}"
         # Chinese word order: `每百户20平方米` is "20 m2 per 100 households".
         operand = self.expr(e.left, UNARY, indent)
+        written = self._rate_count(e)
+        if written is not None and operand[:1].isdigit():
+            return UNARY, f"{self.kw('per')}{written}{e.unit}{operand}"  # `每千人40学位`, as the plan writes it
         if is_cjk(e.unit[0]) and operand[:1].isdigit():
             if e.count is None and e.unit[0] in _CN_NUMERAL_CHARS:
                 # `每千米 2元` would read 千 as a count; brackets keep the unit whole.
@@ -418,8 +513,21 @@ class _Printer:
             operand = f"({operand})"
         return UNARY, f"{self.kw('per')} {count}{e.unit} {operand}"
 
+    def _rate_count(self, e: ast.Per) -> str | None:
+        """The count of a compact rate when the source writes it in Chinese numerals (`每千人`)."""
+        if self.text is None or e.count is None or e.span == Span(0, 0) or not is_cjk(e.unit[0]):
+            return None
+        m = re.compile(r"每[ \t]*([零一二两三四五六七八九十百千万亿]+)[ \t]*" + re.escape(e.unit)).match(
+            self.text, e.span.start)
+        if m is None:
+            return None
+        from .keywords import cn_numeral
+
+        return m.group(1) if e.count in (m.group(1), str(cn_numeral(m.group(1)))) else None
+
     def _schedule(self, e: ast.Schedule, indent: int) -> str:
-        entries = [f"{x.year}: {self.expr(x.value, IF, indent + 2)}" for x in e.entries]
+        entries = [f"{x.year}{self.year_mark(x.span.start if x.span != Span(0, 0) else None)}: "
+                   f"{self.expr(x.value, IF, indent + 2)}" for x in e.entries]
         one_line = "[" + ", ".join(entries) + "]"
         if "\n" not in one_line and not self.break_schedules:
             return one_line
@@ -445,8 +553,22 @@ class _Printer:
 
 
 def string(value: str) -> str:
-    """A string literal that reads back as `value`."""
-    return json.dumps(value, ensure_ascii=False)
+    """A string literal that reads back as `value`. Invisible characters (controls,
+    bidi overrides and isolates, zero-width and soft hyphens, unusual spaces) are
+    written as `\\uXXXX` escapes: a raw one would make the line read differently
+    from what it says, and would turn a file that checks clean into one with warnings."""
+    text = json.dumps(value, ensure_ascii=False)
+    if text.isprintable():  # exactly the characters without a visible glyph are not printable
+        return text
+    return "".join(_escape(c) if not c.isprintable() and c != "\u3000" else c for c in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # beyond the BMP: a surrogate pair, as JSON writes it
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def _is_plain_name(name: str) -> bool:
@@ -476,8 +598,8 @@ def format_text(source, lang: str | None = None) -> str:
     module, diagnostics = parse(source)
     if module is None or has_errors(diagnostics):
         raise PolicyError(diagnostics)
-    lang = lang or detect_language(module, source.text)
-    out = format_module(module, lang, source.text)
+    out = format_module(module, lang or detect_language(module, source.text), source.text,
+                        per_declaration=lang is None)
     again, more = parse(Source(source.name, out))
     if again != module or has_errors(more):
         raise FormatError("the formatted text does not parse to the same policy; the file is left as it is")

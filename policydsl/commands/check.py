@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import print_diagnostics
+from .common import STDIN, STDIN_NAME, expand_policies, print_diagnostics, read_policy
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("policies", nargs="+", metavar="POLICY", help=".pol files to check")
+    p.add_argument("policies", nargs="+", metavar="POLICY",
+                   help=".pol files or directories (every `*.pol` below); `-` reads standard input")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -17,12 +18,18 @@ def run(args) -> int:
     import json
 
     import policydsl
-    from policydsl.loader import check_file
+    from policydsl.loader import run as run_stages
 
     worst = 0
     report = []
-    for path in args.policies:
-        checked, diagnostics = check_file(path)  # every stage, the analysis included
+    for given in expand_policies(args.policies):
+        path = STDIN_NAME if given == STDIN else given
+        try:
+            source = read_policy(given)
+        except policydsl.PolicyError as e:
+            diagnostics, checked = list(e.diagnostics), None
+        else:  # every stage from the parse on, the consistency analysis included
+            checked, diagnostics = run_stages(source, "parse")
         errors = [d for d in diagnostics if d.is_error]
         warnings = [d for d in diagnostics if not d.is_error]
         fingerprint = None

@@ -1,24 +1,93 @@
-"""Helpers shared by subcommands: loading with diagnostics, writing output safely."""
+"""Helpers shared by subcommands: loading with diagnostics, reading standard input,
+expanding directories, writing files safely."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import tempfile
+from pathlib import Path
 
-from ..diagnostics import Diagnostic, PolicyError
+from ..diagnostics import ERROR, Diagnostic, PolicyError
+from ..source import Source, Span
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
 
 
 def print_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], stream=None) -> None:
+    from ..terminal import paint_diagnostic
+
     stream = stream or sys.stderr
     for d in diagnostics:
-        print(d.render(), file=stream)
+        print(paint_diagnostic(d.render(), stream), file=stream)
+
+
+def read_policy(path: str) -> Source:
+    """The policy text of `path`, or of standard input when `path` is `-`; PolicyError
+    with a diagnostic when it cannot be read."""
+    if path != STDIN:
+        from ..loader import read_source
+
+        return read_source(path)
+    from ..limits import current as current_limits
+
+    limit = current_limits().policy_bytes
+    data = sys.stdin.buffer.read(limit + 1)  # bounded: a endless pipe cannot fill memory
+    if len(data) > limit:
+        raise PolicyError([Diagnostic("E0011", ERROR, f"policy on standard input is over the limit of {limit} bytes",
+                                      None, Source(STDIN_NAME, ""),
+                                      help="raise the limit with POLICYDSL_MAX_POLICY_BYTES")])
+    try:
+        return Source(STDIN_NAME, data.decode("utf-8-sig"))
+    except UnicodeDecodeError as e:
+        src = Source(STDIN_NAME, data.decode("utf-8", errors="replace"))
+        raise PolicyError([Diagnostic("E0012", ERROR, "policy on standard input is not valid UTF-8",
+                                      Span(e.start, e.start + 1), src, help="send UTF-8 text")]) from None
+
+
+def expand_policies(paths: list[str]) -> list[str]:
+    """Each path as given, a directory replaced by every `*.pol` file below it (sorted,
+    so output is stable); a directory without any is kept so its absence is reported."""
+    out: list[str] = []
+    for path in paths:
+        if path != STDIN and os.path.isdir(path):
+            found = sorted(str(p) for p in Path(path).rglob("*.pol") if p.is_file())
+            out.extend(found or [path])
+        else:
+            out.append(path)
+    return out
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Replace the file at `path` with `text`, all or nothing: the text goes to a temporary
+    file in the same folder, which is renamed over the original only once fully written,
+    so a full disk or a quota never leaves a truncated policy. The file keeps its mode."""
+    folder = os.path.dirname(os.path.abspath(path))
+    mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else None
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def load_or_report(path: str):
-    """The loaded Policy, or None after printing its diagnostics to stderr."""
+    """The loaded Policy (from standard input when `path` is `-`), or None after
+    printing its diagnostics to stderr."""
     import policydsl
 
     try:
-        policy = policydsl.load(path)
+        policy = policydsl._load(read_policy(path))
     except PolicyError as e:
         print_diagnostics(e.diagnostics)
         errors = sum(d.is_error for d in e.diagnostics)

@@ -1,4 +1,9 @@
-"""`policydsl fmt [--check] [--diff] [--keywords en|zh] POLICY...`: canonical layout."""
+"""`policydsl fmt [--check] [--diff] [--keywords en|zh] POLICY...`: canonical layout.
+
+A POLICY may be a directory (every `*.pol` below it) or `-`: standard input,
+formatted to standard output. Files are replaced atomically, so a failed write
+leaves the original as it was.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +11,27 @@ import argparse
 import difflib
 import sys
 
-from .common import print_diagnostics
+from .common import STDIN, expand_policies, print_diagnostics, read_policy, write_atomically
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("policies", nargs="+", metavar="POLICY", help=".pol files to format in place")
+    p.add_argument("policies", nargs="+", metavar="POLICY",
+                   help=".pol files or directories to format in place; `-` formats standard input to standard output")
     p.add_argument("--check", action="store_true",
                    help="change nothing; list the files that would change and exit 1 if any")
     p.add_argument("--diff", action="store_true", help="change nothing; print a unified diff of the changes")
     p.add_argument("--keywords", choices=("en", "zh"), default=None,
-                   help="write keywords in English or Chinese (default: the language most declarations use)")
+                   help="write keywords in English or Chinese (default: keep the words as written)")
 
 
 def run(args) -> int:
     from policydsl.diagnostics import PolicyError
     from policydsl.fmt import FormatError, format_text
-    from policydsl.loader import read_source
 
     worst = 0
-    for path in args.policies:
+    for path in expand_policies(args.policies):
         try:
-            source = read_source(path)
+            source = read_policy(path)
             formatted = format_text(source, args.keywords)
         except PolicyError as e:
             print_diagnostics(e.diagnostics)
@@ -36,6 +41,9 @@ def run(args) -> int:
         except FormatError as e:
             print(f"{path}: not formatted: {e}", file=sys.stderr)
             worst = 2
+            continue
+        if path == STDIN and not (args.check or args.diff):
+            sys.stdout.write(formatted)
             continue
         if formatted == source.text:
             continue
@@ -49,9 +57,8 @@ def run(args) -> int:
             worst = max(worst, 1)
             continue
         try:
-            with open(path, "w", encoding="utf-8", newline="") as f:
-                f.write(formatted)
+            write_atomically(path, formatted)
         except OSError as e:
-            print(f"{path}: cannot write: {e.strerror or e}", file=sys.stderr)
+            print(f"{path}: cannot write: {e.strerror or e}; the file is unchanged", file=sys.stderr)
             worst = 2
     return worst

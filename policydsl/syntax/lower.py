@@ -433,8 +433,15 @@ def decode_string(body: str) -> tuple[str, str | None]:
             out.append(_ESCAPES[nxt])
             i += 2
         elif nxt == "u" and len(body) >= i + 6 and all(c in "0123456789abcdefABCDEF" for c in body[i + 2:i + 6]):
-            out.append(chr(int(body[i + 2:i + 6], 16)))
+            code = int(body[i + 2:i + 6], 16)
             i += 6
+            low = body[i + 2:i + 6] if body[i:i + 2] == "\\u" else ""
+            if 0xD800 <= code < 0xDC00 and len(low) == 4 and all(c in "0123456789abcdefABCDEF" for c in low) \
+                    and 0xDC00 <= int(low, 16) < 0xE000:
+                # A surrogate pair, as JSON writes a character beyond the BMP.
+                code = 0x10000 + ((code - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+                i += 6
+            out.append(chr(code))
         else:
             problem = problem or f"unknown escape `\\{nxt}` in a string"
             out.append(nxt)

@@ -1,0 +1,139 @@
+"""The consistency analysis, off the editor's path: one worker process, latest text wins.
+
+The solver can take seconds on a large policy. It runs in a separate process so the
+server keeps answering (keystrokes never queue behind it, and the solver does not
+hold the server's interpreter lock); a newer text cancels a running analysis by
+ending the process, and an analysis over its time budget is ended the same way.
+Findings are cached by the checked policy (which has no spans): an edit that does
+not change the meaning, such as typing in a comment, gets its answer at once, with
+ranges taken from the new text.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from typing import Any
+
+Finding = dict[str, Any]  # code, severity, message, start, end, help, labels: [(start, end, message)]
+
+
+def _serve(conn) -> None:  # pragma: no cover - runs in the worker process
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)  # on a busy machine the editor's keystrokes get the processor first
+    from policydsl.analysis.checks import findings
+    from policydsl.loader import check_source
+    from policydsl.source import Source
+
+    cache: dict[object, tuple] = {}  # checked policy -> (that policy, its findings)
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        name, text = job
+        checked, _ = check_source(Source(name, text))
+        out: list[Finding] = []
+        if checked is not None:
+            try:
+                hit = cache.get(checked)
+            except TypeError:  # an unhashable value in the policy: no cache
+                hit = None
+            if hit is None:
+                found = findings(checked)
+                with contextlib.suppress(TypeError):
+                    cache.clear()  # only the latest meaning is worth keeping
+                    cache[checked] = (checked, found)
+            else:
+                found = [_moved(f, hit[0], checked) for f in hit[1]]
+            for f in found:
+                d = f.diagnostic(checked)
+                out.append({"code": d.code, "severity": d.severity, "message": d.message,
+                            "start": d.span.start if d.span else 0, "end": d.span.end if d.span else 0,
+                            "help": d.help,
+                            "labels": [(lab.span.start, lab.span.end, lab.message) for lab in d.labels]})
+        conn.send(out)
+
+
+def _moved(finding, old, new):
+    """A cached finding with the spans of the new text: the same rules and facts, found
+    by name (spans are not part of a policy's equality, so they may have moved)."""
+    import attrs
+
+    rules = {r.name: r for r in new.all_rules}
+    moved = attrs.evolve(finding, rules=tuple(rules.get(r.name, r) for r in finding.rules))
+    if finding.span is not None:
+        old_fact = next((f for f in old.facts if f.span == finding.span), None)
+        if old_fact is not None:
+            moved = attrs.evolve(moved, span=new.fact(old_fact.name).span)
+    return moved
+
+
+class AnalysisWorker:
+    """Runs `analyse` on a text in a worker process; `run` blocks (call it from a thread)."""
+
+    def __init__(self, timeout_s: float = 10.0):
+        self.timeout_s = timeout_s
+        self._lock = threading.Lock()
+        self._proc = None
+        self._conn = None
+        self._generation = 0
+
+    def _ensure(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            return
+        ctx = multiprocessing.get_context("spawn")  # no fork of a threaded server
+        parent, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(child,), daemon=True, name="policydsl-analysis")
+        self._proc.start()
+        child.close()
+        self._conn = parent
+
+    def start(self) -> None:
+        """Start the process ahead of the first analysis (it imports the solver)."""
+        with self._lock:
+            self._ensure()
+
+    def cancel(self) -> None:
+        """Abandon the analysis under way, if any: a newer text is coming."""
+        self._generation += 1
+
+    def run(self, name: str, text: str) -> list[Finding] | None:
+        """The findings for `text`; None when cancelled or out of time (the process is
+        then ended and restarted for the next job)."""
+        self._generation += 1
+        mine = self._generation
+        with self._lock:
+            if mine != self._generation:
+                return None
+            self._ensure()
+            self._conn.send((name, text))
+            deadline = time.monotonic() + self.timeout_s
+            while True:
+                if self._conn.poll(0.02):
+                    try:
+                        return self._conn.recv()
+                    except EOFError:
+                        self._kill()
+                        return None
+                if mine != self._generation or time.monotonic() > deadline or not self._proc.is_alive():
+                    self._kill()
+                    self._ensure()  # the next analysis finds a process that has imported the solver
+                    return None
+
+    def _kill(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.join(1)
+        if self._conn is not None:
+            self._conn.close()
+        self._proc = self._conn = None
+
+    def close(self) -> None:
+        self.cancel()
+        with self._lock:
+            self._kill()

@@ -1,0 +1,94 @@
+"""The analysis worker (findings, cancellation, time limit) and protocol positions."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from lsprotocol import types
+
+from policydsl.analysis.checks import analyse
+from policydsl.loader import check_source
+from policydsl.lsp.positions import LineIndex
+from policydsl.lsp.worker import AnalysisWorker
+from policydsl.source import Source
+
+ROOT = Path(__file__).resolve().parents[2]
+CHIFENG = ROOT / "policies" / "chifeng_2023.pol"
+
+
+def test_the_worker_finds_what_check_finds_with_ranges_of_the_text_it_was_given():
+    text = CHIFENG.read_text(encoding="utf-8")
+    checked, _ = check_source(Source("c.pol", text))
+    expected = [(d.code, d.message, d.span.start) for d in analyse(checked)]
+    worker = AnalysisWorker(timeout_s=120)
+    try:
+        first = worker.run("c.pol", text)
+        assert [(f["code"], f["message"], f["start"]) for f in first] == expected
+        shifted = "# one more line\n" + text  # same meaning: answered from the cache, ranges moved
+        again = worker.run("c.pol", shifted)
+        assert [(f["code"], f["message"], f["start"] - 16) for f in again] == expected
+    finally:
+        worker.close()
+
+
+def test_a_newer_text_cancels_the_running_analysis():
+    text = CHIFENG.read_text(encoding="utf-8").replace(">= 50 m2", ">= 51 m2")
+    worker = AnalysisWorker(timeout_s=120)
+    results = []
+    try:
+        runner = threading.Thread(target=lambda: results.append(worker.run("c.pol", text)))
+        runner.start()
+        threading.Event().wait(0.3)
+        worker.cancel()
+        runner.join(30)
+        assert not runner.is_alive() and results == [None]
+    finally:
+        worker.close()
+
+
+def test_an_analysis_over_its_time_is_stopped():
+    worker = AnalysisWorker(timeout_s=0.05)
+    try:
+        assert worker.run("c.pol", CHIFENG.read_text(encoding="utf-8")) is None
+    finally:
+        worker.close()
+
+
+def test_positions_count_utf16_code_units_so_a_character_beyond_the_bmp_counts_two():
+    text = "a\n中𠀀b\n"
+    index = LineIndex(text)
+    b = text.index("b")
+    assert index.position(b) == types.Position(line=1, character=3)
+    assert index.offset(types.Position(line=1, character=3)) == b
+    assert index.offset(types.Position(line=1, character=1)) == text.index("𠀀")
+    assert index.offset(types.Position(line=9, character=0)) == len(text)
+
+
+def test_a_bug_in_a_stage_becomes_a_diagnostic_not_a_dead_server(monkeypatch):
+    from policydsl.checker import typecheck
+    from policydsl.lsp.document import Document
+
+    def broken(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(typecheck.Checker, "run", broken)
+    doc = Document("c.pol", CHIFENG.read_text(encoding="utf-8"))
+    (d,) = doc.diagnostics
+    assert d.code == "E9000" and "RuntimeError: boom" in d.message
+    assert doc.module is None and doc.hover(10) is None
+
+
+def test_completion_offers_types_after_a_fact_name_and_units_first_after_a_number():
+    from policydsl.lsp.document import Document
+
+    text = CHIFENG.read_text(encoding="utf-8")
+    doc = Document("c.pol", text)
+    after_colon = text.index("fact households: ") + len("fact households: ")
+    assert [label for label, _, _ in doc.completions(after_colon)] == ["integer", "decimal", "bool", "text", "enum"]
+    after_number = text.index("one_stop_center_m2 >= 50") + len("one_stop_center_m2 >= 50 ")
+    kinds = [kind for _, kind, _ in doc.completions(after_number)]
+    assert kinds[0] == "unit" and kinds.index("fact") > kinds.index("unit")
+    elsewhere = text.index("must has_own_office") + 5
+    assert doc.completions(elsewhere)[0][1] == "fact"
+    assert doc.completions(text.index('"社区名称"') + 2) == []  # inside a string
