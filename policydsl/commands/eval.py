@@ -1,4 +1,4 @@
-"""`policydsl eval POLICY --facts DATA --year YEAR [--format text|json|jsonl]`.
+"""`policydsl eval POLICY --facts DATA --year YEAR [--format text|json|jsonl|html|xlsx]`.
 
 Records are streamed in chunks, so a file of any size is evaluated in bounded memory;
 JSON and JSON Lines output is written as records are judged.
@@ -7,6 +7,7 @@ JSON and JSON Lines output is written as records are judged.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 
@@ -17,18 +18,69 @@ DEFAULT_ENGINE = "vectorized"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("policy", metavar="POLICY")
-    p.add_argument("--facts", required=True, metavar="DATA", help="records: CSV, JSON array or JSON Lines")
-    p.add_argument("--year", required=True, type=int)
-    p.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
-                   help="text report, one JSON document, or JSON Lines (one record per line)")
+    p.add_argument("--facts", required=True, action="append", metavar="DATA|YEAR=DATA",
+                   help="records: CSV, JSON array or JSON Lines; repeat as YEAR=DATA for one file per year")
+    p.add_argument("--year", type=int, action="append", default=[],
+                   help="the year to judge; repeat for several years of one file")
+    p.add_argument("--years", type=_year_range, metavar="FIRST-LAST", help="several years of one file")
+    p.add_argument("--format", choices=("text", "json", "jsonl", "html", "xlsx"), default="text",
+                   help="text report, one JSON document, JSON Lines (one record per line), "
+                        "an HTML report with charts, or a workbook (html and xlsx with --output)")
+    p.add_argument("--output", "-o", metavar="PATH", help="write the report to PATH instead of stdout")
     p.add_argument("--data-format", choices=("csv", "json", "jsonl"), default=None,
                    help="the format of DATA when its name does not tell")
     p.add_argument("--engine", default=DEFAULT_ENGINE,
                    help=f"evaluator: vectorized, compiled or reference (default: {DEFAULT_ENGINE}; "
                         "reference is the plain interpreter, for audit)")
-    p.add_argument("--show", type=int, default=10, metavar="N",
-                   help="failing records listed per rule in the text report (default 10)")
+    p.add_argument("--show", type=_show, default=10, metavar="N|all",
+                   help="failing records listed per rule in the report (default 10; `all` for every one)")
+    p.add_argument("--lang", choices=("zh", "en"), default=None,
+                   help="the report's language (default: the policy's)")
+    p.add_argument("--ids", action="store_true",
+                   help="name rules and facts by their identifiers instead of their titles")
+    p.add_argument("--by", metavar="FACT", help="break every per-record rule down by this fact, e.g. region")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _show(text: str) -> int | None:
+    if text == "all":
+        return None
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a number of records or `all`, not {text!r}")
+
+
+def _year_range(text: str) -> list[int]:
+    first, sep, last = text.partition("-")
+    if not (sep and first.isdigit() and last.isdigit() and int(first) <= int(last)):
+        raise argparse.ArgumentTypeError(f"expected FIRST-LAST such as 2023-2025, not {text!r}")
+    return list(range(int(first), int(last) + 1))
+
+
+def _sources(args) -> list[tuple[int, str]]:
+    """(year, data) pairs from `--facts` and `--year`/`--years`; ValueError with the reason."""
+    per_year, plain = {}, []
+    for f in args.facts:
+        year, sep, path = f.partition("=")
+        if sep and year.isdigit():
+            if int(year) in per_year:
+                raise ValueError(f"--facts gives {year} twice")
+            per_year[int(year)] = path
+        else:
+            plain.append(f)
+    years = list(dict.fromkeys(args.year + (args.years or [])))
+    if per_year:
+        if plain:
+            raise ValueError("give --facts either as one DATA or as YEAR=DATA for each year, not both")
+        missing = [y for y in years if y not in per_year]
+        if missing:
+            raise ValueError(f"no --facts YEAR=DATA for {', '.join(map(str, missing))}")
+        return sorted(per_year.items())
+    if len(plain) > 1:
+        raise ValueError("several --facts need a year each: --facts 2023=a.csv --facts 2024=b.csv")
+    if not years:
+        raise ValueError("give the year to judge: --year YEAR (or --years FIRST-LAST)")
+    return [(y, plain[0]) for y in years]
 
 
 class _Progress:
@@ -52,32 +104,42 @@ class _Progress:
 
 def run(args) -> int:
     from policydsl.data.read import DataError, read_records
-    from policydsl.eval.stream import JsonLinesWriter, JsonWriter, evaluate_stream, text_report
+    from policydsl.eval.stream import JsonLinesWriter, JsonWriter, evaluate_stream
     from policydsl.policy import YearError
+    from policydsl.reports.model import ReportError, ReportOptions
 
     policy = load_or_report(args.policy)
     if policy is None:
         return 2
     progress = _Progress(not args.quiet and sys.stderr.isatty())
+    options = ReportOptions(lang=args.lang, by=args.by, show=args.show, ids=args.ids,
+                            engine=args.engine, data_format=args.data_format)
     try:
-        policy.check_year(args.year)
+        sources = _sources(args)
+        if args.format in ("json", "jsonl") and len(sources) > 1:
+            raise ValueError(f"--format {args.format} takes one year; use text, html or xlsx for several")
+        if args.format == "xlsx" and not args.output:
+            raise ValueError("--format xlsx writes a file: give --output PATH")
+        for year, _ in sources:
+            policy.check_year(year)
         policy.engine(args.engine)  # an unknown engine name fails before any output
-        raws = read_records(args.facts, args.data_format)
-        writer = None
-        if args.format == "json":
-            writer = JsonWriter(sys.stdout, policy.info, args.year)
-        elif args.format == "jsonl":
-            writer = JsonLinesWriter(sys.stdout, policy.info, args.year)
-        result = evaluate_stream(policy, raws, args.year, engine=args.engine,
-                                 on_record=writer.record if writer else None,
-                                 progress=progress, show=args.show)
-    except (YearError, DataError, ValueError) as e:  # ValueError: an unknown engine name
+        if args.format in ("json", "jsonl"):
+            (year, data), = sources
+            with contextlib.ExitStack() as stack:
+                out = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else sys.stdout
+                writer = (JsonWriter if args.format == "json" else JsonLinesWriter)(out, policy.info, year)
+                result = evaluate_stream(policy, read_records(data, args.data_format), year, engine=args.engine,
+                                         on_record=writer.record, progress=progress, show=args.show)
+                progress.close()
+                writer.finish(result)
+            return 1 if result.has_findings else 0
+        from policydsl.reports import output
+
+        years = output.evaluate(policy, sources, options, progress)
+        progress.close()
+        output.write(policy, years, options, args.format, args.output)
+    except (YearError, DataError, ReportError, ValueError, OSError) as e:  # ValueError: an unknown engine name
         progress.close()
         print(f"policydsl: error: {e}", file=sys.stderr)
         return 2
-    progress.close()
-    if writer is not None:
-        writer.finish(result)
-    else:
-        sys.stdout.write(text_report(policy, result, show=args.show))
-    return 1 if result.has_findings else 0
+    return 1 if any(y.has_findings for y in years) else 0

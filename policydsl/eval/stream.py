@@ -82,18 +82,19 @@ def chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def evaluate_stream(policy, raw_records: Iterable, year: int, *, engine: str = "vectorized",
                     on_record: Callable[[RecordResult], None] | None = None,
-                    progress: Callable[[int], None] | None = None, show: int = 10,
-                    chunk_size: int = CHUNK) -> StreamResult:
+                    progress: Callable[[int], None] | None = None, show: int | None = 10,
+                    chunk_size: int = CHUNK, report=None) -> StreamResult:
     """Judge records chunk by chunk. `on_record` receives every full result, in input order.
 
-    `policy` is a `policydsl.Policy`; `raw_records` are `RawRecord`s or mappings.
+    `policy` is a `policydsl.Policy`; `raw_records` are `RawRecord`s or mappings;
+    `report` is the `report.ReportCollector` to feed (by default one showing `show`).
     """
     from ..report import ReportCollector
     from ..results import OUTCOMES as NAMES
 
     eng = policy.engine(engine)
     tally = Tally(policy.ir)
-    collector = ReportCollector(policy, show)
+    collector = report if report is not None else ReportCollector(policy, show)
     stats = TargetStats(policy.ir, year)
     seen = 0
     population: list = []
@@ -122,7 +123,7 @@ def evaluate_stream(policy, raw_records: Iterable, year: int, *, engine: str = "
                 full = _LazyResult(eng, rec, year, rows[k], counted)
             tally.add(rows[k] if rows is not None else tuple(o.outcome for o in full.outcomes),
                       rec.errors)
-            collector.add(full)
+            collector.add(full, rec.values)
         if progress is not None:
             progress(seen)
     targets = stats.results() if hasattr(eng, "program") else eng.targets(population, year)
