@@ -68,7 +68,7 @@ class ReportCollector:
                 per[group][o.outcome] += 1
             if o.outcome in (FAIL, UNKNOWN):
                 self.kinds[o.modality if o.outcome == FAIL else UNKNOWN] += 1
-                item = (record.id, labels, group, o)
+                item = (record.id, labels, group, o, fields)  # fields: for the values a workbook shows
                 items = self.failing[o.rule]
                 if self._room(items):
                     items.append(item)

@@ -195,7 +195,7 @@ def _year(policy, w: Wording, y: YearReport, options: ReportOptions) -> list[str
             out.append(f"<h4>{h(w.rule_full(rule))} [{h(','.join(rule.clauses))}{h(w('comma'))}"
                        f"{h(w.modality(rule.modality))}]{h(w('colon'))}{h(w.kinds(counts[FAIL], rule.modality))}</h4>\n")
             out.append(_table(head, [[(who(rid, labels, w), ""), (w.verdict(o.outcome, o.modality), "fail"),
-                                      (w.explanation(o.explanation), "")] for rid, labels, _, o in items]))
+                                      (w.explanation(o.explanation), "")] for rid, labels, _, o, _ in items]))
             if total > len(items):
                 out.append(f'<p class="muted">{h(w.more(total - len(items)))}</p>\n')
     if c.exempted_total:

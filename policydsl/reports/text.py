@@ -180,7 +180,7 @@ def _rule_head(w: Wording, rule: ir.Rule, counts: Counter) -> str:
 def _items(w: Wording, items: list, total: int, indent: str = "  ") -> list[str]:
     out = [f"{indent}{who(rid, labels, w)}  {w.verdict(o.outcome, o.modality)}{w('colon')}"
            f"{w.explanation(o.explanation)}"
-           for rid, labels, _, o in items]
+           for rid, labels, _, o, _ in items]
     if total > len(items):
         out.append(indent + w.more(total - len(items)))
     return out

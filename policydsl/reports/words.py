@@ -35,7 +35,7 @@ _EN = {
     "col_records": "records", "col_year": "year", "col_required": "required", "col_achieved": "achieved",
     "col_trend": "trend", "col_id": "id", "col_value": "value", "col_threshold": "threshold",
     "col_margin": "margin", "col_outcome": "outcome", "col_field": "field", "col_message": "message",
-    "col_reason": "reason",
+    "col_reason": "reason", "col_name": "name", "col_unit": "unit",
     "all": "(all)", "none_value": "(none)",
     "failing_head": "Failing and undecided records, by rule",
     "and_more": "… and {n} more",
@@ -83,7 +83,7 @@ _ZH = {
     "col_records": "数量", "col_year": "年份", "col_required": "要求值", "col_achieved": "实际值",
     "col_trend": "趋势", "col_id": "编号", "col_value": "实际值", "col_threshold": "要求值",
     "col_margin": "差距", "col_outcome": "结果", "col_field": "字段", "col_message": "问题",
-    "col_reason": "理由",
+    "col_reason": "理由", "col_name": "标识符", "col_unit": "单位",
     "all": "（全部）", "none_value": "（未填）",
     "failing_head": "未达标及无法判断的记录（按规则）",
     "and_more": "……另有{n}条",
@@ -313,6 +313,14 @@ class Wording:
                 zh = "万元"
         tail = f"/{self._units.get(den, den)}" if den else ""
         return f"{number}{zh}{tail}"
+
+    def unit_name(self, unit: str) -> str:
+        """A display unit for a header: `yuan per year` → `元/年` in Chinese."""
+        if self.lang != ZH:
+            return unit
+        num, _, den = unit.partition(" per ")
+        zh = self._units.get(num, num)
+        return zh + (f"/{self._units.get(den, den)}" if den else "")
 
     def quantity(self, value: Fraction | None, typ: ir.Type) -> str:
         """An exact value in the display unit of `typ`, in this report's language."""
