@@ -86,8 +86,12 @@ class _Pct:
 
 
 def write_workbook(policy, years: Sequence[YearReport], options: ReportOptions, path: str) -> None:
-    import xlsxwriter  # the `report` extra; loaded only for a workbook
+    try:
+        import xlsxwriter  # the `report` extra; loaded only for a workbook
+    except ImportError:
+        from .model import ReportError
 
+        raise ReportError("--format xlsx needs xlsxwriter: pip install 'policydsl[report]'") from None
     w = wording(policy, options)
     names = _SHEET[w.lang]
     book = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
