@@ -54,14 +54,17 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _w(text))
 
 
-def _table(rows: list[list[str]], numeric_from: int | None = None, indent: str = "  ") -> list[str]:
+def _table(rows: list[list[str]], numeric_from: int | None = None, indent: str = "  ",
+           numeric_to: int | None = None) -> list[str]:
+    """Columns padded to their display width; columns numeric_from..numeric_to-1 right-aligned."""
     widths = [max(_w(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
         cells = []
         for i, cell in enumerate(row):
             last = i == len(row) - 1
-            if numeric_from is not None and i >= numeric_from and n > 0:
+            numeric = numeric_from is not None and numeric_from <= i < (numeric_to or len(row))
+            if numeric and n > 0:
                 cells.append(" " * (widths[i] - _w(cell)) + cell)
             else:
                 cells.append(cell if last else _pad(cell, widths[i]))
@@ -283,7 +286,7 @@ def _trajectory(policy, w: Wording, years: Sequence[YearReport], options: Report
         rows.append([w.rule(t.rule), _clauses(t.rule)]
                     + [w("not_in_force_short") if n is None else str(n) for n in t.failing]
                     + [trend_word(w, t.trend)])
-    out += _table(rows, numeric_from=2)
+    out += _table(rows, numeric_from=2, numeric_to=2 + len(years))
     for t in tracks:
         for year, newly in t.newly:
             if not newly:

@@ -54,7 +54,7 @@ _EN = {
     "traj_rules": "Rules: failing {plural} per year",
     "traj_targets": "Targets: achieved against required per year",
     "newly_failing": "newly failing in {year}: {n}",
-    "improving": "improving", "worse": "falling behind", "steady": "steady", "met": "met every year",
+    "improving": "improving", "worse": "falling behind", "steady": "steady", "met": "met",
     "single": "—",
     "not_in_force_short": "—",
     "share_of": "{met} of {total} {plural}",
@@ -102,7 +102,7 @@ _ZH = {
     "traj_rules": "规则：每年未达标的{plural}数",
     "traj_targets": "目标：每年实际值与要求值",
     "newly_failing": "{year}年新增未达标：{n}",
-    "improving": "好转", "worse": "落后", "steady": "持平", "met": "每年均达标", "single": "—",
+    "improving": "好转", "worse": "落后", "steady": "持平", "met": "均达标", "single": "—",
     "not_in_force_short": "—",
     "share_of": "{total}个{plural}中{met}个",
     "denominator": "占{where}{plural}的比例",
@@ -291,7 +291,7 @@ class Wording:
                       lambda m: self.quoted_fact(m.group(1)) if m.group(1) in self.facts else m.group(1),
                       code)
         code = code.replace(" of ", "的").replace(" per ", "每")
-        return code
+        return re.sub(r"\b(sum|count|share)\(", lambda m: _ZH_AGG[m.group(1)] + "(", code)
 
     def _zh_quantities(self, text: str) -> str:
         if self._unit_re is None:
@@ -335,6 +335,8 @@ class Wording:
 # `0 people (0 person)`: the plan's words repeat the amount shown, in another number.
 _SAME_AMOUNT = re.compile(r"(?<![\w.])((\d+(?:\.\d+)?) [^\W\d]\w*) \(\2 [^\W\d]\w*\)")
 
+_ZH_AGG = {"sum": "合计", "count": "数量", "share": "占比"}
+
 _EXEMPTED = re.compile(r"exempted from (\S+): (.*)", re.S)
 
 _ZH_PHRASES = [(re.compile(p), r) for p, r in [
@@ -353,6 +355,7 @@ _ZH_PHRASES = [(re.compile(p), r) for p, r in [
     (r"数量 (\S+) \S+, ", r"数量\1个, "),
     (r"^share (\S+) \((\d+) of (\d+) \S+\)", r"占比\1（\3个{entity}中\2个）"),
     (r"no (\S+) in scope", r"适用范围内没有\1"),
+    (r"\((\S+) of (\S+)\)", r"（\2中\1）"),
     (r"(\d+) (\S+) with unknown scope or group", r"\1个记录的适用范围或分组无法判断"),
     (r"(`[^`]*`) is true", r"\1：是"),
     (r"(`[^`]*`) is false", r"\1：否"),
