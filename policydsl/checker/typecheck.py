@@ -113,7 +113,8 @@ class Checker:
             return None
         name, plural, noun = entity
         return ir.Policy(header, name, plural, tuple(self.facts.values()), tuple(rules),
-                         tuple(targets), notes, self.source, label_facts=labels, entity_label=noun)
+                         tuple(targets), notes, self.source, label_facts=labels, entity_label=noun,
+                         unit_names=tuple(d.names for d in decls if isinstance(d, ast.UnitDecl)))
 
     def _header(self, headers: list[ast.PolicyDecl]) -> ir.Meta | None:
         if not headers:

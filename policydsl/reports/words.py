@@ -391,18 +391,11 @@ def zh_units(policy: ir.Policy) -> dict[str, str]:
     """English unit names → their Chinese names: the built-in ones and, for units the
     policy declares (`unit worker, workers, 工作者 = person`), the Chinese name among
     the declared names."""
-    from ..ast import UnitDecl
-    from ..loader import parse
-
     units = dict(_BUILTIN_ZH)
-    if policy.source is None:
-        return units
-    module, _ = parse(policy.source)
-    for d in module.decls if module is not None else ():
-        if isinstance(d, UnitDecl):
-            chinese = next((n for n in d.names if has_cjk(n)), None)
-            if chinese is not None:
-                units.update({n: chinese for n in d.names if n != chinese})
+    for names in policy.unit_names:
+        chinese = next((n for n in names if has_cjk(n)), None)
+        if chinese is not None:
+            units.update({n: chinese for n in names if n != chinese})
     return units
 
 
