@@ -214,6 +214,7 @@ class EntityDecl:
     name: str
     plural: str | None = None
     label: str | None = None
+    labelled_by: tuple[Name, ...] = ()  # facts that tell a reader which record is which
     span: Span = _span()
 
 

@@ -290,6 +290,8 @@ class _Printer:
             line += f", {d.plural}"
         if d.label is not None:
             line += f" {string(d.label)}"
+        if d.labelled_by:
+            line += f" {self.kw('labelled_by')} " + ", ".join(n.name for n in d.labelled_by)
         return [(d.span.start, line)]
 
     def d_FactDecl(self, d: ast.FactDecl) -> list[tuple[int | None, str]]:

@@ -312,6 +312,11 @@ class Policy:
     targets: tuple[Rule, ...]  # population targets
     notes: tuple[Note, ...] = ()
     source: Source | None = attrs.field(default=None, eq=False)
+    # How reports name a record and the entity; presentation, so not part of the
+    # meaning: excluded from equality and hence from the fingerprint.
+    label_facts: tuple[str, ...] = attrs.field(default=(), eq=False)
+    entity_label: str | None = attrs.field(default=None, eq=False)
+    unit_names: tuple[tuple[str, ...], ...] = attrs.field(default=(), eq=False)  # each `unit` line's names
 
     def fact(self, name: str) -> FactDef:
         for f in self.facts:

@@ -8,13 +8,12 @@ Everything shown comes from the checked IR and the drafter's own source text.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 
 import attrs
 
-from . import ir
+from . import ir, textsafe
 
 MODALITY_TEXT = {
     "must": "must — a failure is a violation",
@@ -74,7 +73,10 @@ def build(policy: ir.Policy) -> Document:
     metadata = [("name", meta.name)]
     metadata += [(k, v) for k, v in (("title", meta.title), ("original title", meta.original),
                                      ("version", meta.version), ("issued by", meta.issuer)) if v]
-    metadata += [("period", f"{first}–{last}"), ("judges", f"{policy.entity_plural}"),
+    metadata += [("period", f"{first}–{last}"), ("judges", f"{policy.entity_plural}")]
+    if policy.label_facts:
+        metadata += [("records labelled by", ", ".join(policy.label_facts))]
+    metadata += [
                  ("rules", str(len(policy.rules))), ("targets", str(len(policy.targets))),
                  ("notes", str(len(policy.notes)))]
     return Document(meta.title or meta.name, tuple(metadata), tuple(entries), tuple(policy.notes),
@@ -152,7 +154,7 @@ def to_markdown(policy) -> str:
 def _md(text: str) -> str:
     """Inline Markdown text: special characters escaped, line breaks folded (a newline
     inside a title would end its heading)."""
-    return re.sub(r"([\\`*|<>\[\]])", r"\\\1", " ".join(text.splitlines()))
+    return textsafe.markdown(" ".join(text.splitlines()))
 
 
 def _markdown(doc: Document) -> Iterator[str]:
@@ -167,7 +169,7 @@ def _markdown(doc: Document) -> Iterator[str]:
         yield f"### {_md(ids)} · `{e.name}`" + (f" — {_md(e.label)}" if e.label else "") + "\n\n"
         if e.quote:
             yield f"> {_md(e.quote)}\n\n"
-        yield f"```pol\n{e.modality.replace('_', ' ')} {e.requirement}\n```\n\n"
+        yield textsafe.markdown_code(f"{e.modality.replace('_', ' ')} {e.requirement}", "pol") + "\n\n"
         yield "| | |\n|---|---|\n"
         yield f"| kind | {e.kind} |\n| modality | {_md(MODALITY_TEXT[e.modality])} |\n"
         yield f"| applies to | {_md(e.applies_to)} |\n| in force | {e.years} |\n"
@@ -221,7 +223,7 @@ def to_html(policy) -> str:
 
 
 def _h(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return textsafe.html_text(text)
 
 
 def _html(doc: Document) -> Iterator[str]:

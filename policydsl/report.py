@@ -3,34 +3,26 @@ what is in force, how each rule and target fares, who fails most, who is exempte
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 
-from .results import EXEMPTED, FAIL, FAILURE_KIND, OUTCOMES, UNKNOWN, Evaluation
-
-_HEAD = {"pass": "pass", "fail": "fail", "exempted": "exempt", "not_applicable": "n/a", "unknown": "unknown"}
-_MODAL = {"must": "must", "in_principle": "in principle", "strive": "strive"}
-
-
-def _w(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _w(text))
-
-
-def _verdict(outcome: str, modality: str) -> str:
-    """`fail` named for what it is under the modality: violation, deviation, shortfall."""
-    return FAILURE_KIND[modality] if outcome == FAIL else outcome.replace("_", " ")
+from .results import EXEMPTED, FAIL, UNKNOWN, Evaluation
 
 
 class ReportCollector:
     """Everything the report needs, gathered one record at a time in bounded memory
-    (counts, and the first or worst `show` records), so batches and streams share it."""
+    (counts, and the first or worst `show` records), so batches and streams share it.
 
-    def __init__(self, policy, show: int = 10):
-        self.policy, self.show = policy, show
+    `show=None` keeps every failing record. `by` names a fact to break rules down by:
+    counts and failure lists per value of it. `label_facts` (the entity's `labelled
+    by`) are kept for each record shown. `track_failing` keeps the ids of every failing
+    record per rule, which a report over several years needs to say who newly fails.
+    The driver calls `add(result)` once per record; `result.fields` (or `fields`) maps
+    fact names to the record's values, for labels and groups."""
+
+    def __init__(self, policy, show: int | None = 10, by: str | None = None,
+                 track_failing: bool = False):
+        self.policy, self.show, self.by = policy, show, by
+        self.label_facts: tuple[str, ...] = getattr(policy.ir, "label_facts", ())
         self.records = 0
         self.rule_counts: dict[str, Counter] = {r.name: Counter() for r in policy.rules}
         self.failing: dict[str, list] = {r.name: [] for r in policy.rules}
@@ -39,180 +31,92 @@ class ReportCollector:
         self.errors: list = []
         self.errors_total = 0
         self.kinds: Counter = Counter()
-        self._offenders: list = []  # (score, order, id, failed outcomes), the worst kept
+        self._offenders: list = []  # (score, order, id, labels, failed outcomes), the worst kept
+        self.group_records: Counter = Counter()
+        self.group_counts: dict[str, dict[object, Counter]] = {r.name: {} for r in policy.rules}
+        self.group_failing: dict[tuple[str, object], list] = {}
+        self.failing_ids: dict[str, dict[str, tuple]] | None = (  # rule -> id -> labels
+            {r.name: {} for r in policy.rules} if track_failing else None)
 
-    def add(self, record) -> None:
+    def _room(self, items: list) -> bool:
+        return self.show is None or len(items) < self.show
+
+    def add(self, record, fields=None) -> None:
+        if fields is None:
+            fields = getattr(record, "fields", None) or {}
         self.records += 1
+        labels = tuple(fields.get(f) for f in self.label_facts)
+        group = fields.get(self.by) if self.by is not None else None
+        if self.by is not None:
+            self.group_records[group] += 1
         if record.errors:
             self.errors_total += 1
-            if len(self.errors) < self.show:
-                self.errors.append(record)
+            if self._room(self.errors):
+                self.errors.append((record, labels))
         failed = []
         for o in record.outcomes:
             counts = self.rule_counts.get(o.rule)
             if counts is None:
                 counts = self.rule_counts[o.rule] = Counter()
+                self.group_counts[o.rule] = {}
+                self.failing[o.rule] = []
             counts[o.outcome] += 1
+            if self.by is not None:
+                per = self.group_counts[o.rule]
+                if group not in per:
+                    per[group] = Counter()
+                per[group][o.outcome] += 1
             if o.outcome in (FAIL, UNKNOWN):
-                self.kinds[FAILURE_KIND[o.modality] if o.outcome == FAIL else UNKNOWN] += 1
-                items = self.failing.get(o.rule)
-                if items is None:
-                    items = self.failing[o.rule] = []
-                if len(items) < self.show:
-                    items.append((record.id, o))
+                self.kinds[o.modality if o.outcome == FAIL else UNKNOWN] += 1
+                item = (record.id, labels, group, o, fields)  # fields: for the values a workbook shows
+                items = self.failing[o.rule]
+                if self._room(items):
+                    items.append(item)
+                if self.by is not None:
+                    mine = self.group_failing.setdefault((o.rule, group), [])
+                    if self._room(mine):
+                        mine.append(item)
                 if o.outcome == FAIL:
                     failed.append(o)
+                    if self.failing_ids is not None:
+                        self.failing_ids.setdefault(o.rule, {})[record.id] = labels
             elif o.outcome == EXEMPTED:
                 self.exempted_total += 1
-                if len(self.exempted) < self.show:
-                    self.exempted.append((record.id, o))
+                if self._room(self.exempted):
+                    self.exempted.append((record.id, labels, o))
         if failed:
             score = sum(_WEIGHT[o.modality] for o in failed)
-            self._offenders.append((-score, self.records, record.id, failed))
-            if len(self._offenders) > 4 * self.show:  # keep memory bounded
+            self._offenders.append((-score, self.records, record.id, labels, failed))
+            if self.show is not None and len(self._offenders) > 4 * self.show:  # keep memory bounded
                 self._offenders.sort(key=lambda x: x[:2])
                 del self._offenders[self.show:]
 
     @property
     def offenders(self) -> list:
-        return sorted(self._offenders, key=lambda x: x[:2])[: self.show]
+        ranked = sorted(self._offenders, key=lambda x: x[:2])
+        return ranked if self.show is None else ranked[: self.show]
 
 
 _WEIGHT = {"must": 100, "in_principle": 10, "strive": 1}
 
 
-def text_report(policy, result: Evaluation, show: int = 10) -> str:
-    """The report of an evaluation held in memory."""
-    collector = ReportCollector(policy, show)
+def text_report(policy, result: Evaluation, show: int | None = 10, options=None, fields=None) -> str:
+    """The report of an evaluation held in memory. `fields` gives each record's values
+    (as `Policy.prepare` reads them), in order, for labels and groups."""
+    from .reports.model import ReportOptions
+
+    options = options or ReportOptions(show=show)
+    collector = ReportCollector(policy, options.show, by=options.by)
+    values = iter(fields) if fields is not None else None
     for record in result.records:
-        collector.add(record)
-    return render_report(policy, collector, result.targets, result.year, result.policy.fingerprint)
+        collector.add(record, next(values) if values is not None else None)
+    return render_report(policy, collector, result.targets, result.year, result.policy.fingerprint, options)
 
 
-def render_report(policy, c: ReportCollector, targets, year: int, fingerprint: str) -> str:
-    meta = policy.ir.meta
-    plural = policy.ir.entity_plural
-    first, last = meta.period
-    out = [meta.title or meta.name]
-    if meta.original:
-        out.append(meta.original)
-    out.append(f"policy {meta.name}" + (f", version {meta.version}" if meta.version else "")
-               + f", period {first}–{last}; fingerprint {fingerprint}")
-    out += [f"year {year}: {c.records} {plural}", ""]
-    out += _rules_section(policy, c, year)
-    out += _targets_section(policy, targets, year)
-    out += _failures_section(policy, c)
-    out += _offenders_section(c, plural)
-    out += _listing(f"Exemptions: {c.exempted_total}", c.exempted_total,
-                    [f"  {rid}  {o.rule} [{','.join(o.clauses)}]: {o.explanation}" for rid, o in c.exempted])
-    out += _listing(f"Records with data errors: {c.errors_total}", c.errors_total,
-                    [f"  {r.id}  {e.field}: {e.message}" for r in c.errors for e in r.errors],
-                    shown=len(c.errors))
-    out += _summary_section(c, targets, plural)
-    return "\n".join(out) + "\n"
+def render_report(policy, c: ReportCollector, targets, year: int, fingerprint: str, options=None) -> str:
+    """The text report of one year from what a collector gathered (see `reports.text`)."""
+    from .reports.model import ReportOptions, YearReport
+    from .reports.text import render_text
 
-
-def _in_force(rule, year: int) -> bool:
-    return rule.years[0] <= year <= rule.years[1]
-
-
-def _idle_line(rules, year: int) -> list[str]:
-    if not rules:
-        return []
-    names = ", ".join(f"{r.name} ({','.join(r.clauses)})" for r in rules)
-    return [f"  not in force in {year}: {names}"]
-
-
-def _rules_section(policy, c: ReportCollector, year: int) -> list[str]:
-    active = [r for r in policy.rules if _in_force(r, year)]
-    out = [f"Rules for each {policy.ir.entity}, in force in {year}"]
-    rows = [["rule", "clauses", "modality"] + [_HEAD[o] for o in OUTCOMES]]
-    for rule in active:
-        counts = c.rule_counts.get(rule.name, Counter())
-        rows.append([rule.name, ",".join(rule.clauses), _MODAL[rule.modality]]
-                    + [str(counts[o]) for o in OUTCOMES])
-    out.extend(_table(rows, numeric_from=3))
-    return out + _idle_line([r for r in policy.rules if not _in_force(r, year)], year) + [""]
-
-
-def _targets_section(policy, targets, year: int) -> list[str]:
-    if not policy.targets:
-        return []
-    out = [f"Targets for all {policy.ir.entity_plural}"]
-    rows = [["target", "clauses", "modality", "group", "verdict", "explanation"]]
-    for t in targets:
-        rule = next(r for r in policy.targets if r.name == t.rule)
-        if _in_force(rule, year):
-            rows.append([t.rule, ",".join(t.clauses), _MODAL[t.modality], t.group or "(all)",
-                         _verdict(t.outcome, t.modality), t.explanation])
-    if len(rows) > 1:
-        out.extend(_table(rows))
-    return out + _idle_line([r for r in policy.targets if not _in_force(r, year)], year) + [""]
-
-
-def _failures_section(policy, c: ReportCollector) -> list[str]:
-    out = []
-    for rule in policy.rules:
-        counts = c.rule_counts.get(rule.name, Counter())
-        fails, unknown = counts[FAIL], counts[UNKNOWN]
-        if not fails and not unknown:
-            continue
-        kind = FAILURE_KIND[rule.modality]
-        label = f" — {rule.label}" if rule.label else ""
-        head = f"{rule.name}{label} [{','.join(rule.clauses)}, {_MODAL[rule.modality]}]: {fails} {kind}{'s' if fails != 1 else ''}"
-        out.append(head + (f", {unknown} unknown" if unknown else ""))
-        items = c.failing.get(rule.name, [])
-        out += [f"  {rid}  {_verdict(o.outcome, o.modality)}: {o.explanation}" for rid, o in items]
-        if fails + unknown > len(items):
-            out.append(f"  … and {fails + unknown - len(items)} more")
-    return (["Failing and undecided records, by rule"] + out + [""]) if out else []
-
-
-def _offenders_section(c: ReportCollector, plural: str) -> list[str]:
-    """Records with the most failures: violations weigh most, then deviations, then shortfalls."""
-    if not c.offenders:
-        return []
-    out = [f"{plural.capitalize()} with the most failures"]
-    for _, _, rid, failed in c.offenders:
-        kinds = Counter(FAILURE_KIND[o.modality] for o in failed)
-        what = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
-        out.append(f"  {rid}  {what}")
-        out += [f"    {o.rule} [{','.join(o.clauses)}]: {o.explanation}" for o in failed]
-    return out + [""]
-
-
-def _listing(title: str, total: int, lines: list[str], shown: int | None = None) -> list[str]:
-    if not total:
-        return []
-    shown = len(lines) if shown is None else shown
-    more = [f"  … and {total - shown} more"] if total > shown else []
-    return [title] + lines + more + [""]
-
-
-def _summary_section(c: ReportCollector, targets, plural: str) -> list[str]:
-    def tally(kinds: Counter) -> str:
-        return (f"{kinds['violation']} violations (must), {kinds['deviation']} deviations (in principle), "
-                f"{kinds['shortfall']} shortfalls (strive), {kinds[UNKNOWN]} unknown")
-
-    target_kinds = Counter(FAILURE_KIND[t.modality] if t.outcome == FAIL else t.outcome for t in targets)
-    return ["Summary",
-            f"  {c.records} {plural}, {c.errors_total} with data errors",
-            f"  rules for each record: {tally(c.kinds)}",
-            f"  targets: {tally(target_kinds)}"]
-
-
-def _table(rows: list[list[str]], numeric_from: int | None = None) -> list[str]:
-    widths = [max(_w(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for n, row in enumerate(rows):
-        cells = []
-        for i, cell in enumerate(row):
-            last = i == len(row) - 1
-            if numeric_from is not None and i >= numeric_from:
-                cells.append(" " * (widths[i] - _w(cell)) + cell)
-            else:
-                cells.append(cell if last else _pad(cell, widths[i]))
-        lines.append("  " + "  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  " + "  ".join("-" * w for w in widths))
-    return lines
+    options = options or ReportOptions(show=c.show, by=c.by)
+    return render_text(policy, [YearReport(year, c, list(targets), {}, False)], options, fingerprint)

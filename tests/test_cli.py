@@ -79,13 +79,13 @@ def test_eval_json_matches_schema_and_is_exact(capsys):
 
 
 def test_eval_text_report_lists_rules_targets_and_failures(capsys):
-    code, out, _ = run(capsys, "eval", CHIFENG, "--facts", SAMPLE, "--year", "2025")
+    code, out, _ = run(capsys, "eval", CHIFENG, "--facts", SAMPLE, "--year", "2025", "--lang", "en", "--ids")
     assert code == 1
     assert "Rules for each community, in force in 2025" in out and "Targets for all communities" in out
     assert "service_space_share" in out and "needs at least 80% (the 2025 target)" in out
     assert "Failing and undecided records, by rule" in out and "Communities with the most failures" in out
     offenders = out.partition("Communities with the most failures\n")[2].partition("\n\n")[0]
-    assert offenders.startswith("  CF-HS-040  4 violations\n    worker_income [C08]: `staff_avg_income` is")
+    assert offenders.startswith("  CF-HS-040 康西社区 红山区  4 violations\n    worker_income [C08]: `staff_avg_income` is")
 
 
 def test_eval_compliant_data_exits_0(capsys, tmp_path):

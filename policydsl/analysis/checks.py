@@ -510,7 +510,7 @@ class _Analysis:
 
     def coverage(self) -> None:
         """A0501 unused facts, A0502 a clause cited for different things, A0503 clause gaps."""
-        used: set[str] = set()
+        used: set[str] = set(self.policy.label_facts)  # read by every report
         for rule in self.policy.all_rules:
             used |= _facts(rule)
             if rule.group is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from ..textsafe import markdown as _cell
+from ..textsafe import markdown_code, visible_lines
 from .model import OUT_OF_PERIOD, PolicyDiff, RuleChange, Witness, YearVerdict
 
 
@@ -118,7 +120,8 @@ def text(d: PolicyDiff) -> str:
                                           for a, b, v in year_runs(c.years)))
         for a, b, w in _witnesses(c.years):
             lines.extend(_text_witness(d, a, b, w))
-    return "\n".join(lines) + "\n"
+    # Policy strings may hold control characters: none reaches the terminal raw.
+    return visible_lines("\n".join(lines)) + "\n"
 
 
 def _text_witness(d: PolicyDiff, first: int, last: int, w: Witness) -> list[str]:
@@ -137,17 +140,14 @@ def _text_witness(d: PolicyDiff, first: int, last: int, w: Witness) -> list[str]
 # ---- markdown ---------------------------------------------------------------------------
 
 
-def _cell(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
-
-
 def markdown(d: PolicyDiff) -> str:
     years = [v.year for v in d.years]
-    out = [f"# Policy diff: `{d.old.name}` {d.old.version or ''} → {d.new.version or ''}".rstrip(), ""]
+    name = _cell(f"`{d.old.name}`")
+    out = [f"# Policy diff: {name} {_cell(d.old.version or '')} → {_cell(d.new.version or '')}".rstrip(), ""]
     out += ["| | OLD | NEW |", "|---|---|---|",
-            f"| source | `{_cell(d.old.source)}` | `{_cell(d.new.source)}` |",
-            f"| policy | `{d.old.name}` | `{d.new.name}` |",
-            f"| version | {d.old.version or '—'} | {d.new.version or '—'} |",
+            f"| source | {_cell(f'`{d.old.source}`')} | {_cell(f'`{d.new.source}`')} |",
+            f"| policy | {_cell(f'`{d.old.name}`')} | {_cell(f'`{d.new.name}`')} |",
+            f"| version | {_cell(d.old.version or '—')} | {_cell(d.new.version or '—')} |",
             f"| period | {_span(*d.old.period)} | {_span(*d.new.period)} |",
             f"| fingerprint | `{d.old.fingerprint}` | `{d.new.fingerprint}` |", ""]
     if d.identical:
@@ -159,8 +159,8 @@ def markdown(d: PolicyDiff) -> str:
     for c in d.changed:
         by_year = {v.year: _cls(v) for v in c.years}
         cells = [by_year.get(y, c.verdict) for y in years]
-        tags = ", ".join(c.tags) or "—"
-        out.append(f"| `{c.name}` | {', '.join(c.clauses)} | {tags} | " + " | ".join(cells) + " |")
+        tags = _cell(", ".join(c.tags) or "—")
+        out.append(f"| `{c.name}` | {_cell(', '.join(c.clauses))} | {tags} | " + " | ".join(cells) + " |")
     out.append("| **whole policy, per record** | | | " + " | ".join(f"**{_cls(v)}**" for v in d.years) + " |")
     out.append("")
     unchanged = len(d.changes) - len(d.changed)
@@ -171,22 +171,22 @@ def markdown(d: PolicyDiff) -> str:
         out += ["", "Other changes:", ""] + [f"- {_cell(n)}" for n in d.facts]
     out.append("")
     out += ["## Whole policy, per record", ""]
-    out += [f"- {_span(a, b)}: **{_cls(v)}**" + (f" ({v.note})" if v.note else "")
+    out += [f"- {_span(a, b)}: **{_cls(v)}**" + (f" ({_cell(v.note)})" if v.note else "")
             for a, b, v in year_runs(d.years)]
     out.append("")
     for a, b, w in _witnesses(d.years):
         out += _md_witness(d, a, b, w)
     for c in d.changed:
-        out += [f"## {_title(c)}: {headline(c)}", ""]
+        out += [f"## {_cell(_title(c))}: {_cell(headline(c))}", ""]
         out += [f"- {_cell(x)}" for x in c.details]
         if c.years:
-            out += [f"- {_span(a, b)}: **{_cls(v)}**" + (f" ({v.note})" if v.note else "")
+            out += [f"- {_span(a, b)}: **{_cls(v)}**" + (f" ({_cell(v.note)})" if v.note else "")
                     for a, b, v in year_runs(c.years) if v.cls != OUT_OF_PERIOD or v.note]
         out.append("")
         if c.old_text is not None:
-            out += ["Old:", "", "```", c.old_text, "```", ""]
+            out += ["Old:", "", markdown_code(c.old_text), ""]
         if c.new_text is not None:
-            out += ["New:", "", "```", c.new_text, "```", ""]
+            out += ["New:", "", markdown_code(c.new_text), ""]
         for a, b, w in _witnesses(c.years):
             out += _md_witness(d, a, b, w)
     return "\n".join(out).rstrip("\n") + "\n"
@@ -196,7 +196,7 @@ def _md_witness(d: PolicyDiff, first: int, last: int, w: Witness) -> list[str]:
     cols = _columns(d, w)
     where = f", group {w.group}" if w.group else ""
     years = f" (the same holds {_span(first, last)})" if first != last else ""
-    out = [f"**Witness, {w.year}** — {_direction(w)}{where}{years}:", ""]
+    out = [f"**Witness, {w.year}** — {_direction(w)}{_cell(where)}{years}:", ""]
     many = len(w.shown) > 1
     out.append("| " + ("records | " if many else "") + " | ".join(_cell(_header(d, c)) for c in cols) + " |")
     out.append("|" + ("---|" if many else "") + "---|" * len(cols))

@@ -96,6 +96,7 @@ class Checker:
             self._fact_constraints(d)
         for name in self.lets:
             self._let(name)
+        labels = self._labels([d for d in decls if isinstance(d, ast.EntityDecl)][:1])
         rules, targets, names = [], [], {}
         for d in decls:
             if isinstance(d, ast.RuleDecl):
@@ -110,9 +111,10 @@ class Checker:
                       for d in decls if isinstance(d, ast.NoteDecl))
         if any(d.is_error for d in self.diagnostics) or header is None:
             return None
-        name, plural = entity
+        name, plural, noun = entity
         return ir.Policy(header, name, plural, tuple(self.facts.values()), tuple(rules),
-                         tuple(targets), notes, self.source)
+                         tuple(targets), notes, self.source, label_facts=labels, entity_label=noun,
+                         unit_names=tuple(d.names for d in decls if isinstance(d, ast.UnitDecl)))
 
     def _header(self, headers: list[ast.PolicyDecl]) -> ir.Meta | None:
         if not headers:
@@ -134,14 +136,28 @@ class Checker:
         self.period = (start, end)
         return ir.Meta(h.name, h.title, h.original, h.version, h.issuer, (start, end))
 
-    def _entity(self, entities: list[ast.EntityDecl]) -> tuple[str, str]:
+    def _entity(self, entities: list[ast.EntityDecl]) -> tuple[str, str, str | None]:
         if not entities:
-            return "record", "records"
+            return "record", "records", None
         for extra in entities[1:]:
             self.error(extra.span, "a policy judges one kind of record; this is a second `entity`",
                        code="E0114")
         e = entities[0]
-        return e.name, e.plural or e.name + "s"
+        return e.name, e.plural or e.name + "s", e.label
+
+    def _labels(self, entities: list[ast.EntityDecl]) -> tuple[str, ...]:
+        """The facts of `labelled by`: declared facts, each named once."""
+        out: list[str] = []
+        for n in entities[0].labelled_by if entities else ():
+            if n.name not in self.fact_decls:
+                self.error(n.span, f"`{n.name}` in `labelled by` is not a declared fact", code="E0115",
+                           help="name the facts that tell a reader which record is which, e.g. "
+                                "`labelled by name, region`")
+            elif n.name in out:
+                self.error(n.span, f"`{n.name}` is named twice in `labelled by`", code="E0116")
+            else:
+                out.append(n.name)
+        return tuple(out)
 
     def _declare(self, name: str, span: Span, kind: str) -> None:
         if name in self.declared:

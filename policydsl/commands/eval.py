@@ -1,7 +1,9 @@
-"""`policydsl eval POLICY --facts DATA --year YEAR [--format text|json|jsonl]`.
+"""`policydsl eval POLICY --facts DATA --year YEAR [--format text|json|jsonl|parquet|html|xlsx]`.
 
-Records are streamed in chunks, so a file of any size is evaluated in bounded memory;
-JSON and JSON Lines output is written as records are judged.
+DuckDB reads and judges the records it can read exactly; the rest stream through our
+reader in chunks, so a file of any size is evaluated in bounded memory. JSON, JSON
+Lines and Parquet output is written as records are judged; a report written to a file
+appears under its name only when it is complete.
 """
 
 from __future__ import annotations
@@ -17,22 +19,72 @@ DEFAULT_ENGINE = "duckdb"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("policy", metavar="POLICY")
-    p.add_argument("--facts", required=True, metavar="DATA",
-                   help="records: CSV, JSON array, JSON Lines or Parquet")
-    p.add_argument("--year", required=True, type=int)
-    p.add_argument("--format", choices=("text", "json", "jsonl", "parquet"), default="text",
-                   help="text report, one JSON document, JSON Lines (one record per line), or Parquet "
-                        "(one row per record and rule, targets in NAME.targets.parquet; needs --output)")
-    p.add_argument("--output", "-o", metavar="FILE", default=None,
-                   help="write the report to FILE (written whole or not at all) instead of standard output")
+    p.add_argument("--facts", required=True, action="append", metavar="DATA|YEAR=DATA",
+                   help="records: CSV, JSON array, JSON Lines or Parquet; repeat as YEAR=DATA for one "
+                        "file per year")
+    p.add_argument("--year", type=int, action="append", default=[],
+                   help="the year to judge; repeat for several years of one file")
+    p.add_argument("--years", type=_year_range, metavar="FIRST-LAST", help="several years of one file")
+    p.add_argument("--format", choices=("text", "json", "jsonl", "parquet", "html", "xlsx"), default="text",
+                   help="text report, one JSON document, JSON Lines (one record per line), Parquet (one row "
+                        "per record and rule, targets in NAME.targets.parquet), an HTML report with charts, "
+                        "or a workbook (parquet, html and xlsx need --output)")
+    p.add_argument("--output", "-o", metavar="PATH",
+                   help="write the report to PATH (whole, or not at all) instead of standard output")
     p.add_argument("--data-format", choices=("csv", "json", "jsonl", "parquet"), default=None,
                    help="the format of DATA when its name does not tell")
     p.add_argument("--engine", default=DEFAULT_ENGINE,
                    help=f"evaluator: duckdb, compiled or reference (default: {DEFAULT_ENGINE}; "
                         "reference is the plain interpreter, for audit)")
-    p.add_argument("--show", type=int, default=10, metavar="N",
-                   help="failing records listed per rule in the text report (default 10)")
+    p.add_argument("--show", type=_show, default=10, metavar="N|all",
+                   help="failing records listed per rule in the report (default 10; `all` for every one)")
+    p.add_argument("--lang", choices=("zh", "en"), default=None,
+                   help="the report's language (default: the policy's)")
+    p.add_argument("--ids", action="store_true",
+                   help="name rules and facts by their identifiers instead of their titles")
+    p.add_argument("--by", metavar="FACT", help="break every per-record rule down by this fact, e.g. region")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _show(text: str) -> int | None:
+    if text == "all":
+        return None
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a number of records or `all`, not {text!r}")
+
+
+def _year_range(text: str) -> list[int]:
+    first, sep, last = text.partition("-")
+    if not (sep and first.isdigit() and last.isdigit() and int(first) <= int(last)):
+        raise argparse.ArgumentTypeError(f"expected FIRST-LAST such as 2023-2025, not {text!r}")
+    return list(range(int(first), int(last) + 1))
+
+
+def _sources(args) -> list[tuple[int, str]]:
+    """(year, data) pairs from `--facts` and `--year`/`--years`; ValueError with the reason."""
+    per_year, plain = {}, []
+    for f in args.facts:
+        year, sep, path = f.partition("=")
+        if sep and year.isdigit():
+            if int(year) in per_year:
+                raise ValueError(f"--facts gives {year} twice")
+            per_year[int(year)] = path
+        else:
+            plain.append(f)
+    years = list(dict.fromkeys(args.year + (args.years or [])))
+    if per_year:
+        if plain:
+            raise ValueError("give --facts either as one DATA or as YEAR=DATA for each year, not both")
+        missing = [y for y in years if y not in per_year]
+        if missing:
+            raise ValueError(f"no --facts YEAR=DATA for {', '.join(map(str, missing))}")
+        return sorted(per_year.items())
+    if len(plain) > 1:
+        raise ValueError("several --facts need a year each: --facts 2023=a.csv --facts 2024=b.csv")
+    if not years:
+        raise ValueError("give the year to judge: --year YEAR (or --years FIRST-LAST)")
+    return [(y, plain[0]) for y in years]
 
 
 class _Progress:
@@ -56,45 +108,53 @@ class _Progress:
 
 def run(args) -> int:
     from policydsl.data.read import DataError
-    from policydsl.eval.stream import JsonLinesWriter, JsonWriter, evaluate_stream, text_report
+    from policydsl.eval.stream import JsonLinesWriter, JsonWriter, evaluate_stream
     from policydsl.policy import YearError
+    from policydsl.reports.model import ReportError, ReportOptions
 
-    if args.format == "parquet" and args.output is None:
-        print("policydsl: error: --format parquet writes a file: give it with --output FILE",
-              file=sys.stderr)
-        return 2
     policy = load_or_report(args.policy)
     if policy is None:
         return 2
     progress = _Progress(not args.quiet and sys.stderr.isatty())
-    with _Output(args.output, binary=args.format == "parquet") as out:
-        try:
-            policy.check_year(args.year)
-            policy.engine(args.engine)  # an unknown engine name fails before any output
-            writer = None
-            if args.format == "json":
-                writer = JsonWriter(out.stream, policy.info, args.year)
-            elif args.format == "jsonl":
-                writer = JsonLinesWriter(out.stream, policy.info, args.year)
-            elif args.format == "parquet":
-                from policydsl.eval.duckdb_engine import ParquetWriter
+    options = ReportOptions(lang=args.lang, by=args.by, show=args.show, ids=args.ids,
+                            engine=args.engine, data_format=args.data_format)
+    try:
+        sources = _sources(args)
+        if args.format in ("json", "jsonl", "parquet") and len(sources) > 1:
+            raise ValueError(f"--format {args.format} takes one year; use text, html or xlsx for several")
+        if args.format in ("xlsx", "parquet") and not args.output:
+            raise ValueError(f"--format {args.format} writes a file: give --output PATH")
+        for year, _ in sources:
+            policy.check_year(year)
+        policy.engine(args.engine)  # an unknown engine name fails before any output
+        if args.format in ("json", "jsonl", "parquet"):
+            (year, data), = sources
+            with _Output(args.output, binary=args.format == "parquet") as out:
+                if args.format == "parquet":
+                    from policydsl.eval.duckdb_engine import ParquetWriter
 
-                writer = ParquetWriter(out.path, policy.info, args.year)
-            result = evaluate_stream(policy, args.facts, args.year, engine=args.engine,
-                                     format=args.data_format,
-                                     on_record=writer.record if writer else None,
-                                     progress=progress, show=args.show)
-        except (YearError, DataError, ValueError) as e:  # ValueError: an unknown engine name
-            progress.close()
-            print(f"policydsl: error: {e}", file=sys.stderr)
-            out.abandon()
-            return 2
+                    writer = ParquetWriter(out.path, policy.info, year)
+                else:
+                    writer = (JsonWriter if args.format == "json" else JsonLinesWriter)(out.stream, policy.info, year)
+                try:
+                    result = evaluate_stream(policy, data, year, engine=args.engine, format=args.data_format,
+                                             on_record=writer.record, progress=progress, show=args.show)
+                except BaseException:
+                    out.abandon()
+                    raise
+                progress.close()
+                writer.finish(result)
+            return 1 if result.has_findings else 0
+        from policydsl.reports import output
+
+        years = output.evaluate(policy, sources, options, progress)
         progress.close()
-        if writer is not None:
-            writer.finish(result)
-        else:
-            out.stream.write(text_report(policy, result, show=args.show))
-    return 1 if result.has_findings else 0
+        output.write(policy, years, options, args.format, args.output)
+    except (YearError, DataError, ReportError, ValueError, OSError) as e:  # ValueError: an unknown engine name
+        progress.close()
+        print(f"policydsl: error: {e}", file=sys.stderr)
+        return 2
+    return 1 if any(y.has_findings for y in years) else 0
 
 
 class _Output:

@@ -506,7 +506,7 @@ class Batch:
     def count_where(self, condition: str) -> int:
         return self.con.execute(f"SELECT count(*) FILTER (WHERE {condition}) FROM rec").fetchone()[0]
 
-    def offenders(self, limit: int) -> list[tuple[int, int]]:
+    def offenders(self, limit: int | None) -> list[tuple[int, int]]:
         terms = [f"{_WEIGHT[r.modality]} * ({c} = {CODE['fail']})::INTEGER"
                  for r, c in zip(self.ir.rules, self.layout.code, strict=True)]
         if not terms:
@@ -514,7 +514,7 @@ class Batch:
         score = " + ".join(terms)
         return self.con.execute(
             f"SELECT rowid, score FROM (SELECT rowid, {score} AS score FROM rec) WHERE score > 0 "
-            f"ORDER BY score DESC, rowid LIMIT {int(limit)}").fetchall()
+            f"ORDER BY score DESC, rowid{'' if limit is None else f' LIMIT {int(limit)}'}").fetchall()
 
     def codes_of(self, rows: Sequence[int]) -> dict[int, tuple[str, ...]]:
         if not rows:

@@ -91,15 +91,16 @@ def chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: str | None = None,
                     on_record: Callable[[RecordResult], None] | None = None,
-                    progress: Callable[[int], None] | None = None, show: int = 10,
-                    chunk_size: int = CHUNK) -> StreamResult:
+                    progress: Callable[[int], None] | None = None, show: int | None = 10,
+                    chunk_size: int = CHUNK, report=None) -> StreamResult:
     """Judge a population: the one driver of the CLI and `Policy.evaluate`.
 
     `data` is a path (CSV, JSON, JSON Lines, Parquet), a DataFrame or Arrow object, or
     an iterable of `RawRecord`s or mappings. With the `duckdb` engine DuckDB reads and
     judges what it can read exactly; anything else streams through the Python reader
     and the compiled engine (`reference` judges every record with the interpreter).
-    `on_record` receives every full result, in input order.
+    `on_record` receives every full result, in input order; `report` is the
+    `report.ReportCollector` to fill (by default one showing `show` records per list).
     """
     if engine == "duckdb":
         from . import duckdb_engine
@@ -107,7 +108,7 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
         batch = duckdb_engine.evaluate(policy, data, year, format) if _batchable(data) else None
         if batch is not None:
             try:
-                return _from_batch(policy, batch, year, on_record, show)
+                return _from_batch(policy, batch, year, on_record, show, report)
             finally:
                 batch.close()
         engine = "compiled"
@@ -124,7 +125,7 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
         from ..data.frames import as_rows
 
         data = as_rows(data)
-    return _stream(policy, data, year, engine, on_record, progress, show, chunk_size)
+    return _stream(policy, data, year, engine, on_record, progress, show, chunk_size, report)
 
 
 def _batchable(data) -> bool:
@@ -133,13 +134,13 @@ def _batchable(data) -> bool:
     return isinstance(data, str | os.PathLike) or frame_kind(data) is not None
 
 
-def _stream(policy, raw_records: Iterable, year: int, engine: str, on_record, progress, show: int,
-            chunk_size: int) -> StreamResult:
+def _stream(policy, raw_records: Iterable, year: int, engine: str, on_record, progress,
+            show: int | None, chunk_size: int, report) -> StreamResult:
     from ..report import ReportCollector
 
     eng = policy.engine(engine)
     tally = Tally(policy.ir)
-    collector = ReportCollector(policy, show)
+    collector = report if report is not None else ReportCollector(policy, show)
     stats = TargetStats(policy.ir, year)
     seen = 0
     population: list = []
@@ -165,14 +166,14 @@ def _stream(policy, raw_records: Iterable, year: int, engine: str, on_record, pr
                 full = _LazyResult(eng, rec, year, rows[k], counted)
             tally.add(rows[k] if rows is not None else tuple(o.outcome for o in full.outcomes),
                       rec.errors)
-            collector.add(full)
+            collector.add(full, rec.values)
         if progress is not None:
             progress(seen)
     targets = stats.results() if program is not None else eng.targets(population, year)
     return StreamResult(policy.info, year, tally, targets, collector)
 
 
-def _from_batch(policy, batch, year: int, on_record, show: int) -> StreamResult:
+def _from_batch(policy, batch, year: int, on_record, show: int | None, report) -> StreamResult:
     """The result of a DuckDB batch: counts and lists from SQL, explanations only for what
     is shown (or, with `on_record`, for every record, as the reference words them)."""
     from ..report import ReportCollector
@@ -186,12 +187,20 @@ def _from_batch(policy, batch, year: int, on_record, show: int) -> StreamResult:
     tally.with_errors = batch.count_where("__errors")
     for i, c in enumerate(counts):
         tally.counts[i].update(c)
-    if on_record is not None:
+    collector = report if report is not None else ReportCollector(policy, show)
+    # A breakdown by group, or failures tracked over years, needs every record: fed one
+    # by one; otherwise SQL answers every list the report shows.
+    per_record = collector.by is not None or collector.failing_ids is not None
+    if on_record is not None or per_record:
+        counted = _counted_outcomes(policy.ir)
         for rec, codes in batch.iter_records():
-            on_record(RecordResult(rec.id, tuple(_outcome(explainer, i, rec, year, codes[i])
-                                                 for i in range(len(rules))), rec.errors))
-    collector = ReportCollector(policy, show)
-    _collect(collector, batch, policy, year, show, counts, explainer)
+            if on_record is not None:
+                on_record(RecordResult(rec.id, tuple(_outcome(explainer, i, rec, year, codes[i])
+                                                     for i in range(len(rules))), rec.errors))
+            if per_record:
+                collector.add(_LazyResult(explainer, rec, year, codes, counted), rec.values)
+    if not per_record:
+        _collect(collector, batch, policy, year, counts, explainer)
     return StreamResult(policy.info, year, tally, batch.stats.results(), collector)
 
 
@@ -201,18 +210,18 @@ def _outcome(explainer, i: int, rec, year: int, code: str):
     return o if o.outcome == code else attrs.evolve(o, outcome=code)
 
 
-def _collect(c, batch, policy, year: int, show: int, counts, explainer) -> None:
-    """Fill a report collector from the batch: what `ReportCollector.add` would have kept."""
-    from ..report import _WEIGHT  # noqa: F401 - the same weights rank offenders in SQL
+def _collect(c, batch, policy, year: int, counts, explainer) -> None:
+    """Fill a report collector from the batch: what `ReportCollector.add` would have kept,
+    in the same order, with the records it shows explained by the reference."""
     from ..results import EXEMPTED as EX
-    from ..results import FAILURE_KIND
 
     rules = policy.ir.rules
     codes = batch.layout.code
+    show = c.show
     c.records = batch.size
     for rule, cnt in zip(rules, counts, strict=True):
         c.rule_counts[rule.name] = cnt
-        c.kinds[FAILURE_KIND[rule.modality]] += cnt.get(FAIL, 0)
+        c.kinds[rule.modality] += cnt.get(FAIL, 0)
         c.kinds[UNKNOWN] += cnt.get(UNKNOWN, 0)
     failing = {i: batch.rows_where(f"{col} IN (1, 4)", show) for i, col in enumerate(codes)}
     any_ex = " OR ".join(f"{col} = 2" for col in codes) or "false"
@@ -225,20 +234,24 @@ def _collect(c, batch, policy, year: int, show: int, counts, explainer) -> None:
     for rows in failing.values():
         wanted |= set(rows)
     records = batch.records_at(sorted(wanted))
-    outcome_names = batch.codes_of(sorted(wanted))
+    names = batch.codes_of(sorted(wanted))
 
     def outcome(row: int, i: int):
-        return _outcome(explainer, i, records[row], year, outcome_names[row][i])
+        return _outcome(explainer, i, records[row], year, names[row][i])
+
+    def labels(row: int) -> tuple:
+        return tuple(records[row].values.get(f) for f in c.label_facts)
 
     for i, rule in enumerate(rules):
-        c.failing[rule.name] = [(records[r].id, outcome(r, i)) for r in failing[i]]
+        c.failing[rule.name] = [(records[r].id, labels(r), None, outcome(r, i), records[r].values)
+                                for r in failing[i]]
     for r in exempted_rows:
-        for i, name in enumerate(outcome_names[r]):
-            if name == EX and len(c.exempted) < show:
-                c.exempted.append((records[r].id, outcome(r, i)))
-    c.errors = [RecordResult(records[r].id, (), records[r].errors) for r in error_rows]
-    c._offenders = [(-score, r + 1, records[r].id,
-                     [outcome(r, i) for i, name in enumerate(outcome_names[r]) if name == FAIL])
+        for i, name in enumerate(names[r]):
+            if name == EX and (show is None or len(c.exempted) < show):
+                c.exempted.append((records[r].id, labels(r), outcome(r, i)))
+    c.errors = [(RecordResult(records[r].id, (), records[r].errors), labels(r)) for r in error_rows]
+    c._offenders = [(-score, r + 1, records[r].id, labels(r),
+                     [outcome(r, i) for i, name in enumerate(names[r]) if name == FAIL])
                     for r, score in offenders]
 
 

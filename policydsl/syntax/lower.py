@@ -141,9 +141,10 @@ class Lowerer:
         return ast.SetLiteral(tuple(values), _span(t))
 
     def d_entity_decl(self, t):
-        name, plural, label = t.children
+        name, plural, label, *labels = t.children
         return ast.EntityDecl(str(name), str(plural) if plural else None,
-                              self.string(label) if label else None, _span(t))
+                              self.string(label) if label else None,
+                              tuple(ast.Name(str(n), _span(n)) for n in labels if n is not None), _span(t))
 
     def d_fact_decl(self, t):
         name, ftype, *rest = t.children

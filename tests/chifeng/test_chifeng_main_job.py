@@ -151,7 +151,7 @@ def test_eval_refuses_a_year_outside_the_plan(capsys, year):
 
 
 def test_eval_text_report_names_every_rule_and_target(capsys, chifeng):
-    code, out, _ = run(capsys, "eval", POLICY, "--facts", SAMPLE, "--year", 2024)
+    code, out, _ = run(capsys, "eval", POLICY, "--facts", SAMPLE, "--year", 2024, "--lang", "en", "--ids")
     assert code == 1  # the sample data have violations
     for rule in chifeng.rules + chifeng.targets:
         assert rule.name in out, rule.name
