@@ -151,6 +151,9 @@ def run(args) -> int:
         progress.close()
         output.write(policy, years, options, args.format, args.output)
     except (YearError, DataError, ReportError, ValueError, OSError) as e:  # ValueError: an unknown engine name
+        if isinstance(e, BrokenPipeError) or (isinstance(e, OSError) and e.filename is None
+                                              and not isinstance(e, DataError | ReportError)):
+            raise  # the output itself failed: the command line's handler says so
         progress.close()
         print(f"policydsl: error: {e}", file=sys.stderr)
         return 2

@@ -29,7 +29,7 @@ class ReportOptions:
     by: str | None = None  # a fact to break every per-record rule down by
     show: int | None = 10  # failing records listed per rule (and group); None: all
     ids: bool = False  # identifiers instead of titles and descriptions
-    engine: str = "vectorized"
+    engine: str = "duckdb"
     data_format: str | None = None
 
 

@@ -1,4 +1,5 @@
-"""Every engine gives the reference interpreter's results, on random policies and records."""
+"""The compiled engine gives the reference interpreter's results, on random policies and
+records (the DuckDB engine: `test_duckdb_agrees.py`)."""
 
 from __future__ import annotations
 
@@ -40,22 +41,3 @@ def test_compiled_verdicts_are_the_reference_outcomes(case: Case) -> None:
     expected = _reference_verdicts(policy, prepared, case.year)
     for rec, want in zip(prepared, expected, strict=True):
         assert compiled.verdicts(rec.values, rec.exemptions, case.year) == want
-
-
-@SETTINGS
-@given(policy_and_records())
-def test_vectorized_engine_gives_the_reference_results(case: Case) -> None:
-    assert _results(case, "vectorized") == _results(case, "reference")
-
-
-@SETTINGS
-@given(policy_and_records(max_records=30))
-def test_vectorized_verdicts_are_the_reference_outcomes(case: Case) -> None:
-    from policydsl.results import OUTCOMES
-
-    policy = policydsl.loads(case.policy.text)
-    prepared = policy.prepare(case.records)
-    codes = make_engine(policy.ir, "vectorized").verdict_rows(prepared, case.year)
-    got = [tuple(OUTCOMES[c] for c in row) for row in codes]
-    expected = _reference_verdicts(policy, prepared, case.year)
-    assert got == expected
