@@ -327,6 +327,7 @@ def _record_id(value: object, id_field: str) -> tuple[str | None, str | None]:
     return None, f"`{id_field}` must be text or a number, got `{show_value(value)}`"
 
 
+_QUOTE_BLANKS = re.compile(r'"[ \t]+(?=,|\r?\n|$)')
 _LONE_CR = re.compile(r"(?<=\r)(?!\n)")
 
 
@@ -361,7 +362,8 @@ def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[
             cells, recovered = _reopen(source, start, reader_error=str(err))
             reader = csv.reader(source)
         else:
-            if len(source.taken) > 1 and sum(line.count('"') for line in source.taken) % 2:
+            taken = source.taken
+            if header is not None and (len(taken) > 1 or '"' in taken[0]) and _broken_quote(taken, len(header)):
                 cells, recovered = _reopen(source, start)
                 reader = csv.reader(source)
         if not any(cells):
@@ -428,6 +430,32 @@ class _LineSource:
     def give_back(self, lines: list[str]) -> None:
         self._back.extend(reversed(lines))
         self.line_num -= len(lines)
+
+
+def _broken_quote(lines: list[str], width: int) -> bool:
+    """Whether the lines of a row hold a quote left open, rather than quoted fields
+    (which may hold line breaks).
+
+    A real quoted field opens its quote at the start of a cell and closes it before a
+    delimiter or the line end, so a strict reading gives exactly one row; a multi-line
+    one holds text, not lines that read as whole records. Two quotes left open pair up
+    with each other and break one of these: the closing one sits inside a cell
+    (`"a,b` ... `c,"d,e`), or the lines between them have the header's width. A quote
+    left open on the last line runs into the end of the file.
+    """
+    try:
+        # Blanks after a closing quote (`"x" ,`) are sloppy, not broken: the lenient
+        # reading keeps them in the cell, so the strict one is spared them.
+        rows = list(csv.reader((_QUOTE_BLANKS.sub('"', line) for line in lines), strict=True))
+    except csv.Error as err:
+        return len(lines) > 1 or "end of data" in str(err)
+    if len(lines) == 1:
+        return False
+    if len(rows) != 1 or sum(line.count('"') for line in lines) % 2:
+        return True
+    if width < 3:  # with one or two columns a line of text can look like a record
+        return False
+    return any(len(next(csv.reader([line]), [])) >= width for line in lines[1:])
 
 
 def _reopen(source: _LineSource, start: int, reader_error: str | None = None):
