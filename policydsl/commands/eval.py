@@ -23,6 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="text report, one JSON document, or JSON Lines (one record per line)")
     p.add_argument("--data-format", choices=("csv", "json", "jsonl"), default=None,
                    help="the format of DATA when its name does not tell")
+    p.add_argument("--encoding", default=None, metavar="NAME",
+                   help="the encoding of DATA (default: decided from its bytes, UTF-8 or GB18030)")
     p.add_argument("--engine", default=DEFAULT_ENGINE,
                    help=f"evaluator: vectorized, compiled or reference (default: {DEFAULT_ENGINE}; "
                         "reference is the plain interpreter, for audit)")
@@ -62,7 +64,7 @@ def run(args) -> int:
     try:
         policy.check_year(args.year)
         policy.engine(args.engine)  # an unknown engine name fails before any output
-        raws = read_records(args.facts, args.data_format)
+        raws = read_records(args.facts, args.data_format, encoding=args.encoding)
         writer = None
         if args.format == "json":
             writer = JsonWriter(sys.stdout, policy.info, args.year)

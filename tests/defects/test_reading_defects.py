@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from policydsl.data import read_records
 from tests.fuzz.harness import run_cli
 
 HERE = Path(__file__).resolve().parent
@@ -40,3 +43,37 @@ def test_two_unclosed_quotes_give_every_record_and_an_error_on_each_broken_line(
 def test_one_unclosed_quote_is_still_recovered() -> None:
     _, report, _ = eval_json(CHIFENG, HERE / "csv_two_unclosed_quotes" / "one_unclosed.csv")
     assert [bool(m) for m in row_errors(report).values()] == [True, False, False, False, False]
+
+
+# -- gbk_misdetected_as_utf8 -----------------------------------------------------------
+
+
+def test_gbk_text_that_is_also_valid_utf8_is_read_as_gbk() -> None:
+    folder = HERE / "gbk_misdetected_as_utf8"
+    rc, report, _ = eval_json(folder / "gbkutf8.pol", folder / "gbkutf8.csv")
+    assert rc == 0
+    assert [(r["id"], r["errors"]) for r in report["records"]] == [("a", []), ("b", [])]
+    records = read_records(folder / "gbkutf8.csv")
+    assert [r.fields["park"] for r in records] == ["梅园", "鹿路"]
+    assert records.encoding == "GB18030"
+
+
+def test_a_forced_encoding_is_used_and_named() -> None:
+    folder = HERE / "gbk_misdetected_as_utf8"
+    records = read_records(folder / "gbkutf8.csv", encoding="utf-8")
+    assert [r.fields["park"] for r in records] == ["÷\u0530", "¹·"]
+    assert records.encoding == "UTF-8"
+    rc, report, _ = eval_json(folder / "gbkutf8.pol", folder / "gbkutf8.csv", "--encoding", "utf-8")
+    assert rc == 1 and "not one of `parks`" in json.dumps(report["records"][0]["errors"], ensure_ascii=False)
+
+
+# -- encoding_bad_byte -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "line", "record"), [("bad_byte_early.csv", 2, 0), ("bad_byte_late.csv", 452, 450)])
+def test_one_stray_byte_is_one_row_error_wherever_it_is(name: str, line: int, record: int) -> None:
+    rc, report, _ = eval_json(CHIFENG, HERE / "encoding_bad_byte" / name)
+    assert rc == 1
+    assert len(report["records"]) == 600
+    bad = [(i, m) for i, m in enumerate(row_errors(report).values()) if m]
+    assert bad == [(record, [f"line {line} has bytes that are not valid UTF-8"])]
