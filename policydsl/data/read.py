@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any
 
@@ -92,6 +93,32 @@ def loads_json(text: str) -> Any:
     )
 
 
+def plain_value(value: object) -> object:
+    """A numpy scalar as the Python bool, int or float it holds, and pandas' markers of
+    a missing value (NA, NaT, NaN) as None; anything else as it is. Recognised by the
+    module their type comes from, so neither library is imported."""
+    module = type(value).__module__
+    if module == "builtins":
+        return None if isinstance(value, float) and value != value else value  # NaN: pandas' "missing"
+    if module == "numpy":
+        kind = getattr(getattr(value, "dtype", None), "kind", "")
+        if kind == "b":
+            return bool(value)  # type: ignore[call-arg]
+        if kind in "iu" and kind:
+            return int(value)  # type: ignore[call-overload]
+        if kind == "f":
+            number = float(value)  # type: ignore[arg-type]
+            return None if number != number else number
+        if kind in "mM" and kind and str(value) in ("NaT", "nat"):
+            return None
+        if kind in "US" and kind:
+            return str(value) if kind == "U" else value
+        return value
+    if module.startswith("pandas") and type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    return value
+
+
 def show_value(value: object, limit: int = 40) -> str:
     """A value as it would be written in the data, one line, cut to `limit` characters."""
     if value is None:
@@ -100,7 +127,7 @@ def show_value(value: object, limit: int = 40) -> str:
         text = "true" if value else "false"
     elif isinstance(value, JsonConstant):
         text = value.text
-    elif isinstance(value, int) and value.bit_length() > 1000:
+    elif isinstance(value, int | Fraction) and _bits(value) > 1000:
         text = "a number with hundreds of digits"  # str() of huge ints is slow or refused
     elif isinstance(value, dict | list):
         text = json.dumps(value, ensure_ascii=False, default=str)
@@ -110,6 +137,10 @@ def show_value(value: object, limit: int = 40) -> str:
         c if c.isprintable() else c.encode("unicode_escape").decode() for c in text[: limit + 1]
     )
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _bits(value: int | Fraction) -> int:
+    return max(value.numerator.bit_length(), value.denominator.bit_length())
 
 
 def _kind(value: object) -> str:
@@ -398,11 +429,11 @@ _Row = tuple[int | None, dict[str, object] | None, list[FieldError]]
 
 
 def _records(
-    rows: Iterable[_Row], id_field: str, close: Callable[[], None] | None
+    rows: Iterable[_Row], id_field: str, close: Callable[[], None] | None, start: int = 0
 ) -> Iterator[RawRecord]:
     seen: dict[str, int] = {}  # id -> index of its first record
     try:
-        for index, (line, fields, errors) in enumerate(rows):
+        for index, (line, fields, errors) in enumerate(rows, start):
             rid = None
             if fields is not None:
                 rid, problem = _record_id(fields.get(id_field), id_field)
@@ -424,6 +455,7 @@ def _records(
 
 
 def _record_id(value: object, id_field: str) -> tuple[str | None, str | None]:
+    value = plain_value(value)  # a numpy integer, pandas' NA
     if isinstance(value, str) and value.strip():
         return value.strip(), None
     if value is None or isinstance(value, str):
@@ -629,7 +661,7 @@ def _jsonl_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterato
         try:
             value = loads_json(text)
         except json.JSONDecodeError as err:
-            reason = f"{err.msg[:1].lower()}{err.msg[1:]} at column {err.colno}"
+            reason = f"{_json_reason(err.msg)} at column {err.colno}"
             yield lineno, None, [FieldError(ROW, f"line {lineno} is not a JSON object: {reason}")]
             continue
         except (ValueError, RecursionError):
@@ -650,6 +682,12 @@ def _jsonl_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterato
                 0, FieldError(ROW, f"line {lineno} has bytes that are not valid {decoder.label}")
             )
         yield lineno, fields, errors
+
+
+def _json_reason(message: str) -> str:
+    # json's own wording, lower-cased, without the "at" it ends some messages with
+    # ("Unterminated string starting at"), since a position follows.
+    return f"{message[:1].lower()}{message[1:]}".removesuffix(" at")
 
 
 def _starts_an_array(line: str) -> bool:
@@ -762,7 +800,7 @@ class _JsonText:
     def error(self, message: str, pos: int) -> DataError:
         line = self._lines_before + self.text.count("\n", 0, pos) + 1
         column = pos - self.text.rfind("\n", 0, pos)
-        reason = f"{message[:1].lower()}{message[1:]} at line {line}, column {column}"
+        reason = f"{_json_reason(message)} at line {line}, column {column}"
         return DataError(f"`{self.name}` is not valid JSON: {reason}")
 
 

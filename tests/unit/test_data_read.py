@@ -439,3 +439,10 @@ def test_a_json_array_saved_as_json_lines_is_one_file_error(tmp_path: Path) -> N
     path.write_bytes(b'[\n  {"id": "A"},\n  {"id": "B"}\n]\n')
     with pytest.raises(DataError, match=r"is a JSON array, not JSON Lines .*--data-format json"):
         read_records(path)
+
+
+def test_an_unterminated_string_says_where_once() -> None:
+    (record,) = read(b'{"id": "A', "jsonl")
+    assert messages(record) == ["line 1 is not a JSON object: unterminated string starting at column 8"]
+    with pytest.raises(DataError, match=r"unterminated string starting at line 1, column 9$"):
+        read(b'[{"id": "A', "json")
