@@ -261,8 +261,10 @@ def _detect(name: str, head: bytes, at_eof: bool) -> str | None:
 
 
 def _other_encoding(head: bytes) -> str:
-    from charset_normalizer import from_bytes
-
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # only the name of the encoding is lost
+        return "; save it as UTF-8"
     guess = from_bytes(head[:CHUNK_SIZE]).best()
     if guess is None or guess.encoding in ("utf_8", "gb18030", "ascii"):
         return "; save it as UTF-8"
@@ -315,13 +317,14 @@ class Records(Iterator[RawRecord]):
     `encoding` names how its bytes were read ("UTF-8", "GB18030", or the encoding
     asked for); a file that was all ASCII in its first megabyte is decided at its
     first other line, so the name is final once the records are read. `format` is
-    "csv", "json" or "jsonl".
+    "csv", "json" or "jsonl"; `columns` is a CSV's header as read.
     """
 
-    def __init__(self, rows: Iterator[RawRecord], decoder: _Decoder, format: str):
+    def __init__(self, rows: Iterator[RawRecord], decoder: _Decoder, format: str, columns: list[str]):
         self._rows = rows
         self._decoder = decoder
         self.format = format
+        self.columns = columns  # a CSV's header as read (see `data.header.check_header`); [] otherwise
         # The first record is read now, so a file that cannot be read at all (not an
         # array, an unreadable header) is refused at the call, before any output.
         try:
@@ -372,13 +375,14 @@ def read_records(
             head = head[len(_BOM) :]
         fmt = format or _guess_format(name, head)
         decoder = _Decoder(name, head, at_eof, encoding)
+        columns: list[str] = []  # a CSV's header, once read
         rows: Iterable[_Row]
         if fmt == "json":
             rows = _json_rows(name, _text_chunks(head, stream, name, decoder))
         else:
             lines = _byte_lines(head, stream, name)
-            rows = _csv_rows(name, lines, decoder) if fmt == "csv" else _jsonl_rows(name, lines, decoder)
-        return Records(_records(rows, id_field, stream.close if owned else None), decoder, fmt)
+            rows = _csv_rows(name, lines, decoder, columns) if fmt == "csv" else _jsonl_rows(name, lines, decoder)
+        return Records(_records(rows, id_field, stream.close if owned else None), decoder, fmt, columns)
     except BaseException:
         if owned:
             stream.close()
@@ -469,8 +473,9 @@ _QUOTE_BLANKS = re.compile(r'"[ \t]+(?=,|\r?\n|$)')
 _LONE_CR = re.compile(r"(?<=\r)(?!\n)")
 
 
-def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[_Row]:
+def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder, columns_out: list[str]) -> Iterator[_Row]:
     from ..limits import current
+    from .header import delimiter_problem
 
     csv.field_size_limit(current().field_chars)  # a longer field is a row error, not a crash
     # A lone "\r" ends a line too (old Mac files, cells pasted from other programs):
@@ -513,6 +518,10 @@ def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[
             )
         if header is None:
             header = cells
+            columns_out.extend(cells)
+            wrong = delimiter_problem(cells)
+            if wrong is not None:
+                raise DataError(f"cannot read `{name}`: {wrong.message} ({wrong.hint})")
             header_errors, columns, unnamed = _read_header(cells)
             # Every column named once, in order: a row's fields are the header zipped
             # with its cells (zip stops at the shorter, as the index test below does).
