@@ -602,7 +602,9 @@ def _broken_quote(lines: list[str], width: int) -> bool:
         return True
     if width < 3:  # with one or two columns a line of text can look like a record
         return False
-    return any(len(next(csv.reader([line]), [])) >= width for line in lines[1:])
+    # Quotes read as text: the pieces a line is cut into by delimiters. The last line of
+    # a real multi-line field holds only the rest of its row, fewer than the header's width.
+    return any(len(next(csv.reader([line], quoting=csv.QUOTE_NONE), [])) >= width for line in lines[1:])
 
 
 def _reopen(source: _LineSource, start: int, reader_error: str | None = None):

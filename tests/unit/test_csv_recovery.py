@@ -70,3 +70,11 @@ def test_blanks_after_a_closing_quote_and_quotes_inside_cells_are_not_broken_quo
     rows = read('id,note,n\na,"x" ,1\nb,12" screen,2\nc,"two\nlines" ,3\n')
     assert [(r.id, r.fields["note"], r.errors) for r in rows] == [
         ("a", "x", ()), ("b", '12" screen', ()), ("c", "two\nlines", ())]
+
+
+def test_an_open_quote_paired_with_a_quote_alone_in_a_later_cell_is_found():
+    # The second quote looks like a proper close (`",`), but the line it is on reads
+    # as a whole record once quotes are taken as text.
+    rows = read('id,a,b,c\nr0,x,"y,z\nr1,x,",w\n')
+    assert [r.id for r in rows] == ["r0", "r1"]
+    assert all("never closed" in r.errors[0].message for r in rows)
