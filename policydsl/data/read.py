@@ -710,26 +710,32 @@ def _starts_an_array(line: str) -> bool:
 
 def _text_chunks(head: bytes, stream: IO[bytes], name: str, decoder: _Decoder) -> Iterator[str]:
     """The text of a JSON file in pieces of about `CHUNK_SIZE` bytes, decoded incrementally;
-    undecodable bytes become U+FFFD and are counted in `decoder.bad_lines`."""
-    encoding = decoder.encoding
-    if encoding is None:
-        decoder.encoding = encoding = "utf-8" if head.isascii() else _choose([head], True)[0]
-    state = codecs.getincrementaldecoder(encoding)(_COUNTING)
+    undecodable bytes become U+FFFD and are counted in `decoder.bad_lines`. While the
+    text is ASCII the encoding is open; the first other piece decides it, as for lines."""
+    state = None
     pieces = [head[i : i + CHUNK_SIZE] for i in range(0, len(head), CHUNK_SIZE)]
     for source in (iter(pieces), iter(lambda: stream.read(CHUNK_SIZE), b"")):
         try:
             for chunk in source:
+                if state is None:
+                    if decoder.encoding is None:
+                        if chunk.isascii():
+                            yield chunk.decode("ascii")
+                            continue
+                        decoder.encoding = _choose([chunk], False)[0]
+                    state = codecs.getincrementaldecoder(decoder.encoding)(_COUNTING)
                 _replaced.clear()
                 text = state.decode(chunk)
                 decoder.bad_lines += len(_replaced)
                 yield text
         except OSError as err:
             raise DataError(f"cannot read `{name}`: {_os_reason(err)}") from err
-    _replaced.clear()
-    text = state.decode(b"", final=True)
-    decoder.bad_lines += len(_replaced)
-    if text:
-        yield text
+    if state is not None:
+        _replaced.clear()
+        text = state.decode(b"", final=True)
+        decoder.bad_lines += len(_replaced)
+        if text:
+            yield text
 
 
 _replaced: list[int] = []

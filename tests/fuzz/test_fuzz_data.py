@@ -14,7 +14,7 @@ from hypothesis import given
 
 from policydsl.data import read_records
 
-from .harness import RIVERSIDE, fuzz_settings, problems, run_cli
+from .harness import RIVERSIDE, eval_json_records, fuzz_settings, problems, run_cli
 
 HEADER = ["id", "district", "public", "beds", "residents", "nurses", "floor_area", "garden_sqft", "budget",
           "spending", "rating", "fire_certified", "评估得分", "exemptions"]
@@ -132,3 +132,46 @@ def test_every_line_that_holds_a_record_gives_exactly_one_record_naming_its_line
         assert all(m.startswith(f"line {record.line} ") for m in rows), (rows, data)
         if starts[record.line] == "quote":
             assert any("opens a quote that is never closed" in m for m in rows), (record, data)
+
+
+@fuzz_settings(ci_examples=20)
+@given(eval_argv_case=damaged_csv_files())
+def test_damaged_csv_through_eval_gives_one_record_per_record_line(eval_argv_case: tuple[bytes, dict[int, str]]) -> None:
+    data, starts = eval_argv_case
+    with tempfile.TemporaryDirectory() as tmp:
+        result = eval_json_records(data, Path(tmp) / "records.csv")
+    assert len(result["records"]) == len(starts)
+
+
+# -- JSON arrays read in pieces give what reading them whole gives ---------------------
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.text(max_size=8)
+    | st.decimals(allow_nan=False, allow_infinity=False, places=4).map(str).map(lambda t: {"$": t}),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8)
+
+
+@fuzz_settings(ci_examples=80)
+@given(st.lists(st.one_of(st.dictionaries(st.text(max_size=5), _JSON_VALUES, max_size=4), _JSON_VALUES),
+                max_size=12),
+       st.sampled_from([None, 0, 1, 2]), st.integers(1, 40), st.sampled_from(["utf-8", "gb18030"]))
+def test_a_json_array_read_in_small_pieces_is_what_reading_it_whole_gives(
+        items: list, indent: int | None, chunk: int, encoding: str) -> None:
+    from unittest import mock
+
+    import policydsl.data.read as read_module
+
+    text = json.dumps(items, indent=indent, ensure_ascii=False).replace('{"$": "', "").replace('"}', "")
+    try:
+        whole = read_module.loads_json(text)
+    except ValueError:
+        return  # the replacement above made something that is not JSON: not this test's concern
+    data = text.encode(encoding, errors="replace")
+    whole = read_module.loads_json(data.decode(encoding))
+    with mock.patch.object(read_module, "CHUNK_SIZE", chunk), mock.patch.object(read_module, "SAMPLE_SIZE", chunk):
+        # The encoding is given: this is about the pieces (deciding it is tested elsewhere).
+        records = list(read_records(io.BytesIO(data), "json", encoding=encoding))
+    assert len(records) == len(whole)
+    for record, item in zip(records, whole, strict=True):
+        assert record.fields == (dict(item) if isinstance(item, dict) else {})
