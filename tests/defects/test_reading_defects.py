@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from policydsl.data import read_records
+from policydsl.data import DataError, read_records
 from tests.fuzz.harness import run_cli
 
 HERE = Path(__file__).resolve().parent
@@ -77,3 +77,12 @@ def test_one_stray_byte_is_one_row_error_wherever_it_is(name: str, line: int, re
     assert len(report["records"]) == 600
     bad = [(i, m) for i, m in enumerate(row_errors(report).values()) if m]
     assert bad == [(record, [f"line {line} has bytes that are not valid UTF-8"])]
+
+
+# -- policy_read_unbounded: data that never ends ---------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_an_endless_device_as_data_is_refused_at_once(fmt: str) -> None:
+    with pytest.raises(DataError, match="is a binary file, not text"):
+        read_records("/dev/zero", fmt)
