@@ -750,6 +750,7 @@ def _count_and_replace(err: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error(_COUNTING, _count_and_replace)
 
 _WS = re.compile(r"[ \t\n\r]*")
+_MARGIN = 32  # characters: longer than any cut-off word (`Infinity`) or number tail (`e-`)
 _JSON = json.JSONDecoder(parse_float=Decimal, parse_int=_parse_int, parse_constant=JsonConstant,
                          object_pairs_hook=_object_pairs)
 
@@ -802,7 +803,9 @@ class _JsonText:
             except (ValueError, RecursionError):
                 raise DataError(f"`{self.name}` is not valid JSON: {what} is nested too deeply") from None
             else:
-                if end < len(self.text) or self.eof:  # a number at the end may go on
+                # A number may go on past the end of the text read (`0.` of `0.5`):
+                # a value ending near it is read again with more text.
+                if self.eof or len(self.text) - end >= _MARGIN:
                     self.pos = end
                     return value
             if len(self.text) - self.pos > MAX_RECORD_BYTES:
@@ -812,7 +815,7 @@ class _JsonText:
     def _cut_off(self, err: json.JSONDecodeError) -> bool:
         # The text ends inside the value: an open string, or the error where only the
         # end of the text (or a cut-off word or number) is.
-        return err.msg.startswith("Unterminated string") or len(self.text) - err.pos < 32
+        return err.msg.startswith("Unterminated string") or len(self.text) - err.pos < _MARGIN
 
     def error(self, message: str, pos: int) -> DataError:
         line = self._lines_before + self.text.count("\n", 0, pos) + 1

@@ -446,3 +446,14 @@ def test_an_unterminated_string_says_where_once() -> None:
     assert messages(record) == ["line 1 is not a JSON object: unterminated string starting at column 8"]
     with pytest.raises(DataError, match=r"unterminated string starting at line 1, column 9$"):
         read(b'[{"id": "A', "json")
+
+
+def test_a_number_cut_by_a_piece_boundary_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    import policydsl.data.read as read_module
+
+    monkeypatch.setattr(read_module, "CHUNK_SIZE", 1)
+    monkeypatch.setattr(read_module, "SAMPLE_SIZE", 1)
+    records = read(b'[{"id": "a", "x": 0.0000, "y": -1.5e-3, "z": Infinity}]', "json")
+    assert records[0].fields == {"id": "a", "x": Decimal("0.0000"), "y": Decimal("-1.5e-3"),
+                                 "z": JsonConstant("Infinity")}
+    assert [r.fields for r in read(b"[0.5, 12]", "json")] == [{}, {}]
