@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 import policydsl
+import policydsl.data
 from policydsl.data.mappings import records_from_mappings
 from policydsl.policy import YearError
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "chifeng"))
 from chifeng_records import BASELINE  # noqa: E402
 
@@ -84,3 +86,12 @@ def test_a_year_given_as_text_is_a_clear_error() -> None:
         POLICY.check_year("2024")  # type: ignore[arg-type]
     with pytest.raises(YearError, match="got True"):
         POLICY.check_year(True)
+
+
+def test_records_given_through_the_api_get_the_errors_the_same_file_gets() -> None:
+    path = HERE / "api_misuse" / "dup.csv"
+    from_file = [(r.id, r.errors) for r in policydsl.data.read_records(path)]
+    rows = [dict(r.fields) for r in policydsl.data.read_records(path)]
+    assert [(r.id, r.errors) for r in records_from_mappings(rows)] == from_file
+    assert [e.message for _, errors in from_file for e in errors] == [
+        "duplicate record id `A` (first at record 1)", "duplicate record id `A` (first at record 1)"]
