@@ -440,7 +440,7 @@ def _records(
         for index, (line, fields, errors) in enumerate(rows, start):
             rid = None
             if fields is not None:
-                rid, problem = _record_id(fields.get(id_field), id_field)
+                rid, problem = record_id(fields.get(id_field), id_field)
                 if problem:
                     errors.append(FieldError(id_field, problem))
             if rid is None:
@@ -458,7 +458,7 @@ def _records(
             close()
 
 
-def _record_id(value: object, id_field: str) -> tuple[str | None, str | None]:
+def record_id(value: object, id_field: str) -> tuple[str | None, str | None]:
     value = plain_value(value)  # a numpy integer, pandas' NA
     if isinstance(value, str) and value.strip():
         return value.strip(), None
