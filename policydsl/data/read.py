@@ -9,11 +9,13 @@ raises `DataError`.
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -252,10 +254,11 @@ def _detect(name: str, head: bytes, at_eof: bool) -> str | None:
         raise DataError(f"cannot read `{name}`: it is a binary file, not text")
     if head.isascii():
         return None
-    encoding, bad, wide = _choose(_split_lf(head), at_eof)
-    # A few bad lines are damage, reported on their records; most lines bad means
-    # the file is in some other encoding, which the detector names.
-    if bad * 2 > wide:
+    encoding, bad, _ = _choose(_split_lf(head), at_eof)
+    # A few bad bytes are damage, reported on their records; most non-ASCII characters
+    # undecodable means the file is in some other encoding, which the detector names.
+    text = head.decode(encoding, "replace") if bad else ""
+    if bad and text.count("\ufffd") * 2 > len(_NON_ASCII.findall(text)):
         raise DataError(f"cannot read `{name}`: it is neither UTF-8 nor GB18030 text{_other_encoding(head)}")
     return encoding
 
@@ -378,7 +381,7 @@ def read_records(
         columns: list[str] = []  # a CSV's header, once read
         rows: Iterable[_Row]
         if fmt == "json":
-            rows = _json_rows(name, _text_chunks(head, stream, name, decoder))
+            rows = _json_rows(name, _text_chunks(head, stream, name, decoder), lambda: decoder.label)
         else:
             lines = _byte_lines(head, stream, name)
             rows = _csv_rows(name, lines, decoder, columns) if fmt == "csv" else _jsonl_rows(name, lines, decoder)
@@ -708,9 +711,11 @@ def _starts_an_array(line: str) -> bool:
     return start in ("[", "[{")
 
 
-def _text_chunks(head: bytes, stream: IO[bytes], name: str, decoder: _Decoder) -> Iterator[str]:
-    """The text of a JSON file in pieces of about `CHUNK_SIZE` bytes, decoded incrementally;
-    undecodable bytes become U+FFFD and are counted in `decoder.bad_lines`. While the
+def _text_chunks(head: bytes, stream: IO[bytes], name: str,
+                 decoder: _Decoder) -> Iterator[tuple[str, Sequence[int]]]:
+    """The text of a JSON file in pieces of about `CHUNK_SIZE` bytes, decoded incrementally,
+    each with the offsets in it of undecodable bytes (replaced by U+FFFD, and counted
+    in `decoder.bad_lines`). While the
     text is ASCII the encoding is open; the first other piece decides it, as for lines."""
     state = None
     pieces = [head[i : i + CHUNK_SIZE] for i in range(0, len(head), CHUNK_SIZE)]
@@ -720,30 +725,37 @@ def _text_chunks(head: bytes, stream: IO[bytes], name: str, decoder: _Decoder) -
                 if state is None:
                     if decoder.encoding is None:
                         if chunk.isascii():
-                            yield chunk.decode("ascii")
+                            yield chunk.decode("ascii"), ()
                             continue
                         decoder.encoding = _choose([chunk], False)[0]
                     state = codecs.getincrementaldecoder(decoder.encoding)(_COUNTING)
-                _replaced.clear()
+                _replaced.count = 0
                 text = state.decode(chunk)
-                decoder.bad_lines += len(_replaced)
-                yield text
+                decoder.bad_lines += _replaced.count
+                yield text, _replacements(text) if _replaced.count else ()
         except OSError as err:
             raise DataError(f"cannot read `{name}`: {_os_reason(err)}") from err
     if state is not None:
-        _replaced.clear()
+        _replaced.count = 0
         text = state.decode(b"", final=True)
-        decoder.bad_lines += len(_replaced)
+        decoder.bad_lines += _replaced.count
         if text:
-            yield text
+            yield text, _replacements(text) if _replaced.count else ()
 
 
-_replaced: list[int] = []
+def _replacements(text: str) -> list[int]:
+    return [m.start() for m in re.finditer("\ufffd", text)]
+
+
+# The replacements made by the decode running in this thread (an error handler is
+# global and gets no context, so the count is per thread).
+_replaced = threading.local()
 _COUNTING = "policydsl-count-replace"
 
 
-def _count_and_replace(err: UnicodeDecodeError) -> tuple[str, int]:
-    _replaced.append(err.start)
+def _count_and_replace(err: UnicodeError) -> tuple[str, int]:
+    assert isinstance(err, UnicodeDecodeError)
+    _replaced.count = getattr(_replaced, "count", 0) + 1
     return "\ufffd", err.end
 
 
@@ -758,13 +770,15 @@ _JSON = json.JSONDecoder(parse_float=Decimal, parse_int=_parse_int, parse_consta
 class _JsonText:
     """A window on a JSON text read in pieces: only the part not yet parsed is kept."""
 
-    def __init__(self, name: str, chunks: Iterator[str]):
+    def __init__(self, name: str, chunks: Iterator[tuple[str, Sequence[int]]]):
         self.name = name
         self._chunks = chunks
         self.text = ""
         self.pos = 0
         self.eof = False
         self._lines_before = 0  # line breaks in the text already dropped
+        self._dropped = 0  # characters already dropped
+        self._bad: collections.deque[int] = collections.deque()  # offsets in the file of undecodable bytes
 
     def more(self, at_least: int = 1) -> bool:
         """Read at least `at_least` more characters (or to the end); False at the end."""
@@ -772,10 +786,13 @@ class _JsonText:
             return False
         if self.pos > CHUNK_SIZE:
             self._lines_before += self.text.count("\n", 0, self.pos)
+            self._dropped += self.pos
             self.text, self.pos = self.text[self.pos :], 0
         added: list[str] = []
         size = 0
-        for chunk in self._chunks:
+        for chunk, bad in self._chunks:
+            start = self._dropped + len(self.text) + size
+            self._bad.extend(start + b for b in bad)
             added.append(chunk)
             size += len(chunk)
             if size >= at_least:
@@ -812,6 +829,15 @@ class _JsonText:
                 raise DataError(f"`{self.name}`: {what} is larger than {MAX_RECORD_BYTES // 2**20} MiB")
             self.more(max(CHUNK_SIZE, len(self.text) - self.pos))  # doubling: linear in all
 
+    def undecodable(self, start: int) -> bool:
+        """Whether text from `start` to `pos` (offsets in the current text) had bytes
+        that could not be decoded."""
+        begin, end = self._dropped + start, self._dropped + self.pos
+        found = False
+        while self._bad and self._bad[0] < end:
+            found = found or self._bad.popleft() >= begin
+        return found
+
     def _cut_off(self, err: json.JSONDecodeError) -> bool:
         # The text ends inside the value: an open string, or the error where only the
         # end of the text (or a cut-off word or number) is.
@@ -824,8 +850,10 @@ class _JsonText:
         return DataError(f"`{self.name}` is not valid JSON: {reason}")
 
 
-def _json_rows(name: str, chunks: Iterator[str]) -> Iterator[_Row]:
-    """The elements of a JSON array, parsed one at a time with the exact decoder."""
+def _json_rows(name: str, chunks: Iterator[tuple[str, Sequence[int]]],
+               label: Callable[[], str]) -> Iterator[_Row]:
+    """The elements of a JSON array, parsed one at a time with the exact decoder;
+    `label` names the encoding for a record with undecodable bytes."""
     text = _JsonText(name, chunks)
     first = text.skip_blank()
     if not first:
@@ -843,12 +871,16 @@ def _json_rows(name: str, chunks: Iterator[str]) -> Iterator[_Row]:
             number += 1
             if not text.skip_blank():
                 raise text.error("The array is never closed", text.pos)
+            start = text.pos
             item = text.value(f"record {number}")
+            errors = [FieldError(ROW, f"record {number} has bytes that are not valid {label()}")
+                      ] if text.undecodable(start) else []
             if isinstance(item, dict):
-                yield None, *_object_fields(item)
+                fields, more = _object_fields(item)
+                yield None, fields, errors + more
             else:
-                message = f"record {number} is not a JSON object: it is {_kind(item)}"
-                yield None, None, [FieldError(ROW, message)]
+                errors.append(FieldError(ROW, f"record {number} is not a JSON object: it is {_kind(item)}"))
+                yield None, None, errors
             after = text.skip_blank()
             if after == "]":
                 text.pos += 1

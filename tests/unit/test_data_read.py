@@ -457,3 +457,17 @@ def test_a_number_cut_by_a_piece_boundary_is_read_whole(monkeypatch: pytest.Monk
     assert records[0].fields == {"id": "a", "x": Decimal("0.0000"), "y": Decimal("-1.5e-3"),
                                  "z": JsonConstant("Infinity")}
     assert [r.fields for r in read(b"[0.5, 12]", "json")] == [{}, {}]
+
+
+@pytest.mark.parametrize("piece", [1, 5, CHUNK_SIZE])
+def test_a_stray_byte_in_a_json_array_is_an_error_on_its_record(piece: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import policydsl.data.read as read_module
+
+    monkeypatch.setattr(read_module, "CHUNK_SIZE", piece)
+    monkeypatch.setattr(read_module, "SAMPLE_SIZE", max(piece, 16))
+    items = [f'{{"id": "C{i}", "n": "红山区{"Q" if i == 7 else ""}"}}' for i in range(12)]
+    data = ("[" + ", ".join(items) + "]").encode().replace(b"Q", b"\xff")  # one line
+    records = read(data, "json")
+    assert [(r.id, messages(r)) for r in records if r.errors] == [
+        ("C7", ["record 8 has bytes that are not valid UTF-8"])]
+    assert records[7].fields["n"] == "红山区\ufffd"
