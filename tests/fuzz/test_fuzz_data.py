@@ -80,7 +80,8 @@ _TEXT = ["红山区", "松山社区", "梅园", "平山", "café", "㎡", "North
 @st.composite
 def damaged_csv_files(draw) -> tuple[bytes, dict[int, str]]:
     """A CSV of Chinese rows, some with a quote left open, an invisible or control
-    character, a legitimate quoted field (on one line or several), or a stray byte;
+    character, a legitimate quoted field (on one line or several), a stray byte, or
+    saved in the other encoding than the rest (UTF-8 among GB18030 or the reverse);
     and for each line that starts a record, what must be said about it ("" for
     nothing in particular, "quote" for a quote never closed)."""
     width = draw(st.integers(3, 6))
@@ -107,7 +108,9 @@ def damaged_csv_files(draw) -> tuple[bytes, dict[int, str]]:
             cells[column] = cells[column] + draw(st.sampled_from(_INVISIBLE))
         text = ",".join(cells) + "\n"
         data = text.encode(encoding, errors="replace").replace(b"\xef\xbb\xbf", b"") if i else text.encode(encoding)
-        if kind == "plain" and i % 3 == 2 and draw(st.booleans()):
+        if kind == "plain" and i == 1 and draw(st.booleans()):  # one line saved in the other encoding
+            data = text.encode("gb18030" if encoding.startswith("utf") else "utf-8")
+        elif kind == "plain" and i % 3 == 2 and draw(st.booleans()):
             at = draw(st.integers(len(rid) + 1, len(data) - 1))  # after the id, before the line end
             data = data[:at] + draw(st.sampled_from(_STRAY)) + data[at:]
         starts[line_no] = "quote" if kind == "broken" else ""
