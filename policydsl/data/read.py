@@ -167,11 +167,13 @@ class _Decoder:
     """
 
     def __init__(self, name: str, head: bytes, at_eof: bool, forced: str | None = None):
+        self.forced = forced is not None
         if forced is not None:
             self.encoding: str | None = _forced_codec(forced)
         else:
             self.encoding = _detect(name, head, at_eof)  # None while only ASCII was seen
-        self.bad_lines = 0  # lines that had undecodable bytes (replaced by U+FFFD)
+        self.bad_lines = 0  # lines not valid in the encoding (read in the other, or with U+FFFD)
+        self._read_as: str | None = None  # the other encoding, when the last bad line was valid in it
 
     @property
     def label(self) -> str:
@@ -188,7 +190,31 @@ class _Decoder:
             return raw.decode(self.encoding)
         except UnicodeDecodeError:
             self.bad_lines += 1
-            return raw.decode(self.encoding, "replace")
+            self._read_as = None
+            # A line saved in the other encoding (files pasted together) keeps its text;
+            # it is still an error on its row.
+            if self.forced:
+                return raw.decode(self.encoding, "replace")
+            text, self._read_as = _decode_line(raw, self.encoding)
+            return text
+
+    def bad_line_message(self, line: int) -> str:
+        """The row error of a line the last `decode` found not valid in the encoding."""
+        message = f"line {line} has bytes that are not valid {self.label}"
+        if self._read_as is not None:
+            message += f"; it is read as {_ENCODING_NAMES[self._read_as]}, like a file saved in it"
+        return message
+
+
+def _decode_line(raw: bytes, encoding: str) -> tuple[str, str | None]:
+    """A line in `encoding`, else in the other candidate (named), else in `encoding`
+    with U+FFFD."""
+    for candidate in (encoding, *(e for e in _CANDIDATES if e != encoding)):
+        try:
+            return raw.decode(candidate), (candidate if candidate != encoding else None)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode(encoding, "replace"), None
 
 
 def _forced_codec(name: str) -> str:
@@ -254,10 +280,12 @@ def _detect(name: str, head: bytes, at_eof: bool) -> str | None:
         raise DataError(f"cannot read `{name}`: it is a binary file, not text")
     if head.isascii():
         return None
-    encoding, bad, _ = _choose(_split_lf(head), at_eof)
+    lines = _split_lf(head)
+    encoding, bad, _ = _choose(lines, at_eof)
     # A few bad bytes are damage, reported on their records; most non-ASCII characters
-    # undecodable means the file is in some other encoding, which the detector names.
-    text = head.decode(encoding, "replace") if bad else ""
+    # undecodable (in either encoding) means the file is in some other encoding, which
+    # the detector names.
+    text = "".join(_decode_line(line, encoding)[0] for line in lines if not line.isascii()) if bad else ""
     if bad and text.count("\ufffd") * 2 > len(_NON_ASCII.findall(text)):
         raise DataError(f"cannot read `{name}`: it is neither UTF-8 nor GB18030 text{_other_encoding(head)}")
     return encoding
@@ -517,7 +545,7 @@ def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder, columns_out:
         errors: list[FieldError] = [recovered] if recovered else []
         if decoder.bad_lines != bad_before:
             errors.append(
-                FieldError(ROW, f"line {start} has bytes that are not valid {decoder.label}")
+                FieldError(ROW, decoder.bad_line_message(start))
             )
         if header is None:
             header = cells
@@ -693,7 +721,7 @@ def _jsonl_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterato
         fields, errors = _object_fields(value)
         if decoder.bad_lines != bad_before:
             errors.insert(
-                0, FieldError(ROW, f"line {lineno} has bytes that are not valid {decoder.label}")
+                0, FieldError(ROW, decoder.bad_line_message(lineno))
             )
         yield lineno, fields, errors
 

@@ -381,7 +381,7 @@ def test_short_text_is_read_in_the_encoding_it_was_written_in(text: str, encodin
 
 def test_a_stray_byte_on_the_second_line_is_one_row_error() -> None:
     body = "".join(f"C{i},红山区\n" for i in range(50)).encode()
-    records = read(b"id,name\nB0,\xe9x\n" + body)
+    records = read(b"id,name\nB0,\xffx\n" + body)  # 0xFF is in neither encoding
     assert len(records) == 51
     assert [m for r in records for m in messages(r)] == ["line 2 has bytes that are not valid UTF-8"]
 
@@ -471,3 +471,16 @@ def test_a_stray_byte_in_a_json_array_is_an_error_on_its_record(piece: int, monk
     assert [(r.id, messages(r)) for r in records if r.errors] == [
         ("C7", ["record 8 has bytes that are not valid UTF-8"])]
     assert records[7].fields["n"] == "红山区\ufffd"
+
+
+def test_a_line_saved_in_the_other_encoding_keeps_its_text_and_is_an_error_on_its_row() -> None:
+    data = "id,a\nr0,红山区\n".encode() + "r1,松山区\n".encode("gb18030") + "r2,红山区\n".encode()
+    records = read(data)
+    assert [r.fields["a"] for r in records] == ["红山区", "松山区", "红山区"]
+    assert [messages(r) for r in records] == [
+        [], ["line 3 has bytes that are not valid UTF-8; it is read as GB18030, like a file saved in it"], []]
+
+
+def test_a_file_half_in_each_encoding_gives_every_record() -> None:
+    data = b"id,a\n" + "r0,红山区,红山区\n".encode() + "r1,红山区,红山区\n".encode("gb18030")
+    assert [r.id for r in read(data)] == ["r0", "r1"]
