@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,14 +27,24 @@ from .source import Source, Span
 def read_source(path: str | os.PathLike[str]) -> Source:
     """Read a policy file; unreadable files raise PolicyError with a diagnostic."""
     name = str(path)
+    limit = current_limits().policy_bytes
     try:
-        data = Path(path).read_bytes()
+        with Path(path).open("rb") as f:
+            data = f.read(limit + 1)  # a byte past the limit is enough to refuse: /dev/zero never ends
+            size = _regular_size(f) if len(data) > limit else len(data)
     except OSError as e:
         raise PolicyError([Diagnostic("E0010", ERROR, f"cannot read `{name}`: {e.strerror or e}",
                                       None, Source(name, ""))]) from None
+    return decode_source(name, data, size)
+
+
+def decode_source(name: str, data: bytes, size: int | None = None) -> Source:
+    """A policy's bytes as a `Source`: refused past the size limit or when not UTF-8.
+    `size` is the file's whole size when `data` may be only its first bytes (None: unknown)."""
     limit = current_limits().policy_bytes
-    if len(data) > limit:
-        raise PolicyError([Diagnostic("E0011", ERROR, f"policy file is {len(data)} bytes; the limit is {limit}",
+    if len(data) > limit or (size or 0) > limit:
+        what = f"{size} bytes" if size is not None and size > limit else f"more than {limit} bytes"
+        raise PolicyError([Diagnostic("E0011", ERROR, f"policy file is {what}; the limit is {limit}",
                                       None, Source(name, ""), help="raise the limit with POLICYDSL_MAX_POLICY_BYTES")])
     try:
         text = data.decode("utf-8-sig")
@@ -42,6 +53,12 @@ def read_source(path: str | os.PathLike[str]) -> Source:
         raise PolicyError([Diagnostic("E0012", ERROR, "policy file is not valid UTF-8", Span(e.start, e.start + 1),
                                       src, help="save the file as UTF-8")]) from None
     return Source(name, text)
+
+
+def _regular_size(f) -> int | None:
+    """The size of a regular file; None for a device or pipe, whose size says nothing."""
+    st = os.fstat(f.fileno())
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 def parse(source: Source) -> tuple[ast.Module | None, list[Diagnostic]]:

@@ -86,6 +86,10 @@ class Policy:
     # ---- evaluation -------------------------------------------------------------
 
     def check_year(self, year: int) -> None:
+        if isinstance(year, bool) or not hasattr(year, "__index__"):
+            raise YearError(f"the year must be a whole number such as {self.period[0]}, "
+                            f"got {year!r} (a {type(year).__name__})")
+        year = year.__index__()
         first, last = self.period
         if not first <= year <= last:
             raise YearError(f"year {year} is outside the period of policy `{self.name}` ({first}–{last})")
@@ -103,14 +107,9 @@ class Policy:
 
     def prepare(self, raw_records) -> list:
         """Validate raw records (`RawRecord`s or plain mappings) against the policy's facts."""
-        from .data.read import RawRecord
+        from .data.mappings import records_from_mappings
 
-        out = []
-        for i, raw in enumerate(raw_records):
-            if not isinstance(raw, RawRecord):
-                raw = raw_record(i, raw)
-            out.append(self._validator.validate(raw))
-        return out
+        return [self._validator.validate(raw) for raw in records_from_mappings(raw_records)]
 
     def compile(self, year: int) -> CompiledPolicy:
         """The policy prepared for `year`, to judge many records one by one.
@@ -168,11 +167,7 @@ class Policy:
 
 def raw_record(index: int, mapping: Mapping[str, object]):
     """A plain mapping as a RawRecord, with the same id rules as files."""
-    from .data.read import FieldError, RawRecord
+    from .data.mappings import records_from_mappings
 
-    rid = mapping.get("id")
-    errors = ()
-    if rid is None or rid == "":
-        errors = (FieldError("id", "record has no `id`"),)
-        rid = f"#{index + 1}"
-    return RawRecord(index, None, str(rid), dict(mapping), errors)
+    (record,) = records_from_mappings([mapping], start=index)
+    return record

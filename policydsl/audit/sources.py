@@ -27,7 +27,7 @@ def is_git_spec(spec: str) -> bool:
 
 def read_version(spec: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None) -> Source:
     """The text of one policy version: a path, or `REV:path` (git's own path rules apply)."""
-    from ..loader import read_source
+    from ..loader import decode_source, read_source
 
     text_spec = os.fspath(spec)
     if not is_git_spec(text_spec):
@@ -36,8 +36,11 @@ def read_version(spec: str | os.PathLike[str], cwd: str | os.PathLike[str] | Non
     if rev.startswith("-"):
         raise _error(text_spec, f"`{rev}` is not a git revision", "name a commit, branch or tag before `:`")
     try:
-        done = subprocess.run(["git", "show", text_spec], cwd=cwd, capture_output=True,
-                              timeout=GIT_TIMEOUT_SECONDS, check=False)
+        # The object's size first, so a huge blob is refused before any of it is read.
+        size = _git(["git", "cat-file", "-s", text_spec], cwd)
+        if size.returncode == 0 and size.stdout.strip().isdigit():
+            decode_source(text_spec, b"", int(size.stdout))
+        done = _git(["git", "show", text_spec], cwd)
     except FileNotFoundError:
         raise _error(text_spec, "cannot read a git revision: `git` is not installed", None) from None
     except subprocess.TimeoutExpired:
@@ -47,11 +50,11 @@ def read_version(spec: str | os.PathLike[str], cwd: str | os.PathLike[str] | Non
         raise _error(text_spec, f"cannot read `{text_spec}` from git: "
                      f"{reason[-1] if reason else 'unknown error'}",
                      "write `REV:path`, e.g. `HEAD~1:policies/plan.pol` (path from the repository root)")
-    try:
-        text = done.stdout.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _error(text_spec, "policy file is not valid UTF-8", "save the file as UTF-8") from None
-    return Source(text_spec, text)
+    return decode_source(text_spec, done.stdout)
+
+
+def _git(argv: list[str], cwd: str | os.PathLike[str] | None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(argv, cwd=cwd, capture_output=True, timeout=GIT_TIMEOUT_SECONDS, check=False)
 
 
 def _error(name: str, message: str, help_: str | None) -> PolicyError:

@@ -33,6 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="write the report to PATH (whole, or not at all) instead of standard output")
     p.add_argument("--data-format", choices=("csv", "json", "jsonl", "parquet"), default=None,
                    help="the format of DATA when its name does not tell")
+    p.add_argument("--encoding", default=None, metavar="NAME",
+                   help="the encoding of DATA (default: decided from its bytes, UTF-8 or GB18030)")
     p.add_argument("--engine", default=DEFAULT_ENGINE,
                    help=f"evaluator: duckdb, compiled or reference (default: {DEFAULT_ENGINE}; "
                         "reference is the plain interpreter, for audit)")
@@ -117,7 +119,7 @@ def run(args) -> int:
         return 2
     progress = _Progress(not args.quiet and sys.stderr.isatty())
     options = ReportOptions(lang=args.lang, by=args.by, show=args.show, ids=args.ids,
-                            engine=args.engine, data_format=args.data_format)
+                            engine=args.engine, data_format=args.data_format, encoding=args.encoding)
     try:
         sources = _sources(args)
         if args.format in ("json", "jsonl", "parquet") and len(sources) > 1:
@@ -138,7 +140,8 @@ def run(args) -> int:
                     writer = (JsonWriter if args.format == "json" else JsonLinesWriter)(out.stream, policy.info, year)
                 try:
                     result = evaluate_stream(policy, data, year, engine=args.engine, format=args.data_format,
-                                             on_record=writer.record, progress=progress, show=args.show)
+                                             encoding=args.encoding, on_record=writer.record,
+                                             progress=progress, show=args.show)
                 except BaseException:
                     out.abandon()
                     raise

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import attrs
 
-from .read import JsonConstant, loads_json, show_value
+from .read import JsonConstant, loads_json, plain_value, show_value
 
 KINDS = ("bool", "integer", "decimal", "text", "enum")
 MAX_DIGITS = 100  # bounds the cost of any conversion, whatever the input
@@ -51,12 +51,22 @@ class _Reject(Exception):
 
 def convert_field(spec: FieldSpec, raw: object) -> tuple[object, str | None]:
     """`(value, None)`, or `(MISSING, message)` when `raw` is missing or malformed."""
+    raw = plain_value(raw)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return MISSING, None if spec.optional else f"`{spec.name}` is missing"
     try:
         return _CONVERTERS[spec.kind](spec, raw), None
     except _Reject as err:
         return MISSING, str(err)
+
+
+_PLAIN = (str, int, bool, float, Decimal, Fraction, JsonConstant, list, dict)
+
+
+def _got(raw: object) -> str:
+    """`value` as a refusal shows it, with its type when it is not one data files hold."""
+    shown = f"`{show_value(raw)}`"
+    return shown if isinstance(raw, _PLAIN) else f"{shown} (a {type(raw).__module__}.{type(raw).__qualname__})"
 
 
 def _bool(spec: FieldSpec, raw: object) -> bool:
@@ -70,13 +80,13 @@ def _bool(spec: FieldSpec, raw: object) -> bool:
             return True
         if word in _FALSE:
             return False
-    raise _Reject(f"`{spec.name}` must be `true` or `false`, got `{show_value(raw)}`")
+    raise _Reject(f"`{spec.name}` must be `true` or `false`, got {_got(raw)}")
 
 
 def _integer(spec: FieldSpec, raw: object) -> Fraction:
     value = _exact(spec.name, raw)
     if value.denominator != 1:
-        raise _Reject(f"`{spec.name}` must be a whole number, got `{show_value(raw)}`")
+        raise _Reject(f"`{spec.name}` must be a whole number, got {_got(raw)}")
     return value * spec.scale
 
 
@@ -90,7 +100,7 @@ def _text(spec: FieldSpec, raw: object) -> str:
     if isinstance(raw, int | Decimal) and not isinstance(raw, bool):
         _exact(spec.name, raw)  # the same digit guard as numbers
         return str(raw)
-    raise _Reject(f"`{spec.name}` must be text, got `{show_value(raw)}`")
+    raise _Reject(f"`{spec.name}` must be text, got {_got(raw)}")
 
 
 def _enum(spec: FieldSpec, raw: object) -> int:
@@ -98,7 +108,7 @@ def _enum(spec: FieldSpec, raw: object) -> int:
     if name in spec.members:
         return spec.members.index(name)
     allowed = ", ".join(f"`{m}`" for m in spec.members)
-    message = f"`{spec.name}` must be one of {allowed}; got `{show_value(raw)}`"
+    message = f"`{spec.name}` must be one of {allowed}; got {_got(raw)}"
     close = difflib.get_close_matches(name or "", spec.members, n=1, cutoff=0.6)
     if not close and name:  # difflib is case-sensitive: "NONE" is nowhere near "none"
         close = [m for m in spec.members if m.lower() == name.lower()]
@@ -119,7 +129,7 @@ _CONVERTERS: dict[str, Callable[[FieldSpec, object], object]] = {
 def _exact(name: str, raw: object) -> Fraction:
     """The exact value of a number given as text, int, `Decimal` or (in memory) float."""
     if isinstance(raw, bool):
-        raise _Reject(f"`{name}` must be a number, got `{show_value(raw)}`")
+        raise _Reject(f"`{name}` must be a number, got {_got(raw)}")
     if isinstance(raw, JsonConstant):
         raise _Reject(f"`{name}` must be a finite number, got `{raw.text}`")
     if isinstance(raw, int):
@@ -127,26 +137,28 @@ def _exact(name: str, raw: object) -> Fraction:
             raise _Reject(_too_long(name, raw))
         return Fraction(raw)
     if isinstance(raw, Fraction):
+        if abs(raw.numerator) >= 10**MAX_DIGITS or raw.denominator >= 10**MAX_DIGITS:
+            raise _Reject(_too_long(name, raw))
         return raw
     if isinstance(raw, float):
         raw = repr(raw)  # the shortest text that reads back as this float: what was written
     if isinstance(raw, Decimal):
         if not raw.is_finite():
-            raise _Reject(f"`{name}` must be a finite number, got `{show_value(raw)}`")
+            raise _Reject(f"`{name}` must be a finite number, got {_got(raw)}")
         return _from_decimal(name, raw)
     if not isinstance(raw, str):
-        raise _Reject(f"`{name}` must be a number, got `{show_value(raw)}`")
+        raise _Reject(f"`{name}` must be a number, got {_got(raw)}")
     text = raw.strip()
     if len(text) > MAX_DIGITS:
         raise _Reject(_too_long(name, raw))
     if not _NUMBER.fullmatch(text):
         if text.lstrip("+-").lower() in _NON_FINITE:
-            raise _Reject(f"`{name}` must be a finite number, got `{show_value(raw)}`")
+            raise _Reject(f"`{name}` must be a finite number, got {_got(raw)}")
         if "," in text and _NUMBER.fullmatch(text.replace(",", "")):
             raise _Reject(
-                f"`{name}` must be written without thousands separators, got `{show_value(raw)}`"
+                f"`{name}` must be written without thousands separators, got {_got(raw)}"
             )
-        raise _Reject(f"`{name}` must be a number, got `{show_value(raw)}`")
+        raise _Reject(f"`{name}` must be a number, got {_got(raw)}")
     return _from_decimal(name, Decimal(text), raw)
 
 
@@ -241,7 +253,7 @@ def _number_converter(whole: bool, scale: Fraction) -> Callable[[object], object
 
 
 def _too_long(name: str, raw: object) -> str:
-    return f"`{name}` has too many digits (at most {MAX_DIGITS}), got `{show_value(raw)}`"
+    return f"`{name}` has too many digits (at most {MAX_DIGITS}), got {_got(raw)}"
 
 
 def parse_exemptions(raw: object) -> tuple[dict[str, str], str | None]:
@@ -253,9 +265,9 @@ def parse_exemptions(raw: object) -> tuple[dict[str, str], str | None]:
         try:
             raw = loads_json(raw)
         except (ValueError, RecursionError):
-            return {}, f"{expected}, got `{show_value(raw)}`"
+            return {}, f"{expected}, got {_got(raw)}"
     if not isinstance(raw, dict):
-        return {}, f"{expected}, got `{show_value(raw)}`"
+        return {}, f"{expected}, got {_got(raw)}"
     duplicates = getattr(raw, "duplicates", ())
     if duplicates:
         return {}, f"clause `{duplicates[0]}` appears more than once in `exemptions`"

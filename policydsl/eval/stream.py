@@ -90,6 +90,7 @@ def chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: str | None = None,
+                    encoding: str | None = None,
                     on_record: Callable[[RecordResult], None] | None = None,
                     progress: Callable[[int], None] | None = None, show: int | None = 10,
                     chunk_size: int = CHUNK, report=None) -> StreamResult:
@@ -105,7 +106,9 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
     if engine == "duckdb":
         from . import duckdb_engine
 
-        batch = duckdb_engine.evaluate(policy, data, year, format) if _batchable(data) else None
+        # DuckDB reads UTF-8 only: a file in another encoding is read by our reader
+        plain = encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+        batch = duckdb_engine.evaluate(policy, data, year, format) if plain and _batchable(data) else None
         if batch is not None:
             try:
                 return _from_batch(policy, batch, year, on_record, show, report)
@@ -116,16 +119,24 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
         from . import duckdb_engine
 
         if duckdb_engine.is_parquet(data, format):
-            data = duckdb_engine.parquet_rows(data)
+            data = _records(duckdb_engine.parquet_rows(data))
         else:
             from ..data.read import read_records
 
-            data = read_records(data, format)
+            data = read_records(data, format, encoding=encoding)
     else:
         from ..data.frames import as_rows
 
-        data = as_rows(data)
+        data = _records(as_rows(data))
     return _stream(policy, data, year, engine, on_record, progress, show, chunk_size, report)
+
+
+def _records(rows: Iterable) -> Iterable:
+    """Mappings (or `RawRecord`s) as `RawRecord`s with the id rules of files: a missing,
+    blank or duplicate id is an error on its record."""
+    from ..data.mappings import records_from_mappings
+
+    return records_from_mappings(rows)
 
 
 def _batchable(data) -> bool:
@@ -256,12 +267,8 @@ def _collect(c, batch, policy, year: int, counts, explainer) -> None:
 
 
 def _prepare(policy, chunk: list, start: int) -> list:
-    from ..data.read import RawRecord
-    from ..policy import raw_record
-
     validate = policy._validator.validate
-    return [validate(raw if isinstance(raw, RawRecord) else raw_record(start + i, raw))
-            for i, raw in enumerate(chunk)]
+    return [validate(raw) for raw in chunk]
 
 
 class _LazyOutcome:

@@ -30,6 +30,7 @@ class ReportOptions:
     show: int | None = 10  # failing records listed per rule (and group); None: all
     ids: bool = False  # identifiers instead of titles and descriptions
     engine: str = "duckdb"
+    encoding: str | None = None
     data_format: str | None = None
 
 
@@ -76,6 +77,7 @@ def evaluate_years(policy, sources: Sequence[tuple[int, object]], options: Repor
             source = list(source)  # an iterator read once serves every year
         collector = collector_for(policy, options, len(sources))
         result = evaluate_stream(policy, source, year, engine=options.engine, format=options.data_format,
+                                 encoding=options.encoding,
                                  progress=progress, show=options.show, report=collector)
         out.append(from_stream(result))
     return out

@@ -85,6 +85,17 @@ def _json_errors(out: str) -> list[dict]:
     return [d for entry in report for d in entry.get("diagnostics", []) if d.get("severity") == "error"]
 
 
+def eval_json_records(data: bytes, path: Path, policy: Path = RIVERSIDE) -> dict:
+    """The `--format json` report of `eval` on `data` written at `path`; fails on any
+    misbehaviour or refusal, so the caller can count the records."""
+    path.write_bytes(data)
+    argv = ["eval", str(policy), "--facts", str(path), "--year", "2031", "--format", "json"]
+    rc, out, err = run_cli(argv)
+    assert not problems(argv, rc, out, err), err
+    assert rc in (0, 1), err
+    return json.loads(out)
+
+
 def commands_for(policy: Path, data: Path, other: Path = RIVERSIDE) -> list[list[str]]:
     """Every command that reads a policy, as it would be typed; commands not yet
     registered in the CLI are left out, so the fuzz tests grow as commands land."""

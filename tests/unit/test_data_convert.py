@@ -118,12 +118,16 @@ def test_bools_are_not_numbers(raw: bool) -> None:
         ("-Infinity", "-Infinity"),
         (JsonConstant("NaN"), "NaN"),
         (JsonConstant("Infinity"), "Infinity"),
-        (float("nan"), "nan"),
+        (float("inf"), "inf"),
     ],
 )
 def test_non_finite_numbers_are_rejected(raw: object, shown: str) -> None:
     assert bad(HOUSEHOLDS, raw) == f"`households` must be a finite number, got `{shown}`"
     assert bad(AREA, raw) == f"`service_space_m2` must be a finite number, got `{shown}`"
+
+
+def test_a_float_nan_in_memory_is_missing_as_pandas_means_it() -> None:
+    assert bad(HOUSEHOLDS, float("nan")) == "`households` is missing"
 
 
 # -- decimal --------------------------------------------------------------------------

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
-import types
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from policydsl.data import DataError, FieldError, JsonConstant, RawRecord, read_records
+from policydsl.data.read import CHUNK_SIZE, SAMPLE_SIZE
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "data"
 
@@ -318,11 +319,14 @@ class CountingStream(io.RawIOBase):
         return True
 
     def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
-        while len(self._buf) < len(buffer):
+        parts, size = [self._buf], len(self._buf)
+        while size < len(buffer):  # joined once: a megabyte read stays linear
             line = next(self._gen, None)
             if line is None:
                 break
-            self._buf += line
+            parts.append(line)
+            size += len(line)
+        self._buf = b"".join(parts)
         n = min(len(buffer), len(self._buf))
         buffer[:n] = self._buf[:n]
         self._buf = self._buf[n:]
@@ -333,10 +337,11 @@ class CountingStream(io.RawIOBase):
 def test_csv_is_read_lazily_from_a_generated_200000_line_stream() -> None:
     stream = CountingStream(200_000)
     records = read_records(io.BufferedReader(stream))
-    assert isinstance(records, types.GeneratorType)
+    assert isinstance(records, Iterator)
     first = next(records)
     assert (first.id, first.fields["households"]) == ("C0", "0")
-    assert stream.served < 200_000  # far less than the ~2.5 MB the whole file holds
+    # The encoding sample and one read-ahead buffer: far less than the ~2.5 MB of the file.
+    assert stream.served <= SAMPLE_SIZE + CHUNK_SIZE
     assert sum(1 for _ in records) == 199_999
 
 
@@ -347,9 +352,9 @@ def test_jsonl_is_read_lazily() -> None:
 
     data = io.BufferedReader(io.BytesIO(b"".join(lines())))
     records = read_records(data, "jsonl")
-    assert isinstance(records, types.GeneratorType)
+    assert isinstance(records, Iterator)
     assert next(records).id == "C0"
-    assert data.tell() < 200_000
+    assert data.tell() <= SAMPLE_SIZE + CHUNK_SIZE  # of about 3 MB
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
@@ -361,3 +366,121 @@ def test_file_opened_by_path_is_closed_when_iteration_ends(tmp_path: Path) -> No
     assert len(list(Path("/proc/self/fd").iterdir())) == before + 1
     assert [r.id for r in records] == ["A"]
     assert len(list(Path("/proc/self/fd").iterdir())) == before
+
+
+# -- encoding decided on the sample, forced, named ------------------------------------
+
+
+@pytest.mark.parametrize(("text", "encoding"), [("平山", "gb18030"), ("梅园", "gbk"), ("café", "utf-8"),
+                                                ("面积100㎡", "utf-8"), ("红山区", "utf-8")])
+def test_short_text_is_read_in_the_encoding_it_was_written_in(text: str, encoding: str) -> None:
+    records = read_records(io.BytesIO(f"id,name\nA,{text}\n".encode(encoding)))
+    assert [r.fields["name"] for r in records] == [text]
+    assert records.encoding == ("UTF-8" if encoding == "utf-8" else "GB18030")
+
+
+def test_a_stray_byte_on_the_second_line_is_one_row_error() -> None:
+    body = "".join(f"C{i},红山区\n" for i in range(50)).encode()
+    records = read(b"id,name\nB0,\xffx\n" + body)  # 0xFF is in neither encoding
+    assert len(records) == 51
+    assert [m for r in records for m in messages(r)] == ["line 2 has bytes that are not valid UTF-8"]
+
+
+def test_a_file_mostly_in_another_encoding_is_refused_naming_it() -> None:
+    data = "id,name\n" + "".join(f"C{i},café crème à la carte\n" for i in range(30))
+    with pytest.raises(DataError, match="neither UTF-8 nor GB18030 text; it looks like cp125\\d"):
+        read_records(io.BytesIO(data.encode("cp1252")))
+
+
+def test_forced_encoding_must_exist_and_keep_ascii() -> None:
+    assert read(b"id,n\nA,\xe9\n", encoding="latin-1")[0].fields["n"] == "é"
+    with pytest.raises(ValueError, match="unknown encoding `klingon`"):
+        read_records(io.BytesIO(b"id\nA\n"), encoding="klingon")
+    with pytest.raises(ValueError, match="encoding `utf-16` is not supported"):
+        read_records(io.BytesIO(b"id\nA\n"), encoding="utf-16")
+
+
+def test_a_line_longer_than_the_record_limit_refuses_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    import policydsl.data.read as read_module
+
+    monkeypatch.setattr(read_module, "MAX_RECORD_BYTES", 200_000)
+    records = read_records(io.BytesIO(b"id,x\nA,1\n" + b"y" * 5_000_000))
+    assert next(records).id == "A"
+    with pytest.raises(DataError, match="line 3 is longer than"):
+        next(records)
+
+
+# -- JSON arrays, read one element at a time -------------------------------------------
+
+
+def test_a_json_array_is_parsed_across_chunk_boundaries_exactly() -> None:
+    items = [{"id": f"C{i}", "x": f"{i}.{i:07d}", "n": 10**30 + i, "s": "红" * (i % 7)} for i in range(60_000)]
+    text = "[" + ",".join(f'{{"id": "{d["id"]}", "x": {d["x"]}, "n": {d["n"]}, "s": "{d["s"]}"}}' for d in items) + "]"
+    records = read(text.encode())  # one line of several megabytes
+    assert len(records) == 60_000
+    assert [(r.fields["x"], r.fields["n"], r.fields["s"]) for r in records[::997]] == [
+        (Decimal(d["x"]), d["n"], d["s"]) for d in items[::997]]
+
+
+def test_a_json_syntax_error_far_into_the_file_names_its_line_and_column() -> None:
+    body = ",\n".join(f'{{"id": "C{i}"}}' for i in range(20_000))
+    records = read_records(io.BytesIO(("[" + body + ',\n {"id": oops}]').encode()), "json")
+    with pytest.raises(DataError, match=r"expecting value at line 20001, column 9$"):
+        list(records)
+
+
+def test_an_unclosed_json_array_is_a_data_error() -> None:
+    with pytest.raises(DataError, match="never closed"):
+        read(b'[{"id": "A"}', "json")
+
+
+def test_a_json_array_saved_as_json_lines_is_one_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(b'[\n  {"id": "A"},\n  {"id": "B"}\n]\n')
+    with pytest.raises(DataError, match=r"is a JSON array, not JSON Lines .*--data-format json"):
+        read_records(path)
+
+
+def test_an_unterminated_string_says_where_once() -> None:
+    (record,) = read(b'{"id": "A', "jsonl")
+    assert messages(record) == ["line 1 is not a JSON object: unterminated string starting at column 8"]
+    with pytest.raises(DataError, match=r"unterminated string starting at line 1, column 9$"):
+        read(b'[{"id": "A', "json")
+
+
+def test_a_number_cut_by_a_piece_boundary_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    import policydsl.data.read as read_module
+
+    monkeypatch.setattr(read_module, "CHUNK_SIZE", 1)
+    monkeypatch.setattr(read_module, "SAMPLE_SIZE", 1)
+    records = read(b'[{"id": "a", "x": 0.0000, "y": -1.5e-3, "z": Infinity}]', "json")
+    assert records[0].fields == {"id": "a", "x": Decimal("0.0000"), "y": Decimal("-1.5e-3"),
+                                 "z": JsonConstant("Infinity")}
+    assert [r.fields for r in read(b"[0.5, 12]", "json")] == [{}, {}]
+
+
+@pytest.mark.parametrize("piece", [1, 5, CHUNK_SIZE])
+def test_a_stray_byte_in_a_json_array_is_an_error_on_its_record(piece: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import policydsl.data.read as read_module
+
+    monkeypatch.setattr(read_module, "CHUNK_SIZE", piece)
+    monkeypatch.setattr(read_module, "SAMPLE_SIZE", max(piece, 16))
+    items = [f'{{"id": "C{i}", "n": "红山区{"Q" if i == 7 else ""}"}}' for i in range(12)]
+    data = ("[" + ", ".join(items) + "]").encode().replace(b"Q", b"\xff")  # one line
+    records = read(data, "json")
+    assert [(r.id, messages(r)) for r in records if r.errors] == [
+        ("C7", ["record 8 has bytes that are not valid UTF-8"])]
+    assert records[7].fields["n"] == "红山区\ufffd"
+
+
+def test_a_line_saved_in_the_other_encoding_keeps_its_text_and_is_an_error_on_its_row() -> None:
+    data = "id,a\nr0,红山区\n".encode() + "r1,松山区\n".encode("gb18030") + "r2,红山区\n".encode()
+    records = read(data)
+    assert [r.fields["a"] for r in records] == ["红山区", "松山区", "红山区"]
+    assert [messages(r) for r in records] == [
+        [], ["line 3 has bytes that are not valid UTF-8; it is read as GB18030, like a file saved in it"], []]
+
+
+def test_a_file_half_in_each_encoding_gives_every_record() -> None:
+    data = b"id,a\n" + "r0,红山区,红山区\n".encode() + "r1,红山区,红山区\n".encode("gb18030")
+    assert [r.id for r in read(data)] == ["r0", "r1"]
