@@ -18,10 +18,15 @@ DESIGN = ROOT / "docs" / "design.md"
 # Known exceptions, each (importer, imported): reason. Keep it short; remove an entry
 # when the code it excuses is rewritten.
 ALLOWED = {
+    ("report", "reports.model"): "the collector's text report is written by reports/; the collector is to move there",
+    ("report", "reports.text"): "as report → reports.model",
     ("audit.sources", "policydsl"): "a git revision is loaded with the package's private _load",
 }
 # Known cycles: a cycle is allowed when all its modules are in one of these sets.
 ALLOWED_CYCLES = {
+    frozenset({"data.header", "data.read"}): "the reader refuses a header another delimiter would split",
+    frozenset({"eval.stream", "report", "reports.model", "reports.text"}):
+        "the driver fills the report collector it is given; the collector is to move to reports/",
     frozenset({"audit.core", "audit.sources", "policydsl"}): "as audit.sources → policydsl above",
 }
 
