@@ -272,9 +272,8 @@ class Encoding:
             x = args[0][0]
             if e.name == "abs":
                 return z3.If(x < 0, -x, x), d
-            scale = Q(e.type.scale if isinstance(e.type, ir.Num) else 1)
-            whole = z3.ToInt(x / scale) if e.name == "floor" else -z3.ToInt(-x / scale)
-            return z3.ToReal(whole) * scale, d
+            whole = z3.ToInt(x) if e.name == "floor" else -z3.ToInt(-x)  # whole canonical base units
+            return z3.ToReal(whole), d
         if isinstance(e, ir.Cond):
             ct, cf = self.bool3(e.cond, agg)
             tv, td = self.term(e.then, agg)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
+
 from .. import ast, ir
 from ..diagnostics import ERROR, WARNING, Diagnostic, Label, nearest
 from ..ir import walk
@@ -447,13 +449,22 @@ class Checker:
             return _fold(ir.Arith("*", left, right, rt, n.span, text))
         if n.op == "*":
             dim = dim_mul(lt.dim, rt.dim)
-            unit = _join_units(lt, rt, "*")
-            return _fold(ir.Arith("*", left, right, ir.Num(dim, unit, _scale(lt) * _scale(rt)), n.span, text))
+            typ = self._simplified(lt, rt, dim, _scale(lt) * _scale(rt))
+            return _fold(ir.Arith("*", left, right, typ, n.span, text))
         dim = dim_div(lt.dim, rt.dim)
         if not dim and (lt.dim or lt.unit == "%"):  # a ratio of like quantities reads as a share
             return _fold(ir.Arith("/", left, right, PERCENT, n.span, text))
         unit = _join_units(lt, rt, "/")
         return _fold(ir.Arith("/", left, right, ir.Num(dim, unit, _scale(lt) / _scale(rt)), n.span, text))
+
+    def _simplified(self, lt: ir.Num, rt: ir.Num, dim, scale: Fraction) -> ir.Num:
+        """The type of a product, shown in one unit the drafter wrote when the others cancel:
+        `5 households × 1 person per household` is 5 people, not "households × person per household"."""
+        for word in f"{lt.unit} {rt.unit}".split():
+            unit = self.units.lookup(word)
+            if unit is not None and dim and unit.dim == dim and unit.scale == scale:
+                return ir.Num(dim, unit.name, scale, plural=unit.plural)
+        return ir.Num(dim, _join_units(lt, rt, "*"), scale)
 
     def x_Per(self, n: ast.Per, ctx) -> ir.Expr | None:
         left = self.expr(n.left, ctx)
@@ -650,7 +661,11 @@ class Checker:
                                f"{type_name(args[i].type)}", code="E0233")
                     return None
             args[0] = first
-        return _fold(ir.Func(n.func, tuple(args), args[0].type, n.span, self.text(n.span)))
+        typ = args[0].type
+        if n.func in ("floor", "ceil"):
+            # A whole number of canonical base units: a ratio rounds to a count (12, not 1250%).
+            typ = PLAIN if not typ.dim else attrs.evolve(typ, integer=True)
+        return _fold(ir.Func(n.func, tuple(args), typ, n.span, self.text(n.span)))
 
     def _aggregate(self, n: ast.Call, ctx: _Ctx) -> ir.Expr | None:
         if not ctx.target:

@@ -58,11 +58,12 @@ U = _Unknown()
 
 
 def _floor(x, scale):
-    return Fraction(math.floor(Fraction(x) / scale)) * scale
+    # Whole canonical base units, as the reference interpreter; `scale` is kept for the call sites.
+    return Fraction(math.floor(x))
 
 
 def _ceil(x, scale):
-    return Fraction(math.ceil(Fraction(x) / scale)) * scale
+    return Fraction(math.ceil(x))
 
 
 class _Source:

@@ -62,12 +62,12 @@ def _func(e: ir.Func, env, year, pop):
         return min(args)
     if e.name == "max":
         return max(args)
-    scale = e.type.scale if isinstance(e.type, ir.Num) else 1
-    x = Fraction(args[0]) / scale  # whole units of the unit the drafter wrote
+    # Whole numbers of the canonical base unit (the IR's exact value), whatever unit the
+    # drafter displays: `per 1万平方米` and `per 10000 m2` must round alike.
     if e.name == "floor":
-        return Fraction(math.floor(x)) * scale
+        return Fraction(math.floor(args[0]))
     if e.name == "ceil":
-        return Fraction(math.ceil(x)) * scale
+        return Fraction(math.ceil(args[0]))
     return abs(args[0])
 
 

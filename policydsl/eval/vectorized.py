@@ -201,8 +201,7 @@ class _Vec:
         a = args[0]
         if e.name == "abs":
             return Num(abs(a.n), a.d, a.unk, a.bound)
-        scale = e.type.scale if isinstance(e.type, ir.Num) else Fraction(1)
-        sp, sq = scale.numerator, scale.denominator
+        sp, sq = 1, 1  # whole canonical base units, as the reference interpreter
         num, den = a.n * sq, a.d * sp  # x / scale, in whole units the drafter wrote
         if a.bound * sq >= LIMIT or den >= LIMIT:
             raise Fallback()
