@@ -24,9 +24,11 @@ node = attrs.frozen
 
 @node
 class Number:
-    text: str
+    text: str  # the value in decimal digits
     unit: str | None = None  # a single unit name written right after the number
     span: Span = _span()
+    # The drafter's spelling when written as a Chinese numeral (`一千二`), so tools can write it back.
+    numeral: str | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @node
@@ -72,9 +74,10 @@ class Per:
     """`left per [count] unit`: a rate, e.g. `20 m2 per 100 households`."""
 
     left: Expr
-    count: str | None
+    count: str | None  # in decimal digits
     unit: str
     span: Span = _span()
+    count_numeral: str | None = attrs.field(default=None, eq=False, repr=False)  # `每百五户`: `百五`
 
 
 @node

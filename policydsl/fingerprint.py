@@ -18,6 +18,7 @@ from fractions import Fraction
 import attrs
 
 from . import ir
+from .eval.values import int_text
 
 _FLIP = {"<=": ">=", "<": ">"}
 
@@ -50,9 +51,9 @@ def canonical(value: object, year: int | None = None) -> str:
             stack.extend(reversed(x))
             out.append("[")
         elif isinstance(x, Fraction):
-            out.append(f"{x.numerator}/{x.denominator} ")
+            out.append(f"{int_text(x.numerator)}/{int_text(x.denominator)} ")
         elif isinstance(x, int) and not isinstance(x, bool):
-            out.append(f"{x} ")  # enum ordinals and years; a Fraction is always written p/q
+            out.append(f"{int_text(x)} ")  # enum ordinals and years; a Fraction is always written p/q
         else:
             out.append(repr(x) + " ")
     return "".join(out)

@@ -39,7 +39,7 @@ import z3
 from .. import ir
 from ..eval.reference import compare as _apply
 from ..eval.reference import schedule_entry
-from ..eval.values import NotInForce, exact_text
+from ..eval.values import NotInForce, exact_text, int_of_text, int_text
 
 UNKNOWN = "unknown"
 OTHER = "other"
@@ -54,7 +54,10 @@ FALSE = z3.BoolVal(False)
 def Q(value: Fraction | int) -> z3.ArithRef:
     """An exact rational constant."""
     f = Fraction(value)
-    return z3.Q(f.numerator, f.denominator)
+    if -10**4000 < f.numerator < 10**4000 and f.denominator < 10**4000:
+        return z3.Q(f.numerator, f.denominator)
+    # z3 reads numbers as text, and `str()` of an int stops at 4300 digits.
+    return z3.RealVal(f"{int_text(f.numerator)}/{int_text(f.denominator)}")
 
 
 class Ratio:
@@ -370,7 +373,7 @@ class Encoding:
             elif fact.kind == "text":
                 out[fact.name] = self.texts[v.as_long()]
             elif fact.kind == "integer":
-                out[fact.name] = str(v.as_long())
+                out[fact.name] = v.as_string()
             else:
                 value = _fraction(v) / fact.type.scale  # type: ignore[union-attr]
                 text = exact_text(value)
@@ -409,9 +412,9 @@ def _term(v: Num) -> z3.ArithRef:
 
 def _fraction(v: z3.ExprRef) -> Fraction:
     if z3.is_rational_value(v):
-        return Fraction(v.numerator_as_long(), v.denominator_as_long())
+        return Fraction(int_of_text(v.numerator().as_string()), int_of_text(v.denominator().as_string()))
     if z3.is_int_value(v):
-        return Fraction(v.as_long())
+        return Fraction(int_of_text(v.as_string()))
     raise ValueError(f"not an exact rational: {v}")  # algebraic numbers from non-linear terms
 
 

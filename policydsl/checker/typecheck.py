@@ -360,8 +360,12 @@ class Checker:
     def x_Number(self, n: ast.Number, ctx) -> ir.Expr | None:
         value = Fraction(Decimal(n.text))
         if n.unit is None:
-            return ir.Const(value, PLAIN, n.span, n.text)
+            return ir.Const(value, PLAIN, n.span, n.numeral or n.text)
         unit = self.units.lookup(n.unit)
+        if unit is None and n.numeral is not None and self.text(n.span) == n.numeral + n.unit:
+            # `三级` undeclared reads as 三 and the unit `级`; a name was more likely meant.
+            self._unknown_name(n.numeral + n.unit, n.span)
+            return None
         if unit is None:
             self._unknown_unit(n.unit, Span(n.span.end - len(n.unit), n.span.end))
             return None

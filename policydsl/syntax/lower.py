@@ -34,7 +34,9 @@ def cmp_of(word: str) -> str:
     return keywords.comparison(word)
 
 
-_RATE = re.compile(r"每[ \t]*(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万亿]+)?[ \t]*(.+)", re.S)
+_RATE = re.compile(r"每[ \t]*(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+)?[ \t]*(.+)", re.S)
+_NUMERAL_PREFIX = re.compile("[" + "".join(sorted(keywords.CN_NUMERAL_CHARS)) + "]+")
+_NUMERAL_HELP = "write it in digits (`1200`) or as it is said in full (`一千二百`, `一百零五`)"
 
 
 # How a duplicated rule attribute is named in a message, by language.
@@ -54,6 +56,7 @@ class Lowerer:
     # ---- entry ---------------------------------------------------------------
 
     def module(self, tree: lark.Tree, comments: list[lark.Token]) -> ast.Module:
+        self.declared_names = _declared_names(tree)
         decls = tuple(d for d in (self.decl(c) for c in tree.children) if d is not None)
         notes = tuple(ast.Comment(str(c)[1:].strip(), _span(c)) for c in comments)
         module = ast.Module(decls, notes, Span(0, len(self.source.text)))
@@ -278,7 +281,28 @@ class Lowerer:
         return ast.Bool(False, _span(t))
 
     def e_ref(self, t):
-        return ast.Name(str(t.children[0]), _span(t))
+        tok = t.children[0]
+        name = str(tok)
+        if name not in self.declared_names and (m := _NUMERAL_PREFIX.match(name)) is not None:
+            # `一百户`, `两千`: a Chinese numeral, with the unit written right after it.
+            numeral, unit = m.group(0), name[m.end():]
+            if not unit[:1].isdigit():
+                return self.numeral_number(numeral, unit or None, _span(t))
+        return ast.Name(name, _span(t))
+
+    def e_spaced_quantity(self, t):
+        # `三万 户`: a numeral, then the unit after a space (so `万` is not read as a unit prefix).
+        tok, unit = t.children
+        return self.numeral_number(str(tok), str(unit), _span(t))
+
+    def numeral_number(self, numeral: str, unit: str | None, span: Span) -> ast.Number:
+        try:
+            value = keywords.parse_cn_numeral(numeral)
+        except keywords.NumeralError as e:
+            self.error(Span(span.start, span.start + len(numeral)),
+                       f"`{numeral}` is not a Chinese numeral: {e}", help=_NUMERAL_HELP, code="E0007")
+            value = 0
+        return ast.Number(str(value), unit, span, numeral=numeral)
 
     def e_call(self, t):
         func, *args = t.children
@@ -322,15 +346,18 @@ class Lowerer:
         m = _RATE.fullmatch(str(tok))
         assert m is not None  # the lexer admitted it with the same pattern
         count, unit = m.group(1), m.group(2).strip()
+        numeral = None
         if count is not None and not count[0].isdigit():
-            value = keywords.cn_numeral(count)
-            if value is None:
-                self.error(_span(tok), f"`{count}` is not a Chinese numeral",
-                           help="write the count in digits, e.g. `每 400 户`")
+            numeral = count
+            try:
+                value = keywords.parse_cn_numeral(count)
+            except keywords.NumeralError as e:
+                self.error(_span(tok), f"`{count}` is not a Chinese numeral: {e}",
+                           help=_NUMERAL_HELP + ", e.g. `每 400 户`", code="E0007")
                 value = 1
             count = str(value)
         return ast.Per(self.expr(right), self.number_text(tok, count) if count is not None else None,
-                       unit, _span(t))
+                       unit, _span(t), count_numeral=numeral)
 
     def e_compare(self, t):
         left, op, right = t.children
@@ -440,6 +467,22 @@ def decode_string(body: str) -> tuple[str, str | None]:
             out.append(nxt)
             i += 2
     return "".join(out), problem
+
+
+def _declared_names(tree: lark.Tree) -> frozenset[str]:
+    """Names a policy declares (facts, levels, lets, sets, units): never read as numerals."""
+    out: set[str] = set()
+    for d in tree.children:
+        if not isinstance(d, lark.Tree):
+            continue
+        if d.data in ("fact_decl", "let_decl", "set_decl"):
+            out.add(str(d.children[0]))
+            if d.data == "fact_decl" and isinstance(d.children[1], lark.Tree) \
+                    and d.children[1].data == "type_enum":
+                out.update(str(c) for c in d.children[1].children if c.type == "NAME")
+        elif d.data == "unit_decl":
+            out.update(str(c) for c in d.children if isinstance(c, lark.Token))
+    return frozenset(out)
 
 
 def _expression_names(module: ast.Module):

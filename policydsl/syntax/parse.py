@@ -21,7 +21,7 @@ from ..source import Source, Span
 
 # Words a drafter would recognise for each terminal, for "expected ..." messages.
 _TERMINAL_WORDS = {
-    "NAME": "a name", "NUMBER": "a number", "STRING": "a quoted string", "PERCENT": "a percentage",
+    "NAME": "a name", "NUMBER": "a number", "CN_NUMERAL": "a number", "STRING": "a quoted string", "PERCENT": "a percentage",
     "CMP": "a comparison (`>=`, `<`, `=` ...)", "MODALITY": "`must`, `in principle` or `strive`",
     "IN_YEAR": "`in YEAR`", "COLON": "`:`", "COMMA": "`,`",
     "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`", "LBRACE": "`{`", "RBRACE": "`}`",
