@@ -10,7 +10,7 @@ import attrs
 import lark
 
 from .. import ast, keywords
-from ..diagnostics import ERROR, Diagnostic
+from ..diagnostics import ERROR, WARNING, Diagnostic
 from ..limits import current as current_limits
 from ..source import Source, Span
 
@@ -438,8 +438,18 @@ class Lowerer:
         if problem is not None:
             self.error(_span(tok), problem, code="E0005",
                        help="escapes: `\\\\`, `\\\"`, `\\n`, `\\t`, `\\uXXXX`")
+        for m in _BIDI_ESCAPE.finditer(str(tok)):
+            # The same warning as for a literal control (loader): rendered, it acts as one.
+            start = (tok.start_pos or 0) + m.start(1)
+            self.diagnostics.append(Diagnostic(
+                "W0003", WARNING, f"bidirectional control U+{m.group(1)[2:].upper()} written as "
+                f"`{m.group(1)}`: this text may display differently from how it is checked",
+                Span(start, start + 6), self.source, help="remove it unless the text needs it"))
         return value
 
+
+# `\u202e` and the other bidi controls as escapes, not preceded by an escaped backslash.
+_BIDI_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*(\\u(?:202[a-eA-E]|206[6-9]))")
 
 # JSON's escapes: the formatter writes strings with json.dumps, so the two agree exactly.
 _ESCAPES = {"\\": "\\", '"': '"', "/": "/", "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
