@@ -269,6 +269,12 @@ class Rule:
     group: Group | None = None
     span: Span = attrs.field(default=Span(0, 0), eq=False)
 
+    @property
+    def exemption_keys(self) -> tuple[str, ...]:
+        """The keys of a record's `exemptions` that exempt this rule: its name, then its
+        clause ids. Only an in-principle rule can be exempted, so for others there are none."""
+        return (self.name, *self.clauses) if self.modality == "in_principle" else ()
+
 
 @attrs.frozen
 class Note:

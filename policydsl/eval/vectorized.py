@@ -358,9 +358,8 @@ class VectorizedEngine(CompiledEngine):
         code = np.where(cond.v, CODE["pass"], CODE["fail"])
         if cond.unk is not None:
             code = np.where(cond.unk, CODE["unknown"], code)
-        if rule.modality == "in_principle" and rule.clauses:
-            clauses = rule.clauses
-            exempt = cols.exempted(clauses)
+        if rule.exemption_keys:
+            exempt = cols.exempted(rule.exemption_keys)
             code = np.where(exempt, CODE["exempted"], code)
         if rule.scope is not None:
             scope = vec(rule.scope)
