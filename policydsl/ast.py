@@ -154,11 +154,12 @@ class Schedule:
 
 @node
 class Bracket:
-    kind: str  # "below", "above", "from", "range", "else"
+    kind: str  # "below", "above", "from", "range", "else"; "in" (a set of values), "is" (one value, in `low`)
     low: Expr | None
     high: Expr | None
     value: Expr
     span: Span = _span()
+    set: Name | SetLiteral | None = None  # the values of an "in" bracket
 
 
 @node

@@ -40,7 +40,7 @@ def canonical(value: object, year: int | None = None) -> str:
             stack.append(chosen[-1] if chosen else _Lit("(NotInForce)"))
         elif attrs.has(type(x)):
             x = _normal(x)
-            fields = [f for f in attrs.fields(type(x)) if f.eq]
+            fields = [f for f in attrs.fields(type(x)) if f.eq and not _omitted(f, x)]
             stack.append(_Lit(")"))
             for f in reversed(fields):
                 stack.append(getattr(x, f.name))
@@ -57,6 +57,12 @@ def canonical(value: object, year: int | None = None) -> str:
         else:
             out.append(repr(x) + " ")
     return "".join(out)
+
+
+def _omitted(field: attrs.Attribute, x: object) -> bool:
+    """A field added to the IR later is left out while it holds its default, so adding it
+    does not change the fingerprint of any policy that does not use it."""
+    return field.metadata.get("fingerprint") == "omit_default" and getattr(x, field.name) == field.default
 
 
 def _normal(x: object) -> object:

@@ -434,7 +434,8 @@ class _Printer:
             high = self.expr(b.high, SUM, indent + 2) if b.high is not None else ""
             head = {"below": f"{self.kw('below')} {high}", "above": f"{self.kw('above')} {low}",
                     "from": f"{self.kw('from')} {low}", "range": f"{low} {self.kw('to')} {high}",
-                    "else": self.kw("else")}[b.kind]
+                    "is": low, "else": self.kw("else"),
+                    "in": f"{self.kw('in')} {self.set_ref(b.set)}" if b.set is not None else ""}[b.kind]
             heads.append(head + ":")
         column = max(display_width(h) for h in heads)
         pad = " " * (indent + 2)

@@ -23,6 +23,11 @@ def _text() -> str:
     return attrs.field(default="", eq=False, repr=False)
 
 
+# A field added after policies were fingerprinted: left out of the fingerprint while it has its
+# default, so existing policies keep theirs (see fingerprint.canonical).
+OMIT_DEFAULT = {"fingerprint": "omit_default"}
+
+
 # ---- types -----------------------------------------------------------------
 
 
@@ -172,10 +177,14 @@ class Sched:
 
 @attrs.frozen
 class Bracket:
-    kind: str  # "below" (< high), "above" (> low), "from" (>= low), "range" (low..high inclusive), "else"
+    """`kind`: "below" (< high), "above" (> low), "from" (>= low), "range" (low..high inclusive),
+    "in" (the key is one of `values`: canonical constants, as in `Member`), "else"."""
+
+    kind: str
     low: Expr | None
     high: Expr | None
     value: Expr
+    values: tuple[object, ...] = attrs.field(default=(), metadata=OMIT_DEFAULT)
 
 
 @attrs.frozen

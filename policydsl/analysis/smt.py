@@ -96,6 +96,8 @@ def text_constants(policy: ir.Policy) -> list[str]:
                 found.add(x.value)
             elif isinstance(x, ir.Member) and x.subject.type == ir.TEXT:
                 found.update(v for v in x.values if isinstance(v, str))
+            elif isinstance(x, ir.Table) and x.key.type == ir.TEXT:
+                found.update(v for b in x.brackets for v in b.values if isinstance(v, str))
     other = OTHER
     while other in found:
         other += "_"
@@ -299,7 +301,10 @@ class Encoding:
         for b in e.brackets:
             lo, dl = self.term(b.low, agg) if b.low is not None else (None, TRUE)
             hi, dh = self.term(b.high, agg) if b.high is not None else (None, TRUE)
-            match = _bracket_match(b.kind, key, lo, hi)
+            if b.kind == "in":
+                match = z3.Or([key == self._const(v, e.key.type) for v in b.values])
+            else:
+                match = _bracket_match(b.kind, key, lo, hi)
             if boolean:
                 vt, vf = self.bool3(b.value, agg)
                 value, dv = vt, z3.Or(vt, vf)

@@ -17,6 +17,7 @@ from ..diagnostics import ERROR, WARNING, Diagnostic, Label, nearest
 from ..ir import walk
 from ..source import Source, Span
 from ..units import DIMENSIONLESS, Unit, UnitError, UnitRegistry, describe_dim, dim_div, dim_mul
+from .brackets import Interval, bracket_findings
 
 AGGREGATES = ("share", "count", "sum", "mean")
 FUNCTIONS = ("min", "max", "floor", "ceil", "abs")
@@ -734,30 +735,16 @@ class Checker:
         key = self.expr(n.key, ctx)
         if key is None:
             return None
-        if not isinstance(key.type, ir.Num):
-            self.error(n.key.span, f"`lookup` needs a number, but this is {type_name(key.type)}",
-                       code="E0234")
+        by_category = isinstance(key.type, ir.Enum) or key.type == ir.TEXT
+        if not isinstance(key.type, ir.Num) and not by_category:
+            self.error(n.key.span, f"`lookup` needs a number, a text or a level, but this is "
+                       f"{type_name(key.type)}", code="E0234")
             return None
         brackets, first_value, ok = [], None, True
         for b in n.brackets:
-            bounds = []
-            for bound_node in (b.low, b.high):
-                if bound_node is None:
-                    bounds.append(None)
-                    continue
-                bound = self.expr(bound_node, ctx)
-                if bound is None:
-                    ok = False
-                    bounds.append(None)
-                    continue
-                _, bound = self._adopt(key, bound, n.key, bound_node, always=True)
-                if not same_type(bound.type, key.type):
-                    self.error(bound_node.span, f"bracket bound is {type_name(bound.type)}, but the "
-                               f"key is {type_name(key.type)}", code="E0235")
-                    ok = False
-                bounds.append(bound)
+            bracket = self._bracket(key, n.key, b, by_category, ctx)
             value = self.expr(b.value, ctx)
-            if value is None:
+            if bracket is None or value is None:
                 ok = False
                 continue
             if first_value is not None:
@@ -768,10 +755,73 @@ class Checker:
                     ok = False
             else:
                 first_value = value
-            brackets.append(ir.Bracket(b.kind, bounds[0], bounds[1], value))
+            brackets.append(attrs.evolve(bracket, value=value))
         if not ok or first_value is None:
             return None
-        return ir.Table(key, tuple(brackets), first_value.type, n.span, self.text(n.span))
+        table = ir.Table(key, tuple(brackets), first_value.type, n.span, self.text(n.span))
+        for span, message, help_ in bracket_findings(table, self._domain(key), n.brackets):
+            self.warning(span, message, help=help_, code="W0110")
+        return table
+
+    def _bracket(self, key: ir.Expr, key_node: ast.Expr, b: ast.Bracket, by_category: bool,
+                 ctx) -> ir.Bracket | None:
+        """A bracket without its value: bounds checked against the key, or the values it names."""
+        placeholder = ir.Const(True, ir.BOOL)
+        if b.kind in ("in", "is"):
+            if b.kind == "in":
+                values = self._set_values(b.set, key.type, b.set.span)
+            else:
+                one = self._set_value(b.low, key.type) if _literal(b.low) else None
+                if one is None and not _literal(b.low):
+                    self.error(b.low.span, "a bracket value must be written out (a number, a "
+                               "quoted text or a level)", code="E0237",
+                               help="write `\"value\": ...` or `in {...}: ...`")
+                values = None if one is None else (one,)
+            return None if values is None else ir.Bracket("in", None, None, placeholder, values)
+        if by_category and b.kind != "else":
+            word = {"below": "below", "above": "above", "from": "from", "range": "to"}[b.kind]
+            self.error(b.span, f"`{word}` needs a number, but the key is {type_name(key.type)}",
+                       code="E0238", help="name the values: `\"value\": ...`, `in {\"a\", \"b\"}: ...`,"
+                       " and `else: ...`")
+            return None
+        bounds, ok = [], True
+        for bound_node in (b.low, b.high):
+            if bound_node is None:
+                bounds.append(None)
+                continue
+            bound = self.expr(bound_node, ctx)
+            if bound is None:
+                ok = False
+                bounds.append(None)
+                continue
+            _, bound = self._adopt(key, bound, key_node, bound_node, always=True)
+            if not same_type(bound.type, key.type):
+                self.error(bound_node.span, f"bracket bound is {type_name(bound.type)}, but the "
+                           f"key is {type_name(key.type)}", code="E0235")
+                ok = False
+            bounds.append(bound)
+        return ir.Bracket(b.kind, bounds[0], bounds[1], placeholder) if ok else None
+
+    def _domain(self, key: ir.Expr):
+        """What a lookup key can be, for the coverage check: a fact's declared values or
+        levels, or its constant bounds (`>= 0`); None when nothing is known."""
+        if isinstance(key.type, ir.Enum):
+            return tuple(range(len(key.type.members)))
+        if not isinstance(key, ir.Fact) or key.name not in self.facts:
+            return None
+        fact = self.facts[key.name]
+        if fact.allowed is not None:
+            return fact.allowed
+        if not isinstance(key.type, ir.Num):
+            return None
+        low = high = None
+        for c in fact.constraints:
+            if isinstance(c, ir.Cmp) and isinstance(c.right, ir.Const) and isinstance(c.left, ir.Fact):
+                if c.op in (">=", ">"):
+                    low = (c.right.value, c.op == ">=")
+                elif c.op in ("<=", "<"):
+                    high = (c.right.value, c.op == "<=")
+        return Interval(low, high, key.type.scale if key.type.integer else None)
 
     def x_SetLiteral(self, n: ast.SetLiteral, ctx) -> None:
         self.error(n.span, "a set of values can only follow `in`", code="E0107")
@@ -791,6 +841,10 @@ def _join_units(a: ir.Num, b: ir.Num, op: str) -> str:
     if not b.unit or b.unit == "%":
         return a.unit
     return f"{a.unit} × {b.unit}" if op == "*" else f"{a.unit} per {b.unit}"
+
+
+def _literal(node: ast.Expr | None) -> bool:
+    return isinstance(node, ast.String | ast.Number | ast.Name)
 
 
 def _set_name(ref) -> str | None:

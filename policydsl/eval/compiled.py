@@ -349,7 +349,8 @@ class _ExprGen:
             if bad:
                 src.emit(f"if {bad}: {t} = U; break")
             test = {"below": f"{key} < {hi}", "above": f"{key} > {lo}", "from": f"{key} >= {lo}",
-                    "range": f"{lo} <= {key} <= {hi}", "else": "True"}[b.kind]
+                    "range": f"{lo} <= {key} <= {hi}", "else": "True",
+                    "in": f"{key} in {src.const(frozenset(b.values))}"}[b.kind]
             src.emit(f"if {test}:")
             src.depth += 1
             src.emit(f"{t} = {self(b.value)}; break")

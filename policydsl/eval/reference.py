@@ -168,7 +168,7 @@ def _table(e: ir.Table, env, year, pop):
         hi = evaluate(b.high, env, year, pop) if b.high is not None else None
         if isinstance(lo, Unknown) or isinstance(hi, Unknown):
             return _merge(*(v for v in (lo, hi) if isinstance(v, Unknown)))
-        if bracket_matches(b.kind, key, lo, hi):
+        if (key in b.values) if b.kind == "in" else bracket_matches(b.kind, key, lo, hi):
             return evaluate(b.value, env, year, pop)
     return unknown(f"no bracket of `{e.text}` matches")
 

@@ -399,12 +399,16 @@ class Lowerer:
         out = []
         for b in brackets:
             kind = b.data.removeprefix("bracket_")
+            if kind == "in":
+                ref, value = b.children
+                out.append(ast.Bracket("in", None, None, self.expr(value), _span(b), self.set_ref(ref)))
+                continue
             parts = [self.expr(c) for c in b.children]
             if kind == "range":
                 low, high, value = parts
             elif kind == "below":
                 low, high, value = None, parts[0], parts[1]
-            elif kind in ("above", "from"):
+            elif kind in ("above", "from", "is"):
                 low, high, value = parts[0], None, parts[1]
             else:
                 low, high, value = None, None, parts[0]
