@@ -86,6 +86,8 @@ class Compare:
     left: Expr
     right: Expr
     span: Span = _span()
+    about: bool = False  # a tolerance word (`about`, 约, 左右, 基本) was written
+    tolerance: Expr | None = None  # `within 10%`: how far the threshold may be missed
 
 
 @node
@@ -94,6 +96,8 @@ class Between:
     low: Expr
     high: Expr
     span: Span = _span()
+    about: bool = False
+    tolerance: Expr | None = None  # widens both bounds
 
 
 @node

@@ -378,11 +378,14 @@ class _Printer:
                 return self._per(e, indent)
             case ast.Compare(op=op, left=left, right=right):
                 sym = COMPARISONS[op].spelling(self.lang)
-                return CMP, f"{self.expr(left, SUM, indent)} {sym} {self.expr(right, SUM, indent)}"
+                about = f"{kw('about')} " if e.about else ""
+                return CMP, (f"{self.expr(left, SUM, indent)} {sym} {about}{self.expr(right, SUM, indent)}"
+                             + self._within(e, indent))
             case ast.Between(subject=s, low=low, high=high):
-                text = (f"{self.expr(s, SUM, indent)} {kw('between')} {self.expr(low, SUM, indent)} "
+                about = f"{kw('about')} " if e.about else ""
+                text = (f"{self.expr(s, SUM, indent)} {kw('between')} {about}{self.expr(low, SUM, indent)} "
                         f"{kw('between_and' if self.lang == ZH else 'and')} {self.expr(high, SUM, indent)}")
-                return CMP, text + (f" {kw('between_end')}" if self.lang == ZH else "")
+                return CMP, text + (f" {kw('between_end')}" if self.lang == ZH else "") + self._within(e, indent)
             case ast.InSet(subject=s, set=ref, negated=negated):
                 if not negated:
                     op = kw("in")
@@ -402,6 +405,11 @@ class _Printer:
             case ast.Lookup():
                 return ATOM, self._lookup(e, indent)
         raise TypeError(f"cannot format {type(e).__name__}")  # pragma: no cover - every node is handled
+
+    def _within(self, e: ast.Compare | ast.Between, indent: int) -> str:
+        if e.tolerance is None:
+            return ""
+        return f" {self.kw('within')} {self.expr(e.tolerance, SUM, indent)}"
 
     def _per(self, e: ast.Per, indent: int) -> tuple[int, str]:
         count = f"{e.count} " if e.count is not None else ""

@@ -116,6 +116,9 @@ class Between:
     type: Type = BOOL
     span: Span = _span()
     text: str = _text()
+    # A range stated with a tolerance (`about 1000 to 2000, within 10%`) has its bounds widened
+    # exactly by the checker; this keeps the stated range and tolerance for explanations.
+    stated: str = _text()
 
 
 @attrs.frozen

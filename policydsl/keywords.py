@@ -85,6 +85,8 @@ KEYWORDS: dict[str, Keyword] = {
     "between": _k("_BETWEEN", "between", "介于"),
     "between_and": _k("_AND", "and", "与"),
     "between_end": _k("_BETWEEN_END", "", "之间"),
+    "about": _k("ABOUT", "about", "约", ("approximately",), ("左右", "大约", "基本")),
+    "within": _k("_WITHIN", "within", "浮动", zh_alt=("误差",)),
     "of": _k("_OF", "of", "的"),
     "per": _k("_PER", "per", "每"),
     "lookup": _k("_LOOKUP", "lookup", "查表"),

@@ -507,7 +507,61 @@ class Checker:
         left, right = self._enum_sides(n.left, n.right, ctx)
         if left is None or right is None:
             return None
-        return self._compare(n.op, left, right, n.left, n.right, n.span)
+        cmp = self._compare(n.op, left, right, n.left, n.right, n.span)
+        if cmp is None or not self._wants_tolerance(n):
+            return cmp
+        tol = self._tolerance(n, cmp.right)
+        if tol is None:
+            return None
+        if n.op == "!=":
+            self.error(n.span, "a tolerance cannot widen `!=`", code="E0162",
+                       help="state the range that is allowed instead: `between ... and ...`")
+            return None
+        stated = f"{cmp.right.text}, {self._within_text(n)}"
+        if n.op == "=":
+            low, high = self._widen(cmp.right, tol, -1, stated), self._widen(cmp.right, tol, 1, stated)
+            return ir.Between(cmp.left, low, high, ir.BOOL, n.span, cmp.text, stated)
+        sign = -1 if n.op in (">=", ">") else 1
+        return ir.Cmp(n.op, cmp.left, self._widen(cmp.right, tol, sign, stated), ir.BOOL, n.span, cmp.text)
+
+    def _wants_tolerance(self, n: ast.Compare | ast.Between) -> bool:
+        if n.about and n.tolerance is None:
+            self.error(n.span, "a tolerance word needs the tolerance it allows", code="E0160",
+                       help="state it: `within 10%` or `within 50 households` (Chinese: `浮动 10%`); "
+                            "there is no default")
+        return n.tolerance is not None
+
+    def _within_text(self, n: ast.Compare | ast.Between) -> str:
+        assert n.tolerance is not None
+        return f"within {self.text(n.tolerance.span)}"
+
+    def _tolerance(self, n: ast.Compare | ast.Between, bound: ir.Expr) -> tuple[ir.Expr, bool] | None:
+        """The tolerance and whether it is relative (a share of the bound) or in the bound's unit."""
+        assert n.tolerance is not None
+        tol = self.expr(n.tolerance, _Ctx())
+        if tol is None:
+            return None
+        if not isinstance(tol.type, ir.Num) or not isinstance(bound.type, ir.Num):
+            self.error(n.tolerance.span, f"a tolerance is a share or a quantity, but this is "
+                       f"{type_name(tol.type)}", code="E0161")
+            return None
+        relative = not tol.type.dim
+        if not relative and tol.type.dim != bound.type.dim:
+            self.error(n.tolerance.span, f"the tolerance is {type_name(tol.type)}, but the bound is "
+                       f"{type_name(bound.type)}", code="E0161",
+                       help=f"write it in {bound.type.unit or describe_dim(bound.type.dim)} or as a share (`10%`)")
+            return None
+        if isinstance(tol, ir.Const) and tol.value < 0:
+            self.error(n.tolerance.span, "a tolerance cannot be negative", code="E0161")
+            return None
+        return tol, relative
+
+    def _widen(self, bound: ir.Expr, tol: tuple[ir.Expr, bool], sign: int, stated: str) -> ir.Expr:
+        """`bound ± tolerance`, exactly: a share of the bound, or an amount in its unit."""
+        amount, relative = tol
+        if relative:
+            amount = ir.Arith("*", amount, bound, bound.type, bound.span, f"{amount.text} of {bound.text}")
+        return _fold(ir.Arith("+" if sign > 0 else "-", bound, amount, bound.type, bound.span, stated))
 
     def _enum_sides(self, ln: ast.Expr, rn: ast.Expr, ctx):
         """`demo_level >= national`: a bare name beside an enum is one of its levels."""
@@ -600,7 +654,14 @@ class Checker:
                 self.error(node.span, f"cannot compare {type_name(s.type)} with "
                            f"{type_name(bound.type)}", code="E0212")
                 return None
-        return ir.Between(s, lo, hi, ir.BOOL, n.span, self.text(n.span))
+        if not self._wants_tolerance(n):
+            return ir.Between(s, lo, hi, ir.BOOL, n.span, self.text(n.span))
+        tol = self._tolerance(n, lo)
+        if tol is None:
+            return None
+        stated = f"{lo.text} to {hi.text}, {self._within_text(n)}"
+        return ir.Between(s, self._widen(lo, tol, -1, stated), self._widen(hi, tol, 1, stated), ir.BOOL,
+                          n.span, self.text(n.span), stated)
 
     def x_InSet(self, n: ast.InSet, ctx) -> ir.Expr | None:
         s = self.expr(n.subject, ctx)

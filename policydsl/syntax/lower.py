@@ -360,12 +360,16 @@ class Lowerer:
                        unit, _span(t), count_numeral=numeral)
 
     def e_compare(self, t):
-        left, op, right = t.children
-        return ast.Compare(cmp_of(str(op)), self.expr(left), self.expr(right), _span(t))
+        about, tolerance, rest = _approx(t.children)
+        left, op, right = rest
+        return ast.Compare(cmp_of(str(op)), self.expr(left), self.expr(right), _span(t), about,
+                           self.expr(tolerance) if tolerance is not None else None)
 
     def e_between(self, t):
-        s, lo, hi = t.children
-        return ast.Between(self.expr(s), self.expr(lo), self.expr(hi), _span(t))
+        about, tolerance, rest = _approx(t.children)
+        s, lo, hi = rest
+        return ast.Between(self.expr(s), self.expr(lo), self.expr(hi), _span(t), about,
+                           self.expr(tolerance) if tolerance is not None else None)
 
     def e_in_set(self, t, negated=False):
         s, ref = t.children
@@ -481,6 +485,16 @@ def decode_string(body: str) -> tuple[str, str | None]:
             out.append(nxt)
             i += 2
     return "".join(out), problem
+
+
+def _approx(children) -> tuple[bool, object, list]:
+    """The tolerance word and `within` part of a comparison, and its other children."""
+    about = any(isinstance(c, lark.Token) and c.type == "ABOUT" for c in children)
+    tolerance = next((c.children[0] for c in children
+                      if isinstance(c, lark.Tree) and c.data == "tolerance"), None)
+    rest = [c for c in children if not (isinstance(c, lark.Token) and c.type == "ABOUT")
+            and not (isinstance(c, lark.Tree) and c.data == "tolerance")]
+    return about, tolerance, rest
 
 
 def _declared_names(tree: lark.Tree) -> frozenset[str]:
