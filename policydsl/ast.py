@@ -198,7 +198,7 @@ class PolicyDecl:
     original: str | None = None
     version: str | None = None
     issuer: str | None = None
-    period: tuple[int, int] | None = None
+    period: tuple[int, int | None] | None = None  # (first, None): open-ended, `period from 1989`
     span: Span = _span()
 
 

@@ -198,7 +198,13 @@ class _Printer:
             value = getattr(d, key)
             if value is not None:
                 lines.append((None, f"{INDENT}{self.kw(key)} {string(value)}"))
-        if d.period is not None:
+        if d.period is not None and d.period[1] is None:
+            start = d.period[0]
+            if self.lang == ZH:
+                lines.append((None, f"{INDENT}{self.kw('period')} {self.kw('from')}{start}年"))
+            else:
+                lines.append((None, f"{INDENT}{self.kw('period')} {self.kw('from')} {start}"))
+        elif d.period is not None:
             start, end = d.period
             if self.lang == ZH:
                 lines.append((None, f"{INDENT}{self.kw('period')} {start}年{self.kw('to')}{end}年"))

@@ -240,12 +240,31 @@ def walk(e: Expr):
 
 @attrs.frozen
 class Meta:
+    """`period` is always two years, first and last, so every year in it can be analysed.
+    An open-ended policy (`period from 1989`) has `open_ended` set and `period` ending at
+    its horizon: the first year from which nothing it says changes any more (after every
+    year it names). A later year is judged as the horizon (`judged_year`)."""
+
     name: str
     title: str | None
     original: str | None
     version: str | None
     issuer: str | None
     period: tuple[int, int]
+    open_ended: bool = attrs.field(default=False, metadata=OMIT_DEFAULT)
+
+    def judged_year(self, year: int) -> int:
+        """The year whose requirements hold in `year`: itself, or the horizon after it."""
+        return min(year, self.period[1]) if self.open_ended else year
+
+    def in_period(self, year: int) -> bool:
+        first, last = self.period
+        return first <= year and (self.open_ended or year <= last)
+
+    @property
+    def period_text(self) -> str:
+        first, last = self.period
+        return f"from {first}" if self.open_ended else f"{first}–{last}"
 
 
 @attrs.frozen

@@ -74,9 +74,9 @@ class Policy:
     # ---- evaluation -------------------------------------------------------------
 
     def check_year(self, year: int) -> None:
-        first, last = self.period
-        if not first <= year <= last:
-            raise YearError(f"year {year} is outside the period of policy `{self.name}` ({first}–{last})")
+        meta = self.ir.meta
+        if not meta.in_period(year):
+            raise YearError(f"year {year} is outside the period of policy `{self.name}` ({meta.period_text})")
 
     @functools.cached_property
     def _validator(self):
@@ -104,7 +104,7 @@ class Policy:
         """Judge one record (a mapping of field name to value) with every per-record rule."""
         self.check_year(year)
         (prepared,) = self.prepare([record])
-        return self.engine(engine).record(prepared, year)
+        return self.engine(engine).record(prepared, self.ir.meta.judged_year(year))
 
     def evaluate(self, data, year: int, *, engine: str = "vectorized", format: str | None = None) -> Evaluation:
         """Judge a population: a path to CSV/JSON/JSON Lines, or an iterable of mappings.
@@ -118,8 +118,9 @@ class Policy:
             data = read_records(data, format)
         records = self.prepare(data)
         eng = self.engine(engine)
-        results = tuple(eng.records(records, year))
-        targets = tuple(eng.targets(records, year))
+        judged = self.ir.meta.judged_year(year)  # a standing law's later years are its horizon
+        results = tuple(eng.records(records, judged))
+        targets = tuple(eng.targets(records, judged))
         return Evaluation(self.info, year, results, targets)
 
 

@@ -74,7 +74,7 @@ def build(policy: ir.Policy) -> Document:
     metadata = [("name", meta.name)]
     metadata += [(k, v) for k, v in (("title", meta.title), ("original title", meta.original),
                                      ("version", meta.version), ("issued by", meta.issuer)) if v]
-    metadata += [("period", f"{first}–{last}"), ("judges", f"{policy.entity_plural}"),
+    metadata += [("period", meta.period_text), ("judges", f"{policy.entity_plural}"),
                  ("rules", str(len(policy.rules))), ("targets", str(len(policy.targets))),
                  ("notes", str(len(policy.notes)))]
     return Document(meta.title or meta.name, tuple(metadata), tuple(entries), tuple(policy.notes),

@@ -97,7 +97,7 @@ def render_report(policy, c: ReportCollector, targets, year: int, fingerprint: s
     if meta.original:
         out.append(meta.original)
     out.append(f"policy {meta.name}" + (f", version {meta.version}" if meta.version else "")
-               + f", period {first}–{last}; fingerprint {fingerprint}")
+               + f", period {meta.period_text}; fingerprint {fingerprint}")
     out += [f"year {year}: {c.records} {plural}", ""]
     out += _rules_section(policy, c, year)
     out += _targets_section(policy, targets, year)

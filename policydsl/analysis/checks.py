@@ -384,7 +384,8 @@ class _Analysis:
                     witness = self.record_witness(end, model, [Expect(after, rule.name,
                                                                       "not_applicable")])
             self.add(Finding("A0302", WARNING, f"`{rule.name}` ({_clauses(rule)}) stops after {end}, "
-                             f"before the policy ends in {last}, and no rule takes over",
+                             + ("while the policy stays in force" if self.policy.meta.open_ended
+                                else f"before the policy ends in {last}") + ", and no rule takes over",
                              (rule,), help=f"if it ends on purpose, add a `note` citing "
                              f"{rule.clauses[0] if rule.clauses else 'its clause'} that says why",
                              witness=witness))

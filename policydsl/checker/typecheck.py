@@ -60,6 +60,7 @@ class Checker:
         self.let_ir: dict[str, ir.Expr | None] = {}
         self._checking_lets: list[str] = []
         self.period: tuple[int, int] | None = None
+        self.open_ended = False
         self.declared: dict[str, Span] = {}
 
     # ---- reporting -----------------------------------------------------------------
@@ -131,11 +132,25 @@ class Checker:
                        help="add a line `period 2023 to 2025`")
             return None
         start, end = h.period
-        if start > end:
+        open_ended = end is None
+        if open_ended:
+            end = _horizon(self.module, start)
+        elif start > end:
             self.error(h.span, f"the period starts in {start} but ends in {end}", code="E0113")
             return None
         self.period = (start, end)
-        return ir.Meta(h.name, h.title, h.original, h.version, h.issuer, (start, end))
+        self.open_ended = open_ended
+        return ir.Meta(h.name, h.title, h.original, h.version, h.issuer, (start, end), open_ended)
+
+    def _period_help(self) -> str:
+        first, last = self.period or (0, 9999)
+        if self.open_ended:
+            return f"write a year from {first} on, or move the start: `period from YEAR`"
+        return f"write a year from {first} to {last}, or widen the policy's `period`"
+
+    def _period_words(self) -> str:
+        first, last = self.period or (0, 9999)
+        return f"from {first}" if self.open_ended else f"{first}–{last}"
 
     def _entity(self, entities: list[ast.EntityDecl]) -> tuple[str, str]:
         if not entities:
@@ -311,8 +326,8 @@ class Checker:
         ok = True
         for year in {start, end}:
             if not first <= year <= last:
-                self.error(y.span, f"year {year} is outside the policy period {first}–{last}",
-                           code="E0150")
+                self.error(y.span, f"year {year} is outside the policy period {self._period_words()}",
+                           code="E0150", help=self._period_help())
                 ok = False
         if ok and start > end:
             self.error(y.span, f"the rule starts in {start} but ends in {end}", code="E0151")
@@ -767,8 +782,8 @@ class Checker:
         first, last = self.period or (0, 9999)
         for e in n.entries:
             if not first <= e.year <= last:
-                self.error(e.span, f"year {e.year} is outside the policy period {first}–{last}",
-                           code="E0150")
+                self.error(e.span, f"year {e.year} is outside the policy period {self._period_words()}",
+                           code="E0150", help=self._period_help())
                 ok = False
             if prev is not None and e.year <= prev:
                 self.error(e.span, f"schedule years must increase: {e.year} comes after {prev}",
@@ -902,6 +917,27 @@ def _join_units(a: ir.Num, b: ir.Num, op: str) -> str:
     if not b.unit or b.unit == "%":
         return a.unit
     return f"{a.unit} × {b.unit}" if op == "*" else f"{a.unit} per {b.unit}"
+
+
+def _horizon(module: ast.Module, first: int) -> int:
+    """The last year an open-ended policy analyses: from it on nothing the policy says changes.
+    After every year it names, and after the last year of any rule that ends."""
+    years = [first]
+    stack: list[object] = list(module.decls)
+    while stack:
+        x = stack.pop()
+        if isinstance(x, ast.Years):
+            years += [y for y in (x.start, x.end) if y is not None]
+            if x.end is not None:
+                years.append(x.end + 1)  # the rule is out of force from the next year on
+        elif isinstance(x, ast.ScheduleEntry):
+            years.append(x.year)
+            stack.append(x.value)
+        elif isinstance(x, tuple):
+            stack.extend(x)
+        elif attrs.has(type(x)) and not isinstance(x, ast.PolicyDecl):
+            stack.extend(getattr(x, f.name) for f in attrs.fields(type(x)) if f.name != "span")
+    return max(years)
 
 
 def _literal(node: ast.Expr | None) -> bool:

@@ -68,9 +68,10 @@ def run(args) -> int:
             writer = JsonWriter(sys.stdout, policy.info, args.year)
         elif args.format == "jsonl":
             writer = JsonLinesWriter(sys.stdout, policy.info, args.year)
-        result = evaluate_stream(policy, raws, args.year, engine=args.engine,
+        result = evaluate_stream(policy, raws, policy.ir.meta.judged_year(args.year), engine=args.engine,
                                  on_record=writer.record if writer else None,
                                  progress=progress, show=args.show)
+        result.year = args.year  # reported as asked; a standing law judges later years as its horizon
     except (YearError, DataError, ValueError) as e:  # ValueError: an unknown engine name
         progress.close()
         print(f"policydsl: error: {e}", file=sys.stderr)

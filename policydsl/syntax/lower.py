@@ -102,8 +102,8 @@ class Lowerer:
                 word = keywords.spelling(key, self.lang_at(_span(a)))
                 self.error(_span(a), f"`{word}` is given twice in the policy header")
             if key == "period":
-                start, end = (self.year(c) for c in a.children)
-                fields["period"] = (start, end)
+                years = [self.year(c) for c in a.children]
+                fields["period"] = (years[0], years[1] if len(years) > 1 else None)
             else:
                 fields[key] = self.string(a.children[0])
         name = self.string(name_tok) if name_tok.type == "STRING" else str(name_tok)
