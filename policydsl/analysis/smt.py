@@ -51,10 +51,26 @@ TRUE = z3.BoolVal(True)
 FALSE = z3.BoolVal(False)
 
 
+_STR_SAFE = 10**4000  # below the 4300-digit int-to-string limit, computed once
+
+
+_Q_CACHE: dict[Fraction, z3.ArithRef] = {}
+
+
 def Q(value: Fraction | int) -> z3.ArithRef:
-    """An exact rational constant."""
+    """An exact rational constant (z3 builds one from text, slowly: the same value is kept)."""
     f = Fraction(value)
-    if -10**4000 < f.numerator < 10**4000 and f.denominator < 10**4000:
+    cached = _Q_CACHE.get(f)
+    if cached is not None:
+        return cached
+    if len(_Q_CACHE) > 100_000:
+        _Q_CACHE.clear()
+    _Q_CACHE[f] = q = _q(f)
+    return q
+
+
+def _q(f: Fraction) -> z3.ArithRef:
+    if -_STR_SAFE < f.numerator < _STR_SAFE and f.denominator < _STR_SAFE:
         return z3.Q(f.numerator, f.denominator)
     # z3 reads numbers as text, and `str()` of an int stops at 4300 digits.
     return z3.RealVal(f"{int_text(f.numerator)}/{int_text(f.denominator)}")
@@ -325,13 +341,12 @@ class Encoding:
         start, end = rule.years
         if not start <= self.year <= end:
             return False
+        # A walk of the IR, not an encoding: asking this of every rule in every year must
+        # stay cheap for a policy of thousands of rules (the terms are built when asked for).
         try:
-            if rule.scope is not None:
-                self.bool3(rule.scope)
-            if not rule.is_target:
-                self.bool3(rule.condition)
-            else:
-                _check_schedules(rule.condition, self.year)
+            for e in (rule.scope, rule.condition):
+                if e is not None:
+                    _check_schedules(e, self.year)
         except NotInForce:
             return False
         return True
@@ -438,9 +453,23 @@ def compare(op: str, a: Num, b: Num) -> z3.BoolRef:
 
 
 def _check_schedules(e: ir.Expr, year: int) -> None:
-    for x in ir.walk(e):
+    """Raise NotInForce if a schedule the expression reads in `year` has no entry yet; as
+    the encoding does, only the entry in force of a schedule is read further."""
+    stack = [e]
+    while stack:
+        x = stack.pop()
         if isinstance(x, ir.Sched):
-            schedule_entry(x, year)
+            stack.append(schedule_entry(x, year))
+            continue
+        for field in ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_",
+                      "key", "arg"):
+            child = getattr(x, field, None)
+            if child is not None and not isinstance(child, str | bool):
+                stack.append(child)
+        if isinstance(x, ir.Func):
+            stack.extend(x.args)
+        elif isinstance(x, ir.Table):
+            stack.extend(c for b in x.brackets for c in (b.low, b.high, b.value) if c is not None)
 
 
 # ---- populations ------------------------------------------------------------------------

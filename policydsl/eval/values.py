@@ -36,10 +36,13 @@ class EmptyPopulation(Exception):
     """A share or mean over no records: the target cannot be measured."""
 
 
+_STR_SAFE = 10**4000  # below Python's 4300-digit limit; computed once (it is a big number)
+
+
 def int_text(n: int) -> str:
     """The decimal digits of an integer of any size. `str()` refuses more than 4300 digits
     (a guard of Python's), and a policy's constants may exceed that through `let`s."""
-    if -10**4000 < n < 10**4000:
+    if -_STR_SAFE < n < _STR_SAFE:
         return str(n)
     return str(Decimal(n))  # exact: constructing a Decimal from an int never rounds
 

@@ -49,6 +49,7 @@ class Lowerer:
     def __init__(self, source: Source):
         self.source = source
         self.diagnostics: list[Diagnostic] = []
+        self.max_digits = current_limits().digits  # read once: it reads the environment
 
     def error(self, span: Span, message: str, help: str | None = None, code: str = "E0002") -> None:
         self.diagnostics.append(Diagnostic(code, ERROR, message, span, self.source, help=help))
@@ -423,7 +424,7 @@ class Lowerer:
 
     def number_text(self, tok: lark.Token, text: str | None = None) -> str:
         text = text if text is not None else str(tok)
-        if len(text.replace(".", "")) > (max_digits := current_limits().digits):
+        if len(text.replace(".", "")) > (max_digits := self.max_digits):
             self.error(_span(tok), f"number has more than {max_digits} digits", code="E0003")
             return "0"
         try:
