@@ -490,10 +490,15 @@ def decode_string(body: str) -> tuple[str, str | None]:
 
 def _approx(children) -> tuple[bool, object, list]:
     """The tolerance word and `within` part of a comparison, and its other children."""
-    about = any(isinstance(c, lark.Token) and c.type == "ABOUT" for c in children)
-    tolerance = next((c.children[0] for c in children
-                      if isinstance(c, lark.Tree) and c.data == "tolerance"), None)
-    rest = [c for c in children if not (isinstance(c, lark.Token) and c.type == "ABOUT")
+    flat = []
+    for c in children:
+        if isinstance(c, lark.Tree) and c.data == "approx":
+            flat.extend(c.children)
+        elif not (isinstance(c, lark.Tree) and c.data == "range_to"):
+            flat.append(c)
+    about = any(isinstance(c, lark.Token) and c.type == "ABOUT" for c in flat)
+    tolerance = next((c.children[0] for c in flat if isinstance(c, lark.Tree) and c.data == "tolerance"), None)
+    rest = [c for c in flat if not (isinstance(c, lark.Token) and c.type == "ABOUT")
             and not (isinstance(c, lark.Tree) and c.data == "tolerance")]
     return about, tolerance, rest
 

@@ -45,8 +45,18 @@ MAX_ERRORS = 50
 @functools.cache
 def parser() -> lark.Lark:
     grammar = resources.files("policydsl").joinpath("grammar/policy.lark").read_text("utf-8")
+    grammar = grammar.replace("@KEYWORDS@", keyword_pattern())
     return lark.Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
                      maybe_placeholders=True, cache=False)
+
+
+def keyword_pattern() -> str:
+    """Every word keyword, as a regular expression (a numeral before one is not its count)."""
+    from ..highlight import _pattern
+
+    words = [w for kw in (*keywords.KEYWORDS.values(), *keywords.COMPARISONS.values())
+             for w in kw.spellings if w and w[0].isalpha()]
+    return _pattern(words)
 
 
 def parse_tree(source: Source) -> tuple[lark.Tree | None, list[Diagnostic], list[lark.Token]]:
