@@ -203,16 +203,28 @@ def _count(size: int) -> str:
     return f"{size:,}" if size < 10**15 else "more than 10^15"
 
 
+_FIELDS: dict[type, tuple[str, ...] | None] = {}  # per class: its fields but `span`; None: not a node
+
+
+def _fields(cls: type) -> tuple[str, ...] | None:
+    # Looked up once per class: a 500 KB policy has a few hundred thousand nodes.
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        names = tuple(f.name for f in attrs.fields(cls) if f.name != "span") if attrs.has(cls) else None
+        _FIELDS[cls] = names
+        return names
+
+
 def _children(node: object) -> Iterator[object]:
-    if not attrs.has(type(node)):
+    names = _fields(type(node))
+    if names is None:
         return
-    for field in attrs.fields(type(node)):
-        if field.name == "span":
-            continue
-        value = getattr(node, field.name)
+    for name in names:
+        value = getattr(node, name)
         if isinstance(value, tuple):
-            yield from (v for v in value if attrs.has(type(v)))
-        elif attrs.has(type(value)):
+            yield from (v for v in value if _fields(type(v)) is not None)
+        elif _fields(type(value)) is not None:
             yield value
 
 

@@ -57,8 +57,11 @@ class Lowerer:
     # ---- entry ---------------------------------------------------------------
 
     def module(self, tree: lark.Tree, comments: list[lark.Token]) -> ast.Module:
+        from .parse import paused_gc
+
         self.declared_names = _declared_names(tree)
-        decls = tuple(d for d in (self.decl(c) for c in tree.children) if d is not None)
+        with paused_gc():
+            decls = tuple(d for d in (self.decl(c) for c in tree.children) if d is not None)
         notes = tuple(ast.Comment(str(c)[1:].strip(), _span(c)) for c in comments)
         module = ast.Module(decls, notes, Span(0, len(self.source.text)))
         self.check_glued_names(module)

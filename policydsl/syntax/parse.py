@@ -6,9 +6,12 @@ declaration, so one run reports the errors of every declaration.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import re
 import unicodedata
+from collections.abc import Iterator
 from importlib import resources
 
 import lark
@@ -80,9 +83,23 @@ def parse_tree(source: Source) -> tuple[lark.Tree | None, list[Diagnostic], list
     return None, diagnostics, []
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Parsing and lowering allocate a tree node per token and make no reference cycles:
+    the cycle collector only rescans the growing tree (a fifth of the time on a 500 KB file)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _parse(text: str, comments: list[lark.Token]) -> lark.Tree:
     # lexer_callbacks need a fresh parser per call; comments are few, so re-lex them instead.
-    tree = parser().parse(text)
+    with paused_gc():
+        tree = parser().parse(text)
     comments.extend(_comment_tokens(text))
     return tree
 
