@@ -24,9 +24,11 @@ node = attrs.frozen
 
 @node
 class Number:
-    text: str
+    text: str  # the value in decimal digits
     unit: str | None = None  # a single unit name written right after the number
     span: Span = _span()
+    # The drafter's spelling when written as a Chinese numeral (`一千二`), so tools can write it back.
+    numeral: str | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @node
@@ -72,9 +74,10 @@ class Per:
     """`left per [count] unit`: a rate, e.g. `20 m2 per 100 households`."""
 
     left: Expr
-    count: str | None
+    count: str | None  # in decimal digits
     unit: str
     span: Span = _span()
+    count_numeral: str | None = attrs.field(default=None, eq=False, repr=False)  # `每百五户`: `百五`
 
 
 @node
@@ -83,6 +86,8 @@ class Compare:
     left: Expr
     right: Expr
     span: Span = _span()
+    about: bool = False  # a tolerance word (`about`, 约, 左右, 基本) was written
+    tolerance: Expr | None = None  # `within 10%`: how far the threshold may be missed
 
 
 @node
@@ -91,6 +96,8 @@ class Between:
     low: Expr
     high: Expr
     span: Span = _span()
+    about: bool = False
+    tolerance: Expr | None = None  # widens both bounds
 
 
 @node
@@ -151,11 +158,12 @@ class Schedule:
 
 @node
 class Bracket:
-    kind: str  # "below", "above", "from", "range", "else"
+    kind: str  # "below", "above", "from", "range", "else"; "in" (a set of values), "is" (one value, in `low`)
     low: Expr | None
     high: Expr | None
     value: Expr
     span: Span = _span()
+    set: Name | SetLiteral | None = None  # the values of an "in" bracket
 
 
 @node
@@ -190,7 +198,7 @@ class PolicyDecl:
     original: str | None = None
     version: str | None = None
     issuer: str | None = None
-    period: tuple[int, int] | None = None
+    period: tuple[int, int | None] | None = None  # (first, None): open-ended, `period from 1989`
     span: Span = _span()
 
 

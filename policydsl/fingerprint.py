@@ -18,6 +18,7 @@ from fractions import Fraction
 import attrs
 
 from . import ir
+from .eval.values import int_text
 
 _FLIP = {"<=": ">=", "<": ">"}
 
@@ -39,7 +40,7 @@ def canonical(value: object, year: int | None = None) -> str:
             stack.append(chosen[-1] if chosen else _Lit("(NotInForce)"))
         elif attrs.has(type(x)):
             x = _normal(x)
-            fields = [f for f in attrs.fields(type(x)) if f.eq]
+            fields = [f for f in attrs.fields(type(x)) if f.eq and not _omitted(f, x)]
             stack.append(_Lit(")"))
             for f in reversed(fields):
                 stack.append(getattr(x, f.name))
@@ -50,12 +51,18 @@ def canonical(value: object, year: int | None = None) -> str:
             stack.extend(reversed(x))
             out.append("[")
         elif isinstance(x, Fraction):
-            out.append(f"{x.numerator}/{x.denominator} ")
+            out.append(f"{int_text(x.numerator)}/{int_text(x.denominator)} ")
         elif isinstance(x, int) and not isinstance(x, bool):
-            out.append(f"{x} ")  # enum ordinals and years; a Fraction is always written p/q
+            out.append(f"{int_text(x)} ")  # enum ordinals and years; a Fraction is always written p/q
         else:
             out.append(repr(x) + " ")
     return "".join(out)
+
+
+def _omitted(field: attrs.Attribute, x: object) -> bool:
+    """A field added to the IR later is left out while it holds its default, so adding it
+    does not change the fingerprint of any policy that does not use it."""
+    return field.metadata.get("fingerprint") == "omit_default" and getattr(x, field.name) == field.default
 
 
 def _normal(x: object) -> object:

@@ -265,7 +265,13 @@ class _Printer:
                 if key == "issuer":
                     word = self.written_at(KEYWORDS[key], self.attribute_offset(d, KEYWORDS[key]))
                 lines.append((None, f"{INDENT}{word} {string(value)}"))
-        if d.period is not None:
+        if d.period is not None and d.period[1] is None:
+            start = d.period[0]
+            if self.lang == ZH:
+                lines.append((None, f"{INDENT}{self.kw('period')} {self.kw('from')}{start}年"))
+            else:
+                lines.append((None, f"{INDENT}{self.kw('period')} {self.kw('from')} {start}"))
+        elif d.period is not None:
             start, end = d.period
             if self.lang == ZH:
                 lines.append((None, f"{INDENT}{self.kw('period')} {start}年{self.kw('to')}{end}年"))
@@ -469,12 +475,15 @@ class _Printer:
                 return self._per(e, indent)
             case ast.Compare(op=op, left=left, right=right):
                 sym = self.written(COMPARISONS[op], left.span.end, right.span.start)
-                return CMP, f"{self.expr(left, SUM, indent)} {sym} {self.expr(right, SUM, indent)}"
+                about = f"{kw('about')} " if e.about else ""
+                return CMP, (f"{self.expr(left, SUM, indent)} {sym} {about}{self.expr(right, SUM, indent)}"
+                             + self._within(e, indent))
             case ast.Between(subject=s, low=low, high=high):
                 joint = self.written(KEYWORDS["between_and" if self.lang == ZH else "and"], low.span.end, high.span.start)
-                text = (f"{self.expr(s, SUM, indent)} {kw('between')} {self.expr(low, SUM, indent)} "
+                about = f"{kw('about')} " if e.about else ""
+                text = (f"{self.expr(s, SUM, indent)} {kw('between')} {about}{self.expr(low, SUM, indent)} "
                         f"{joint} {self.expr(high, SUM, indent)}")
-                return CMP, text + (f" {kw('between_end')}" if self.lang == ZH else "")
+                return CMP, text + (f" {kw('between_end')}" if self.lang == ZH else "") + self._within(e, indent)
             case ast.InSet(subject=s, set=ref, negated=negated):
                 if not negated:
                     op = kw("in")
@@ -496,6 +505,11 @@ class _Printer:
             case ast.Lookup():
                 return ATOM, self._lookup(e, indent)
         raise TypeError(f"cannot format {type(e).__name__}")  # pragma: no cover - every node is handled
+
+    def _within(self, e: ast.Compare | ast.Between, indent: int) -> str:
+        if e.tolerance is None:
+            return ""
+        return f" {self.kw('within')} {self.expr(e.tolerance, SUM, indent)}"
 
     def _per(self, e: ast.Per, indent: int) -> tuple[int, str]:
         count = f"{e.count} " if e.count is not None else ""
@@ -544,7 +558,8 @@ class _Printer:
             high = self.expr(b.high, SUM, indent + 2) if b.high is not None else ""
             head = {"below": f"{self.kw('below')} {high}", "above": f"{self.kw('above')} {low}",
                     "from": f"{self.kw('from')} {low}", "range": f"{low} {self.kw('to')} {high}",
-                    "else": self.kw("else")}[b.kind]
+                    "is": low, "else": self.kw("else"),
+                    "in": f"{self.kw('in')} {self.set_ref(b.set)}" if b.set is not None else ""}[b.kind]
             heads.append(head + ":")
         column = max(display_width(h) for h in heads)
         pad = " " * (indent + 2)

@@ -23,7 +23,7 @@ ATTRIBUTES = ("title", "original", "version", "issuer", "period", "clause", "sec
               "else", "lookup", "below", "above", "labelled_by")
 MODALITIES = ("must", "in_principle", "strive")
 WORD_OPERATORS = ("or", "and", "not", "in", "not_in", "between", "between_and", "between_end",
-                  "of", "per")
+                  "of", "per", "about", "within")
 TYPES = ("optional", "bool", "text", "integer", "decimal", "enum")
 CONSTANTS = ("true", "false")
 BUILTINS = ("share", "count", "sum", "mean", "min", "max", "floor", "ceil", "abs")

@@ -24,6 +24,11 @@ def _text() -> str:
     return attrs.field(default="", eq=False, repr=False)
 
 
+# A field added after policies were fingerprinted: left out of the fingerprint while it has its
+# default, so existing policies keep theirs (see fingerprint.canonical).
+OMIT_DEFAULT = {"fingerprint": "omit_default"}
+
+
 # ---- types -----------------------------------------------------------------
 
 
@@ -112,6 +117,9 @@ class Between:
     type: Type = BOOL
     span: Span = _span()
     text: str = _text()
+    # A range stated with a tolerance (`about 1000 to 2000, within 10%`) has its bounds widened
+    # exactly by the checker; this keeps the stated range and tolerance for explanations.
+    stated: str = _text()
 
 
 @attrs.frozen
@@ -173,10 +181,14 @@ class Sched:
 
 @attrs.frozen
 class Bracket:
-    kind: str  # "below" (< high), "above" (> low), "from" (>= low), "range" (low..high inclusive), "else"
+    """`kind`: "below" (< high), "above" (> low), "from" (>= low), "range" (low..high inclusive),
+    "in" (the key is one of `values`: canonical constants, as in `Member`), "else"."""
+
+    kind: str
     low: Expr | None
     high: Expr | None
     value: Expr
+    values: tuple[object, ...] = attrs.field(default=(), metadata=OMIT_DEFAULT)
 
 
 @attrs.frozen
@@ -253,12 +265,31 @@ BRACKET_TESTS = {
 
 @attrs.frozen
 class Meta:
+    """`period` is always two years, first and last, so every year in it can be analysed.
+    An open-ended policy (`period from 1989`) has `open_ended` set and `period` ending at
+    its horizon: the first year from which nothing it says changes any more (after every
+    year it names). A later year is judged as the horizon (`judged_year`)."""
+
     name: str
     title: str | None
     original: str | None
     version: str | None
     issuer: str | None
     period: tuple[int, int]
+    open_ended: bool = attrs.field(default=False, metadata=OMIT_DEFAULT)
+
+    def judged_year(self, year: int) -> int:
+        """The year whose requirements hold in `year`: itself, or the horizon after it."""
+        return min(year, self.period[1]) if self.open_ended else year
+
+    def in_period(self, year: int) -> bool:
+        first, last = self.period
+        return first <= year and (self.open_ended or year <= last)
+
+    @property
+    def period_text(self) -> str:
+        first, last = self.period
+        return f"from {first}" if self.open_ended else f"{first}–{last}"
 
 
 @attrs.frozen
@@ -293,6 +324,12 @@ class Rule:
     is_target: bool = False
     group: Group | None = None
     span: Span = attrs.field(default=Span(0, 0), eq=False)
+
+    @property
+    def exemption_keys(self) -> tuple[str, ...]:
+        """The keys of a record's `exemptions` that exempt this rule: its name, then its
+        clause ids. Only an in-principle rule can be exempted, so for others there are none."""
+        return (self.name, *self.clauses) if self.modality == "in_principle" else ()
 
 
 @attrs.frozen

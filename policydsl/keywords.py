@@ -86,6 +86,8 @@ KEYWORDS: dict[str, Keyword] = {
     "between": _k("_BETWEEN", "between", "介于"),
     "between_and": _k("_AND", "and", "与"),
     "between_end": _k("_BETWEEN_END", "", "之间"),
+    "about": _k("ABOUT", "about", "约", ("approximately",), ("左右", "大约", "基本")),
+    "within": _k("_WITHIN", "within", "浮动", zh_alt=("误差",)),
     "of": _k("_OF", "of", "的"),
     "per": _k("_PER", "per", "每"),
     "lookup": _k("_LOOKUP", "lookup", "查表"),
@@ -116,11 +118,13 @@ _MODALITY_WORDS = {w: concept for concept in ("must", "in_principle", "strive")
                    for w in KEYWORDS[concept].spellings}
 _CMP_WORDS = {w: op for op, kw in COMPARISONS.items() for w in kw.spellings}
 
-# Chinese numerals allowed in a compact rate (`每百户`, `每千人`).
-CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+# Chinese numerals: in a compact rate (`每百户`) and wherever a number may stand (`一百户`).
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9}
 CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_LARGE_UNITS = {"万": 10**4, "亿": 10**8}
+CN_NUMERAL_CHARS = frozenset(CN_DIGITS) | frozenset(CN_SMALL_UNITS) | frozenset(CN_LARGE_UNITS)
+_ZEROS = frozenset("零〇")
 
 
 def modality(word: str) -> str:
@@ -150,26 +154,87 @@ def language_of(word: str) -> str:
     return ZH if any(is_cjk(c) for c in word) else EN
 
 
+class NumeralError(ValueError):
+    """A run of numeral characters that is not a Chinese numeral; the message says why."""
+
+
 def cn_numeral(text: str) -> int | None:
-    """The value of a Chinese numeral such as `百`, `四百`, `一千二百`, `十万`; None if malformed."""
-    if not text:
+    """The value of a Chinese numeral (`百` 100, `一千二` 1200, `一百零五` 105, `万五` 15000);
+    None if malformed (`百百`, `十十`, `万万`)."""
+    try:
+        return parse_cn_numeral(text)
+    except NumeralError:
         return None
-    total, section, digit = 0, 0, None
+
+
+def parse_cn_numeral(text: str) -> int:
+    """The value of a Chinese numeral; raises NumeralError saying what is wrong.
+
+    A numeral is sections of at most 千 joined by 万 and 亿, each unit at most once and in
+    decreasing order. A last digit right after a unit is one place lower, as spoken
+    (`一千二` 1200, `三百五` 350, `万五` 15000); after 零 it is the units digit (`一百零五` 105).
+    """
+    if not text:
+        raise NumeralError("it is empty")
+    if text in _ZEROS:
+        return 0
+    bad = [c for c in text if c not in CN_NUMERAL_CHARS]
+    if bad:
+        raise NumeralError(f"`{bad[0]}` is not a numeral character")
+    return _cn_level(text, 0)
+
+
+_LEVELS = (("亿", 10**8), ("万", 10**4))
+
+
+def _cn_level(text: str, level: int) -> int:
+    if level == len(_LEVELS):
+        return _cn_section(text)
+    char, unit = _LEVELS[level]
+    if text.count(char) > 1:
+        raise NumeralError(f"`{char}` is written twice")
+    if char not in text:
+        return _cn_level(text, level + 1)
+    high, low = text.split(char)
+    high_value = _cn_level(high, level + 1) if high else 1
+    if high_value == 0:
+        raise NumeralError(f"nothing to multiply before `{char}`")
+    if len(low) == 1 and low in CN_DIGITS and low not in _ZEROS:
+        return high_value * unit + CN_DIGITS[low] * unit // 10  # `万五`: 15000
+    if low[:1] in _ZEROS and len(low) > 1:
+        low = low[1:]  # `一万零五`: the 零 marks the skipped places
+    elif low and not any(c in low for c in "千万亿") and level + 1 == len(_LEVELS):
+        # `一万二百` is not how a number is said; `一万零二百` or `一万二千` is.
+        raise NumeralError(f"the places after `{char}` need `千` or a `零`")
+    low_value = _cn_level(low, level + 1) if low else 0
+    return high_value * unit + low_value
+
+
+def _cn_section(text: str) -> int:
+    """A number below 10000: `三千零二十`, `十五`, `百五`."""
+    value, digit, last_unit, zero = 0, None, 10**4, False
     for ch in text:
-        if ch in CN_DIGITS:
+        if ch in _ZEROS:
+            if digit is not None or zero or last_unit == 10**4:
+                raise NumeralError("`零` stands only between places (`一百零五`)")
+            zero = True
+        elif ch in CN_DIGITS:
             if digit is not None:
-                return None
+                raise NumeralError("two digits in a row need a place between them (`二十五`)")
             digit = CN_DIGITS[ch]
-        elif ch in CN_SMALL_UNITS:
-            section += (1 if digit is None else digit) * CN_SMALL_UNITS[ch]
-            digit = None
-        elif ch in CN_LARGE_UNITS:
-            section += digit or 0
-            total = (total + (section or 1)) * CN_LARGE_UNITS[ch]
-            section, digit = 0, None
         else:
-            return None
-    return total + section + (digit or 0)
+            unit = CN_SMALL_UNITS[ch]
+            if unit >= last_unit:
+                raise NumeralError(f"`{ch}` follows a place that is not larger (`百百`, `十百`)")
+            value += (1 if digit is None else digit) * unit
+            digit, last_unit, zero = None, unit, False
+    if digit is None:
+        if zero:
+            raise NumeralError("it ends with `零`")
+        return value
+    if zero or last_unit in (10, 10**4):
+        return value + digit
+    return value + digit * last_unit // 10  # `一千二`: 1200, `三百五`: 350
 
 
 # Chinese keywords of two or more characters that a drafter may run into a name

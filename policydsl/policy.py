@@ -90,9 +90,9 @@ class Policy:
             raise YearError(f"the year must be a whole number such as {self.period[0]}, "
                             f"got {year!r} (a {type(year).__name__})")
         year = year.__index__()
-        first, last = self.period
-        if not first <= year <= last:
-            raise YearError(f"year {year} is outside the period of policy `{self.name}` ({first}–{last})")
+        meta = self.ir.meta
+        if not meta.in_period(year):
+            raise YearError(f"year {year} is outside the period of policy `{self.name}` ({meta.period_text})")
 
     @functools.cached_property
     def _validator(self):
@@ -148,7 +148,7 @@ class Policy:
             return self.compile(year).evaluate(record)
         self.check_year(year)
         (prepared,) = self.prepare([record])
-        return self.engine(engine).record(prepared, year)
+        return self.engine(engine).record(prepared, self.ir.meta.judged_year(year))
 
     def evaluate(self, data, year: int, *, engine: str = "duckdb", format: str | None = None) -> Evaluation:
         """Judge a population: a path (CSV, JSON, JSON Lines, Parquet), a pandas or polars
@@ -161,7 +161,8 @@ class Policy:
         self.check_year(year)
         self.engine(engine)  # an unknown name fails here, naming every engine
         results: list[RecordResult] = []
-        out = evaluate_stream(self, data, year, engine=engine, format=format, on_record=results.append)
+        judged = self.ir.meta.judged_year(year)  # a standing law's later years are its horizon
+        out = evaluate_stream(self, data, judged, engine=engine, format=format, on_record=results.append)
         return Evaluation(self.info, year, tuple(results), tuple(out.targets))
 
 

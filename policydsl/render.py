@@ -73,7 +73,7 @@ def build(policy: ir.Policy) -> Document:
     metadata = [("name", meta.name)]
     metadata += [(k, v) for k, v in (("title", meta.title), ("original title", meta.original),
                                      ("version", meta.version), ("issued by", meta.issuer)) if v]
-    metadata += [("period", f"{first}–{last}"), ("judges", f"{policy.entity_plural}")]
+    metadata += [("period", meta.period_text), ("judges", f"{policy.entity_plural}")]
     if policy.label_facts:
         metadata += [("records labelled by", ", ".join(policy.label_facts))]
     metadata += [

@@ -157,9 +157,9 @@ def _year(raw, policy_ir: ir.Policy, where: str, problems: list[str]) -> int:
     if not isinstance(raw, int) or isinstance(raw, bool):
         problems.append(f"{where}: `year` must be a year such as {first}")
         return first
-    if not first <= raw <= last:
-        problems.append(f"{where}: year {raw} is outside the policy's period ({first}–{last})")
-    return raw
+    if not policy_ir.meta.in_period(raw):
+        problems.append(f"{where}: year {raw} is outside the policy's period ({policy_ir.meta.period_text})")
+    return policy_ir.meta.judged_year(raw)
 
 
 def _records(raw: Mapping, base: Mapping, number: int, where: str, problems: list[str]) -> tuple[dict, ...]:

@@ -48,6 +48,17 @@ from .witness import Expect, Witness, describe, replay
 
 TIMEOUT_MS = 5000
 TOTAL_BUDGET_S = 20  # the whole analysis of one policy; what is left undone is said so
+# A policy larger than this many rule-years gets a smaller budget, in proportion, so that
+# `check` of a policy at the size limits stays within seconds (the analysis says what it skipped).
+SMALL_POLICY_RULE_YEARS = 300
+MIN_BUDGET_S = 2
+
+
+def budget_s(rule_years: int) -> float:
+    """The analysis time budget of a policy with `rule_years` rules × years: shrinking, not growing."""
+    if rule_years <= SMALL_POLICY_RULE_YEARS:
+        return TOTAL_BUDGET_S
+    return max(min(MIN_BUDGET_S, TOTAL_BUDGET_S), TOTAL_BUDGET_S * SMALL_POLICY_RULE_YEARS / rule_years)
 POPULATION_KINDS = 4  # symbolic records in a population, besides one per group value
 
 
@@ -116,10 +127,12 @@ class _Analysis:
     def __init__(self, policy: ir.Policy, timeout_ms: int):
         self.policy = policy
         self.timeout = timeout_ms
-        self.deadline = time.monotonic() + TOTAL_BUDGET_S
-        self.texts = smt.text_constants(policy)
         first, last = policy.meta.period
         self.years = list(range(first, last + 1))
+        self.rule_years = max(1, len(policy.all_rules)) * len(self.years)
+        self.total_budget = budget_s(self.rule_years)
+        self.deadline = time.monotonic() + self.total_budget
+        self.texts = smt.text_constants(policy)
         self.out: list[Finding] = []
         self._enc: dict[tuple[int, str], smt.Encoding] = {}
         self._pops: dict[tuple, smt.Population] = {}
@@ -205,7 +218,10 @@ class _Analysis:
             try:
                 step()
             except _OutOfTime:
-                self.out.append(Finding("A0002", NOTE, f"analysis stopped after {TOTAL_BUDGET_S} s; "
+                scaled = (f" (the budget of a policy of {len(self.policy.all_rules):,} rules over "
+                          f"{len(self.years)} years)" if self.total_budget < TOTAL_BUDGET_S else "")
+                self.out.append(Finding("A0002", NOTE, f"analysis stopped after {self.total_budget:g} s"
+                                        f"{scaled}; "
                                         f"the {name} check and those after it did not finish",
                                         help="nothing is claimed about what was not checked"))
                 return
@@ -222,7 +238,9 @@ class _Analysis:
         for year in self.years:
             e = self.enc(year)
             musts = self.musts(year)
-            core = smt.unsat_core(e.domain(), {r.name: e.satisfied(r) for r in musts}, self.budget())
+            # Encoding thousands of rules takes seconds: the budget is watched while it happens.
+            terms = {r.name: e.satisfied(r) for r in musts if self.budget()}
+            core = smt.unsat_core(e.domain(), terms, self.budget())
             if isinstance(core, Unknown):
                 self.undecided(f"the must-rules of {year} can all be met", musts)
                 continue
@@ -380,7 +398,8 @@ class _Analysis:
                     witness = self.record_witness(end, model, [Expect(after, rule.name,
                                                                       "not_applicable")])
             self.add(Finding("A0302", WARNING, f"`{rule.name}` ({_clauses(rule)}) stops after {end}, "
-                             f"before the policy ends in {last}, and no rule takes over",
+                             + ("while the policy stays in force" if self.policy.meta.open_ended
+                                else f"before the policy ends in {last}") + ", and no rule takes over",
                              (rule,), help=f"if it ends on purpose, add a `note` citing "
                              f"{rule.clauses[0] if rule.clauses else 'its clause'} that says why",
                              witness=witness))

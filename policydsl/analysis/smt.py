@@ -45,7 +45,7 @@ import z3
 
 from .. import ir
 from ..eval.reference import schedule_entry
-from ..eval.values import NotInForce, exact_text
+from ..eval.values import NotInForce, exact_text, int_of_text, int_text
 
 OTHER = "other"
 DEFAULT_TIMEOUT_MS = 5000
@@ -56,10 +56,29 @@ TRUE = z3.BoolVal(True)
 FALSE = z3.BoolVal(False)
 
 
+_STR_SAFE = 10**4000  # below the 4300-digit int-to-string limit, computed once
+
+
+_Q_CACHE: dict[Fraction, z3.ArithRef] = {}
+
+
 def Q(value: Fraction | int) -> z3.ArithRef:
-    """An exact rational constant."""
+    """An exact rational constant (z3 builds one from text, slowly: the same value is kept)."""
     f = Fraction(value)
-    return z3.Q(f.numerator, f.denominator)
+    cached = _Q_CACHE.get(f)
+    if cached is not None:
+        return cached
+    if len(_Q_CACHE) > 100_000:
+        _Q_CACHE.clear()
+    _Q_CACHE[f] = q = _q(f)
+    return q
+
+
+def _q(f: Fraction) -> z3.ArithRef:
+    if -_STR_SAFE < f.numerator < _STR_SAFE and f.denominator < _STR_SAFE:
+        return z3.Q(f.numerator, f.denominator)
+    # z3 reads numbers as text, and `str()` of an int stops at 4300 digits.
+    return z3.RealVal(f"{int_text(f.numerator)}/{int_text(f.denominator)}")
 
 
 class Ratio:
@@ -98,6 +117,8 @@ def text_constants(policy: ir.Policy) -> list[str]:
                 found.add(x.value)
             elif isinstance(x, ir.Member) and x.subject.type == ir.TEXT:
                 found.update(v for v in x.values if isinstance(v, str))
+            elif isinstance(x, ir.Table) and x.key.type == ir.TEXT:
+                found.update(v for b in x.brackets for v in b.values if isinstance(v, str))
     return text_index(found)
 
 
@@ -273,9 +294,8 @@ class Encoding:
             x = args[0][0]
             if e.name == "abs":
                 return z3.If(x < 0, -x, x), d
-            scale = Q(e.type.scale if isinstance(e.type, ir.Num) else 1)
-            whole = z3.ToInt(x / scale) if e.name == "floor" else -z3.ToInt(-x / scale)
-            return z3.ToReal(whole) * scale, d
+            whole = z3.ToInt(x) if e.name == "floor" else -z3.ToInt(-x)  # whole canonical base units
+            return z3.ToReal(whole), d
         if isinstance(e, ir.Cond):
             ct, cf = self.bool3(e.cond, agg)
             tv, td = self.term(e.then, agg)
@@ -298,7 +318,10 @@ class Encoding:
         for b in e.brackets:
             lo, dl = self.term(b.low, agg) if b.low is not None else (None, TRUE)
             hi, dh = self.term(b.high, agg) if b.high is not None else (None, TRUE)
-            match = _bracket_match(b.kind, key, lo, hi)
+            if b.kind == "in":
+                match = z3.Or([key == self._const(v, e.key.type) for v in b.values])
+            else:
+                match = _bracket_match(b.kind, key, lo, hi)
             if boolean:
                 vt, vf = self.bool3(b.value, agg)
                 value, dv = vt, z3.Or(vt, vf)
@@ -319,13 +342,12 @@ class Encoding:
         start, end = rule.years
         if not start <= self.year <= end:
             return False
+        # A walk of the IR, not an encoding: asking this of every rule in every year must
+        # stay cheap for a policy of thousands of rules (the terms are built when asked for).
         try:
-            if rule.scope is not None:
-                self.bool3(rule.scope)
-            if not rule.is_target:
-                self.bool3(rule.condition)
-            else:
-                _check_schedules(rule.condition, self.year)
+            for e in (rule.scope, rule.condition):
+                if e is not None:
+                    _check_schedules(e, self.year)
         except NotInForce:
             return False
         return True
@@ -395,7 +417,7 @@ class Encoding:
             elif fact.kind == "text":
                 out[fact.name] = self.texts[v.as_long()]
             elif fact.kind == "integer":
-                out[fact.name] = str(v.as_long())
+                out[fact.name] = v.as_string()
             else:
                 value = _fraction(v) / fact.type.scale  # type: ignore[union-attr]
                 text = exact_text(value)
@@ -438,9 +460,9 @@ def _term(v: Num) -> z3.ArithRef:
 
 def _fraction(v: z3.ExprRef) -> Fraction:
     if z3.is_rational_value(v):
-        return Fraction(v.numerator_as_long(), v.denominator_as_long())
+        return Fraction(int_of_text(v.numerator().as_string()), int_of_text(v.denominator().as_string()))
     if z3.is_int_value(v):
-        return Fraction(v.as_long())
+        return Fraction(int_of_text(v.as_string()))
     raise ValueError(f"not an exact rational: {v}")  # algebraic numbers from non-linear terms
 
 
@@ -457,9 +479,23 @@ def compare(op: str, a: Num, b: Num) -> z3.BoolRef:
 
 
 def _check_schedules(e: ir.Expr, year: int) -> None:
-    for x in ir.walk(e):
+    """Raise NotInForce if a schedule the expression reads in `year` has no entry yet; as
+    the encoding does, only the entry in force of a schedule is read further."""
+    stack = [e]
+    while stack:
+        x = stack.pop()
         if isinstance(x, ir.Sched):
-            schedule_entry(x, year)
+            stack.append(schedule_entry(x, year))
+            continue
+        for field in ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_",
+                      "key", "arg"):
+            child = getattr(x, field, None)
+            if child is not None and not isinstance(child, str | bool):
+                stack.append(child)
+        if isinstance(x, ir.Func):
+            stack.extend(x.args)
+        elif isinstance(x, ir.Table):
+            stack.extend(c for b in x.brackets for c in (b.low, b.high, b.value) if c is not None)
 
 
 # ---- populations ------------------------------------------------------------------------

@@ -10,11 +10,14 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
+
 from .. import ast, ir
 from ..diagnostics import ERROR, WARNING, Diagnostic, Label, nearest
 from ..ir import walk
 from ..source import Source, Span
 from ..units import DIMENSIONLESS, Unit, UnitError, UnitRegistry, describe_dim, dim_div, dim_mul
+from .brackets import Interval, bracket_findings
 
 AGGREGATES = ("share", "count", "sum", "mean")
 FUNCTIONS = ("min", "max", "floor", "ceil", "abs")
@@ -57,6 +60,7 @@ class Checker:
         self.let_ir: dict[str, ir.Expr | None] = {}
         self._checking_lets: list[str] = []
         self.period: tuple[int, int] | None = None
+        self.open_ended = False
         self.declared: dict[str, Span] = {}
 
     # ---- reporting -----------------------------------------------------------------
@@ -130,11 +134,25 @@ class Checker:
                        help="add a line `period 2023 to 2025`")
             return None
         start, end = h.period
-        if start > end:
+        open_ended = end is None
+        if open_ended:
+            end = _horizon(self.module, start)
+        elif start > end:
             self.error(h.span, f"the period starts in {start} but ends in {end}", code="E0113")
             return None
         self.period = (start, end)
-        return ir.Meta(h.name, h.title, h.original, h.version, h.issuer, (start, end))
+        self.open_ended = open_ended
+        return ir.Meta(h.name, h.title, h.original, h.version, h.issuer, (start, end), open_ended)
+
+    def _period_help(self) -> str:
+        first, last = self.period or (0, 9999)
+        if self.open_ended:
+            return f"write a year from {first} on, or move the start: `period from YEAR`"
+        return f"write a year from {first} to {last}, or widen the policy's `period`"
+
+    def _period_words(self) -> str:
+        first, last = self.period or (0, 9999)
+        return f"from {first}" if self.open_ended else f"{first}–{last}"
 
     def _entity(self, entities: list[ast.EntityDecl]) -> tuple[str, str, str | None]:
         if not entities:
@@ -324,8 +342,8 @@ class Checker:
         ok = True
         for year in {start, end}:
             if not first <= year <= last:
-                self.error(y.span, f"year {year} is outside the policy period {first}–{last}",
-                           code="E0150")
+                self.error(y.span, f"year {year} is outside the policy period {self._period_words()}",
+                           code="E0150", help=self._period_help())
                 ok = False
         if ok and start > end:
             self.error(y.span, f"the rule starts in {start} but ends in {end}", code="E0151")
@@ -374,8 +392,12 @@ class Checker:
     def x_Number(self, n: ast.Number, ctx) -> ir.Expr | None:
         value = Fraction(Decimal(n.text))
         if n.unit is None:
-            return ir.Const(value, PLAIN, n.span, n.text)
+            return ir.Const(value, PLAIN, n.span, n.numeral or n.text)
         unit = self.units.lookup(n.unit)
+        if unit is None and n.numeral is not None and self.text(n.span) == n.numeral + n.unit:
+            # `三级` undeclared reads as 三 and the unit `级`; a name was more likely meant.
+            self._unknown_name(n.numeral + n.unit, n.span)
+            return None
         if unit is None:
             self._unknown_unit(n.unit, Span(n.span.end - len(n.unit), n.span.end))
             return None
@@ -463,13 +485,22 @@ class Checker:
             return _fold(ir.Arith("*", left, right, rt, n.span, text))
         if n.op == "*":
             dim = dim_mul(lt.dim, rt.dim)
-            unit = _join_units(lt, rt, "*")
-            return _fold(ir.Arith("*", left, right, ir.Num(dim, unit, _scale(lt) * _scale(rt)), n.span, text))
+            typ = self._simplified(lt, rt, dim, _scale(lt) * _scale(rt))
+            return _fold(ir.Arith("*", left, right, typ, n.span, text))
         dim = dim_div(lt.dim, rt.dim)
         if not dim and (lt.dim or lt.unit == "%"):  # a ratio of like quantities reads as a share
             return _fold(ir.Arith("/", left, right, PERCENT, n.span, text))
         unit = _join_units(lt, rt, "/")
         return _fold(ir.Arith("/", left, right, ir.Num(dim, unit, _scale(lt) / _scale(rt)), n.span, text))
+
+    def _simplified(self, lt: ir.Num, rt: ir.Num, dim, scale: Fraction) -> ir.Num:
+        """The type of a product, shown in one unit the drafter wrote when the others cancel:
+        `5 households × 1 person per household` is 5 people, not "households × person per household"."""
+        for word in f"{lt.unit} {rt.unit}".split():
+            unit = self.units.lookup(word)
+            if unit is not None and dim and unit.dim == dim and unit.scale == scale:
+                return ir.Num(dim, unit.name, scale, plural=unit.plural)
+        return ir.Num(dim, _join_units(lt, rt, "*"), scale)
 
     def x_Per(self, n: ast.Per, ctx) -> ir.Expr | None:
         left = self.expr(n.left, ctx)
@@ -507,7 +538,61 @@ class Checker:
         left, right = self._enum_sides(n.left, n.right, ctx)
         if left is None or right is None:
             return None
-        return self._compare(n.op, left, right, n.left, n.right, n.span)
+        cmp = self._compare(n.op, left, right, n.left, n.right, n.span)
+        if cmp is None or not self._wants_tolerance(n):
+            return cmp
+        tol = self._tolerance(n, cmp.right)
+        if tol is None:
+            return None
+        if n.op == "!=":
+            self.error(n.span, "a tolerance cannot widen `!=`", code="E0162",
+                       help="state the range that is allowed instead: `between ... and ...`")
+            return None
+        stated = f"{cmp.right.text}, {self._within_text(n)}"
+        if n.op == "=":
+            low, high = self._widen(cmp.right, tol, -1, stated), self._widen(cmp.right, tol, 1, stated)
+            return ir.Between(cmp.left, low, high, ir.BOOL, n.span, cmp.text, stated)
+        sign = -1 if n.op in (">=", ">") else 1
+        return ir.Cmp(n.op, cmp.left, self._widen(cmp.right, tol, sign, stated), ir.BOOL, n.span, cmp.text)
+
+    def _wants_tolerance(self, n: ast.Compare | ast.Between) -> bool:
+        if n.about and n.tolerance is None:
+            self.error(n.span, "a tolerance word needs the tolerance it allows", code="E0160",
+                       help="state it: `within 10%` or `within 50 households` (Chinese: `浮动 10%`); "
+                            "there is no default")
+        return n.tolerance is not None
+
+    def _within_text(self, n: ast.Compare | ast.Between) -> str:
+        assert n.tolerance is not None
+        return f"within {self.text(n.tolerance.span)}"
+
+    def _tolerance(self, n: ast.Compare | ast.Between, bound: ir.Expr) -> tuple[ir.Expr, bool] | None:
+        """The tolerance and whether it is relative (a share of the bound) or in the bound's unit."""
+        assert n.tolerance is not None
+        tol = self.expr(n.tolerance, _Ctx())
+        if tol is None:
+            return None
+        if not isinstance(tol.type, ir.Num) or not isinstance(bound.type, ir.Num):
+            self.error(n.tolerance.span, f"a tolerance is a share or a quantity, but this is "
+                       f"{type_name(tol.type)}", code="E0161")
+            return None
+        relative = not tol.type.dim
+        if not relative and tol.type.dim != bound.type.dim:
+            self.error(n.tolerance.span, f"the tolerance is {type_name(tol.type)}, but the bound is "
+                       f"{type_name(bound.type)}", code="E0161",
+                       help=f"write it in {bound.type.unit or describe_dim(bound.type.dim)} or as a share (`10%`)")
+            return None
+        if isinstance(tol, ir.Const) and tol.value < 0:
+            self.error(n.tolerance.span, "a tolerance cannot be negative", code="E0161")
+            return None
+        return tol, relative
+
+    def _widen(self, bound: ir.Expr, tol: tuple[ir.Expr, bool], sign: int, stated: str) -> ir.Expr:
+        """`bound ± tolerance`, exactly: a share of the bound, or an amount in its unit."""
+        amount, relative = tol
+        if relative:
+            amount = ir.Arith("*", amount, bound, bound.type, bound.span, f"{amount.text} of {bound.text}")
+        return _fold(ir.Arith("+" if sign > 0 else "-", bound, amount, bound.type, bound.span, stated))
 
     def _enum_sides(self, ln: ast.Expr, rn: ast.Expr, ctx):
         """`demo_level >= national`: a bare name beside an enum is one of its levels."""
@@ -600,7 +685,14 @@ class Checker:
                 self.error(node.span, f"cannot compare {type_name(s.type)} with "
                            f"{type_name(bound.type)}", code="E0212")
                 return None
-        return ir.Between(s, lo, hi, ir.BOOL, n.span, self.text(n.span))
+        if not self._wants_tolerance(n):
+            return ir.Between(s, lo, hi, ir.BOOL, n.span, self.text(n.span))
+        tol = self._tolerance(n, lo)
+        if tol is None:
+            return None
+        stated = f"{lo.text} to {hi.text}, {self._within_text(n)}"
+        return ir.Between(s, self._widen(lo, tol, -1, stated), self._widen(hi, tol, 1, stated), ir.BOOL,
+                          n.span, self.text(n.span), stated)
 
     def x_InSet(self, n: ast.InSet, ctx) -> ir.Expr | None:
         s = self.expr(n.subject, ctx)
@@ -666,7 +758,11 @@ class Checker:
                                f"{type_name(args[i].type)}", code="E0233")
                     return None
             args[0] = first
-        return _fold(ir.Func(n.func, tuple(args), args[0].type, n.span, self.text(n.span)))
+        typ = args[0].type
+        if n.func in ("floor", "ceil"):
+            # A whole number of canonical base units: a ratio rounds to a count (12, not 1250%).
+            typ = PLAIN if not typ.dim else attrs.evolve(typ, integer=True)
+        return _fold(ir.Func(n.func, tuple(args), typ, n.span, self.text(n.span)))
 
     def _aggregate(self, n: ast.Call, ctx: _Ctx) -> ir.Expr | None:
         if not ctx.target:
@@ -702,8 +798,8 @@ class Checker:
         first, last = self.period or (0, 9999)
         for e in n.entries:
             if not first <= e.year <= last:
-                self.error(e.span, f"year {e.year} is outside the policy period {first}–{last}",
-                           code="E0150")
+                self.error(e.span, f"year {e.year} is outside the policy period {self._period_words()}",
+                           code="E0150", help=self._period_help())
                 ok = False
             if prev is not None and e.year <= prev:
                 self.error(e.span, f"schedule years must increase: {e.year} comes after {prev}",
@@ -731,30 +827,16 @@ class Checker:
         key = self.expr(n.key, ctx)
         if key is None:
             return None
-        if not isinstance(key.type, ir.Num):
-            self.error(n.key.span, f"`lookup` needs a number, but this is {type_name(key.type)}",
-                       code="E0234")
+        by_category = isinstance(key.type, ir.Enum) or key.type == ir.TEXT
+        if not isinstance(key.type, ir.Num) and not by_category:
+            self.error(n.key.span, f"`lookup` needs a number, a text or a level, but this is "
+                       f"{type_name(key.type)}", code="E0234")
             return None
         brackets, first_value, ok = [], None, True
         for b in n.brackets:
-            bounds = []
-            for bound_node in (b.low, b.high):
-                if bound_node is None:
-                    bounds.append(None)
-                    continue
-                bound = self.expr(bound_node, ctx)
-                if bound is None:
-                    ok = False
-                    bounds.append(None)
-                    continue
-                _, bound = self._adopt(key, bound, n.key, bound_node, always=True)
-                if not same_type(bound.type, key.type):
-                    self.error(bound_node.span, f"bracket bound is {type_name(bound.type)}, but the "
-                               f"key is {type_name(key.type)}", code="E0235")
-                    ok = False
-                bounds.append(bound)
+            bracket = self._bracket(key, n.key, b, by_category, ctx)
             value = self.expr(b.value, ctx)
-            if value is None:
+            if bracket is None or value is None:
                 ok = False
                 continue
             if first_value is not None:
@@ -765,10 +847,73 @@ class Checker:
                     ok = False
             else:
                 first_value = value
-            brackets.append(ir.Bracket(b.kind, bounds[0], bounds[1], value))
+            brackets.append(attrs.evolve(bracket, value=value))
         if not ok or first_value is None:
             return None
-        return ir.Table(key, tuple(brackets), first_value.type, n.span, self.text(n.span))
+        table = ir.Table(key, tuple(brackets), first_value.type, n.span, self.text(n.span))
+        for span, message, help_ in bracket_findings(table, self._domain(key), n.brackets):
+            self.warning(span, message, help=help_, code="W0110")
+        return table
+
+    def _bracket(self, key: ir.Expr, key_node: ast.Expr, b: ast.Bracket, by_category: bool,
+                 ctx) -> ir.Bracket | None:
+        """A bracket without its value: bounds checked against the key, or the values it names."""
+        placeholder = ir.Const(True, ir.BOOL)
+        if b.kind in ("in", "is"):
+            if b.kind == "in":
+                values = self._set_values(b.set, key.type, b.set.span)
+            else:
+                one = self._set_value(b.low, key.type) if _literal(b.low) else None
+                if one is None and not _literal(b.low):
+                    self.error(b.low.span, "a bracket value must be written out (a number, a "
+                               "quoted text or a level)", code="E0237",
+                               help="write `\"value\": ...` or `in {...}: ...`")
+                values = None if one is None else (one,)
+            return None if values is None else ir.Bracket("in", None, None, placeholder, values)
+        if by_category and b.kind != "else":
+            word = {"below": "below", "above": "above", "from": "from", "range": "to"}[b.kind]
+            self.error(b.span, f"`{word}` needs a number, but the key is {type_name(key.type)}",
+                       code="E0238", help="name the values: `\"value\": ...`, `in {\"a\", \"b\"}: ...`,"
+                       " and `else: ...`")
+            return None
+        bounds, ok = [], True
+        for bound_node in (b.low, b.high):
+            if bound_node is None:
+                bounds.append(None)
+                continue
+            bound = self.expr(bound_node, ctx)
+            if bound is None:
+                ok = False
+                bounds.append(None)
+                continue
+            _, bound = self._adopt(key, bound, key_node, bound_node, always=True)
+            if not same_type(bound.type, key.type):
+                self.error(bound_node.span, f"bracket bound is {type_name(bound.type)}, but the "
+                           f"key is {type_name(key.type)}", code="E0235")
+                ok = False
+            bounds.append(bound)
+        return ir.Bracket(b.kind, bounds[0], bounds[1], placeholder) if ok else None
+
+    def _domain(self, key: ir.Expr):
+        """What a lookup key can be, for the coverage check: a fact's declared values or
+        levels, or its constant bounds (`>= 0`); None when nothing is known."""
+        if isinstance(key.type, ir.Enum):
+            return tuple(range(len(key.type.members)))
+        if not isinstance(key, ir.Fact) or key.name not in self.facts:
+            return None
+        fact = self.facts[key.name]
+        if fact.allowed is not None:
+            return fact.allowed
+        if not isinstance(key.type, ir.Num):
+            return None
+        low = high = None
+        for c in fact.constraints:
+            if isinstance(c, ir.Cmp) and isinstance(c.right, ir.Const) and isinstance(c.left, ir.Fact):
+                if c.op in (">=", ">"):
+                    low = (c.right.value, c.op == ">=")
+                elif c.op in ("<=", "<"):
+                    high = (c.right.value, c.op == "<=")
+        return Interval(low, high, key.type.scale if key.type.integer else None)
 
     def x_SetLiteral(self, n: ast.SetLiteral, ctx) -> None:
         self.error(n.span, "a set of values can only follow `in`", code="E0107")
@@ -788,6 +933,31 @@ def _join_units(a: ir.Num, b: ir.Num, op: str) -> str:
     if not b.unit or b.unit == "%":
         return a.unit
     return f"{a.unit} × {b.unit}" if op == "*" else f"{a.unit} per {b.unit}"
+
+
+def _horizon(module: ast.Module, first: int) -> int:
+    """The last year an open-ended policy analyses: from it on nothing the policy says changes.
+    After every year it names, and after the last year of any rule that ends."""
+    years = [first]
+    stack: list[object] = list(module.decls)
+    while stack:
+        x = stack.pop()
+        if isinstance(x, ast.Years):
+            years += [y for y in (x.start, x.end) if y is not None]
+            if x.end is not None:
+                years.append(x.end + 1)  # the rule is out of force from the next year on
+        elif isinstance(x, ast.ScheduleEntry):
+            years.append(x.year)
+            stack.append(x.value)
+        elif isinstance(x, tuple):
+            stack.extend(x)
+        elif attrs.has(type(x)) and not isinstance(x, ast.PolicyDecl):
+            stack.extend(getattr(x, f.name) for f in attrs.fields(type(x)) if f.name != "span")
+    return max(years)
+
+
+def _literal(node: ast.Expr | None) -> bool:
+    return isinstance(node, ast.String | ast.Number | ast.Name)
 
 
 def _set_name(ref) -> str | None:

@@ -139,9 +139,11 @@ def run(args) -> int:
                 else:
                     writer = (JsonWriter if args.format == "json" else JsonLinesWriter)(out.stream, policy.info, year)
                 try:
-                    result = evaluate_stream(policy, data, year, engine=args.engine, format=args.data_format,
+                    judged = policy.ir.meta.judged_year(year)  # a standing law's later years: its horizon
+                    result = evaluate_stream(policy, data, judged, engine=args.engine, format=args.data_format,
                                              encoding=args.encoding, on_record=writer.record,
                                              progress=progress, show=args.show)
+                    result.year = year  # reported as asked
                 except BaseException:
                     out.abandon()
                     raise

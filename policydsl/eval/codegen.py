@@ -398,7 +398,8 @@ class ExprGen:
             if bad:
                 src.emit(f"if {bad}: {t} = U; break")
             test = {"below": f"{key} < {hi}", "above": f"{key} > {lo}", "from": f"{key} >= {lo}",
-                    "range": f"{lo} <= {key} <= {hi}", "else": "True"}[b.kind]
+                    "range": f"{lo} <= {key} <= {hi}", "else": "True",
+                    "in": f"{key} in {src.const(frozenset(b.values))}"}[b.kind]
             src.emit(f"if {test}:")
             src.depth += 1
             src.emit(f"{t} = {self(b.value)}; break")
@@ -567,7 +568,10 @@ class RationalGen(ExprGen):
     def _n_Table(self, e: ir.Table) -> Parts:
         # A one-pass loop keeps the nesting flat however many brackets there are.
         src = self.src
-        kn, kd = self.num(e.key)
+        if isinstance(e.key.type, ir.Num):
+            kn, kd = self.num(e.key)
+        else:  # a text or enum key: its brackets name categories
+            kn, kd = self(e.key), None
         tn, td = src.tmp(), src.tmp()
         known = kn in src.known
         src.emit("while True:")
@@ -581,7 +585,8 @@ class RationalGen(ExprGen):
             if bad:
                 known = False
                 src.emit(f"if {' or '.join(f'{x} is U' for x in bad)}: {tn} = U; {td} = 1; break")
-            test = self._bracket_test(b.kind, (kn, kd), lo, hi)
+            test = (f"{kn} in {src.const(frozenset(b.values))}" if b.kind == "in"
+                    else self._bracket_test(b.kind, (kn, kd), lo, hi))
             if test != "True":
                 src.emit(f"if {test}:")
                 src.depth += 1

@@ -122,8 +122,8 @@ class Program:
                 emit(f"if {s} is False: {out} = {src.const(NOT_APPLICABLE)}")
             emit("else:")
             src.depth += 1
-        if rule.modality == "in_principle" and rule.clauses:
-            test = " or ".join(f"{src.const(c)} in ex" for c in rule.clauses)
+        if rule.exemption_keys:
+            test = " or ".join(f"{src.const(c)} in ex" for c in rule.exemption_keys)
             emit(f"if ex and ({test}): {out} = {src.const(EXEMPTED)}")
             emit("else:")
             src.depth += 1
@@ -166,7 +166,7 @@ class CompiledEngine:
     def __init__(self, policy: ir.Policy):
         self.policy = policy
         self._programs: dict[int, Program] = {}
-        self._keys = [(_rule_facts(r), r.clauses if r.modality == "in_principle" else ())
+        self._keys = [(_rule_facts(r), r.exemption_keys)
                       for r in policy.rules]
         self._memo: list[dict] = [{} for _ in policy.rules]
 

@@ -155,7 +155,7 @@ def _between(e: ir.Between, env, year, holds) -> str:
     lo = evaluate(e.low, env, year)
     hi = evaluate(e.high, env, year)
     typ = e.subject.type
-    rng = f"{show(lo, typ)} to {show(hi, typ)}"
+    rng = f"{show(lo, typ)} to {show(hi, typ)}" + (f" ({e.stated})" if e.stated else "")
     if holds:
         return f"{_subject(e.subject)} is {show(s, typ)}, within {rng}"
     text = f"{_subject(e.subject)} is {show(s, typ)}, outside {rng}"

@@ -37,10 +37,10 @@ def judge_record(rule: ir.Rule, env: Env, exemptions: Mapping[str, str], year: i
                 return out(UNKNOWN, "cannot tell whether the rule applies: " + _reasons(inside))
             if inside is False:
                 return out(NOT_APPLICABLE, "out of scope: " + explain(rule.scope, env, year, scope=True))
-        if rule.modality == "in_principle":
-            for clause in rule.clauses:
-                if clause in exemptions:
-                    return out(EXEMPTED, f"exempted from {clause}: {exemptions[clause]}")
+        for key in rule.exemption_keys:
+            if key in exemptions:
+                what = f"rule {key}" if key == rule.name else key
+                return out(EXEMPTED, f"exempted from {what}: {exemptions[key]}")
         value = evaluate(rule.condition, env, year)
         if isinstance(value, Unknown):
             return out(UNKNOWN, "cannot decide: " + _reasons(value))

@@ -62,11 +62,12 @@ def _func(e: ir.Func, env, year, pop):
         return min(args)
     if e.name == "max":
         return max(args)
-    x = Fraction(args[0])
+    # Whole numbers of the canonical base unit (the IR's exact value), whatever unit the
+    # drafter displays: `per 1万平方米` and `per 10000 m2` must round alike.
     if e.name == "floor":
-        return Fraction(math.floor(x))
+        return Fraction(math.floor(args[0]))
     if e.name == "ceil":
-        return Fraction(math.ceil(x))
+        return Fraction(math.ceil(args[0]))
     return abs(args[0])
 
 
@@ -164,7 +165,7 @@ def _table(e: ir.Table, env, year, pop):
         hi = evaluate(b.high, env, year, pop) if b.high is not None else None
         if isinstance(lo, Unknown) or isinstance(hi, Unknown):
             return _merge(*(v for v in (lo, hi) if isinstance(v, Unknown)))
-        if bracket_matches(b.kind, key, lo, hi):
+        if (key in b.values) if b.kind == "in" else bracket_matches(b.kind, key, lo, hi):
             return evaluate(b.value, env, year, pop)
     return unknown(f"no bracket of `{e.text}` matches")
 

@@ -355,6 +355,13 @@ class ExprCompiler:
                 arms.append((any_null(*variable), None))
             lo = self(b.low) if b.low is not None else None
             hi = self(b.high) if b.high is not None else None
+            if b.kind == "in":  # a category bracket: the key is one of the values
+                if isinstance(key, Num):
+                    raise Unsupported(where, "category brackets of a number")
+                values = [self._Const(ir.Const(v, e.key.type)) for v in b.values]
+                test = exp.In(this=key, expressions=values) if values else exp.Boolean(this=False)
+                arms.append((paren(test), b.value))
+                continue
             arms.append((self._bracket(b.kind, key, lo, hi, where), b.value))
         return self._case(arms, default, where)
 

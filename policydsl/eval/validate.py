@@ -52,6 +52,8 @@ class Validator:
                     exemptible.add(clause)
         self.exemptible = exemptible
         self.cited = cited
+        # A rule may be exempted by name: a clause encoded by two rules can have one exempted.
+        self.rule_modality = {rule.name: rule.modality for rule in policy.rules}
         self.year = policy.meta.period[0]
         # Chosen once: one converter per fact, and every constraint compiled together.
         self._fields = [(f.name, converter(spec), spec) for f, spec in self.specs]
@@ -115,8 +117,14 @@ class Validator:
             return {}
         kept = {}
         for clause, reason in parsed.items():
-            if clause in self.exemptible:
+            if clause in self.exemptible or self.rule_modality.get(clause) == "in_principle":
                 kept[clause] = reason
+            elif clause in self.rule_modality and clause not in self.cited:
+                errors.append(FieldError(
+                    EXEMPTIONS_FIELD,
+                    f"exemption from rule `{clause}` is not allowed: it is a "
+                    f"{self.rule_modality[clause].replace('_', ' ')} rule, and only in-principle "
+                    "rules can be exempted"))
             elif clause not in self.cited:
                 errors.append(FieldError(EXEMPTIONS_FIELD, f"exemption names `{clause}`, which no rule cites"))
             else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import attrs
@@ -35,6 +36,24 @@ class EmptyPopulation(Exception):
     """A share or mean over no records: the target cannot be measured."""
 
 
+_STR_SAFE = 10**4000  # below Python's 4300-digit limit; computed once (it is a big number)
+
+
+def int_text(n: int) -> str:
+    """The decimal digits of an integer of any size. `str()` refuses more than 4300 digits
+    (a guard of Python's), and a policy's constants may exceed that through `let`s."""
+    if -_STR_SAFE < n < _STR_SAFE:
+        return str(n)
+    return str(Decimal(n))  # exact: constructing a Decimal from an int never rounds
+
+
+def int_of_text(text: str) -> int:
+    """The integer a string of decimal digits spells, of any length (see `int_text`)."""
+    if len(text) < 4000:
+        return int(text)
+    return int(Decimal(text))
+
+
 def exact_text(value: Fraction) -> str:
     """An exact decimal string, or `p/q` when the decimal would not terminate (for JSON)."""
     value = Fraction(value)
@@ -47,13 +66,13 @@ def exact_text(value: Fraction) -> str:
         den //= 5
         fives += 1
     if den != 1:
-        return f"{value.numerator}/{value.denominator}"
+        return f"{int_text(value.numerator)}/{int_text(value.denominator)}"
     places = max(twos, fives)
     if places == 0:
-        return str(value.numerator)
+        return int_text(value.numerator)
     scaled = abs(value.numerator) * 10**places // value.denominator
     sign = "-" if value < 0 else ""
-    digits = str(scaled).rjust(places + 1, "0")
+    digits = int_text(scaled).rjust(places + 1, "0")
     return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
 
 

@@ -76,9 +76,11 @@ def evaluate_years(policy, sources: Sequence[tuple[int, object]], options: Repor
         if not isinstance(source, str) and not hasattr(source, "__fspath__") and iter(source) is source:
             source = list(source)  # an iterator read once serves every year
         collector = collector_for(policy, options, len(sources))
-        result = evaluate_stream(policy, source, year, engine=options.engine, format=options.data_format,
+        judged = policy.ir.meta.judged_year(year)  # a standing law's later years: its horizon
+        result = evaluate_stream(policy, source, judged, engine=options.engine, format=options.data_format,
                                  encoding=options.encoding,
                                  progress=progress, show=options.show, report=collector)
+        result.year = year  # reported as asked
         out.append(from_stream(result))
     return out
 

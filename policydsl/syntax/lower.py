@@ -10,7 +10,7 @@ import attrs
 import lark
 
 from .. import ast, keywords
-from ..diagnostics import ERROR, Diagnostic
+from ..diagnostics import ERROR, WARNING, Diagnostic
 from ..limits import current as current_limits
 from ..source import Source, Span
 
@@ -34,7 +34,9 @@ def cmp_of(word: str) -> str:
     return keywords.comparison(word)
 
 
-_RATE = re.compile(r"每[ \t]*(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万亿]+)?[ \t]*(.+)", re.S)
+_RATE = re.compile(r"每[ \t]*(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+)?[ \t]*(.+)", re.S)
+_NUMERAL_PREFIX = re.compile("[" + "".join(sorted(keywords.CN_NUMERAL_CHARS)) + "]+")
+_NUMERAL_HELP = "write it in digits (`1200`) or as it is said in full (`一千二百`, `一百零五`)"
 
 
 # How a duplicated rule attribute is named in a message, by language.
@@ -47,6 +49,7 @@ class Lowerer:
     def __init__(self, source: Source):
         self.source = source
         self.diagnostics: list[Diagnostic] = []
+        self.max_digits = current_limits().digits  # read once: it reads the environment
 
     def error(self, span: Span, message: str, help: str | None = None, code: str = "E0002") -> None:
         self.diagnostics.append(Diagnostic(code, ERROR, message, span, self.source, help=help))
@@ -54,7 +57,11 @@ class Lowerer:
     # ---- entry ---------------------------------------------------------------
 
     def module(self, tree: lark.Tree, comments: list[lark.Token]) -> ast.Module:
-        decls = tuple(d for d in (self.decl(c) for c in tree.children) if d is not None)
+        from .parse import paused_gc
+
+        self.declared_names = _declared_names(tree)
+        with paused_gc():
+            decls = tuple(d for d in (self.decl(c) for c in tree.children) if d is not None)
         notes = tuple(ast.Comment(str(c)[1:].strip(), _span(c)) for c in comments)
         module = ast.Module(decls, notes, Span(0, len(self.source.text)))
         self.check_glued_names(module)
@@ -99,8 +106,8 @@ class Lowerer:
                 word = keywords.spelling(key, self.lang_at(_span(a)))
                 self.error(_span(a), f"`{word}` is given twice in the policy header")
             if key == "period":
-                start, end = (self.year(c) for c in a.children)
-                fields["period"] = (start, end)
+                years = [self.year(c) for c in a.children]
+                fields["period"] = (years[0], years[1] if len(years) > 1 else None)
             else:
                 fields[key] = self.string(a.children[0])
         name = self.string(name_tok) if name_tok.type == "STRING" else str(name_tok)
@@ -279,7 +286,28 @@ class Lowerer:
         return ast.Bool(False, _span(t))
 
     def e_ref(self, t):
-        return ast.Name(str(t.children[0]), _span(t))
+        tok = t.children[0]
+        name = str(tok)
+        if name not in self.declared_names and (m := _NUMERAL_PREFIX.match(name)) is not None:
+            # `一百户`, `两千`: a Chinese numeral, with the unit written right after it.
+            numeral, unit = m.group(0), name[m.end():]
+            if not unit[:1].isdigit():
+                return self.numeral_number(numeral, unit or None, _span(t))
+        return ast.Name(name, _span(t))
+
+    def e_spaced_quantity(self, t):
+        # `三万 户`: a numeral, then the unit after a space (so `万` is not read as a unit prefix).
+        tok, unit = t.children
+        return self.numeral_number(str(tok), str(unit), _span(t))
+
+    def numeral_number(self, numeral: str, unit: str | None, span: Span) -> ast.Number:
+        try:
+            value = keywords.parse_cn_numeral(numeral)
+        except keywords.NumeralError as e:
+            self.error(Span(span.start, span.start + len(numeral)),
+                       f"`{numeral}` is not a Chinese numeral: {e}", help=_NUMERAL_HELP, code="E0007")
+            value = 0
+        return ast.Number(str(value), unit, span, numeral=numeral)
 
     def e_call(self, t):
         func, *args = t.children
@@ -323,23 +351,30 @@ class Lowerer:
         m = _RATE.fullmatch(str(tok))
         assert m is not None  # the lexer admitted it with the same pattern
         count, unit = m.group(1), m.group(2).strip()
+        numeral = None
         if count is not None and not count[0].isdigit():
-            value = keywords.cn_numeral(count)
-            if value is None:
-                self.error(_span(tok), f"`{count}` is not a Chinese numeral",
-                           help="write the count in digits, e.g. `每 400 户`")
+            numeral = count
+            try:
+                value = keywords.parse_cn_numeral(count)
+            except keywords.NumeralError as e:
+                self.error(_span(tok), f"`{count}` is not a Chinese numeral: {e}",
+                           help=_NUMERAL_HELP + ", e.g. `每 400 户`", code="E0007")
                 value = 1
             count = str(value)
         return ast.Per(self.expr(right), self.number_text(tok, count) if count is not None else None,
-                       unit, _span(t))
+                       unit, _span(t), count_numeral=numeral)
 
     def e_compare(self, t):
-        left, op, right = t.children
-        return ast.Compare(cmp_of(str(op)), self.expr(left), self.expr(right), _span(t))
+        about, tolerance, rest = _approx(t.children)
+        left, op, right = rest
+        return ast.Compare(cmp_of(str(op)), self.expr(left), self.expr(right), _span(t), about,
+                           self.expr(tolerance) if tolerance is not None else None)
 
     def e_between(self, t):
-        s, lo, hi = t.children
-        return ast.Between(self.expr(s), self.expr(lo), self.expr(hi), _span(t))
+        about, tolerance, rest = _approx(t.children)
+        s, lo, hi = rest
+        return ast.Between(self.expr(s), self.expr(lo), self.expr(hi), _span(t), about,
+                           self.expr(tolerance) if tolerance is not None else None)
 
     def e_in_set(self, t, negated=False):
         s, ref = t.children
@@ -373,12 +408,16 @@ class Lowerer:
         out = []
         for b in brackets:
             kind = b.data.removeprefix("bracket_")
+            if kind == "in":
+                ref, value = b.children
+                out.append(ast.Bracket("in", None, None, self.expr(value), _span(b), self.set_ref(ref)))
+                continue
             parts = [self.expr(c) for c in b.children]
             if kind == "range":
                 low, high, value = parts
             elif kind == "below":
                 low, high, value = None, parts[0], parts[1]
-            elif kind in ("above", "from"):
+            elif kind in ("above", "from", "is"):
                 low, high, value = parts[0], None, parts[1]
             else:
                 low, high, value = None, None, parts[0]
@@ -389,7 +428,7 @@ class Lowerer:
 
     def number_text(self, tok: lark.Token, text: str | None = None) -> str:
         text = text if text is not None else str(tok)
-        if len(text.replace(".", "")) > (max_digits := current_limits().digits):
+        if len(text.replace(".", "")) > (max_digits := self.max_digits):
             self.error(_span(tok), f"number has more than {max_digits} digits", code="E0003")
             return "0"
         try:
@@ -412,8 +451,18 @@ class Lowerer:
         if problem is not None:
             self.error(_span(tok), problem, code="E0005",
                        help="escapes: `\\\\`, `\\\"`, `\\n`, `\\t`, `\\uXXXX`")
+        for m in _BIDI_ESCAPE.finditer(str(tok)):
+            # The same warning as for a literal control (loader): rendered, it acts as one.
+            start = (tok.start_pos or 0) + m.start(1)
+            self.diagnostics.append(Diagnostic(
+                "W0003", WARNING, f"bidirectional control U+{m.group(1)[2:].upper()} written as "
+                f"`{m.group(1)}`: this text may display differently from how it is checked",
+                Span(start, start + 6), self.source, help="remove it unless the text needs it"))
         return value
 
+
+# `\u202e` and the other bidi controls as escapes, not preceded by an escaped backslash.
+_BIDI_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*(\\u(?:202[a-eA-E]|206[6-9]))")
 
 # JSON's escapes: the formatter writes strings with json.dumps, so the two agree exactly.
 _ESCAPES = {"\\": "\\", '"': '"', "/": "/", "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
@@ -448,6 +497,37 @@ def decode_string(body: str) -> tuple[str, str | None]:
             out.append(nxt)
             i += 2
     return "".join(out), problem
+
+
+def _approx(children) -> tuple[bool, object, list]:
+    """The tolerance word and `within` part of a comparison, and its other children."""
+    flat = []
+    for c in children:
+        if isinstance(c, lark.Tree) and c.data == "approx":
+            flat.extend(c.children)
+        elif not (isinstance(c, lark.Tree) and c.data == "range_to"):
+            flat.append(c)
+    about = any(isinstance(c, lark.Token) and c.type == "ABOUT" for c in flat)
+    tolerance = next((c.children[0] for c in flat if isinstance(c, lark.Tree) and c.data == "tolerance"), None)
+    rest = [c for c in flat if not (isinstance(c, lark.Token) and c.type == "ABOUT")
+            and not (isinstance(c, lark.Tree) and c.data == "tolerance")]
+    return about, tolerance, rest
+
+
+def _declared_names(tree: lark.Tree) -> frozenset[str]:
+    """Names a policy declares (facts, levels, lets, sets, units): never read as numerals."""
+    out: set[str] = set()
+    for d in tree.children:
+        if not isinstance(d, lark.Tree):
+            continue
+        if d.data in ("fact_decl", "let_decl", "set_decl"):
+            out.add(str(d.children[0]))
+            if d.data == "fact_decl" and isinstance(d.children[1], lark.Tree) \
+                    and d.children[1].data == "type_enum":
+                out.update(str(c) for c in d.children[1].children if c.type == "NAME")
+        elif d.data == "unit_decl":
+            out.update(str(c) for c in d.children if isinstance(c, lark.Token))
+    return frozenset(out)
 
 
 def _expression_names(module: ast.Module):

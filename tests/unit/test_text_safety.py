@@ -58,3 +58,16 @@ def test_a_line_break_in_a_title_stays_inside_the_markdown_heading():
     policy = policydsl.loads('policy p\n  title "two\\nlines"\n  period 2023 to 2025\n'
                              "fact ok: bool\nrule r clause C1 must ok\n")
     assert render(policy, "markdown").splitlines()[0] == "# two lines"
+
+
+@pytest.mark.parametrize("escape", [r"\u202e", r"\u202E", r"\u2066", r"\u2069", r"\u202a"])
+def test_bidirectional_controls_written_as_escapes_get_the_same_warning(escape):
+    policy = policydsl.loads(HEADER + f'rule r clause C1 quote "admin {escape}; must true" must ok\n', "b.pol")
+    (warning,) = [w for w in policy.warnings if w.code == "W0003"]
+    assert f"U+{escape[2:].upper()}" in warning.message
+    assert warning.location() == ("b.pol", 3, 31)
+
+
+def test_an_escaped_backslash_before_u202e_is_not_a_bidi_control():
+    policy = policydsl.loads(HEADER + 'rule r clause C1 quote "admin \\\\u202e" must ok\n', "b.pol")
+    assert not [w for w in policy.warnings if w.code == "W0003"]

@@ -1,0 +1,38 @@
+"""Big policies: the analysis budget shrinks with the size of the policy and the
+analysis says what it skipped; the limit walk and in-force test stay linear."""
+
+from __future__ import annotations
+
+import policydsl
+from policydsl.analysis import checks
+
+
+def test_the_analysis_budget_never_grows_with_the_size_of_the_policy():
+    sizes = [1, 81, 300, 301, 600, 3_000, 10_000, 200_000]
+    budgets = [checks.budget_s(n) for n in sizes]
+    assert budgets[:3] == [checks.TOTAL_BUDGET_S] * 3
+    assert all(a >= b for a, b in zip(budgets, budgets[1:], strict=False))
+    assert budgets[-1] == checks.MIN_BUDGET_S
+    assert checks.budget_s(600) == checks.TOTAL_BUDGET_S / 2
+
+
+def test_running_out_of_a_scaled_budget_says_so(monkeypatch):
+    monkeypatch.setattr(checks, "MIN_BUDGET_S", 0)
+    monkeypatch.setattr(checks, "SMALL_POLICY_RULE_YEARS", 0)
+    monkeypatch.setattr(checks, "TOTAL_BUDGET_S", 0.000001)
+    rules = "\n".join(f"rule r{i} clause C{i}\n  must staff >= {i} person" for i in range(30))
+    policy = policydsl.loads(f"policy p\n  period 2023 to 2025\nfact staff: integer person >= 0\n{rules}\n",
+                             "p.pol")
+    (note,) = [f for f in checks.findings(policy.ir) if f.code == "A0002"]
+    assert "did not finish" in note.message
+
+
+def test_a_scaled_budget_is_named_in_the_note(monkeypatch):
+    monkeypatch.setattr(checks, "SMALL_POLICY_RULE_YEARS", 1)
+    monkeypatch.setattr(checks, "MIN_BUDGET_S", 0)
+    monkeypatch.setattr(checks, "TOTAL_BUDGET_S", 0.00001)
+    policy = policydsl.loads("policy p\n  period 2023 to 2025\nfact staff: integer person >= 0\n"
+                             "rule a clause C1\n  must staff >= 1 person\nrule b clause C2\n"
+                             "  must staff <= 0 person\n", "p.pol")
+    (note,) = [f for f in checks.findings(policy.ir) if f.code == "A0002"]
+    assert "(the budget of a policy of 2 rules over 3 years)" in note.message
