@@ -64,10 +64,12 @@ def run(args) -> int:
         policy.engine(args.engine)  # an unknown engine name fails before any output
         raws = read_records(args.facts, args.data_format)
         writer = None
-        if args.format == "json":
-            writer = JsonWriter(sys.stdout, policy.info, args.year)
-        elif args.format == "jsonl":
-            writer = JsonLinesWriter(sys.stdout, policy.info, args.year)
+        if args.format in ("json", "jsonl"):
+            from policydsl.provenance import provenance
+
+            block = provenance(policy, [args.facts], [args.year], args.engine, data_format=args.data_format)
+            make = JsonWriter if args.format == "json" else JsonLinesWriter
+            writer = make(sys.stdout, policy.info, args.year, block)
         result = evaluate_stream(policy, raws, args.year, engine=args.engine,
                                  on_record=writer.record if writer else None,
                                  progress=progress, show=args.show)

@@ -194,10 +194,13 @@ def _indented(value: object, level: int) -> str:
 class JsonWriter:
     """Writes the `--format json` document as records arrive; same text as dumping it whole."""
 
-    def __init__(self, out: IO[str], info: PolicyInfo, year: int):
+    def __init__(self, out: IO[str], info: PolicyInfo, year: int, provenance: dict | None = None):
         self.out = out
         self.first = True
-        out.write('{\n "policy": ' + _indented(info.to_json(), 1) + f',\n "year": {year},\n "records": [')
+        out.write('{\n "policy": ' + _indented(info.to_json(), 1))
+        if provenance is not None:  # `policydsl.provenance.provenance`: what produced this result
+            out.write(',\n "provenance": ' + _indented(provenance, 1))
+        out.write(f',\n "year": {year},\n "records": [')
 
     def record(self, r: RecordResult) -> None:
         self.out.write(("\n  " if self.first else ",\n  ") + _indented(r.to_json(), 2))
@@ -213,9 +216,12 @@ class JsonWriter:
 class JsonLinesWriter:
     """`--format jsonl`: a `policy` line, one `record` line each, `target` lines, a `summary` line."""
 
-    def __init__(self, out: IO[str], info: PolicyInfo, year: int):
+    def __init__(self, out: IO[str], info: PolicyInfo, year: int, provenance: dict | None = None):
         self.out = out
-        self._line({"policy": info.to_json(), "year": year})
+        head = {"policy": info.to_json(), "year": year}
+        if provenance is not None:
+            head["provenance"] = provenance
+        self._line(head)
 
     def _line(self, obj: dict) -> None:
         self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
