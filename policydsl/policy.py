@@ -100,26 +100,38 @@ class Policy:
             out.append(self._validator.validate(raw))
         return out
 
-    def evaluate_record(self, record: Mapping[str, object], year: int, *, engine: str = "compiled") -> RecordResult:
-        """Judge one record (a mapping of field name to value) with every per-record rule."""
+    def evaluate_record(self, record: Mapping[str, object], year: int, *, engine: str = "compiled",
+                        log=None) -> RecordResult:
+        """Judge one record (a mapping of field name to value) with every per-record rule.
+
+        `log` (a `policydsl.DecisionLog`) records the decision."""
         self.check_year(year)
         (prepared,) = self.prepare([record])
-        return self.engine(engine).record(prepared, year)
+        result = self.engine(engine).record(prepared, year)
+        if log is not None:
+            log.record(self, year, record, result)
+        return result
 
-    def evaluate(self, data, year: int, *, engine: str = "vectorized", format: str | None = None) -> Evaluation:
+    def evaluate(self, data, year: int, *, engine: str = "vectorized", format: str | None = None,
+                 log=None) -> Evaluation:
         """Judge a population: a path to CSV/JSON/JSON Lines, or an iterable of mappings.
 
         Every input record appears in the result, in input order, with its errors.
+        `log` (a `policydsl.DecisionLog`) records one decision per record.
         """
         self.check_year(year)
         if isinstance(data, str | os.PathLike):
             from .data.read import read_records
 
             data = read_records(data, format)
+        if log is not None:
+            data = list(data)
         records = self.prepare(data)
         eng = self.engine(engine)
         results = tuple(eng.records(records, year))
         targets = tuple(eng.targets(records, year))
+        if log is not None:
+            log.record_all(self, year, (getattr(r, "fields", r) for r in data), results)
         return Evaluation(self.info, year, results, targets)
 
 
