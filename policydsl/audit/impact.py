@@ -8,7 +8,8 @@ symbolic class of the diff: a change proved stricter that affects no record toda
 is said so, with the witness that would be affected.
 
 Only the public evaluation API is used (`Policy.evaluate(data, year)` and its
-result objects), so any engine behind it gives the same impact.
+result objects), so any engine behind it gives the same impact. Text from the data
+(ids, labels, groups) is kept as it is; the renderers make it safe to print.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from .model import (
     RuleChange,
     Witness,
 )
-from .visible import visible
 
 ABSENT = "absent"  # the rule does not exist in that version
 
@@ -264,7 +264,7 @@ def _fields(raw: Mapping, labels: tuple[str, ...], by: str | None) -> tuple[tupl
 def _show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return visible(str(value))
+    return str(value)
 
 
 def _evaluate(policy, source, year: int, format: str | None, engine: str | None):
@@ -296,7 +296,7 @@ def _year(old, new, diff: PolicyDiff, source, year: int, fields, format, engine)
         before = {e.message for e in ra.errors if e.field == "exemptions"}
         for e in rb.errors:
             if e.field == "exemptions" and e.message not in before:
-                exemption_errors.append((visible(rb.id), visible(e.message)))
+                exemption_errors.append((rb.id, e.message))
     return YearImpact(year, len(fields), tuple(rules), "",
                       sum(1 for r in a.records if r.errors), sum(1 for r in b.records if r.errors),
                       tuple(exemption_errors))
@@ -332,9 +332,9 @@ def _rule_impact(change: RuleChange, cls: str, new_records, old_rows, new_rows,
         if kind is None:
             continue
         shown, group = fields[i]
-        changes.append(RecordChange(i, visible(rb.id), va, vb, kind, group, shown,
-                                    visible(oa.explanation) if oa is not None else "",
-                                    visible(ob.explanation) if ob is not None else ""))
+        changes.append(RecordChange(i, rb.id, va, vb, kind, group, shown,
+                                    oa.explanation if oa is not None else "",
+                                    ob.explanation if ob is not None else ""))
     return RuleImpact("rule", change.name, change.old_name, change.clauses, cls, tuple(changes),
                       witnesses=_witnesses(change, year))
 
@@ -355,7 +355,7 @@ def _target_impact(change: RuleChange, cls: str, old_targets, new_targets, year:
     for group in dict.fromkeys([*olds, *news]):
         ta, tb = olds.get(group), news.get(group)
         rows.append(TargetChange(
-            visible(group) if group is not None else None,
+            group,
             num(ta.value) if ta else None, num(ta.required) if ta else None, ta.outcome if ta else ABSENT,
             num(tb.value) if tb else None, num(tb.required) if tb else None, tb.outcome if tb else ABSENT))
     return RuleImpact("target", change.name, change.old_name, change.clauses, cls, targets=tuple(rows),

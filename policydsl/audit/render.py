@@ -252,7 +252,7 @@ def _impact_head(r) -> str:
 
 def impact_text(impact, d: PolicyDiff, show: int = 10) -> str:
     """The impact of NEW on the records of `impact.data`, as text."""
-    by = f", by {impact.by}" if impact.by else ""
+    by = f", by {visible(impact.by)}" if impact.by else ""
     out = ["", f"impact on {visible(impact.data)}{by}"]
     for y in impact.years:
         out.append("")
@@ -268,21 +268,21 @@ def impact_text(impact, d: PolicyDiff, show: int = 10) -> str:
             out.append(f"  {_impact_title(r)}: {_impact_head(r)}")
             if impact.by and r.kind == "rule":
                 for group, counts in r.by_group().items():
-                    out.append(f"    {impact.by} {group}: {_counts_text(counts)}")
+                    out.append(f"    {visible(impact.by)} {visible(group)}: {_counts_text(counts)}")
             for x in r.changes[:show]:
-                labels = " [" + ", ".join(f"{k}={v}" for k, v in x.labels) + "]" if x.labels else ""
-                out.append(f"    {x.id}{labels}: {x.old} → {x.new}")
+                labels = " [" + ", ".join(f"{visible(k)}={visible(v)}" for k, v in x.labels) + "]" if x.labels else ""
+                out.append(f"    {visible(x.id)}{labels}: {x.old} → {x.new}")
             if len(r.changes) > show:
                 out.append(f"    … and {len(r.changes) - show} more (all of them in --format json)")
             for t in r.targets:
                 old, new = _target_row(t)
                 mark = "changes" if t.changed else "same verdict"
-                out.append(f"    {t.group or 'whole population'}: OLD {old}; NEW {new} ({mark})")
+                out.append(f"    {visible(t.group or 'whole population')}: OLD {old}; NEW {new} ({mark})")
             if r.unaffected_proof:
                 for w in r.witnesses[:1]:
                     out.extend("  " + line for line in _text_witness(d, w.year, w.year, w))
         for rid, message in y.exemption_errors[:show]:
-            out.append(f"  exemption refused by NEW: {rid}: {message}")
+            out.append(f"  exemption refused by NEW: {visible(rid)}: {visible(message)}")
         if len(y.exemption_errors) > show:
             out.append(f"  … and {len(y.exemption_errors) - show} more refused exemptions")
     return "\n".join(out) + "\n"
@@ -297,8 +297,8 @@ def _md(s: str) -> str:
 
 
 def impact_markdown(impact, d: PolicyDiff, show: int = 10) -> str:
-    by = f", by `{_md(impact.by)}`" if impact.by else ""
-    out = ["", f"## Impact on `{_cell(visible(impact.data))}`{by}", ""]
+    by = f", by {_md(impact.by)}" if impact.by else ""
+    out = ["", f"## Impact on {_md(impact.data)}{by}", ""]
     for y in impact.years:
         if y.note:
             out += [f"### {y.year}: not evaluated ({y.note})", ""]

@@ -187,3 +187,27 @@ def test_kind_of_names_every_change_of_outcome():
     assert kind_of("exempted", "fail") == EXEMPTION_STOPS
     assert kind_of("fail", "exempted") == "exemption starts applying"
     assert kind_of("pass", "pass") is None
+
+
+HOSTILE_HEAD = """
+policy p
+  period 2024 to 2024
+fact a: integer person >= 0
+fact region: text
+"""
+
+
+def test_text_from_records_cannot_act_on_a_terminal_or_forge_markdown(tmp_path):
+    old = policydsl.loads(HOSTILE_HEAD + "rule r clause X1 must a >= 5 person\n")
+    new = policydsl.loads(HOSTILE_HEAD + "rule r clause X1 must a >= 6 person\n")
+    rid = "x\x1b]0;pwned\x07\nSummary: 0 violations\u202e|`*"
+    records = [{"id": rid, "a": 5, "region": "north\x1b[2J|**bold**"}]
+    d = compare(old, new)
+    found = impact(old, new, d, records, [2024], by="region")
+    (r,) = found.years[0].rules
+    assert r.changes[0].id == rid  # the JSON keeps the real id
+    for out in (impact_text(found, d), impact_markdown(found, d)):
+        assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+        assert "\nSummary: 0 violations" not in out
+    md = impact_markdown(found, d)
+    assert "\\*\\*bold\\*\\*" in md and "\\|" in md
