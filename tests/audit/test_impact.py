@@ -211,3 +211,28 @@ def test_text_from_records_cannot_act_on_a_terminal_or_forge_markdown(tmp_path):
         assert "\nSummary: 0 violations" not in out
     md = impact_markdown(found, d)
     assert "\\*\\*bold\\*\\*" in md and "\\|" in md
+
+
+class _Labelled:
+    """A policy whose IR declares label facts (as `ir.Policy.label_facts` does)."""
+
+    def __init__(self, policy, labels):
+        import types
+
+        self._policy = policy
+        self.ir = types.SimpleNamespace(label_facts=labels)
+
+    def __getattr__(self, name):
+        return getattr(self._policy, name)
+
+
+def test_changed_records_carry_the_label_facts_the_policy_declares(versions, v2_impact):
+    old, new = versions
+    d, _ = v2_impact
+    found = impact(_Labelled(old, ("name",)), _Labelled(new, ("name",)), d, DATA, [2025])
+    names = {r.fields["id"]: r.fields["name"] for r in read_records(DATA)}
+    (size,) = [r for r in found.years[0].rules if r.name == "community_size"]
+    assert size.changes and all(dict(x.labels) == {"name": names[x.id]} for x in size.changes)
+    first = size.changes[0]
+    assert f"    {first.id} [name={names[first.id]}]: fail → pass" in impact_text(found, d)
+    assert "| id | name | OLD | NEW |" in impact_markdown(found, d)
