@@ -173,8 +173,20 @@ class YearImpact:
     new_errors: int = 0
     exemption_errors: tuple[tuple[str, str], ...] = ()  # (id, message): exemptions NEW refuses and OLD took
 
+    def affected_records(self) -> list[dict]:
+        """Each record whose outcome of at least one rule changes, with those rules, in input order:
+        the answer to "which communities does this change affect?"."""
+        by_index: dict[int, dict] = {}
+        for r in self.rules:
+            for x in r.changes:
+                entry = by_index.setdefault(x.index, {"index": x.index, "id": x.id, "labels": dict(x.labels),
+                                                      "group": x.group, "rules": []})
+                entry["rules"].append(r.name)
+        return [by_index[i] for i in sorted(by_index)]
+
     def to_json(self) -> dict:
         return {"year": self.year, "records": self.records, "note": self.note or None,
+                "affected_records": self.affected_records(),
                 "records_with_errors": {"old": self.old_errors, "new": self.new_errors},
                 "exemption_errors": [{"id": i, "message": m} for i, m in self.exemption_errors],
                 "rules": [r.to_json() for r in self.rules]}

@@ -262,6 +262,11 @@ def impact_text(impact, d: PolicyDiff, show: int = 10) -> str:
         rules = [r for r in y.rules if r.is_interesting]
         out.append(f"{y.year}: {y.records} record(s); records with data errors: OLD {y.old_errors}, "
                    f"NEW {y.new_errors}")
+        affected = y.affected_records()
+        out.append(f"  {len(affected)} record(s) change the outcome of at least one rule")
+        if impact.by and affected:
+            groups = Counter(a["group"] for a in affected)
+            out.append("    " + "; ".join(f"{visible(impact.by)} {visible(g)}: {n}" for g, n in sorted(groups.items())))
         if not rules:
             out.append("  no rule or target changes")
         for r in rules:
@@ -303,8 +308,10 @@ def impact_markdown(impact, d: PolicyDiff, show: int = 10) -> str:
         if y.note:
             out += [f"### {y.year}: not evaluated ({y.note})", ""]
             continue
+        affected = y.affected_records()
         out += [f"### {y.year}", "",
-                f"{y.records} record(s); records with data errors: OLD {y.old_errors}, NEW {y.new_errors}.", ""]
+                f"{y.records} record(s); records with data errors: OLD {y.old_errors}, NEW {y.new_errors}. "
+                f"{len(affected)} record(s) change the outcome of at least one rule.", ""]
         rules = [r for r in y.rules if r.is_interesting]
         if not rules:
             out += ["No rule or target changes.", ""]

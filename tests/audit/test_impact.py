@@ -52,6 +52,7 @@ def test_impact_equals_evaluating_each_version_separately_record_by_record(versi
     d, found = v2_impact
     for y in found.years:
         a, b = old.evaluate(DATA, y.year), new.evaluate(DATA, y.year)
+        affected: dict[int, tuple[str, list[str]]] = {}
         for r in (r for r in y.rules if r.kind == "rule"):
             expected = {}
             for i, (ra, rb) in enumerate(zip(a.records, b.records, strict=True)):
@@ -61,6 +62,10 @@ def test_impact_equals_evaluating_each_version_separately_record_by_record(versi
                     expected[i] = (ra.id, oa, ob)
             assert {x.index: (x.id, x.old, x.new) for x in r.changes} == expected, (y.year, r.name)
             assert r.counts == {k: n for k, n in Counter(kind_of(*v[1:]) for v in expected.values()).items()}
+            for i, (rid, _, _) in expected.items():
+                affected.setdefault(i, (rid, []))[1].append(r.name)
+        assert [(x["index"], x["id"], x["rules"]) for x in y.affected_records()] == \
+            [(i, rid, rules) for i, (rid, rules) in sorted(affected.items())]
         for r in (r for r in y.rules if r.kind == "target"):
             olds = {t.group: t.outcome for t in a.targets if t.rule == r.old_name}
             news = {t.group: t.outcome for t in b.targets if t.rule == r.name}

@@ -30,6 +30,7 @@ def test_every_listed_record_changes_outcome_and_no_unlisted_record_does(old_rul
         assert {x.index: (x.old, x.new) for x in r.changes} == changed
         assert all(x.kind == kind_of(x.old, x.new) for x in r.changes)
         assert [x.id for x in r.changes] == [a.records[i].id for i in changed]
+        assert [x["index"] for x in y.affected_records()] == sorted(changed)
         # A change proved to accept the same records moves no record between meeting the
         # rule (pass or not applicable) and not meeting it.
         if r.symbolic in ("unchanged", "equivalent"):
