@@ -15,6 +15,7 @@ from pathlib import Path
 import attrs
 
 from ..provenance import file_digest, records_digest
+from .visible import visible
 
 # Exit codes: reproduced; not reproduced (a digest or a verdict differs); unusable input.
 SAME, DIFFERENT, UNUSABLE = 0, 1, 2
@@ -63,7 +64,8 @@ class Replay:
             if self.verdicts:
                 what.append(f"{len(self.verdicts)} verdict(s) differ")
             lines.append("not reproduced: " + ", ".join(what))
-        return "\n".join(lines) + "\n"
+        # Ids and paths come from files: one report line each, nothing that acts on a terminal.
+        return "\n".join(visible(line) for line in lines) + "\n"
 
 
 def read_result(path: str | os.PathLike[str]) -> dict:

@@ -29,5 +29,5 @@ def run(args) -> int:
     except ReplayError as e:
         print(f"policydsl: error: {visible(str(e), keep_newlines=True)}", file=sys.stderr)
         return UNUSABLE
-    sys.stdout.write(visible(found.text(), keep_newlines=True))
+    sys.stdout.write(found.text())
     return found.exit_code

@@ -154,3 +154,15 @@ def test_in_memory_records_digest_is_their_canonical_form_in_order():
     policy = policydsl.load(POLICY)
     block = provenance(policy, [a], [2024], "reference")
     assert block["data"] == [{"path": None, "format": "records", "records": 2, "sha256": records_digest(a)}]
+
+
+def test_ids_from_a_result_cannot_forge_report_lines_or_act_on_a_terminal():
+    from policydsl.audit.replay import compare_records
+
+    recorded = [{"id": "a\nreproduced: all\x1b[2J", "outcomes": [{"rule": "r", "outcome": "pass"}], "errors": []}]
+    now = [{"id": "a\nreproduced: all\x1b[2J", "outcomes": [{"rule": "r", "outcome": "fail"}], "errors": []}]
+    from policydsl.audit.replay import Replay
+
+    text = Replay("p.pol", ("d.csv",), (), tuple(compare_records(recorded, now))).text()
+    assert "\x1b" not in text and "\nreproduced: all" not in text
+    assert text.splitlines()[-1] == "not reproduced: 1 verdict(s) differ"
