@@ -166,3 +166,25 @@ def test_ids_from_a_result_cannot_forge_report_lines_or_act_on_a_terminal():
     text = Replay("p.pol", ("d.csv",), (), tuple(compare_records(recorded, now))).text()
     assert "\x1b" not in text and "\nreproduced: all" not in text
     assert text.splitlines()[-1] == "not reproduced: 1 verdict(s) differ"
+
+
+def test_reordered_records_have_another_data_digest_and_the_same_verdicts_per_id(workdir, capsys):
+    first = json.loads(_eval(capsys))
+    header, *rows = (workdir / "data.csv").read_text(encoding="utf-8").splitlines()
+    (workdir / "data.csv").write_text("\n".join([header, *reversed(rows)]) + "\n", encoding="utf-8")
+    second = json.loads(_eval(capsys))
+    # Record order is part of the input: the digest says the file is another one ...
+    assert first["provenance"]["data"][0]["sha256"] != second["provenance"]["data"][0]["sha256"]
+    assert first["provenance"]["policy"] == second["provenance"]["policy"]
+    # ... while every record keeps its verdicts, and the population results are the same.
+    assert list(reversed(first["records"])) == second["records"]
+    assert first["targets"] == second["targets"] and first["summary"] == second["summary"]
+
+
+def test_an_engine_no_longer_available_is_replaced_by_the_reference_and_said_so(workdir, capsys):
+    doc = json.loads(_eval(capsys))
+    doc["provenance"]["engine"] = "retired_engine"
+    (workdir / "result.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = _replay(capsys, "result.json")
+    assert code == 0, out
+    assert "note: engine `retired_engine` is not available; replayed with the reference engine" in out
