@@ -59,6 +59,10 @@ def run(args) -> int:
             return 2
         print_diagnostics(policy.warnings)
         versions.append(policy)
+    problem = _impact_arguments(args, versions)
+    if problem:
+        print(f"policydsl: error: {problem}", file=sys.stderr)
+        return 2
     result = compare(versions[0], versions[1], timeout_ms=args.timeout,
                      old_name=args.old, new_name=args.new)
     if args.facts is None:
@@ -87,6 +91,22 @@ def run(args) -> int:
     else:
         sys.stdout.write(render(result, "text") + impact_text(found, result, args.show))
     return 0 if result.identical else 1
+
+
+def _impact_arguments(args, versions) -> str | None:
+    """What is wrong with `--show` or `--by`, checked before the solver runs."""
+    from policydsl.audit.visible import visible
+    from policydsl.diagnostics import nearest
+
+    if args.show < 0:
+        return "`--show` must be 0 or more"
+    if args.by is not None:
+        facts = sorted({f.name for p in versions for f in p.ir.facts})
+        if args.by not in facts:
+            hint = nearest(args.by, facts)
+            return (f"`--by {visible(args.by)}` is not a fact of either version"
+                    + (f"; did you mean `{hint}`?" if hint else ""))
+    return None
 
 
 def _years(args) -> list[int] | str:

@@ -241,3 +241,9 @@ def test_changed_records_carry_the_label_facts_the_policy_declares(versions, v2_
     first = size.changes[0]
     assert f"    {first.id} [name={names[first.id]}]: fail → pass" in impact_text(found, d)
     assert "| id | name | OLD | NEW |" in impact_markdown(found, d)
+
+
+def test_cli_diff_by_an_unknown_fact_suggests_the_nearest_and_exits_2(capsys):
+    code = main(["diff", str(OLD), str(NEW), "--facts", str(DATA), "--by", "regoin"])
+    assert code == 2
+    assert "`--by regoin` is not a fact of either version; did you mean `region`?" in capsys.readouterr().err
