@@ -36,3 +36,36 @@ def test_every_listed_record_changes_outcome_and_no_unlisted_record_does(old_rul
         if r.symbolic in ("unchanged", "equivalent"):
             meets = ("pass", "not_applicable")
             assert all((o in meets) == (n in meets) for o, n in changed.values())
+
+
+@st.composite
+def targets(draw) -> str:
+    """A small target over the same facts, for the whole population or per level."""
+    threshold = draw(st.sampled_from((0, 5, 10, 11)))
+    share = draw(st.sampled_from(("10%", "50%", "51%", "90%")))
+    op = draw(st.sampled_from((">=", "<=")))
+    lines = ["target t", "  clause X2"]
+    if draw(st.booleans()):
+        lines.append("  for each level")
+    lines.append(f"  must share(a >= {threshold} person) {op} {share}")
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(targets(), targets(), st.integers(0, 2**16), st.integers(0, 40))
+def test_every_target_verdict_the_impact_shows_is_the_reference_verdict_of_each_version(
+        old_target, new_target, seed, n):
+    old = policydsl.loads(HEAD + old_target)
+    new = policydsl.loads(HEAD + new_target)
+    sample = records(seed, n)
+    found = impact(old, new, compare(old, new), sample, [2024], engine="reference")
+    a = old.evaluate(sample, 2024, engine="reference")
+    b = new.evaluate(sample, 2024, engine="reference")
+    (t,) = [r for r in found.years[0].rules if r.kind == "target"]
+    expected_old = {x.group: x.outcome for x in a.targets}
+    expected_new = {x.group: x.outcome for x in b.targets}
+    shown = {x.group: (x.old_outcome, x.new_outcome) for x in t.targets}
+    for group, (o, nw) in shown.items():
+        assert o == expected_old.get(group, "absent") and nw == expected_new.get(group, "absent")
+    assert set(shown) == set(expected_old) | set(expected_new)
+    assert t.affected == sum(expected_old.get(g, "absent") != expected_new.get(g, "absent") for g in shown)
