@@ -4,7 +4,7 @@
     >>> policy = policydsl.load("policies/chifeng_2023.pol")        # doctest: +SKIP
     >>> result = policy.evaluate("examples/chifeng_communities.csv", 2024)  # doctest: +SKIP
 
-The heavy parts (the parser, the solver, numpy) load only when used.
+The heavy parts (the parser, the solver, DuckDB) load only when used.
 """
 
 from __future__ import annotations

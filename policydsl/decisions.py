@@ -103,3 +103,34 @@ def read_decisions(path: str | os.PathLike[str]) -> Iterator[dict]:
             if not isinstance(obj, dict) or not isinstance(obj.get("input"), dict):
                 raise ValueError(f"{os.fspath(path)}:{n}: a decision-log line needs an `input` object")
             yield obj
+
+
+def rereadable(data: object) -> object:
+    """`data` in a form that can be read twice (once to evaluate, once to log): paths,
+    DataFrames, Arrow tables and sequences as they are, any other iterable as a list."""
+    from .data.frames import frame_kind
+
+    if isinstance(data, str | os.PathLike | list | tuple) or frame_kind(data) is not None:
+        return data
+    return list(data)  # type: ignore[call-overload]
+
+
+def input_rows(data: object, format: str | None = None) -> Iterator[Mapping[str, object]]:
+    """Each input record of `data` as the mapping of fields it was read from, in order."""
+    from .data.frames import frame_kind, frame_rows
+
+    if isinstance(data, str | os.PathLike):
+        from .eval import duckdb_engine
+
+        if duckdb_engine.is_parquet(data, format):
+            yield from duckdb_engine.parquet_rows(data)
+            return
+        from .data.read import read_records
+
+        for raw in read_records(data, format):
+            yield raw.fields
+    elif frame_kind(data) is not None:
+        yield from frame_rows(data)
+    else:
+        for r in data:  # type: ignore[attr-defined]
+            yield getattr(r, "fields", r)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable, Mapping
 
 from . import ir
@@ -112,27 +111,29 @@ class Policy:
             log.record(self, year, record, result)
         return result
 
-    def evaluate(self, data, year: int, *, engine: str = "vectorized", format: str | None = None,
+    def evaluate(self, data, year: int, *, engine: str = "duckdb", format: str | None = None,
                  log=None) -> Evaluation:
-        """Judge a population: a path to CSV/JSON/JSON Lines, or an iterable of mappings.
+        """Judge a population: a path (CSV, JSON, JSON Lines, Parquet), a pandas or polars
+        DataFrame, a pyarrow Table or RecordBatchReader, or an iterable of mappings.
 
         Every input record appears in the result, in input order, with its errors.
         `log` (a `policydsl.DecisionLog`) records one decision per record.
         """
-        self.check_year(year)
-        if isinstance(data, str | os.PathLike):
-            from .data.read import read_records
+        from .eval.stream import evaluate_stream
 
-            data = read_records(data, format)
+        self.check_year(year)
+        self.engine(engine)  # an unknown name fails here, naming every engine
         if log is not None:
-            data = list(data)
-        records = self.prepare(data)
-        eng = self.engine(engine)
-        results = tuple(eng.records(records, year))
-        targets = tuple(eng.targets(records, year))
+            from .decisions import rereadable
+
+            data = rereadable(data)
+        results: list[RecordResult] = []
+        out = evaluate_stream(self, data, year, engine=engine, format=format, on_record=results.append)
         if log is not None:
-            log.record_all(self, year, (getattr(r, "fields", r) for r in data), results)
-        return Evaluation(self.info, year, results, targets)
+            from .decisions import input_rows
+
+            log.record_all(self, year, input_rows(data, format), results)
+        return Evaluation(self.info, year, tuple(results), tuple(out.targets))
 
 
 def raw_record(index: int, mapping: Mapping[str, object]):

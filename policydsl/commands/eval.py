@@ -12,19 +12,20 @@ import time
 
 from .common import load_or_report
 
-DEFAULT_ENGINE = "vectorized"
+DEFAULT_ENGINE = "duckdb"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("policy", metavar="POLICY")
-    p.add_argument("--facts", required=True, metavar="DATA", help="records: CSV, JSON array or JSON Lines")
+    p.add_argument("--facts", required=True, metavar="DATA",
+                   help="records: CSV, JSON array, JSON Lines or Parquet")
     p.add_argument("--year", required=True, type=int)
     p.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
                    help="text report, one JSON document, or JSON Lines (one record per line)")
-    p.add_argument("--data-format", choices=("csv", "json", "jsonl"), default=None,
+    p.add_argument("--data-format", choices=("csv", "json", "jsonl", "parquet"), default=None,
                    help="the format of DATA when its name does not tell")
     p.add_argument("--engine", default=DEFAULT_ENGINE,
-                   help=f"evaluator: vectorized, compiled or reference (default: {DEFAULT_ENGINE}; "
+                   help=f"evaluator: duckdb, compiled or reference (default: {DEFAULT_ENGINE}; "
                         "reference is the plain interpreter, for audit)")
     p.add_argument("--show", type=int, default=10, metavar="N",
                    help="failing records listed per rule in the text report (default 10)")
@@ -51,7 +52,7 @@ class _Progress:
 
 
 def run(args) -> int:
-    from policydsl.data.read import DataError, read_records
+    from policydsl.data.read import DataError
     from policydsl.eval.stream import JsonLinesWriter, JsonWriter, evaluate_stream, text_report
     from policydsl.policy import YearError
 
@@ -62,15 +63,18 @@ def run(args) -> int:
     try:
         policy.check_year(args.year)
         policy.engine(args.engine)  # an unknown engine name fails before any output
-        raws = read_records(args.facts, args.data_format)
         writer = None
         if args.format in ("json", "jsonl"):
             from policydsl.provenance import provenance
 
-            block = provenance(policy, [args.facts], [args.year], args.engine, data_format=args.data_format)
+            try:
+                block = provenance(policy, [args.facts], [args.year], args.engine, data_format=args.data_format)
+            except OSError as e:
+                raise DataError(f"cannot read `{args.facts}`: {e.strerror or e}") from None
             make = JsonWriter if args.format == "json" else JsonLinesWriter
             writer = make(sys.stdout, policy.info, args.year, block)
-        result = evaluate_stream(policy, raws, args.year, engine=args.engine,
+        result = evaluate_stream(policy, args.facts, args.year, engine=args.engine,
+                                 format=args.data_format,
                                  on_record=writer.record if writer else None,
                                  progress=progress, show=args.show)
     except (YearError, DataError, ValueError) as e:  # ValueError: an unknown engine name

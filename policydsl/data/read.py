@@ -299,7 +299,7 @@ def _records(
         for index, (line, fields, errors) in enumerate(rows):
             rid = None
             if fields is not None:
-                rid, problem = _record_id(fields.get(id_field), id_field)
+                rid, problem = record_id(fields.get(id_field), id_field)
                 if problem:
                     errors.append(FieldError(id_field, problem))
             if rid is None:
@@ -317,7 +317,7 @@ def _records(
             close()
 
 
-def _record_id(value: object, id_field: str) -> tuple[str | None, str | None]:
+def record_id(value: object, id_field: str) -> tuple[str | None, str | None]:
     if isinstance(value, str) and value.strip():
         return value.strip(), None
     if value is None or isinstance(value, str):

@@ -547,7 +547,7 @@ class CompiledEngine:
             yield self.record(record, year)
 
     def targets(self, records: Sequence[Record], year: int) -> list[TargetResult]:
-        from ._targets import TargetStats
+        from .population import TargetStats
 
         stats = TargetStats(self.policy, year)
         stats.add_records(self.program(year), records)

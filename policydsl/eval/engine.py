@@ -50,22 +50,17 @@ class ReferenceEngine:
         return out
 
 
-ENGINES = {"reference": ReferenceEngine}
+ENGINES: dict[str, type] = {"reference": ReferenceEngine}
+# Every engine by name, and the module that registers it in ENGINES when imported.
+ENGINE_MODULES = {"reference": None, "compiled": "compiled", "duckdb": "duckdb_engine"}
 
 
 def make_engine(policy: ir.Policy, name: str = "reference") -> Engine:
     """The engine called `name`; fast engines register themselves in ENGINES when imported."""
+    if name not in ENGINE_MODULES:
+        raise ValueError(f"unknown engine `{name}`; engines: {', '.join(ENGINE_MODULES)}")
     if name not in ENGINES:
-        _load_engine(name)
-    try:
-        return ENGINES[name](policy)
-    except KeyError:
-        raise ValueError(f"unknown engine `{name}`; engines: {', '.join(sorted(ENGINES))}") from None
+        import importlib
 
-
-def _load_engine(name: str) -> None:
-    import contextlib
-    import importlib
-
-    with contextlib.suppress(ImportError):
-        importlib.import_module(f"{__package__}.{name}")
+        importlib.import_module(f"{__package__}.{ENGINE_MODULES[name]}")
+    return ENGINES[name](policy)

@@ -1,30 +1,39 @@
-"""Streaming evaluation: any number of records, in chunks, in bounded memory.
+"""The one evaluation driver: a population in, outcome counts, targets and sinks out.
 
-Records are read, validated and judged one chunk at a time. What outlives a chunk
-is small: outcome counts per rule, the target totals per group (`_targets`), and
-for the text report the first few failing records per rule. Per-record results
-with explanations are produced only when the caller asks for them (JSON output),
-and handed on at once rather than kept.
+With the `duckdb` engine (the default) DuckDB reads the input and judges every
+record it can read exactly (`duckdb_engine`); the report's counts and lists come
+from SQL, and only the records a sink shows are explained. Inputs only the Python
+reader can read exactly (JSON, a CSV with multi-line fields or odd bytes, mappings)
+stream through it in chunks, judged by the compiled engine, in bounded memory: what
+outlives a chunk is outcome counts per rule, the target totals per group
+(`population`), and for the text report the first few failing records per rule.
+Per-record results with explanations are produced only when the caller asks for
+them (JSON output), and handed on at once rather than kept.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
+import attrs
+
 from .. import ir
 from ..results import (
+    FAIL,
     NOT_APPLICABLE,
     OUTCOMES,
     PASS,
+    UNKNOWN,
     OutcomeCounts,
     PolicyInfo,
     RecordResult,
     TargetResult,
 )
-from ._targets import TargetStats
+from .population import TargetStats
 
 CHUNK = 10_000
 
@@ -80,16 +89,53 @@ def chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def evaluate_stream(policy, raw_records: Iterable, year: int, *, engine: str = "vectorized",
+def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: str | None = None,
                     on_record: Callable[[RecordResult], None] | None = None,
                     progress: Callable[[int], None] | None = None, show: int = 10,
                     chunk_size: int = CHUNK) -> StreamResult:
-    """Judge records chunk by chunk. `on_record` receives every full result, in input order.
+    """Judge a population: the one driver of the CLI and `Policy.evaluate`.
 
-    `policy` is a `policydsl.Policy`; `raw_records` are `RawRecord`s or mappings.
+    `data` is a path (CSV, JSON, JSON Lines, Parquet), a DataFrame or Arrow object, or
+    an iterable of `RawRecord`s or mappings. With the `duckdb` engine DuckDB reads and
+    judges what it can read exactly; anything else streams through the Python reader
+    and the compiled engine (`reference` judges every record with the interpreter).
+    `on_record` receives every full result, in input order.
     """
+    if engine == "duckdb":
+        from . import duckdb_engine
+
+        batch = duckdb_engine.evaluate(policy, data, year, format) if _batchable(data) else None
+        if batch is not None:
+            try:
+                return _from_batch(policy, batch, year, on_record, show)
+            finally:
+                batch.close()
+        engine = "compiled"
+    if isinstance(data, str | os.PathLike):
+        from . import duckdb_engine
+
+        if duckdb_engine.is_parquet(data, format):
+            data = duckdb_engine.parquet_rows(data)
+        else:
+            from ..data.read import read_records
+
+            data = read_records(data, format)
+    else:
+        from ..data.frames import as_rows
+
+        data = as_rows(data)
+    return _stream(policy, data, year, engine, on_record, progress, show, chunk_size)
+
+
+def _batchable(data) -> bool:
+    from ..data.frames import frame_kind
+
+    return isinstance(data, str | os.PathLike) or frame_kind(data) is not None
+
+
+def _stream(policy, raw_records: Iterable, year: int, engine: str, on_record, progress, show: int,
+            chunk_size: int) -> StreamResult:
     from ..report import ReportCollector
-    from ..results import OUTCOMES as NAMES
 
     eng = policy.engine(engine)
     tally = Tally(policy.ir)
@@ -97,18 +143,15 @@ def evaluate_stream(policy, raw_records: Iterable, year: int, *, engine: str = "
     stats = TargetStats(policy.ir, year)
     seen = 0
     population: list = []
-    fast = getattr(eng, "verdict_rows", None)
+    program = eng.program(year) if hasattr(eng, "program") else None
     counted = _counted_outcomes(policy.ir)
     for chunk in chunks(raw_records, chunk_size):
         records = _prepare(policy, chunk, seen)
         seen += len(records)
-        if fast is not None:
-            rows = [tuple(NAMES[c] for c in row) for row in fast(records, year).tolist()]
-            eng.add_targets(stats, records)
-        elif hasattr(eng, "program"):
-            verdicts = eng.program(year).verdicts
+        if program is not None:
+            verdicts = program.verdicts
             rows = [verdicts(r.values, r.exemptions) for r in records]
-            stats.add_records(eng.program(year), records)
+            stats.add_records(program, records)
         else:  # the reference (audit) engine: it keeps the population for its targets
             rows = None
             population.extend(records)
@@ -125,8 +168,78 @@ def evaluate_stream(policy, raw_records: Iterable, year: int, *, engine: str = "
             collector.add(full)
         if progress is not None:
             progress(seen)
-    targets = stats.results() if hasattr(eng, "program") else eng.targets(population, year)
+    targets = stats.results() if program is not None else eng.targets(population, year)
     return StreamResult(policy.info, year, tally, targets, collector)
+
+
+def _from_batch(policy, batch, year: int, on_record, show: int) -> StreamResult:
+    """The result of a DuckDB batch: counts and lists from SQL, explanations only for what
+    is shown (or, with `on_record`, for every record, as the reference words them)."""
+    from ..report import ReportCollector
+    from .compiled import CompiledEngine
+
+    rules = policy.ir.rules
+    explainer = CompiledEngine(policy.ir)  # its memoised reference explanations
+    tally = Tally(policy.ir)
+    counts = batch.counts()
+    tally.records = batch.size
+    tally.with_errors = batch.count_where("__errors")
+    for i, c in enumerate(counts):
+        tally.counts[i].update(c)
+    if on_record is not None:
+        for rec, codes in batch.iter_records():
+            on_record(RecordResult(rec.id, tuple(_outcome(explainer, i, rec, year, codes[i])
+                                                 for i in range(len(rules))), rec.errors))
+    collector = ReportCollector(policy, show)
+    _collect(collector, batch, policy, year, show, counts, explainer)
+    return StreamResult(policy.info, year, tally, batch.stats.results(), collector)
+
+
+def _outcome(explainer, i: int, rec, year: int, code: str):
+    """Rule `i`'s outcome as the engine decided it, with the reference's explanation."""
+    o = explainer.outcome(i, rec.values, rec.exemptions, year)
+    return o if o.outcome == code else attrs.evolve(o, outcome=code)
+
+
+def _collect(c, batch, policy, year: int, show: int, counts, explainer) -> None:
+    """Fill a report collector from the batch: what `ReportCollector.add` would have kept."""
+    from ..report import _WEIGHT  # noqa: F401 - the same weights rank offenders in SQL
+    from ..results import EXEMPTED as EX
+    from ..results import FAILURE_KIND
+
+    rules = policy.ir.rules
+    codes = batch.layout.code
+    c.records = batch.size
+    for rule, cnt in zip(rules, counts, strict=True):
+        c.rule_counts[rule.name] = cnt
+        c.kinds[FAILURE_KIND[rule.modality]] += cnt.get(FAIL, 0)
+        c.kinds[UNKNOWN] += cnt.get(UNKNOWN, 0)
+    failing = {i: batch.rows_where(f"{col} IN (1, 4)", show) for i, col in enumerate(codes)}
+    any_ex = " OR ".join(f"{col} = 2" for col in codes) or "false"
+    exempted_rows = batch.rows_where(any_ex, show)
+    c.exempted_total = sum(cnt.get(EX, 0) for cnt in counts)
+    error_rows = batch.rows_where("__errors", show)
+    c.errors_total = batch.count_where("__errors")
+    offenders = batch.offenders(show)
+    wanted = set(exempted_rows) | set(error_rows) | {r for r, _ in offenders}
+    for rows in failing.values():
+        wanted |= set(rows)
+    records = batch.records_at(sorted(wanted))
+    outcome_names = batch.codes_of(sorted(wanted))
+
+    def outcome(row: int, i: int):
+        return _outcome(explainer, i, records[row], year, outcome_names[row][i])
+
+    for i, rule in enumerate(rules):
+        c.failing[rule.name] = [(records[r].id, outcome(r, i)) for r in failing[i]]
+    for r in exempted_rows:
+        for i, name in enumerate(outcome_names[r]):
+            if name == EX and len(c.exempted) < show:
+                c.exempted.append((records[r].id, outcome(r, i)))
+    c.errors = [RecordResult(records[r].id, (), records[r].errors) for r in error_rows]
+    c._offenders = [(-score, r + 1, records[r].id,
+                     [outcome(r, i) for i, name in enumerate(outcome_names[r]) if name == FAIL])
+                    for r, score in offenders]
 
 
 def _prepare(policy, chunk: list, start: int) -> list:
@@ -197,17 +310,20 @@ class JsonWriter:
     def __init__(self, out: IO[str], info: PolicyInfo, year: int, provenance: dict | None = None):
         self.out = out
         self.first = True
-        out.write('{\n "policy": ' + _indented(info.to_json(), 1))
+        head = '{\n "policy": ' + _indented(info.to_json(), 1)
         if provenance is not None:  # `policydsl.provenance.provenance`: what produced this result
-            out.write(',\n "provenance": ' + _indented(provenance, 1))
-        out.write(f',\n "year": {year},\n "records": [')
+            head += ',\n "provenance": ' + _indented(provenance, 1)
+        # written with the first record, so a file that cannot be read leaves no half document
+        self.head = head + f',\n "year": {year},\n "records": ['
 
     def record(self, r: RecordResult) -> None:
+        if self.first:
+            self.out.write(self.head)
         self.out.write(("\n  " if self.first else ",\n  ") + _indented(r.to_json(), 2))
         self.first = False
 
     def finish(self, result: StreamResult) -> None:
-        self.out.write("]" if self.first else "\n ]")
+        self.out.write(self.head + "]" if self.first else "\n ]")
         targets = [t.to_json() for t in result.targets]
         self.out.write(',\n "targets": ' + _indented(targets, 1))
         self.out.write(',\n "summary": ' + _indented(result.summary, 1) + "\n}\n")
@@ -218,12 +334,14 @@ class JsonLinesWriter:
 
     def __init__(self, out: IO[str], info: PolicyInfo, year: int, provenance: dict | None = None):
         self.out = out
-        head = {"policy": info.to_json(), "year": year}
+        self.head: dict | None = {"policy": info.to_json(), "year": year}  # with the first line
         if provenance is not None:
-            head["provenance"] = provenance
-        self._line(head)
+            self.head["provenance"] = provenance
 
     def _line(self, obj: dict) -> None:
+        if self.head is not None:
+            head, self.head = self.head, None
+            self._line(head)
         self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
     def record(self, r: RecordResult) -> None:

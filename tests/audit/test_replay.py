@@ -15,6 +15,7 @@ import pytest
 
 import policydsl
 from policydsl.cli import main
+from policydsl.commands.eval import DEFAULT_ENGINE
 from policydsl.provenance import file_digest, provenance, records_digest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +53,7 @@ def test_eval_json_carries_provenance_matching_the_schema_and_the_files(workdir,
     assert prov["policy"]["sha256"] == file_digest(workdir / "policy.pol")
     assert prov["policy"]["fingerprint"] == doc["policy"]["fingerprint"]
     assert prov["data"] == [{"path": "data.csv", "format": None, "sha256": file_digest(workdir / "data.csv")}]
-    assert prov["years"] == [2024] and prov["engine"] == "vectorized"
+    assert prov["years"] == [2024] and prov["engine"] == DEFAULT_ENGINE
     assert prov["tool"] == f"policydsl {policydsl.__version__}"
 
 

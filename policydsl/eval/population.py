@@ -4,7 +4,7 @@ A target needs, per group, only: how many records are in scope, how many had an
 unknown scope or no group, and for each aggregate in its condition the number of
 unknown values, the number of true values, the exact sum, and the first schedule
 that was not in force. `TargetStats` keeps exactly that, fed record by record
-(compiled engine) or column by column (vectorized engine). The verdicts and their
+(compiled engine) or from SQL totals per group (DuckDB engine). The verdicts and their
 explanations then come from `judge` itself, over a `Measured` population that
 answers each aggregate from the totals.
 """

@@ -1,0 +1,621 @@
+"""The batch engine: a population evaluated by DuckDB, exactly. The one module that imports duckdb.
+
+DuckDB reads the input itself (CSV, Parquet, or a DataFrame / Arrow object handed
+over without a copy) into one relation of raw cells. One query then turns the
+cells into exact typed values (`sqlgen`), decides for each record whether it is
+*clean* — every cell in the plain form whose value SQL reads exactly as
+`data.convert` does, no fact constraint broken, no exemption — and computes the
+outcome code of every rule for the clean records. The rest (a malformed number, a
+missing fact, an exemption, a broken constraint: the records whose outcome or
+error message needs the full validator) go through the Python validator and the
+compiled engine, and their codes are written back, so every record of the input
+has its codes in one table, in input order.
+
+A file DuckDB cannot be trusted to split into records exactly as our own reader
+does (not UTF-8, a lone carriage return, a quoted field over several lines, blank
+lines, a row of the wrong width, an odd header) is not read here at all:
+`open_population` answers None and the caller uses the streaming Python path, so
+no line is ever lost or merged.
+
+Explanations are not computed here: `records_at` gives back the `Record`s of the
+rows a sink shows, and the reference explains them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+from sqlglot import exp
+
+from .. import ir
+from ..data.convert import MAX_DIGITS as _CONVERT_DIGITS  # noqa: F401 - documents the bound below
+from ..data.frames import frame_kind
+from ..data.read import FieldError, RawRecord, record_id
+from ..data.validate import EXEMPTIONS_FIELD, Record, Validator
+from ..results import OUTCOMES
+from . import sqlgen
+from .compiled import CompiledEngine
+from .engine import ENGINES
+from .population import TargetStats
+from .sqlgen import CODE, ExprCompiler, FactColumn, Num, Unsupported
+
+ID = "id"
+# Plain numbers as the fast converter reads them, bounded so every product of two
+# facts stays within 38 digits: up to 12 whole digits and 6 decimals for decimals,
+# 15 digits for integers. Anything else goes to the Python validator.
+_DECIMAL = r"[+-]?[0-9]{1,12}(\.[0-9]{1,6})?"
+_INTEGER = r"[+-]?[0-9]{1,15}"
+_DEC_TYPE, _INT_TYPE = "DECIMAL(18, 6)", "DECIMAL(18, 0)"
+_DEC_BOUND, _INT_BOUND = Fraction(10**12), Fraction(10**15)
+# What `str.strip()` removes: a cell starting or ending with one is left to Python.
+_WS = r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+_TRUE, _FALSE = ("true", "yes", "1", "是"), ("false", "no", "0", "否")
+_WEIGHT = {"must": 100, "in_principle": 10, "strive": 1}
+CHUNK = 20_000
+
+
+def _duckdb():
+    import duckdb
+
+    return duckdb
+
+
+def _q(name: str) -> exp.Expression:
+    return exp.column(name, quoted=True)
+
+
+def _sql(e: exp.Expression) -> str:
+    return sqlgen.render(e, "duckdb")
+
+
+def _str(value: str) -> exp.Expression:
+    return exp.Literal.string(value)
+
+
+def _fn(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+# ---- reading ------------------------------------------------------------------------
+
+
+def _csv_shape(path: str) -> tuple[list[str], int] | None:
+    """The header and the number of records of a CSV file that is plainly one record a
+    line: UTF-8 throughout, no lone carriage return, no blank line, and a header of
+    distinct, non-empty, unpadded names without quotes. None for anything else.
+    (Quoted fields spanning lines are caught afterwards: DuckDB's record count must
+    equal the line count.)"""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 0
+    tail = b""  # the end of the previous block, so patterns across blocks are seen
+    first: bytes | None = None
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(1 << 22):
+                decoder.decode(block)  # raises on bytes that are not UTF-8
+                data = tail + block
+                if b"\n\n" in data or b"\n\r\n" in data:
+                    return None
+                lone = data.count(b"\r") - data.count(b"\r\n") - data.endswith(b"\r")
+                if lone:
+                    return None
+                if first is None:
+                    first = block.split(b"\n", 1)[0]
+                lines += block.count(b"\n")
+                tail = data[-2:]
+            decoder.decode(b"", final=True)
+    except (OSError, UnicodeDecodeError):
+        return None
+    if tail.endswith(b"\r"):
+        return None
+    last = tail[-1:]
+    if first is None:
+        return None
+    if last != b"\n":
+        lines += 1
+    text = first.decode("utf-8").removeprefix("\ufeff").rstrip("\r")
+    header = next(csv.reader([text]), [])
+    if ('"' in text or not header or len(set(header)) != len(header)
+            or any(not c or c != c.strip() for c in header)):
+        return None
+    return header, lines - 1
+
+
+class Population:
+    """An input held by DuckDB as the relation `src`: its columns, kind and size."""
+
+    def __init__(self, con, columns: list[str], kind: str, rows: int | None, name: str):
+        self.con = con
+        self.columns = columns
+        self.kind = kind  # "csv" (cells are text, stripped by the reader) or "typed"
+        self.rows = rows
+        self.name = name
+
+
+def open_population(data, format: str | None = None) -> Population | None:
+    """`data` as a DuckDB relation, or None when only the Python reader can read it exactly."""
+    duckdb = _duckdb()
+    con = duckdb.connect(config={"preserve_insertion_order": True})
+    if isinstance(data, str | os.PathLike):
+        path = os.fspath(data)
+        fmt = format or {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(
+            Path(path).suffix.lower())
+        if fmt == "csv":
+            shape = _csv_shape(path)
+            if shape is None:
+                return None
+            header, rows = shape
+            read = (f"read_csv({_sql(_str(path))}, all_varchar = true, header = true, "
+                    "strict_mode = true, quote = '\"', escape = '\"', delim = ',', auto_detect = false, "
+                    f"columns = {{{', '.join(_sql(_str(c)) + ': ' + _sql(_str('VARCHAR')) for c in header)}}})")
+            con.execute(f"CREATE VIEW src AS SELECT * FROM {read}")
+            return Population(con, header, "csv", rows, path)
+        if fmt == "parquet":
+            con.execute(f"CREATE VIEW src AS SELECT * FROM read_parquet({_sql(_str(path))})")
+            columns = [d[0] for d in con.execute("SELECT * FROM src LIMIT 0").description]
+            return Population(con, columns, "typed", None, path)
+        return None
+    kind = frame_kind(data)
+    if kind is None:
+        return None
+    con.register("src_frame", data)
+    con.execute("CREATE VIEW src AS SELECT * FROM src_frame")
+    columns = [d[0] for d in con.execute("SELECT * FROM src LIMIT 0").description]
+    return Population(con, columns, "typed", None, f"<{kind}>")
+
+
+def is_parquet(data, format: str | None = None) -> bool:
+    if format is not None:
+        return format == "parquet"
+    return isinstance(data, str | os.PathLike) and Path(data).suffix.lower() in (".parquet", ".pq")
+
+
+def parquet_rows(path) -> Iterator[dict[str, object]]:
+    """The rows of a Parquet file as mappings, for the record-by-record path."""
+    con = _duckdb().connect()
+    try:
+        cur = con.execute(f"SELECT * FROM read_parquet({_sql(_str(os.fspath(path)))})")
+        names = [d[0] for d in cur.description]
+        while batch := cur.fetchmany(CHUNK):
+            for row in batch:
+                yield dict(zip(names, row, strict=True))
+    finally:
+        con.close()
+
+
+# ---- the typed relation ------------------------------------------------------------
+
+
+class _Layout:
+    """Column names of the typed table: one per fact value, raw cell, rule code."""
+
+    def __init__(self, policy: ir.Policy, columns: list[str]):
+        self.facts = [f for f in policy.facts]
+        self.present = set(columns)
+        self.value = {f.name: f"v{i}" for i, f in enumerate(self.facts)}
+        self.raw = {c: f"c{i}" for i, c in enumerate(columns)}
+        self.code = [f"r{i}" for i in range(len(policy.rules))]
+
+
+def _cell(pop: Population, name: str) -> exp.Expression:
+    """The cell of column `name` as text, NULL when empty (as the reader treats it)."""
+    col = _q(name)
+    if pop.kind != "csv":
+        col = exp.Cast(this=col, to=exp.DataType.build("VARCHAR"))
+    return _fn("nullif", col, _str(""))
+
+
+def _fact_sql(fact: ir.FactDef, cell: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+    """(the cell is clean, its typed value) for one fact; the value is read only when clean."""
+    if fact.kind in ("integer", "decimal"):
+        pattern = _INTEGER if fact.kind == "integer" else _DECIMAL
+        ok = _fn("regexp_full_match", cell, _str(pattern))
+        to = _INT_TYPE if fact.kind == "integer" else _DEC_TYPE
+        value = exp.Cast(this=cell, to=exp.DataType.build(to))
+    elif fact.kind == "bool":
+        word = _fn("lower", cell)
+        ok = exp.In(this=word, expressions=[_str(w) for w in _TRUE + _FALSE])
+        value = exp.In(this=word, expressions=[_str(w) for w in _TRUE])
+    elif fact.kind == "enum":
+        members = list(fact.type.members)
+        ok = exp.In(this=cell, expressions=[_str(m) for m in members if m.strip()])
+        value = sqlgen.case([(exp.EQ(this=cell, expression=_str(m)), exp.Literal.number(i))
+                             for i, m in enumerate(members)])
+    else:
+        ok = exp.Not(this=_fn("regexp_matches", cell, _str(f"^{_WS}|{_WS}$")))
+        value = cell
+    missing = sqlgen.is_null(cell)
+    clean = exp.Or(this=missing, expression=ok) if fact.optional else exp.And(
+        this=sqlgen.not_null(cell), expression=ok)
+    return sqlgen.paren(clean), sqlgen.case([(ok, value)])
+
+
+def _fact_column(fact: ir.FactDef, column: str) -> FactColumn:
+    """A fact's typed column as the compiler reads it: numbers in base units."""
+    col = _q(column)
+    if fact.kind not in ("integer", "decimal"):
+        return FactColumn(col)
+    bound = _INT_BOUND if fact.kind == "integer" else _DEC_BOUND
+    n = Num(col, 1, bound, 0 if fact.kind == "integer" else 6)
+    scale = fact.type.scale if isinstance(fact.type, ir.Num) else Fraction(1)
+    return FactColumn(sqlgen.times(n, scale, f"fact `{fact.name}`"))
+
+
+class Batch:
+    """A policy evaluated by DuckDB over one population in one year."""
+
+    def __init__(self, policy, pop: Population, year: int):
+        self.policy = policy
+        self.ir: ir.Policy = policy.ir
+        self.pop = pop
+        self.con = pop.con
+        self.year = year
+        self.layout = _Layout(self.ir, pop.columns)
+        self.validator: Validator = policy._validator
+        facts = {f.name: _fact_column(f, self.layout.value[f.name]) for f in self.ir.facts
+                 if f.name in self.layout.present}
+        self.compiler = ExprCompiler(facts, year)
+        self._id_errors: dict[int, list[FieldError]] = {}
+        self.stats = TargetStats(self.ir, year)
+
+    # -- building ------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Build the table of every record's values and codes; Unsupported when the
+        policy holds a construct SQL cannot express exactly (the caller falls back)."""
+        lay, pop = self.layout, self.pop
+        # 1: cells, and whether each is clean (each test computed once)
+        cells: list[exp.Expression] = [_alias(_cell(pop, ID) if ID in lay.present else exp.Null(), "__id")]
+        typed: list[exp.Expression] = [_q("__id")]
+        oks: list[exp.Expression] = []
+        for k, fact in enumerate(self.ir.facts):
+            if fact.name not in lay.present:
+                if not fact.optional:
+                    oks.append(exp.Boolean(this=False))
+                typed.append(_alias(exp.Null(), lay.value[fact.name]))
+                continue
+            cell = _cell(pop, fact.name)
+            ok, value = _fact_sql(fact, _q(f"__cell{k}"))
+            cells += [_alias(cell, f"__cell{k}"), _alias(ok, f"__ok{k}")]
+            oks.append(_q(f"__ok{k}"))
+            typed.append(_alias(sqlgen.case([(_q(f"__ok{k}"), value)]), lay.value[fact.name]))
+        if EXEMPTIONS_FIELD in lay.present:
+            cells.append(_alias(sqlgen.is_null(_cell(pop, EXEMPTIONS_FIELD)), "__no_ex"))
+            oks.append(_q("__no_ex"))
+        cells += [_alias(_q(column), alias) for column, alias in lay.raw.items()]
+        # 2: typed values
+        typed.append(_alias(_all(oks), "__cells"))
+        typed += [_q(alias) for alias in lay.raw.values()]
+        # 3: clean = clean cells and no fact constraint broken (read in the first year, as
+        # the validator reads them)
+        checks = ExprCompiler(self.compiler.facts, self.ir.meta.period[0])
+        broken = [exp.EQ(this=sqlgen.paren(checks.boolean(c)), expression=exp.Boolean(this=False))
+                  for f in self.ir.facts if f.name in lay.present for c in f.constraints]
+        is_clean = _q("__cells")
+        if broken:
+            is_clean = exp.And(this=is_clean, expression=exp.Not(this=sqlgen.paren(_any(broken))))
+        judged = [exp.Star(), _alias(is_clean, "__clean")]
+        # 4: codes, and raw cells only where the Python validator will need them
+        codes = [sqlgen.outcome_code(rule, self.compiler) for rule in self.ir.rules]
+        targets = self._target_queries()
+        clean = _q("__clean")
+        outer: list[exp.Expression] = [_q("__id"), clean]
+        outer += [_q(lay.value[f.name]) for f in self.ir.facts]
+        outer += [_alias(sqlgen.case([(clean, exp.Null())], _q(alias)), alias) for alias in lay.raw.values()]
+        outer += [_alias(sqlgen.case([(clean, code)]), lay.code[i]) for i, code in enumerate(codes)]
+        outer.append(_alias(exp.Boolean(this=False), "__errors"))
+        q = exp.select(*cells, copy=False).from_("src", copy=False)
+        for i, cols in enumerate((typed, judged, outer)):
+            q = exp.select(*cols, copy=False).from_(q.subquery(f"q{i}", copy=False), copy=False)
+        self.con.execute(f"CREATE TEMP TABLE rec AS {_sql(q)}")
+        self.size = self.con.execute("SELECT count(*) FROM rec").fetchone()[0]
+        if pop.rows is not None and self.size != pop.rows:
+            raise Unsupported("the input", "a record spans several lines")  # our reader decides
+        self._ids()
+        self._python_rows()
+        for t, query, dens in targets:
+            self._run_target(t, query, dens)
+
+    def _ids(self) -> None:
+        """The reader's id rules: a missing id is named by position, a duplicate reported."""
+        padded = _sql(_str(f"^{_WS}|{_WS}$"))
+        ok = self.con.execute(
+            f"SELECT count(__id) = count(*) AND count(DISTINCT __id) = count(*) "
+            f"AND NOT coalesce(bool_or(regexp_matches(__id, {padded})), false) FROM rec").fetchone()[0]
+        if ok:
+            return
+        seen: dict[str, int] = {}
+        cur = self.con.execute("SELECT rowid, __id FROM rec ORDER BY rowid")
+        while batch := cur.fetchmany(CHUNK):
+            for row, rid in batch:
+                value, problem = record_id(rid if rid is not None else "", ID)
+                if problem:
+                    self._id_errors[row] = [FieldError(ID, problem)]
+                elif value in seen:
+                    self._id_errors[row] = [FieldError(
+                        ID, f"duplicate record id `{value}` (first at record {seen[value] + 1})")]
+                else:
+                    seen[value] = row
+        if self._id_errors:
+            self._load_rows("id_err", ["r"], ["BIGINT"], [[r] for r in self._id_errors])
+            self.con.execute("UPDATE rec SET __errors = true WHERE rowid IN (SELECT r FROM id_err)")
+
+    def record_id(self, row: int, rid) -> str:
+        value, _ = record_id(rid if rid is not None else "", ID)
+        return value if value is not None else f"#{row + 1}"
+
+    def _raw(self, row: int, rid, cells: Sequence[object]) -> RawRecord:
+        fields: dict[str, object] = {}
+        for column, cell in zip(self.layout.raw, cells, strict=True):
+            if self.pop.kind == "csv":
+                cell = "" if cell is None else cell.strip()
+            fields[column] = cell
+        line = row + 2 if self.pop.kind == "csv" else None
+        return RawRecord(row, line, self.record_id(row, rid), fields,
+                         tuple(self._id_errors.get(row, ())))
+
+    def _python_rows(self) -> None:
+        """Validate and judge in Python the records SQL could not read exactly."""
+        raw_cols = ", ".join(f'"{c}"' for c in self.layout.raw.values())
+        cur = self.con.execute(f"SELECT rowid, __id, {raw_cols} FROM rec WHERE NOT __clean ORDER BY rowid")
+        program = CompiledEngine(self.ir).program(self.year)
+        updates: list[list[object]] = []
+        while batch := cur.fetchmany(CHUNK):
+            records = [self.validator.validate(self._raw(r[0], r[1], r[2:])) for r in batch]
+            for rec in records:
+                codes = [CODE[v] for v in program.verdicts(rec.values, rec.exemptions)]
+                updates.append([rec.index, bool(rec.errors), *codes])
+            self.stats.add_records(program, records)
+        self.python_rows = len(updates)
+        if not updates:
+            return
+        n = len(self.layout.code)
+        columns = ["r", "e"] + [f"x{i}" for i in range(n)]
+        self._load_rows("py", columns, ["BIGINT", "BOOLEAN"] + ["TINYINT"] * n, updates)
+        sets = ", ".join(["__errors = rec.__errors OR py.e"]
+                         + [f"{c} = py.x{i}" for i, c in enumerate(self.layout.code)])
+        self.con.execute(f"UPDATE rec SET {sets} FROM py WHERE rec.rowid = py.r")
+
+    def _load_rows(self, table: str, columns: list[str], types: list[str], rows: list[list]) -> None:
+        """A temporary table of plain numbers and booleans, handed over as a CSV file
+        (DuckDB reads one far faster than it inserts rows one by one)."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="policydsl-") as tmp:
+            path = os.path.join(tmp, f"{table}.csv")
+            with open(path, "w", newline="") as f:
+                csv.writer(f).writerows(rows)
+            spec = ", ".join(f"'{c}': '{t}'" for c, t in zip(columns, types, strict=True))
+            self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv("
+                             f"{_sql(_str(path))}, header = false, columns = {{{spec}}})")
+
+    # -- targets -----------------------------------------------------------------------------
+
+    def _target_queries(self) -> list[tuple[object, str, list[int]]]:
+        """One aggregate query per target in force: the totals `TargetStats` keeps, per group."""
+        out = []
+        for t in self.stats.targets:
+            rule = t.rule
+            if not sqlgen.in_force(rule, self.year):
+                out.append((t, self._seen_query(rule), []))
+                continue
+            scope = self.compiler.boolean(rule.scope) if rule.scope is not None else exp.Boolean(this=True)
+            group = self._group_sql(rule)
+            inside = exp.And(this=sqlgen.paren(scope), expression=sqlgen.not_null(group))
+            cols = [group, _count_where(sqlgen.is_null(scope)),
+                    _count_where(exp.And(this=sqlgen.paren(scope), expression=sqlgen.is_null(group))),
+                    _count_where(inside)]
+            dens = []
+            for agg in t.aggs:
+                arg = self.compiler(agg.arg)
+                if isinstance(arg, Num):
+                    cols += [_count_where(exp.And(this=inside, expression=sqlgen.is_null(arg.sql))),
+                             exp.Literal.number(0),
+                             exp.Filter(this=exp.Sum(this=arg.sql), expression=exp.Where(this=inside))]
+                    dens.append(arg.den)
+                else:
+                    cols += [_count_where(exp.And(this=inside, expression=sqlgen.is_null(arg))),
+                             _count_where(exp.And(this=inside, expression=exp.EQ(
+                                 this=arg, expression=exp.Boolean(this=True)))),
+                             exp.Null()]
+                    dens.append(1)
+            q = (exp.select(*cols, copy=False).from_("rec", copy=False)
+                 .where(_q("__clean"), copy=False).group_by(group, copy=False))
+            out.append((t, _sql(q), dens))
+        return out
+
+    def _seen_query(self, rule: ir.Rule) -> str:
+        group = self._group_sql(rule)
+        return _sql(exp.select(group, copy=False).distinct(copy=False).from_("rec", copy=False).where(
+            exp.And(this=_q("__clean"), expression=sqlgen.not_null(group)), copy=False))
+
+    def _group_sql(self, rule: ir.Rule) -> exp.Expression:
+        """The group key of a target: its `for each` fact, or TRUE for the whole population."""
+        if rule.group is None:
+            return exp.Boolean(this=True)
+        fact = self.ir.fact(rule.group.fact)
+        if fact.kind in ("integer", "decimal"):
+            raise Unsupported(f"`for each {fact.name}`", "groups by a number")
+        col = self.compiler.facts.get(fact.name)
+        return col.value if col is not None else exp.Null()
+
+    def _run_target(self, t, query: str, dens: list[int]) -> None:
+        grouped = t.rule.group is not None
+        rows = self.con.execute(query).fetchall()
+        if not sqlgen.in_force(t.rule, self.year):
+            for (value,) in rows:
+                t.seen[value] = None
+            return
+        aggs = t.aggs
+        for row in rows:
+            value, undecided, no_group, size = row[:4]
+            t.undecided += undecided
+            t.no_group += no_group
+            if grouped and value is not None:
+                t.seen[value] = None
+            if not size:
+                continue
+            key = value if grouped else None
+            totals = t.group(key)
+            t.sizes[key] += size
+            for k, agg in enumerate(aggs):
+                unknown, true, total = row[4 + 3 * k: 7 + 3 * k]
+                tot = totals[agg]
+                tot.unknown += unknown
+                tot.true += true
+                if total is not None:
+                    tot.total += Fraction(total) / dens[k]
+
+    # -- reading results back --------------------------------------------------------------
+
+    def counts(self) -> list[Counter]:
+        cols = [f"count(*) FILTER (WHERE {c} = {k})" for c in self.layout.code for k in range(len(OUTCOMES))]
+        if not cols:
+            return []
+        row = self.con.execute(f"SELECT {', '.join(cols)} FROM rec").fetchone()
+        n = len(OUTCOMES)
+        return [Counter({o: row[i * n + k] for k, o in enumerate(OUTCOMES) if row[i * n + k]})
+                for i in range(len(self.layout.code))]
+
+    def rows_where(self, condition: str, limit: int | None, order: str = "rowid") -> list[int]:
+        lim = "" if limit is None else f" LIMIT {int(limit)}"
+        return [r[0] for r in self.con.execute(
+            f"SELECT rowid FROM rec WHERE {condition} ORDER BY {order}{lim}").fetchall()]
+
+    def count_where(self, condition: str) -> int:
+        return self.con.execute(f"SELECT count(*) FILTER (WHERE {condition}) FROM rec").fetchone()[0]
+
+    def offenders(self, limit: int) -> list[tuple[int, int]]:
+        terms = [f"{_WEIGHT[r.modality]} * ({c} = {CODE['fail']})::INTEGER"
+                 for r, c in zip(self.ir.rules, self.layout.code, strict=True)]
+        if not terms:
+            return []
+        score = " + ".join(terms)
+        return self.con.execute(
+            f"SELECT rowid, score FROM (SELECT rowid, {score} AS score FROM rec) WHERE score > 0 "
+            f"ORDER BY score DESC, rowid LIMIT {int(limit)}").fetchall()
+
+    def codes_of(self, rows: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        if not rows:
+            return {}
+        cols = ", ".join(self.layout.code) or "NULL"
+        out = {}
+        for chunk in _chunks(sorted(set(rows)), 1000):
+            for r in self.con.execute(f"SELECT rowid, {cols} FROM rec WHERE rowid IN ({', '.join(map(str, chunk))})"
+                                      ).fetchall():
+                out[r[0]] = tuple(OUTCOMES[c] for c in r[1:1 + len(self.layout.code)])
+        return out
+
+    def records_at(self, rows: Sequence[int]) -> dict[int, Record]:
+        """The validated records of the given rows, as the Python validator gives them."""
+        out: dict[int, Record] = {}
+        if not rows:
+            return out
+        lay = self.layout
+        values = [lay.value[f.name] for f in self.ir.facts]
+        raw = list(lay.raw.values())
+        cols = ", ".join(["rowid", "__id", "__clean", *values, *raw])
+        for chunk in _chunks(sorted(set(rows)), 1000):
+            q = f"SELECT {cols} FROM rec WHERE rowid IN ({', '.join(map(str, chunk))}) ORDER BY rowid"
+            for r in self.con.execute(q).fetchall():
+                row, rid, clean = r[0], r[1], r[2]
+                if clean:
+                    out[row] = self._clean_record(row, rid, r[3:3 + len(values)])
+                else:
+                    out[row] = self.validator.validate(self._raw(row, rid, r[3 + len(values):]))
+        return out
+
+    def iter_records(self) -> Iterator[tuple[Record, tuple[str, ...]]]:
+        """Every record with its outcome names, in input order, a chunk at a time."""
+        lay = self.layout
+        values = [lay.value[f.name] for f in self.ir.facts]
+        raw = list(lay.raw.values())
+        cols = ", ".join(["rowid", "__id", "__clean", *values, *raw, *lay.code])
+        cur = self.con.execute(f"SELECT {cols} FROM rec ORDER BY rowid")
+        nv, nr = len(values), len(raw)
+        while batch := cur.fetchmany(CHUNK):
+            for r in batch:
+                row, rid, clean = r[0], r[1], r[2]
+                if clean:
+                    rec = self._clean_record(row, rid, r[3:3 + nv])
+                else:
+                    rec = self.validator.validate(self._raw(row, rid, r[3 + nv:3 + nv + nr]))
+                yield rec, tuple(OUTCOMES[c] for c in r[3 + nv + nr:])
+
+    def _clean_record(self, row: int, rid, vals: Sequence[object]) -> Record:
+        values: dict[str, object] = {}
+        for fact, v in zip(self.ir.facts, vals, strict=True):
+            if v is None:
+                continue
+            if fact.kind in ("integer", "decimal"):
+                scale = fact.type.scale if isinstance(fact.type, ir.Num) else 1
+                v = Fraction(v) * scale
+            values[fact.name] = v
+        return Record(self.record_id(row, rid), row, values, {}, tuple(self._id_errors.get(row, ())))
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _alias(e: exp.Expression, name: str) -> exp.Expression:
+    return exp.alias_(e, name, quoted=True, copy=False)
+
+
+def _count_where(cond: exp.Expression) -> exp.Expression:
+    return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=cond))
+
+
+def _any(items: list[exp.Expression]) -> exp.Expression:
+    out = items[0]
+    for x in items[1:]:
+        out = exp.Or(this=out, expression=x)
+    return out
+
+
+def _all(items: list[exp.Expression]) -> exp.Expression:
+    if not items:
+        return exp.Boolean(this=True)
+    out = items[0]
+    for x in items[1:]:
+        out = exp.And(this=out, expression=x)
+    return out
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class DuckDBEngine(CompiledEngine):
+    """The engine behind `--engine duckdb`: populations (files, DataFrames) are judged by
+    DuckDB through `evaluate_stream`; one record at a time, it is the compiled engine."""
+
+    name = "duckdb"
+
+
+ENGINES["duckdb"] = DuckDBEngine
+
+
+def evaluate(policy, data, year: int, format: str | None = None) -> Batch | None:
+    """The batch of `data` in `year`, or None when the Python path must read it."""
+    pop = open_population(data, format)
+    if pop is None:
+        return None
+    batch = Batch(policy, pop, year)
+    try:
+        batch.run()
+    except Unsupported:
+        batch.close()
+        return None
+    except _duckdb().Error:
+        if pop.kind != "csv":
+            raise
+        batch.close()  # a row DuckDB will not split as our reader does: our reader decides
+        return None
+    return batch

@@ -1,0 +1,473 @@
+"""The checked IR as SQL expression trees: exact outcome codes and target totals.
+
+One compiler serves every SQL engine. It builds sqlglot expression trees (never
+pasted strings: names are quoted identifiers, text constants are string literals),
+so the same trees print as DuckDB, Spark, Trino, PostgreSQL or BigQuery SQL.
+
+Exact by construction. A number is an exact DECIMAL value `sql` and a positive
+integer `den` known when the SQL is generated: its value in canonical base units
+is `sql / den`. Constants are integers over their denominator, so nothing is ever
+divided at run time: sums and differences are brought to a common denominator,
+products multiply denominators, comparisons are cross-multiplied and `floor` is
+`sql - mod(mod(sql, den) + den, den)` over the same `den`. Every node carries a
+bound on its magnitude and its number of decimal places, and is cast to a DECIMAL
+wide enough for that bound before the engine can overflow: an expression that
+could need more than 38 digits is refused (`Unsupported`), so the caller evaluates
+it in Python instead, never with a rounded value.
+
+SQL's three-valued logic is Kleene's, as the reference interpreter's is: NULL is
+`unknown`, `NULL AND FALSE` is FALSE, `NULL OR TRUE` is TRUE. Only CASE needs care
+(a NULL condition takes the ELSE branch), so conditions test for NULL first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+
+import attrs
+from sqlglot import exp
+
+from .. import ir
+from ..results import OUTCOMES
+
+MAX_DIGITS = 38  # the widest exact DECIMAL of DuckDB, Spark, Trino and BigQuery's NUMERIC
+CODE = {name: i for i, name in enumerate(OUTCOMES)}  # outcome codes as the SQL returns them
+
+
+class Unsupported(Exception):
+    """A construct this compiler cannot express exactly; the caller evaluates it otherwise."""
+
+    def __init__(self, construct: str, why: str):
+        super().__init__(f"{construct}: {why}")
+        self.construct = construct
+        self.why = why
+
+
+@attrs.frozen
+class Num:
+    """An exact number: `sql / den` in base units; `|sql| <= bound`; `places` decimals."""
+
+    sql: exp.Expression
+    den: int
+    bound: Fraction
+    places: int
+
+
+def _digits(bound: Fraction, places: int) -> int:
+    whole = math.floor(bound)
+    return max(1, len(str(whole))) + places
+
+
+def decimal_type(digits: int, places: int) -> exp.DataType:
+    return exp.DataType.build(f"DECIMAL({digits}, {places})")
+
+
+def _widen(n: Num, bound: Fraction, places: int, construct: str) -> exp.Expression:
+    """`n.sql` cast to a DECIMAL that holds `bound` with `places` decimals."""
+    digits = _digits(bound, places)
+    if digits > MAX_DIGITS:
+        raise Unsupported(construct, f"needs {digits} digits, more than the exact {MAX_DIGITS}")
+    return exp.Cast(this=n.sql, to=decimal_type(digits, max(places, n.places)))
+
+
+def integer(value: int) -> exp.Expression:
+    if value < 0:
+        return exp.Neg(this=integer(-value))
+    lit = exp.Literal.number(value)
+    if value >= 2**31:
+        return exp.Cast(this=lit, to=decimal_type(len(str(value)), 0))
+    return lit
+
+
+def const_num(value: Fraction) -> Num:
+    value = Fraction(value)
+    return Num(integer(value.numerator), value.denominator, abs(Fraction(value.numerator)), 0)
+
+
+def _scaled(n: Num, factor: int, construct: str) -> Num:
+    """The same value over a denominator `factor` times larger."""
+    if factor == 1:
+        return n
+    bound = n.bound * factor
+    return Num(exp.Mul(this=_widen(n, bound, n.places, construct), expression=integer(factor)),
+               n.den * factor, bound, n.places)
+
+
+def times(n: Num, factor: Fraction, construct: str) -> Num:
+    """`n` multiplied by the exact constant `factor`, still without division."""
+    factor = Fraction(factor)
+    p, q = factor.numerator, factor.denominator
+    if p == 1:
+        return Num(n.sql, n.den * q, n.bound, n.places)
+    bound = n.bound * abs(p)
+    return Num(exp.Mul(this=_widen(n, bound, n.places, construct), expression=integer(p)),
+               n.den * q, bound, n.places)
+
+
+def common(a: Num, b: Num, construct: str) -> tuple[Num, Num]:
+    den = math.lcm(a.den, b.den)
+    return _scaled(a, den // a.den, construct), _scaled(b, den // b.den, construct)
+
+
+def is_null(e: exp.Expression) -> exp.Expression:
+    return exp.Is(this=e, expression=exp.Null())
+
+
+def not_null(e: exp.Expression) -> exp.Expression:
+    return exp.Not(this=is_null(e))
+
+
+def paren(e: exp.Expression) -> exp.Expression:
+    return exp.Paren(this=e)
+
+
+def case(branches: list[tuple[exp.Expression, exp.Expression]],
+         default: exp.Expression | None = None) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in branches], default=default)
+
+
+def any_null(*es: exp.Expression) -> exp.Expression:
+    out = is_null(es[0])
+    for e in es[1:]:
+        out = exp.Or(this=out, expression=is_null(e))
+    return out
+
+
+_CMP = {">=": exp.GTE, ">": exp.GT, "<=": exp.LTE, "<": exp.LT, "=": exp.EQ, "!=": exp.NEQ}
+
+
+@attrs.frozen
+class FactColumn:
+    """How a fact reads from the relation: a number as `Num`, other kinds as a plain value."""
+
+    value: exp.Expression | Num
+
+
+class ExprCompiler:
+    """Compiles IR expressions of one year; `facts` maps a fact name to its column."""
+
+    def __init__(self, facts: Mapping[str, FactColumn], year: int,
+                 aggregate: Callable[[ir.Agg], exp.Expression | Num] | None = None):
+        self.facts = facts
+        self.year = year
+        self.aggregate = aggregate
+
+    # -- entry points --------------------------------------------------------------
+
+    def boolean(self, e: ir.Expr) -> exp.Expression:
+        v = self(e)
+        if isinstance(v, Num):
+            raise Unsupported(type(e).__name__, "a number where a condition is expected")
+        return v
+
+    def number(self, e: ir.Expr) -> Num:
+        v = self(e)
+        if not isinstance(v, Num):
+            raise Unsupported(type(e).__name__, "a condition where a number is expected")
+        return v
+
+    def __call__(self, e: ir.Expr) -> exp.Expression | Num:
+        method = getattr(self, "_" + type(e).__name__, None)
+        if method is None:
+            raise Unsupported(type(e).__name__, "no SQL form yet")
+        return method(e)
+
+    # -- leaves --------------------------------------------------------------------
+
+    def _Const(self, e: ir.Const):
+        v = e.value
+        if isinstance(v, bool):
+            return exp.Boolean(this=v)
+        if isinstance(e.type, ir.Enum):
+            return exp.Literal.number(v)
+        if isinstance(v, str):
+            return exp.Literal.string(v)
+        return const_num(Fraction(v))
+
+    def _Fact(self, e: ir.Fact):
+        col = self.facts.get(e.name)
+        if col is None:
+            raise Unsupported(f"fact `{e.name}`", "not a column of the relation")
+        return col.value
+
+    # -- arithmetic ----------------------------------------------------------------
+
+    def _Arith(self, e: ir.Arith) -> Num:
+        a, b = self.number(e.left), self.number(e.right)
+        where = f"`{e.text}`"
+        if e.op in ("+", "-"):
+            a, b = common(a, b, where)
+            bound = a.bound + b.bound
+            places = max(a.places, b.places)
+            cls = exp.Add if e.op == "+" else exp.Sub
+            return Num(cls(this=_widen(a, bound, places, where), expression=b.sql), a.den, bound, places)
+        if e.op == "*":
+            bound = a.bound * b.bound
+            places = a.places + b.places
+            return Num(exp.Mul(this=_widen(a, bound, places, where), expression=b.sql),
+                       a.den * b.den, bound, places)
+        divisor = _constant(e.right)
+        if divisor is None:
+            raise Unsupported(where, "division by a value that is not a constant")
+        if divisor == 0:
+            return Num(exp.Null(), 1, Fraction(0), 0)  # the reference: unknown, division by zero
+        # a / (p/q) = a * q / p: multiply by q (sign of p folded in), divide the denominator by |p|
+        p, q = divisor.numerator, divisor.denominator
+        factor = q if p > 0 else -q
+        bound = a.bound * q
+        sql = a.sql if factor == 1 else exp.Mul(this=_widen(a, bound, a.places, where),
+                                                  expression=integer(factor))
+        return Num(sql, a.den * abs(p), bound, a.places)
+
+    def _Neg(self, e: ir.Neg) -> Num:
+        a = self.number(e.operand)
+        return Num(exp.Neg(this=paren(a.sql)), a.den, a.bound, a.places)
+
+    def _Func(self, e: ir.Func) -> Num:
+        where = f"`{e.text}`"
+        args = [self.number(x) for x in e.args]
+        if e.name in ("min", "max"):
+            out = args[0]
+            for b in args[1:]:
+                out = self._pick(out, b, e.name, where)
+            return out
+        (a,) = args
+        if e.name == "abs":
+            return Num(exp.Abs(this=a.sql), a.den, a.bound, a.places)
+        if e.name not in ("floor", "ceil"):
+            raise Unsupported(where, f"function `{e.name}`")
+        # floor(sql/den) * den = sql - mod⁺(sql, den); ceil: sql + mod⁺(-sql, den).
+        den = integer(a.den)
+        wide = _widen(a, a.bound + a.den, a.places, where)
+        if e.name == "floor":
+            rest = exp.Mod(this=paren(exp.Add(this=exp.Mod(this=wide, expression=den), expression=den)),
+                           expression=den)
+            sql = exp.Sub(this=wide, expression=rest)
+        else:
+            neg = exp.Neg(this=paren(wide))
+            rest = exp.Mod(this=paren(exp.Add(this=exp.Mod(this=neg, expression=den), expression=den)),
+                           expression=den)
+            sql = exp.Add(this=wide, expression=rest)
+        return Num(paren(sql), a.den, a.bound + a.den, a.places)
+
+    def _pick(self, a: Num, b: Num, name: str, where: str) -> Num:
+        a, b = common(a, b, where)
+        bound = max(a.bound, b.bound)
+        places = max(a.places, b.places)
+        # LEAST/GREATEST skip NULLs on several engines; the reference makes any unknown unknown.
+        fn = exp.Least if name == "min" else exp.Greatest
+        picked = fn(this=_widen(a, bound, places, where), expressions=[_widen(b, bound, places, where)])
+        return Num(case([(any_null(a.sql, b.sql), exp.Null())], picked), a.den, bound, places)
+
+    # -- conditions ------------------------------------------------------------------
+
+    def _Cmp(self, e: ir.Cmp) -> exp.Expression:
+        left, right = self(e.left), self(e.right)
+        op = _CMP[e.op]
+        if isinstance(left, Num) and isinstance(right, Num):
+            where = f"`{e.text}`"
+            a, b = common(left, right, where)
+            return op(this=a.sql, expression=b.sql)
+        if isinstance(left, Num) or isinstance(right, Num):
+            raise Unsupported(f"`{e.text}`", "a number compared with a value that is not one")
+        return op(this=left, expression=right)
+
+    def _Between(self, e: ir.Between) -> exp.Expression:
+        s, lo, hi = self.number(e.subject), self.number(e.low), self.number(e.high)
+        where = f"`{e.text}`"
+        s1, lo1 = common(s, lo, where)
+        s2, hi1 = common(s, hi, where)
+        return paren(exp.And(this=exp.LTE(this=lo1.sql, expression=s1.sql),
+                             expression=exp.LTE(this=s2.sql, expression=hi1.sql)))
+
+    def _Member(self, e: ir.Member) -> exp.Expression:
+        subject = self(e.subject)
+        if isinstance(subject, Num):
+            raise Unsupported(f"`{e.text}`", "membership of a number")
+        values = [self._Const(ir.Const(v, e.subject.type)) for v in e.values]
+        if not values:
+            inside = case([(is_null(subject), exp.Null())], exp.Boolean(this=False))
+        else:
+            inside = exp.In(this=subject, expressions=values)
+        return exp.Not(this=paren(inside)) if e.negated else paren(inside)
+
+    def _And(self, e: ir.And) -> exp.Expression:
+        return paren(exp.And(this=self.boolean(e.left), expression=self.boolean(e.right)))
+
+    def _Or(self, e: ir.Or) -> exp.Expression:
+        return paren(exp.Or(this=self.boolean(e.left), expression=self.boolean(e.right)))
+
+    def _Not(self, e: ir.Not) -> exp.Expression:
+        return exp.Not(this=paren(self.boolean(e.operand)))
+
+    def _Cond(self, e: ir.Cond):
+        c = self.boolean(e.cond)
+        return self._case([(is_null(c), None), (c, e.then)], e.else_, f"`{e.text}`")
+
+    def _case(self, arms: list[tuple[exp.Expression, ir.Expr | None]], default: ir.Expr | None,
+              where: str):
+        """CASE over IR values, arms in order; an arm or default of None gives NULL (unknown).
+        Numbers are brought to one denominator and one DECIMAL width."""
+        values = [None if v is None else self(v) for _, v in arms]
+        other = None if default is None else self(default)
+        present = [v for v in [*values, other] if v is not None]
+        if any(isinstance(v, Num) for v in present):
+            if not all(isinstance(v, Num) for v in present):
+                raise Unsupported(where, "branches of different kinds")
+            den = math.lcm(*(n.den for n in present))
+            bound = max(n.bound * (den // n.den) for n in present)
+            places = max(n.places for n in present)
+
+            def sql(v):
+                return exp.Null() if v is None else _widen(_scaled(v, den // v.den, where),
+                                                           bound, places, where)
+
+            ifs = [(c, sql(v)) for (c, _), v in zip(arms, values, strict=True)]
+            return Num(case(ifs, sql(other) if other is not None else exp.Null()), den, bound, places)
+        ifs = [(c, exp.Null() if v is None else v) for (c, _), v in zip(arms, values, strict=True)]
+        return case(ifs, other if other is not None else exp.Null())
+
+    def _Sched(self, e: ir.Sched):
+        chosen = None
+        for y, value in e.entries:
+            if y <= self.year:
+                chosen = value
+        if chosen is None:
+            raise Unsupported(f"`{e.text}`", f"a schedule not yet in force in {self.year}")
+        return self(chosen)
+
+    def _Table(self, e: ir.Table):
+        key = self(e.key)
+        where = f"`{e.text}`"
+        key_sql = key.sql if isinstance(key, Num) else key
+        arms: list[tuple[exp.Expression, ir.Expr | None]] = [(is_null(key_sql), None)]
+        default = None
+        for b in e.brackets:
+            if b.kind == "else":
+                default = b.value
+                break
+            bounds = [self(x) for x in (b.low, b.high) if x is not None]
+            variable = [x.sql if isinstance(x, Num) else x for x in bounds
+                        if not (isinstance(x, Num) and _is_literal(x.sql))]
+            if variable:  # the reference stops at a bracket whose bounds are unknown
+                arms.append((any_null(*variable), None))
+            lo = self(b.low) if b.low is not None else None
+            hi = self(b.high) if b.high is not None else None
+            arms.append((self._bracket(b.kind, key, lo, hi, where), b.value))
+        return self._case(arms, default, where)
+
+    def _bracket(self, kind: str, key, lo, hi, where: str) -> exp.Expression:
+        if kind == "in":
+            raise Unsupported(where, "category brackets")
+        if not isinstance(key, Num):
+            raise Unsupported(where, "brackets of a value that is not a number")
+        if kind == "below":
+            k, h = common(key, hi, where)
+            return exp.LT(this=k.sql, expression=h.sql)
+        if kind == "above":
+            k, lw = common(key, lo, where)
+            return exp.GT(this=k.sql, expression=lw.sql)
+        if kind == "from":
+            k, lw = common(key, lo, where)
+            return exp.GTE(this=k.sql, expression=lw.sql)
+        if kind == "range":
+            k1, lw = common(key, lo, where)
+            k2, h = common(key, hi, where)
+            return paren(exp.And(this=exp.LTE(this=lw.sql, expression=k1.sql),
+                                 expression=exp.LTE(this=k2.sql, expression=h.sql)))
+        raise Unsupported(where, f"bracket kind `{kind}`")
+
+    def _Agg(self, e: ir.Agg):
+        if self.aggregate is None:
+            raise Unsupported(f"`{e.text}`", "an aggregate outside a target")
+        return self.aggregate(e)
+
+
+def _is_literal(e: exp.Expression) -> bool:
+    return isinstance(e, exp.Literal) or (isinstance(e, exp.Neg | exp.Cast) and _is_literal(e.this))
+
+
+def _constant(e: ir.Expr) -> Fraction | None:
+    """The value of a constant numeric expression, folded exactly, else None."""
+    if isinstance(e, ir.Const) and isinstance(e.value, Fraction | int) and not isinstance(e.value, bool):
+        return Fraction(e.value)
+    if isinstance(e, ir.Neg):
+        v = _constant(e.operand)
+        return None if v is None else -v
+    if isinstance(e, ir.Arith):
+        a, b = _constant(e.left), _constant(e.right)
+        if a is None or b is None:
+            return None
+        if e.op == "+":
+            return a + b
+        if e.op == "-":
+            return a - b
+        if e.op == "*":
+            return a * b
+        return None if b == 0 else a / b
+    return None
+
+
+# ---- printing ------------------------------------------------------------------------
+
+_COMPOUND = (exp.Binary, exp.Unary, exp.Is, exp.In, exp.Between, exp.Not)
+_OPERAND = (*_COMPOUND, exp.Case)
+
+
+def parenthesize(tree: exp.Expression) -> exp.Expression:
+    """Every compound operand in parentheses: the trees are built without regard to
+    operator precedence, and precedence differs between dialects."""
+
+    def wrap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Paren):
+            return node
+        if isinstance(node, _COMPOUND):
+            for key in ("this", "expression"):
+                child = node.args.get(key)
+                if isinstance(child, _OPERAND) and not isinstance(child, exp.Paren):
+                    node.set(key, exp.Paren(this=child))
+        return node
+
+    return tree.transform(wrap, copy=False)
+
+
+def render(tree: exp.Expression, dialect: str = "duckdb") -> str:
+    """SQL text of a tree for one dialect."""
+    return parenthesize(tree).sql(dialect=dialect)
+
+
+# ---- rules and targets ------------------------------------------------------------
+
+
+def in_force(rule: ir.Rule, year: int) -> bool:
+    return rule.years[0] <= year <= rule.years[1]
+
+
+def outcome_code(rule: ir.Rule, compiler: ExprCompiler, exempted: exp.Expression | None = None
+                 ) -> exp.Expression:
+    """The outcome code (`CODE`) of a per-record rule, as `judge.judge_record` decides it."""
+    if not in_force(rule, compiler.year):
+        return exp.Literal.number(CODE["not_applicable"])
+    cond = compiler.boolean(rule.condition)
+    branches: list[tuple[exp.Expression, exp.Expression]] = []
+    if rule.scope is not None:
+        scope = compiler.boolean(rule.scope)
+        branches += [(is_null(scope), exp.Literal.number(CODE["unknown"])),
+                     (exp.Not(this=paren(scope)), exp.Literal.number(CODE["not_applicable"]))]
+    if exempted is not None and rule.modality == "in_principle":
+        branches.append((exempted, exp.Literal.number(CODE["exempted"])))
+    branches += [(is_null(cond), exp.Literal.number(CODE["unknown"])),
+                 (cond, exp.Literal.number(CODE["pass"]))]
+    return case(branches, exp.Literal.number(CODE["fail"]))
+
+
+def target_aggregates(rule: ir.Rule) -> tuple[ir.Agg, ...]:
+    """The aggregates of a target that read a value per record, in a stable order."""
+    return tuple(dict.fromkeys(x for x in ir.walk(rule.condition)
+                               if isinstance(x, ir.Agg) and x.arg is not None))
+
+
+__all__ = ["CODE", "MAX_DIGITS", "ExprCompiler", "FactColumn", "Num", "Unsupported",
+           "const_num", "outcome_code", "target_aggregates", "in_force"]

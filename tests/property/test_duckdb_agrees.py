@@ -1,0 +1,146 @@
+"""The DuckDB engine gives the reference interpreter's results on random policies and
+records, from every input form, and the comparison catches an injected fault."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, find, given, settings
+
+import policydsl
+from policydsl.eval import duckdb_engine, sqlgen
+from policydsl.eval.stream import evaluate_stream
+from tests.strategies import Case, policy_and_records
+
+SETTINGS = settings(max_examples=40, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+COLUMNS = ["id", "b1", "b2", "n1", "n2", "d1", "d2", "y1", "e1", "t1", "exemptions"]
+
+
+def _cell(value: object) -> str:
+    return json.dumps(value) if isinstance(value, dict) else str(value)
+
+
+def write_csv(case: Case, path: Path) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(COLUMNS)
+        for r in case.records:
+            w.writerow([_cell(r[c]) if c in r else "" for c in COLUMNS])
+    return path
+
+
+def _frame(case: Case):
+    pd = pytest.importorskip("pandas")
+    rows = [{c: (_cell(r[c]) if c in r else None) for c in COLUMNS} for r in case.records]
+    return pd.DataFrame(rows, columns=COLUMNS, dtype=object)
+
+
+def results(policy, data, year: int, engine: str) -> tuple[list, list]:
+    """Every record's JSON and every target's, as `engine` produced them."""
+    out = policy.evaluate(data, year, engine=engine).to_json()
+    return out["records"], out["targets"]
+
+
+def duckdb_results(policy, data, year: int) -> tuple[list, list]:
+    """As `results`, insisting that DuckDB itself judged the population."""
+    batch = duckdb_engine.evaluate(policy, data, year)
+    assert batch is not None, "the DuckDB engine declined the input"
+    batch.close()
+    return results(policy, data, year, "duckdb")
+
+
+def agrees(case: Case) -> bool:
+    policy = policydsl.loads(case.policy.text)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_csv(case, Path(tmp) / "records.csv")
+        return duckdb_results(policy, path, case.year) == results(policy, path, case.year, "reference")
+
+
+@SETTINGS
+@given(policy_and_records())
+def test_duckdb_engine_gives_the_reference_results_from_csv(case: Case) -> None:
+    assert agrees(case)
+
+
+@SETTINGS
+@given(policy_and_records(max_records=8))
+def test_duckdb_engine_gives_the_reference_results_from_a_dataframe(case: Case) -> None:
+    policy = policydsl.loads(case.policy.text)
+    frame = _frame(case)
+    assert duckdb_results(policy, frame, case.year) == results(policy, frame, case.year, "reference")
+
+
+@SETTINGS
+@given(policy_and_records(max_records=8))
+def test_duckdb_engine_gives_the_reference_results_from_parquet(case: Case) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    pa = pytest.importorskip("pyarrow")
+    policy = policydsl.loads(case.policy.text)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "records.parquet"
+        pq.write_table(pa.Table.from_pandas(_frame(case), preserve_index=False), path)
+        assert duckdb_results(policy, path, case.year) == results(policy, path, case.year, "reference")
+
+
+def test_streamed_text_reports_are_the_reference_reports(tmp_path) -> None:
+    case = find(policy_and_records(), lambda c: len(c.records) >= 8,
+                settings=settings(database=None, max_examples=200))
+    policy = policydsl.loads(case.policy.text)
+    path = write_csv(case, tmp_path / "r.csv")
+    from policydsl.eval.stream import text_report
+
+    ours = evaluate_stream(policy, path, case.year, engine="duckdb", show=3)
+    ref = evaluate_stream(policy, path, case.year, engine="reference", show=3)
+    assert text_report(policy, ours) == text_report(policy, ref)
+
+
+# ---- the comparison bites: each injected fault is found -------------------------------
+
+FIND = settings(max_examples=300, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def _swap_pass_fail(monkeypatch) -> None:
+    code = dict(sqlgen.CODE)
+    code["pass"], code["fail"] = code["fail"], code["pass"]
+    monkeypatch.setattr(sqlgen, "CODE", code)
+
+
+def _at_least_becomes_more_than(monkeypatch) -> None:
+    monkeypatch.setitem(sqlgen._CMP, ">=", sqlgen.exp.GT)
+
+
+def _schedule_shifted_one_year(monkeypatch) -> None:
+    original = sqlgen.ExprCompiler._Sched
+
+    def shifted(self, e):
+        self.year -= 1
+        try:
+            return original(self, e)
+        finally:
+            self.year += 1
+
+    monkeypatch.setattr(sqlgen.ExprCompiler, "_Sched", shifted)
+
+
+def _group_count_off_by_one(monkeypatch) -> None:
+    original = duckdb_engine.Batch._run_target
+
+    def off(self, t, query, dens):
+        original(self, t, query, dens)
+        for key in t.sizes:
+            t.sizes[key] += 1
+
+    monkeypatch.setattr(duckdb_engine.Batch, "_run_target", off)
+
+
+@pytest.mark.parametrize("fault", [_swap_pass_fail, _at_least_becomes_more_than,
+                                   _schedule_shifted_one_year, _group_count_off_by_one])
+def test_an_injected_fault_makes_the_agreement_check_fail(monkeypatch, fault) -> None:
+    fault(monkeypatch)
+    find(policy_and_records(), lambda case: not agrees(case), settings=FIND)
