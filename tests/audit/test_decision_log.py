@@ -89,3 +89,16 @@ def test_the_module_example_runs():
 
     failures, _ = doctest.testmod(policydsl.decisions, optionflags=doctest.ELLIPSIS)
     assert failures == 0
+
+
+def test_a_dataframe_and_a_generator_are_logged_row_by_row(policy):
+    import pandas as pd
+
+    rows = [r.fields for r in read_records(DATA)][:20]
+    frame = pd.DataFrame(rows)
+    for data in (frame, (dict(r) for r in rows)):
+        sink = io.StringIO()
+        evaluation = policy.evaluate(data, 2024, log=policydsl.DecisionLog(sink, mask=("name",)))
+        lines = [json.loads(x) for x in sink.getvalue().splitlines()]
+        assert [x["decision"]["id"] for x in lines] == [r.id for r in evaluation.records] == [r["id"] for r in rows]
+        assert [x["input"]["households"] for x in lines] == [str(r["households"]) for r in rows]
