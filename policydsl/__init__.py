@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from .diagnostics import Diagnostic, PolicyError
 
 if TYPE_CHECKING:
+    from .decisions import DecisionLog
     from .policy import Policy, YearError
 
-__all__ = ["Diagnostic", "Policy", "PolicyError", "YearError", "check", "diff", "load", "loads", "__version__"]
+__all__ = ["DecisionLog", "Diagnostic", "Policy", "PolicyError", "YearError", "check", "diff", "load", "loads", "__version__"]
 __version__ = "0.1.0"
 
 
@@ -70,4 +71,8 @@ def __getattr__(name: str):
         from . import policy
 
         return getattr(policy, name)
+    if name == "DecisionLog":
+        from .decisions import DecisionLog
+
+        return DecisionLog
     raise AttributeError(name)

@@ -13,6 +13,7 @@ COMMANDS = {
     "check": "parse, type- and unit-check a policy and analyse its consistency",
     "eval": "evaluate records against a policy for one year",
     "diff": "compare two versions of a policy: which obligations changed, how, with examples",
+    "replay": "re-evaluate a result of `eval`: check the digests of its policy and data, compare every verdict",
     "render": "print a policy as a readable document (HTML or Markdown), clause by clause",
     "test": "run a policy's worked examples and report what they do not cover",
     "fmt": "format policies canonically (layout and spacing; the drafter's words kept); --check for CI",

@@ -139,30 +139,46 @@ class Policy:
         """The outcome name (`pass`, `fail`, …) of every per-record rule on one record."""
         return self.compile(year).verdicts(record)
 
-    def evaluate_record(self, record: Mapping[str, object], year: int, *, engine: str = "compiled") -> RecordResult:
+    def evaluate_record(self, record: Mapping[str, object], year: int, *, engine: str = "compiled",
+                        log=None) -> RecordResult:
         """Judge one record (a mapping of field name to value) with every per-record rule.
 
-        With the default engine, explanations are worked out when first read.
+        With the default engine, explanations are worked out when first read. `log` (a
+        `policydsl.DecisionLog`) records the decision.
         """
         if engine == "compiled":
-            return self.compile(year).evaluate(record)
-        self.check_year(year)
-        (prepared,) = self.prepare([record])
-        return self.engine(engine).record(prepared, self.ir.meta.judged_year(year))
+            result = self.compile(year).evaluate(record)
+        else:
+            self.check_year(year)
+            (prepared,) = self.prepare([record])
+            result = self.engine(engine).record(prepared, self.ir.meta.judged_year(year))
+        if log is not None:
+            log.record(self, year, record, result)
+        return result
 
-    def evaluate(self, data, year: int, *, engine: str = "duckdb", format: str | None = None) -> Evaluation:
+    def evaluate(self, data, year: int, *, engine: str = "duckdb", format: str | None = None,
+                 log=None) -> Evaluation:
         """Judge a population: a path (CSV, JSON, JSON Lines, Parquet), a pandas or polars
         DataFrame, a pyarrow Table or RecordBatchReader, or an iterable of mappings.
 
         Every input record appears in the result, in input order, with its errors.
+        `log` (a `policydsl.DecisionLog`) records one decision per record.
         """
         from .eval.stream import evaluate_stream
 
         self.check_year(year)
         self.engine(engine)  # an unknown name fails here, naming every engine
+        if log is not None:
+            from .decisions import rereadable
+
+            data = rereadable(data)
         results: list[RecordResult] = []
         judged = self.ir.meta.judged_year(year)  # a standing law's later years are its horizon
         out = evaluate_stream(self, data, judged, engine=engine, format=format, on_record=results.append)
+        if log is not None:
+            from .decisions import input_rows
+
+            log.record_all(self, year, input_rows(data, format), results)
         return Evaluation(self.info, year, tuple(results), tuple(out.targets))
 
 

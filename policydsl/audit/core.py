@@ -9,7 +9,7 @@ import attrs
 from .. import ir
 from .model import OUT_OF_PERIOD, UNCHANGED, PolicyDiff, RuleChange, VersionInfo, YearVerdict
 from .semantic import POPULATION_KINDS, Comparer, Side
-from .structural import policy_notes, same_in_year, structural_changes
+from .structural import exemption_changes, policy_notes, same_in_year, structural_changes
 
 DEFAULT_TIMEOUT_MS = 5000
 
@@ -54,7 +54,8 @@ def compare(old, new, *, timeout_ms: int = DEFAULT_TIMEOUT_MS, old_name: str | N
         else:
             policy_years.append(comparer.compare_records(year))
     return PolicyDiff(_info(old, old_name), _info(new, new_name), tuple(changes), tuple(policy_years),
-                      policy_notes(old.ir, new.ir), POPULATION_KINDS, _units(old.ir, new.ir))
+                      policy_notes(old.ir, new.ir), POPULATION_KINDS, _units(old.ir, new.ir),
+                      exemption_changes(old.ir, new.ir, changes))
 
 
 def _units(*policies) -> dict[str, str]:

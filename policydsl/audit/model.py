@@ -156,6 +156,7 @@ class PolicyDiff:
     facts: tuple[str, ...] = ()  # structural notes on facts, the period and notes
     targets_bound: int = 0  # distinct records in the symbolic populations for targets
     units: dict[str, str] = attrs.field(factory=dict, eq=False)  # fact -> display unit of its values
+    exemptions: tuple[str, ...] = ()  # rules and clauses that admit exemptions in one version only
 
     @property
     def changed(self) -> tuple[RuleChange, ...]:
@@ -168,6 +169,7 @@ class PolicyDiff:
     def to_json(self) -> dict:
         return {"old": self.old.to_json(), "new": self.new.to_json(), "identical": self.identical,
                 "policy": [v.to_json() for v in self.years], "facts": list(self.facts),
+                "exemptions": list(self.exemptions),
                 "changes": [c.to_json() for c in self.changed],
                 "unchanged": [c.name for c in self.changes if not c.is_change]}
 

@@ -8,6 +8,7 @@ from collections import Counter
 from ..textsafe import markdown as _cell
 from ..textsafe import markdown_code, visible_lines
 from .model import OUT_OF_PERIOD, PolicyDiff, RuleChange, Witness, YearVerdict
+from .visible import visible
 
 
 def render(d: PolicyDiff, fmt: str = "text") -> str:
@@ -102,6 +103,8 @@ def text(d: PolicyDiff) -> str:
         return "\n".join(lines) + "\n"
     for note in d.facts:
         lines.append(f"  {note}")
+    for note in d.exemptions:
+        lines.append(f"  exemptions: {note}")
     lines.append("")
     lines.append("whole policy, per record: " + ", ".join(
         f"{_span(a, b)} {_cls(v)}" + (f" ({v.note})" if v.note else "") for a, b, v in year_runs(d.years)))
@@ -169,6 +172,8 @@ def markdown(d: PolicyDiff) -> str:
                "not conversely.")
     if d.facts:
         out += ["", "Other changes:", ""] + [f"- {_cell(n)}" for n in d.facts]
+    if d.exemptions:
+        out += ["", "Exemptions:", ""] + [f"- {_cell(n)}" for n in d.exemptions]
     out.append("")
     out += ["## Whole policy, per record", ""]
     out += [f"- {_span(a, b)}: **{_cls(v)}**" + (f" ({_cell(v.note)})" if v.note else "")
@@ -207,3 +212,142 @@ def _md_witness(d: PolicyDiff, first: int, last: int, w: Witness) -> list[str]:
     out.append(f"- NEW: **{_cell(w.new_outcome)}**" + (f" — {_cell(w.new_explanation)}" if w.new_explanation else ""))
     out.append("")
     return out
+
+
+# ---- impact on data -------------------------------------------------------------------
+
+
+def _impact_title(r) -> str:
+    clauses = f" ({', '.join(r.clauses)})" if r.clauses else ""
+    renamed = f", was `{r.old_name}`" if r.old_name and r.old_name != r.name else ""
+    return f"{r.kind} `{r.name}`{clauses}{renamed}"
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {k}" for k, n in counts.items())
+
+
+def _target_row(t) -> tuple[str, str]:
+    def side(value, required, outcome):
+        if value is None and required is None:
+            return outcome
+        need = f" (needs {required})" if required is not None else ""
+        return f"{outcome} at {value if value is not None else 'no value'}{need}"
+    return (side(t.old_value, t.old_required, t.old_outcome), side(t.new_value, t.new_required, t.new_outcome))
+
+
+def _impact_head(r) -> str:
+    cls = r.symbolic.replace("_", " ")
+    if r.unaffected_proof:
+        what = "verdict" if r.kind == "target" else "record"
+        return f"{cls} (proved), but no {what} changes on this data; the witness is what would be affected"
+    if r.kind == "target":
+        n = r.affected
+        what = f"{n} verdict(s) change" if n else "no verdict changes on this data"
+    else:
+        what = (f"{r.affected} record(s) change outcome: {_counts_text(r.counts)}" if r.affected
+                else "no record changes outcome on this data")
+    return f"{cls}, {what}"
+
+
+def impact_text(impact, d: PolicyDiff, show: int = 10) -> str:
+    """The impact of NEW on the records of `impact.data`, as text."""
+    by = f", by {visible(impact.by)}" if impact.by else ""
+    out = ["", f"impact on {visible(impact.data)}{by}"]
+    for y in impact.years:
+        out.append("")
+        if y.note:
+            out.append(f"{y.year}: not evaluated ({y.note})")
+            continue
+        rules = [r for r in y.rules if r.is_interesting]
+        out.append(f"{y.year}: {y.records} record(s); records with data errors: OLD {y.old_errors}, "
+                   f"NEW {y.new_errors}")
+        affected = y.affected_records()
+        out.append(f"  {len(affected)} record(s) change the outcome of at least one rule")
+        if impact.by and affected:
+            groups = Counter(a["group"] for a in affected)
+            out.append("    " + "; ".join(f"{visible(impact.by)} {visible(g)}: {n}" for g, n in sorted(groups.items())))
+        if not rules:
+            out.append("  no rule or target changes")
+        for r in rules:
+            out.append(f"  {_impact_title(r)}: {_impact_head(r)}")
+            if impact.by and r.kind == "rule":
+                for group, counts in r.by_group().items():
+                    out.append(f"    {visible(impact.by)} {visible(group)}: {_counts_text(counts)}")
+            for x in r.changes[:show]:
+                labels = " [" + ", ".join(f"{visible(k)}={visible(v)}" for k, v in x.labels) + "]" if x.labels else ""
+                out.append(f"    {visible(x.id)}{labels}: {x.old} → {x.new}")
+            if len(r.changes) > show:
+                out.append(f"    … and {len(r.changes) - show} more (all of them in --format json)")
+            for t in r.targets:
+                old, new = _target_row(t)
+                mark = "changes" if t.changed else "same verdict"
+                out.append(f"    {visible(t.group or 'whole population')}: OLD {old}; NEW {new} ({mark})")
+            if r.unaffected_proof:
+                for w in r.witnesses[:1]:
+                    out.extend("  " + line for line in _text_witness(d, w.year, w.year, w))
+        for rid, message in y.exemption_errors[:show]:
+            out.append(f"  exemption refused by NEW: {visible(rid)}: {visible(message)}")
+        if len(y.exemption_errors) > show:
+            out.append(f"  … and {len(y.exemption_errors) - show} more refused exemptions")
+    return "\n".join(out) + "\n"
+
+
+def _md(s: str) -> str:
+    """Text from data in a Markdown table cell or list item: nothing in it is markup."""
+    out = visible(s)
+    for ch in "\\`*_[]<>|#~!":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def impact_markdown(impact, d: PolicyDiff, show: int = 10) -> str:
+    by = f", by {_md(impact.by)}" if impact.by else ""
+    out = ["", f"## Impact on {_md(impact.data)}{by}", ""]
+    for y in impact.years:
+        if y.note:
+            out += [f"### {y.year}: not evaluated ({y.note})", ""]
+            continue
+        affected = y.affected_records()
+        out += [f"### {y.year}", "",
+                f"{y.records} record(s); records with data errors: OLD {y.old_errors}, NEW {y.new_errors}. "
+                f"{len(affected)} record(s) change the outcome of at least one rule.", ""]
+        rules = [r for r in y.rules if r.is_interesting]
+        if not rules:
+            out += ["No rule or target changes.", ""]
+        for r in rules:
+            out += [f"#### {_impact_title(r)}: {_impact_head(r)}", ""]
+            if r.kind == "rule" and r.changes:
+                if impact.by:
+                    out += [f"| {_md(impact.by)} | " + " | ".join(r.counts) + " |",
+                            "|---|" + "---|" * len(r.counts)]
+                    for group, counts in r.by_group().items():
+                        out.append(f"| {_md(group)} | " + " | ".join(str(counts.get(k, 0)) for k in r.counts) + " |")
+                    out.append("")
+                labels = list(impact.labels)
+                out += ["| id | " + "".join(f"{_md(k)} | " for k in labels) + "OLD | NEW |",
+                        "|---|" + "---|" * len(labels) + "---|---|"]
+                for x in r.changes[:show]:
+                    lv = dict(x.labels)
+                    out.append(f"| {_md(x.id)} | " + "".join(f"{_md(lv.get(k, ''))} | " for k in labels)
+                               + f"{x.old} | {x.new} |")
+                out.append("")
+                if len(r.changes) > show:
+                    out += [f"… and {len(r.changes) - show} more (all of them in `--format json`).", ""]
+            if r.targets:
+                out += ["| group | OLD | NEW | |", "|---|---|---|---|"]
+                for t in r.targets:
+                    old, new = _target_row(t)
+                    out.append(f"| {_md(t.group or 'whole population')} | {old} | {new} | "
+                               f"{'**changes**' if t.changed else 'same verdict'} |")
+                out.append("")
+            if r.unaffected_proof:
+                for w in r.witnesses[:1]:
+                    out += ["A population that would be affected:" if r.kind == "target"
+                            else "A record that would be affected:", ""]
+                    out += _md_witness(d, w.year, w.year, w)
+        if y.exemption_errors:
+            out += ["Exemptions NEW refuses:", ""]
+            out += [f"- {_md(rid)}: {_md(m)}" for rid, m in y.exemption_errors[:show]]
+            out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"

@@ -228,3 +228,39 @@ def policy_notes(old: ir.Policy, new: ir.Policy) -> tuple[str, ...]:
         if canonical(n) not in new_notes:
             lines.append(f"note removed: {n.text}")
     return tuple(lines)
+
+
+def _exemptible(policy: ir.Policy) -> dict[str, list[str]]:
+    """Clause id -> the in-principle rules citing it: an exemption may name exactly these clauses."""
+    out: dict[str, list[str]] = {}
+    for rule in policy.all_rules:
+        if rule.modality == "in_principle":
+            for clause in rule.clauses:
+                out.setdefault(clause, []).append(rule.name)
+    return out
+
+
+def exemption_changes(old: ir.Policy, new: ir.Policy, changes: Iterable[RuleChange]) -> tuple[str, ...]:
+    """Which rules and clauses can be exempted in one version and not in the other.
+
+    Only in-principle rules admit exemptions, and a record names the clause it is
+    exempted from; so a modality change to or from `in principle` changes what a
+    record's exemptions do, and an exemption naming a clause NEW no longer lets be
+    exempted becomes a data error."""
+    lines = []
+    for c in changes:
+        if c.old is None or c.new is None:
+            continue
+        a, b = c.old.modality == "in_principle", c.new.modality == "in_principle"
+        if a != b:
+            way = "no longer admits exemptions" if a else "now admits exemptions"
+            lines.append(f"{c.kind} `{c.name}` {way} ({modality_text(c.old.modality)} → "
+                         f"{modality_text(c.new.modality)})")
+    before, after = _exemptible(old), _exemptible(new)
+    for clause in sorted(before.keys() | after.keys()):
+        if clause in before and clause not in after:
+            lines.append(f"clause `{clause}` can no longer be exempted (an exemption naming it is a data "
+                         "error under NEW)")
+        elif clause in after and clause not in before:
+            lines.append(f"clause `{clause}` can now be exempted (rules {', '.join(f'`{r}`' for r in after[clause])})")
+    return tuple(lines)

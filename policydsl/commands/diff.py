@@ -1,5 +1,7 @@
-"""`policydsl diff OLD NEW [--format text|json|markdown]`: what changed in meaning, with proof.
+"""`policydsl diff OLD NEW [--format text|json|markdown] [--facts DATA [--year Y | --years A-B] [--by FACT]]`.
 
+What changed in meaning, with proof; with `--facts`, also which records the change
+affects (both versions evaluated on the same records; a decision log is read too).
 OLD and NEW are policy files or git revisions `REV:path` (read with `git show`).
 Exit 0 when nothing that carries meaning changed, 1 when something did, 2 when a
 version could not be read or checked.
@@ -20,6 +22,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=int, default=5000, metavar="MS",
                    help="solver time limit per question in milliseconds (default 5000); "
                         "a question that runs out is reported as undecided")
+    p.add_argument("--facts", metavar="DATA",
+                   help="records to evaluate under both versions (CSV, JSON, JSON Lines, or a decision log): "
+                        "which records change outcome, per rule and target")
+    p.add_argument("--year", type=int, action="append", default=[], metavar="YEAR",
+                   help="a year to evaluate with --facts (repeatable; default: every year both periods share)")
+    p.add_argument("--years", metavar="A-B", help="a range of years to evaluate with --facts, e.g. 2023-2025")
+    p.add_argument("--by", metavar="FACT", help="with --facts: count the changed records per value of FACT")
+    p.add_argument("--data-format", choices=("csv", "json", "jsonl"), default=None,
+                   help="the format of DATA when its name does not tell")
+    p.add_argument("--show", type=int, default=10, metavar="N",
+                   help="changed records listed per rule in text and Markdown (default 10; JSON lists all)")
 
 
 def run(args) -> int:
@@ -30,6 +43,10 @@ def run(args) -> int:
 
     if args.timeout <= 0:
         print("policydsl: error: `--timeout` must be a positive number of milliseconds", file=sys.stderr)
+        return 2
+    years = _years(args)
+    if isinstance(years, str):
+        print(f"policydsl: error: {years}", file=sys.stderr)
         return 2
     versions = []
     for spec in (args.old, args.new):
@@ -42,7 +59,67 @@ def run(args) -> int:
             return 2
         print_diagnostics(policy.load_warnings)
         versions.append(policy)
+    problem = _impact_arguments(args, versions)
+    if problem:
+        print(f"policydsl: error: {problem}", file=sys.stderr)
+        return 2
     result = compare(versions[0], versions[1], timeout_ms=args.timeout,
                      old_name=args.old, new_name=args.new)
-    sys.stdout.write(render(result, args.format))
+    if args.facts is None:
+        sys.stdout.write(render(result, args.format))
+        return 0 if result.identical else 1
+    from policydsl.audit.impact import impact
+    from policydsl.audit.render import impact_markdown, impact_text
+    from policydsl.audit.visible import visible
+    from policydsl.data.read import DataError
+
+    old, new = versions
+    if not years:
+        years = sorted(set(old.years) & set(new.years))
+    try:
+        found = impact(old, new, result, args.facts, years, by=args.by, format=args.data_format)
+    except (DataError, ValueError, OSError) as e:
+        print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        import json
+
+        sys.stdout.write(json.dumps({**result.to_json(), "impact": found.to_json()}, ensure_ascii=False,
+                                    indent=1) + "\n")
+    elif args.format == "markdown":
+        sys.stdout.write(render(result, "markdown") + impact_markdown(found, result, args.show))
+    else:
+        sys.stdout.write(render(result, "text") + impact_text(found, result, args.show))
     return 0 if result.identical else 1
+
+
+def _impact_arguments(args, versions) -> str | None:
+    """What is wrong with `--show` or `--by`, checked before the solver runs."""
+    from policydsl.audit.visible import visible
+    from policydsl.diagnostics import nearest
+
+    if args.show < 0:
+        return "`--show` must be 0 or more"
+    if args.by is not None:
+        facts = sorted({f.name for p in versions for f in p.ir.facts})
+        if args.by not in facts:
+            hint = nearest(args.by, facts)
+            return (f"`--by {visible(args.by)}` is not a fact of either version"
+                    + (f"; did you mean `{hint}`?" if hint else ""))
+    return None
+
+
+def _years(args) -> list[int] | str:
+    """The years asked for with --year and --years, or a message saying what is wrong."""
+    years = list(args.year)
+    if args.years:
+        first, sep, last = args.years.partition("-")
+        if not (sep and first.strip().isdigit() and last.strip().isdigit()):
+            return f"`--years` must be a range like 2023-2025, got `{args.years}`"
+        a, b = int(first), int(last)
+        if a > b:
+            return f"`--years` must go from the earlier year to the later, got `{args.years}`"
+        years += range(a, b + 1)
+    if (years or args.by) and args.facts is None:
+        return "`--year`, `--years` and `--by` need `--facts DATA`"
+    return sorted(set(years))

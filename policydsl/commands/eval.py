@@ -137,7 +137,14 @@ def run(args) -> int:
 
                     writer = ParquetWriter(out.path, policy.info, year)
                 else:
-                    writer = (JsonWriter if args.format == "json" else JsonLinesWriter)(out.stream, policy.info, year)
+                    from policydsl.provenance import provenance
+
+                    try:
+                        block = provenance(policy, [data], [year], args.engine, data_format=args.data_format)
+                    except OSError as e:
+                        raise DataError(f"cannot read `{data}`: {e.strerror or e}") from None
+                    make = JsonWriter if args.format == "json" else JsonLinesWriter
+                    writer = make(out.stream, policy.info, year, block)
                 try:
                     judged = policy.ir.meta.judged_year(year)  # a standing law's later years: its horizon
                     result = evaluate_stream(policy, data, judged, engine=args.engine, format=args.data_format,

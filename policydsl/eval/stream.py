@@ -327,11 +327,14 @@ def _indented(value: object, level: int) -> str:
 class JsonWriter:
     """Writes the `--format json` document as records arrive; same text as dumping it whole."""
 
-    def __init__(self, out: IO[str], info: PolicyInfo, year: int):
+    def __init__(self, out: IO[str], info: PolicyInfo, year: int, provenance: dict | None = None):
         self.out = out
         self.first = True
+        head = '{\n "policy": ' + _indented(info.to_json(), 1)
+        if provenance is not None:  # `policydsl.provenance.provenance`: what produced this result
+            head += ',\n "provenance": ' + _indented(provenance, 1)
         # written with the first record, so a file that cannot be read leaves no half document
-        self.head = '{\n "policy": ' + _indented(info.to_json(), 1) + f',\n "year": {year},\n "records": ['
+        self.head = head + f',\n "year": {year},\n "records": ['
 
     def record(self, r: RecordResult) -> None:
         if self.first:
@@ -349,9 +352,11 @@ class JsonWriter:
 class JsonLinesWriter:
     """`--format jsonl`: a `policy` line, one `record` line each, `target` lines, a `summary` line."""
 
-    def __init__(self, out: IO[str], info: PolicyInfo, year: int):
+    def __init__(self, out: IO[str], info: PolicyInfo, year: int, provenance: dict | None = None):
         self.out = out
         self.head: dict | None = {"policy": info.to_json(), "year": year}  # with the first line
+        if provenance is not None:
+            self.head["provenance"] = provenance
 
     def _line(self, obj: dict) -> None:
         if self.head is not None:

@@ -1,0 +1,100 @@
+"""Provenance of a result: what exactly produced it, so it can be reproduced.
+
+Every output of `policydsl eval` (JSON, JSON Lines, and any writer added later)
+carries the block `provenance(policy, inputs, years, engine)` returns: the policy's
+fingerprint and the sha256 of its file, the sha256 of each input file (or of a
+canonical form of in-memory records), the years, the tool version and the engine.
+`policydsl replay` reads it back (`policydsl.audit.replay`).
+
+Nothing in it depends on the clock, the machine or the hash seed, so the same inputs
+give the same block, byte for byte. Record order is part of an input: a file with
+the same records in another order has another digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+
+FORMAT = 1  # bumped when the block's shape changes
+_BLOCK = 1 << 20
+
+
+def file_digest(path: str | os.PathLike[str]) -> str:
+    """`sha256:` and the hex digest of a file's bytes, read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(_BLOCK):
+            h.update(block)
+    return "sha256:" + h.hexdigest()
+
+
+def _plain(value: object) -> object:
+    """A JSON value for a record field, exact: decimals and fractions as text."""
+    if isinstance(value, bool) or value is None or isinstance(value, int | str):
+        return value
+    if isinstance(value, Fraction):
+        return f"{value.numerator}/{value.denominator}" if value.denominator != 1 else str(value.numerator)
+    if isinstance(value, Decimal | float):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def canonical_records(records: Iterable[Mapping[str, object]]) -> bytes:
+    """In-memory records as one canonical byte string: one JSON object a line, keys
+    sorted, exact numbers as text, in the given order (order is part of the input)."""
+    lines = [json.dumps(_plain(dict(r)), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+             for r in records]
+    return ("\n".join(lines) + "\n" if lines else "").encode("utf-8")
+
+
+def records_digest(records: Iterable[Mapping[str, object]]) -> str:
+    return "sha256:" + hashlib.sha256(canonical_records(records)).hexdigest()
+
+
+def input_entry(source: object, format: str | None = None) -> dict:
+    """One input: a file path (digest of its bytes) or a sequence of mappings."""
+    if isinstance(source, str | os.PathLike):
+        return {"path": os.fspath(source), "format": format, "sha256": file_digest(source)}
+    records = list(source)  # type: ignore[call-overload]
+    return {"path": None, "format": "records", "records": len(records), "sha256": records_digest(records)}
+
+
+def provenance(policy, inputs: Iterable[object], years: Iterable[int], engine: str, *,
+               data_format: str | None = None) -> dict:
+    """The provenance block of a result.
+
+    `policy` is a `policydsl.Policy` (its source file is digested when it was loaded
+    from one); `inputs` are data file paths or sequences of mappings; `years` the
+    years evaluated; `engine` the evaluator's name.
+    """
+    from . import __version__
+
+    source = policy.ir.source
+    path = source.name if source is not None else None
+    policy_block: dict[str, object] = {"name": policy.name, "version": policy.version,
+                                       "fingerprint": policy.fingerprint, "path": None, "sha256": None}
+    if path is not None and os.path.isfile(path):
+        policy_block["path"] = path
+        policy_block["sha256"] = file_digest(path)
+    elif source is not None:
+        policy_block["sha256"] = "sha256:" + hashlib.sha256(source.text.encode("utf-8")).hexdigest()
+    return {
+        "format": FORMAT,
+        "policy": policy_block,
+        "data": [input_entry(x, data_format) for x in inputs],
+        "years": sorted(set(years)),
+        "tool": f"policydsl {__version__}",
+        "engine": engine,
+    }
+
+
+__all__ = ["canonical_records", "file_digest", "input_entry", "provenance", "records_digest"]
