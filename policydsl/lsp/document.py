@@ -59,7 +59,7 @@ class Document:
 
     def __init__(self, name: str, text: str):
         from ..checker.typecheck import Checker
-        from ..limits import check_module as check_limits
+        from ..checker.bounds import check_module as check_limits
         from ..loader import parse
 
         self.source = Source(name, text)
