@@ -16,6 +16,7 @@ COMMANDS = {
     "render": "print a policy as a readable document (HTML or Markdown), clause by clause",
     "test": "run a policy's worked examples and report what they do not cover",
     "fmt": "format policies canonically (layout, keyword spelling); --check for CI",
+    "sql": "print the SQL that judges a typed table on Spark, Trino, PostgreSQL, BigQuery or DuckDB",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

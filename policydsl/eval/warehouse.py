@@ -158,6 +158,8 @@ class _Builder:
             raise ValueError(f"unknown dialect `{dialect}`; expected one of {', '.join(DIALECTS)}")
         self.policy, self.year, self.dialect = policy, year, dialect
         self.table = exp.to_table(table, dialect=dialect)
+        for part in self.table.find_all(exp.Identifier):
+            part.set("quoted", True)  # a name, never pasted text
         self.value = {f.name: f"v{i}" for i, f in enumerate(policy.facts)}
         facts = {f.name: _value_column(f, self.value[f.name]) for f in policy.facts}
         self.compiler = ExprCompiler(facts, year)
@@ -355,12 +357,17 @@ def adapt(tree: exp.Expression, dialect: str) -> exp.Expression:
     if dialect not in _GROWING:
         return tree
 
-    def walk(node: exp.Expression) -> exp.Expression:
-        for key, child in list(node.args.items()):
+    def walk(old: exp.Expression) -> exp.Expression:
+        # a new node for every position: `sqlgen` shares subtrees (a fact's column is one
+        # node wherever the fact is read), so rewriting in place would rewrite them twice
+        args = {}
+        for key, child in old.args.items():
             if isinstance(child, exp.Expression):
-                node.set(key, walk(child))
+                child = walk(child)
             elif isinstance(child, list):
-                node.set(key, [walk(c) if isinstance(c, exp.Expression) else c for c in child])
+                child = [walk(c) if isinstance(c, exp.Expression) else c for c in child]
+            args[key] = child
+        node = type(old)(**args)
         if isinstance(node, exp.Add | exp.Sub | exp.Mul):
             left = node.this
             if isinstance(left, exp.Cast) and _decimal_of(left.to) is not None:

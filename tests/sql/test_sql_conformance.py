@@ -74,18 +74,14 @@ def test_duckdb_sql_gives_the_reference_outcomes_on_chifeng_boundaries(chifeng_d
     assert any(o == "exempted" for _, outs in expected[0] for o in outs)
 
 
-@pytest.mark.parametrize("year", [2023, 2024, 2025])
-def test_spark_sql_gives_the_reference_outcomes_on_chifeng_boundaries(spark, chifeng_data, year):
-    records, rows = chifeng_data
-    assert harness.spark_run(spark, CHIFENG, rows, year) == harness.reference(CHIFENG, records, year)
-
-
-@pytest.mark.parametrize("precision_loss", ["true", "false"])
-def test_spark_outcomes_do_not_depend_on_decimal_precision_loss(spark, chifeng_data, precision_loss):
+# Spark compiles each query to JVM code: two runs cover both decimal settings and two years.
+@pytest.mark.parametrize(("year", "precision_loss"), [(2024, "false"), (2025, "true")])
+def test_spark_sql_gives_the_reference_outcomes_on_chifeng_whatever_the_precision_loss_setting(
+        spark, chifeng_data, year, precision_loss):
     records, rows = chifeng_data
     spark.conf.set("spark.sql.decimalOperations.allowPrecisionLoss", precision_loss)
     try:
-        assert harness.spark_run(spark, CHIFENG, rows, 2024) == harness.reference(CHIFENG, records, 2024)
+        assert harness.spark_run(spark, CHIFENG, rows, year) == harness.reference(CHIFENG, records, year)
     finally:
         spark.conf.unset("spark.sql.decimalOperations.allowPrecisionLoss")
 
@@ -100,7 +96,7 @@ def test_the_boundary_records_meet_the_thresholds_exactly(chifeng_data):
     assert out["EDGE-05"][rules.index("new_build_service_space")] == "pass"
     assert out["EDGE-06"][rules.index("new_build_service_space")] == "fail"
     labels = {t["group"] for t in targets if t["rule"] == "autonomous_region_demo"}
-    assert ABSENT <= labels
+    assert labels >= ABSENT
 
 
 def _comparable(case: Case):
@@ -114,7 +110,7 @@ def _comparable(case: Case):
     return policy, rows
 
 
-@settings(max_examples=60, deadline=None, database=None,
+@settings(max_examples=25, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.filter_too_much])
 @given(policy_and_records())
@@ -123,7 +119,7 @@ def test_duckdb_sql_gives_the_reference_outcomes_on_random_policies(case: Case):
     assert harness.duckdb_run(policy, rows, case.year) == harness.reference(policy, case.records, case.year)
 
 
-@settings(max_examples=20, deadline=None, database=None,
+@settings(max_examples=10, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
 @given(case=policy_and_records(max_records=8))
