@@ -201,9 +201,9 @@ class _Builder:
             broken = [exp.EQ(this=sqlgen.paren(checks.boolean(c)), expression=exp.Boolean(this=False))
                       for c in f.constraints]
             col = _q(f"r_{self.value[f.name]}")
+            broken_facts += [(b.copy(), exp.Literal.string(f"{f.name}: breaks `{c.text.lstrip(', ')}`"))
+                             for b, c in zip(broken, f.constraints, strict=True)]
             if broken:
-                broken_facts.append((_any(broken), exp.Literal.string(
-                    f"{f.name}: breaks " + " and ".join(f"`{c.text}`" for c in f.constraints))))
                 col = sqlgen.case([(_any([b.copy() for b in broken]), exp.Null())], col)
             kept.append(_alias(col, self.value[f.name]))
         if in_principle:
