@@ -19,6 +19,7 @@ COMMANDS = {
     "fmt": "format policies canonically (layout and spacing; the drafter's words kept); --check for CI",
     "lsp": "run the language server for editors (diagnostics, hover, completion, rename ...)",
     "completion": "print a shell completion script: bash, zsh or fish",
+    "sql": "print the SQL that judges a typed table on Spark, Trino, PostgreSQL, BigQuery or DuckDB",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

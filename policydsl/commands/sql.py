@@ -1,0 +1,55 @@
+"""`policydsl sql POLICY --year YEAR --dialect D [--table NAME]`: the SQL that judges a
+typed table in a warehouse or on Spark (see docs/scale-out.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .common import load_or_report
+
+DIALECTS = ("duckdb", "spark", "trino", "postgres", "bigquery")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("policy", metavar="POLICY")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--dialect", choices=DIALECTS, default="duckdb")
+    p.add_argument("--table", default="facts", help="the typed table of facts (default: facts)")
+
+
+def run(args) -> int:
+    from policydsl.eval.sqlgen import CODE, Unsupported
+    from policydsl.eval.warehouse import statements
+
+    policy = load_or_report(args.policy)
+    if policy is None:
+        return 2
+    try:
+        policy.check_year(args.year)
+    except ValueError as e:
+        print(f"policydsl: error: {e}", file=sys.stderr)
+        return 2
+    try:
+        st = statements(policy, args.year, args.dialect, args.table)
+    except Unsupported as e:
+        print(f"{args.policy}: error: cannot compile to SQL: {e.construct}: {e.why}", file=sys.stderr)
+        return 2
+    sys.stdout.write(text(policy, args.year, st, CODE))
+    return 0
+
+
+def text(policy, year: int, st, codes: dict[str, int]) -> str:
+    legend = ", ".join(f"{c} {name}" for name, c in codes.items())
+    out = [f"-- policy {policy.name} {policy.version or ''}".rstrip() + f", year {year}, dialect {st.dialect}",
+           "-- records: id, problem, then one outcome code per rule: " + legend,
+           st.records + ";", ""]
+    for t in st.targets:
+        if not t.sql:
+            out += [f"-- target {t.rule.name}: not in force in {year}", ""]
+            continue
+        what = "group values seen (not in force)" if not t.in_force else (
+            "group, unknown scope, no group, in scope, then per aggregate: unknown, true, exact sum"
+            + (f" (divide the sums by {', '.join(map(str, t.dens))})" if t.dens else ""))
+        out += [f"-- target {t.rule.name}: {what}", t.sql + ";", ""]
+    return "\n".join(out)

@@ -1,0 +1,492 @@
+"""A policy as SQL for engines past one machine: Spark, Trino, PostgreSQL, BigQuery, DuckDB.
+
+`statements(policy, year, dialect, table)` builds, from the same exact expression
+trees as the DuckDB engine (`sqlgen`), one query giving every record's outcome code
+per rule and one query per target giving its totals per group. The engine computes
+counts and exact sums; Python decides each target from them (`TargetStats`), so the
+verdicts and explanations are the reference interpreter's.
+
+The input is a *typed* table (see `docs/scale-out.md`): a column per fact named as
+the fact, an `id` column, an `exemptions` column of comma-separated clause ids.
+A value the engines cannot hold exactly (a decimal beyond 12 whole digits or 6
+decimals, an integer of 16 digits or more, a name that is not an enum member) is
+read as missing, so every rule depending on it is `unknown`, and the record's
+`problem` column names the fact and why; a fact constraint broken is treated as
+the validator treats it (the value is dropped and the problem named).
+
+Exact on every dialect. The trees hold no division and no float; for Spark and
+Trino, whose decimal result types grow with their operands' declared types
+(`p1 + p2 + 1` digits for a product), the widening casts `sqlgen` puts on an
+operand are moved onto the result, and `check_types` then infers every decimal
+type by the engine's own rules: a statement where any intermediate type could
+need more than 38 digits (so Spark would round, or return NULL, depending on
+`spark.sql.decimalOperations.allowPrecisionLoss`) is refused with `Unsupported`.
+BigQuery's NUMERIC keeps 9 decimals and 29 whole digits, checked the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+import attrs
+from sqlglot import exp
+
+from .. import ir
+from ..data.validate import EXEMPTIONS_FIELD
+from . import sqlgen
+from .population import TargetStats, _Target
+from .sqlgen import CODE, ExprCompiler, FactColumn, Num, Unsupported
+
+DIALECTS = ("duckdb", "spark", "trino", "postgres", "bigquery")
+ID = "id"
+PROBLEM = "problem"
+# What the typed columns may hold and still be read exactly, as the DuckDB engine reads cells.
+DEC_DIGITS, DEC_PLACES = 18, 6  # |value| < 10**12, at most 6 decimals
+INT_DIGITS = 15  # |value| < 10**15
+SUM_DIGITS = 28  # Spark's SUM adds 10 digits to its argument's type: 28 + 10 = 38
+
+
+def _q(name: str) -> exp.Expression:
+    return exp.column(name, quoted=True)
+
+
+def _alias(e: exp.Expression, name: str) -> exp.Expression:
+    return exp.alias_(e, name, quoted=True, copy=False)
+
+
+def _num(value: int) -> exp.Expression:
+    return exp.Literal.number(value)
+
+
+def _dec(digits: int, places: int) -> exp.DataType:
+    return sqlgen.decimal_type(digits, places)
+
+
+def _count_where(cond: exp.Expression) -> exp.Expression:
+    return exp.Count(this=sqlgen.case([(cond, _num(1))]))
+
+
+def _any(items: list[exp.Expression]) -> exp.Expression:
+    out = items[0]
+    for x in items[1:]:
+        out = exp.Or(this=out, expression=x)
+    return out
+
+
+def _all(items: list[exp.Expression]) -> exp.Expression:
+    if not items:
+        return exp.Boolean(this=True)
+    out = items[0]
+    for x in items[1:]:
+        out = exp.And(this=out, expression=x)
+    return sqlgen.paren(out)
+
+
+# ---- reading the typed table ----------------------------------------------------------
+
+
+def _read(fact: ir.FactDef) -> tuple[exp.Expression, exp.Expression]:
+    """(the fact's value as the compiler reads it, the cell is readable) from its column."""
+    col = _q(fact.name)
+    if fact.kind in ("integer", "decimal"):
+        digits, places = (INT_DIGITS, 0) if fact.kind == "integer" else (DEC_DIGITS, DEC_PLACES)
+        limit = sqlgen.integer(10 ** (digits - places))
+        as_dec = exp.Cast(this=col, to=_dec(digits, places))
+        in_range = exp.And(this=exp.GT(this=col, expression=exp.Neg(this=limit)),
+                           expression=exp.LT(this=col, expression=limit.copy()))
+        # CASE, not AND: the cast is evaluated only once the value is known to fit
+        # (ANSI-mode engines raise on a cast that overflows).
+        readable = sqlgen.case([(sqlgen.is_null(col), exp.Boolean(this=True)),
+                                (exp.Not(this=sqlgen.paren(in_range)), exp.Boolean(this=False))],
+                               exp.EQ(this=col, expression=as_dec))
+        return as_dec.copy(), readable
+    if fact.kind == "enum":
+        members = list(fact.type.members)
+        value = sqlgen.case([(exp.EQ(this=col, expression=exp.Literal.string(m)), _num(i))
+                             for i, m in enumerate(members)])
+        readable = exp.Or(this=sqlgen.is_null(col), expression=exp.In(
+            this=col, expressions=[exp.Literal.string(m) for m in members]))
+        return value, sqlgen.paren(readable)
+    return col, exp.Boolean(this=True)
+
+
+def _why(fact: ir.FactDef) -> str:
+    if fact.kind == "integer":
+        return f"{fact.name}: not an integer of at most {INT_DIGITS} digits"
+    if fact.kind == "decimal":
+        return (f"{fact.name}: not a number of at most {DEC_DIGITS - DEC_PLACES} whole digits "
+                f"and {DEC_PLACES} decimals")
+    return f"{fact.name}: not one of the members of its type"
+
+
+def _value_column(fact: ir.FactDef, column: str) -> FactColumn:
+    """A fact's read value as the compiler sees it: numbers in base units."""
+    col = _q(column)
+    if fact.kind not in ("integer", "decimal"):
+        return FactColumn(col)
+    digits, places = (INT_DIGITS, 0) if fact.kind == "integer" else (DEC_DIGITS, DEC_PLACES)
+    n = Num(col, 1, Fraction(10 ** (digits - places)), places)
+    scale = fact.type.scale if isinstance(fact.type, ir.Num) else Fraction(1)
+    return FactColumn(sqlgen.times(n, scale, f"fact `{fact.name}`"))
+
+
+@attrs.frozen
+class TargetQuery:
+    """The totals of one target, per group, and how to read them back."""
+
+    rule: ir.Rule
+    sql: str
+    dens: tuple[int, ...]  # the denominator of each aggregate's exact sum
+    in_force: bool
+
+
+@attrs.frozen
+class Statements:
+    """Everything one policy needs from the engine in one year."""
+
+    dialect: str
+    table: str
+    records: str  # id, problem, then one outcome code column per rule (named as the rule)
+    targets: tuple[TargetQuery, ...]
+    rules: tuple[str, ...]
+
+
+class _Builder:
+    def __init__(self, policy: ir.Policy, year: int, dialect: str, table: str):
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect `{dialect}`; expected one of {', '.join(DIALECTS)}")
+        self.policy, self.year, self.dialect = policy, year, dialect
+        self.table = exp.to_table(table, dialect=dialect)
+        for part in self.table.find_all(exp.Identifier):
+            part.set("quoted", True)  # a name, never pasted text
+        self.value = {f.name: f"v{i}" for i, f in enumerate(policy.facts)}
+        facts = {f.name: _value_column(f, self.value[f.name]) for f in policy.facts}
+        self.compiler = ExprCompiler(facts, year)
+
+    def sql(self, tree: exp.Expression, where: str) -> str:
+        tree = adapt(tree, self.dialect)
+        check_types(tree, self.dialect, where, self.types())
+        return sqlgen.render(tree, self.dialect)
+
+    def types(self) -> dict[str, tuple[int, int]]:
+        out = {}
+        for f in self.policy.facts:
+            if f.kind == "integer":
+                out[self.value[f.name]] = (INT_DIGITS, 0)
+            elif f.kind == "decimal":
+                out[self.value[f.name]] = (DEC_DIGITS, DEC_PLACES)
+        return out
+
+    def facts_relation(self) -> exp.Expression:
+        """The typed table read: `__id`, `__problem`, `v<i>` (a broken constraint drops the value)."""
+        facts = self.policy.facts
+        read: list[exp.Expression] = [_alias(_q(ID), "__id")]
+        problems: list[tuple[exp.Expression, exp.Expression]] = []
+        for f in facts:
+            value, readable = _read(f)
+            read.append(_alias(sqlgen.case([(readable, value)]), f"r_{self.value[f.name]}"))
+            problems.append((exp.Not(this=sqlgen.paren(readable)), exp.Literal.string(_why(f))))
+        read.append(_alias(sqlgen.case(problems) if problems else exp.Null(), "__unreadable"))
+        in_principle = any(r.modality == "in_principle" for r in self.policy.rules)
+        if in_principle:
+            read.append(_alias(_q(EXEMPTIONS_FIELD), "__exemptions"))
+        cells = exp.select(*read, copy=False).from_(self.table.copy(), copy=False)
+        # constraints are read on the values as read, in the first year, as the validator does
+        raw = {f.name: _value_column(f, f"r_{self.value[f.name]}") for f in facts}
+        checks = ExprCompiler(raw, self.policy.meta.period[0])
+        kept: list[exp.Expression] = [_q("__id"), _q("__unreadable")]
+        broken_facts: list[tuple[exp.Expression, exp.Expression]] = []
+        for f in facts:
+            broken = [exp.EQ(this=sqlgen.paren(checks.boolean(c)), expression=exp.Boolean(this=False))
+                      for c in f.constraints]
+            col = _q(f"r_{self.value[f.name]}")
+            broken_facts += [(b.copy(), exp.Literal.string(f"{f.name}: breaks `{c.text.lstrip(', ')}`"))
+                             for b, c in zip(broken, f.constraints, strict=True)]
+            if broken:
+                col = sqlgen.case([(_any([b.copy() for b in broken]), exp.Null())], col)
+            kept.append(_alias(col, self.value[f.name]))
+        if in_principle:
+            kept.append(_q("__exemptions"))
+        kept.append(_alias(sqlgen.case(broken_facts) if broken_facts else exp.Null(), "__broken"))
+        return exp.select(*kept, copy=False).from_(cells.subquery("cells", copy=False), copy=False)
+
+    def exempted(self, rule: ir.Rule) -> exp.Expression | None:
+        if rule.modality != "in_principle" or not rule.clauses:
+            return None
+        # ',C08,C14,' holds ',C08,': a clause id is a name, it cannot hold a comma
+        listed = exp.DPipe(this=exp.DPipe(this=exp.Literal.string(","), expression=exp.Anonymous(
+            this="replace", expressions=[_q("__exemptions"), exp.Literal.string(" "),
+                                         exp.Literal.string("")])),
+            expression=exp.Literal.string(","))
+        hits = [exp.GT(this=exp.StrPosition(this=listed.copy(), substr=exp.Literal.string(f",{c},")),
+                       expression=_num(0)) for c in rule.clauses]
+        return sqlgen.paren(exp.And(this=sqlgen.not_null(_q("__exemptions")), expression=_any(hits)))
+
+    def records(self) -> tuple[str, tuple[str, ...]]:
+        cols: list[exp.Expression] = [_alias(_q("__id"), ID), _alias(exp.Coalesce(
+            this=_q("__unreadable"), expressions=[_q("__broken")]), PROBLEM)]
+        names = []
+        for rule in self.policy.rules:
+            try:
+                code = sqlgen.outcome_code(rule, self.compiler, self.exempted(rule))
+            except Unsupported as e:
+                raise Unsupported(f"rule `{rule.name}`: {e.construct}", e.why) from None
+            cols.append(_alias(code, rule.name))
+            names.append(rule.name)
+        q = exp.select(*cols, copy=False).from_(self.facts_relation().subquery("facts", copy=False),
+                                                copy=False)
+        return self.sql(q, "the record query"), tuple(names)
+
+    def group(self, rule: ir.Rule) -> exp.Expression | None:
+        if rule.group is None:
+            return None
+        fact = self.policy.fact(rule.group.fact)
+        if fact.kind in ("integer", "decimal"):
+            raise Unsupported(f"`for each {fact.name}`", "groups by a number")
+        return _q(self.value[fact.name])
+
+    def target(self, rule: ir.Rule) -> TargetQuery:
+        relation = self.facts_relation().subquery("facts", copy=False)
+        group = self.group(rule)
+        if not sqlgen.in_force(rule, self.year):
+            if group is None:
+                return TargetQuery(rule, "", (), False)
+            q = exp.select(group, copy=False).distinct(copy=False).from_(relation, copy=False).where(
+                sqlgen.not_null(group.copy()), copy=False)
+            return TargetQuery(rule, self.sql(q, f"target `{rule.name}`"), (), False)
+        scope = self.compiler.boolean(rule.scope) if rule.scope is not None else exp.Boolean(this=True)
+        has_group = sqlgen.not_null(group) if group is not None else exp.Boolean(this=True)
+        no_group = sqlgen.is_null(group) if group is not None else exp.Boolean(this=False)
+        inside = exp.And(this=sqlgen.paren(scope), expression=has_group)
+        cols = [group if group is not None else exp.Null(), _count_where(sqlgen.is_null(scope.copy())),
+                _count_where(exp.And(this=sqlgen.paren(scope.copy()), expression=no_group)),
+                _count_where(inside)]
+        dens = []
+        for agg in _Target(rule).aggs:
+            arg = self.compiler(agg.arg)
+            if isinstance(arg, Num):
+                digits = sqlgen._digits(arg.bound, arg.places)
+                if digits > SUM_DIGITS:
+                    raise Unsupported(f"`{agg.text}`", f"a sum of values of {digits} digits could "
+                                                       f"need more than {sqlgen.MAX_DIGITS}")
+                value = exp.Cast(this=arg.sql, to=_dec(digits, arg.places))
+                cols += [_count_where(exp.And(this=inside.copy(), expression=sqlgen.is_null(arg.sql.copy()))),
+                         _num(0), exp.Sum(this=sqlgen.case([(inside.copy(), value)]))]
+                dens.append(arg.den)
+            else:
+                cols += [_count_where(exp.And(this=inside.copy(), expression=sqlgen.is_null(arg))),
+                         _count_where(exp.And(this=inside.copy(), expression=exp.EQ(
+                             this=arg.copy(), expression=exp.Boolean(this=True)))),
+                         exp.Null()]
+                dens.append(1)
+        q = exp.select(*cols, copy=False).from_(relation, copy=False)
+        if group is not None:
+            q = q.group_by(group.copy(), copy=False)
+        return TargetQuery(rule, self.sql(q, f"target `{rule.name}`"), tuple(dens), True)
+
+
+def statements(policy, year: int, dialect: str = "duckdb", table: str = "facts") -> Statements:
+    """The SQL of `policy` (a `Policy` or its checked IR) in `year` for `dialect`, over `table`.
+    Raises `Unsupported` naming the rule and the construct the SQL cannot hold exactly."""
+    checked: ir.Policy = getattr(policy, "ir", policy)
+    b = _Builder(checked, year, dialect, table)
+    records, names = b.records()
+    targets = []
+    for rule in checked.targets:
+        try:
+            targets.append(b.target(rule))
+        except Unsupported as e:
+            if e.construct.startswith("target `"):
+                raise
+            raise Unsupported(f"target `{rule.name}`: {e.construct}", e.why) from None
+    return Statements(dialect, table, records, tuple(targets), names)
+
+
+# ---- reading totals back ------------------------------------------------------------
+
+
+def target_results(policy, year: int, totals: Sequence[tuple[TargetQuery, Sequence[Sequence]]]):
+    """The exact `TargetResult`s from the rows each target query returned."""
+    checked: ir.Policy = getattr(policy, "ir", policy)
+    stats = TargetStats(checked, year)
+    for t, (query, rows) in zip(stats.targets, totals, strict=True):
+        _feed(t, query, rows)
+    return stats.results()
+
+
+def _feed(t: _Target, query: TargetQuery, rows: Sequence[Sequence]) -> None:
+    grouped = t.rule.group is not None
+    if not query.in_force:
+        for (value,) in rows:
+            t.seen[value] = None
+        return
+    for row in rows:
+        value, undecided, no_group, size = row[:4]
+        t.undecided += undecided
+        t.no_group += no_group
+        if grouped and value is not None:
+            t.seen[value] = None
+        if not size:
+            continue
+        key = value if grouped else None
+        totals = t.group(key)
+        t.sizes[key] += size
+        for k, agg in enumerate(t.aggs):
+            unknown, true, total = row[4 + 3 * k: 7 + 3 * k]
+            tot = totals[agg]
+            tot.unknown += unknown
+            tot.true += true
+            if total is not None:
+                tot.total += Fraction(total) / query.dens[k]
+            elif agg.kind in ("sum", "mean") and size > unknown:
+                raise Unsupported(f"`{agg.text}`", "the engine returned no sum for known values")
+
+
+# ---- dialect typing ------------------------------------------------------------------
+
+_ARITH = (exp.Add, exp.Sub, exp.Mul, exp.Mod)
+_GROWING = ("spark", "databricks", "trino")  # result types computed from the operands' types
+
+
+def adapt(tree: exp.Expression, dialect: str) -> exp.Expression:
+    """The tree as `dialect` should see it. For engines whose decimal result type grows with
+    the declared types of the operands, a widening cast on an operand becomes a cast of the
+    result (the same value, a smaller declared type), and integer literals in arithmetic are
+    typed exactly instead of as INT or BIGINT."""
+    if dialect not in _GROWING:
+        return tree
+
+    def walk(old: exp.Expression) -> exp.Expression:
+        # a new node for every position: `sqlgen` shares subtrees (a fact's column is one
+        # node wherever the fact is read), so rewriting in place would rewrite them twice
+        args = {}
+        for key, child in old.args.items():
+            if isinstance(child, exp.Expression):
+                child = walk(child)
+            elif isinstance(child, list):
+                child = [walk(c) if isinstance(c, exp.Expression) else c for c in child]
+            args[key] = child
+        node = type(old)(**args)
+        if isinstance(node, exp.Add | exp.Sub | exp.Mul):
+            left = node.this
+            if isinstance(left, exp.Cast) and _decimal_of(left.to) is not None:
+                node.set("this", left.this)
+                _type_literals(node)
+                return exp.Cast(this=node, to=left.to)
+        if isinstance(node, (*_ARITH, exp.Neg)):
+            _type_literals(node)
+        return node
+
+    return walk(tree)
+
+
+def _type_literals(node: exp.Expression) -> None:
+    for key in ("this", "expression"):
+        child = node.args.get(key)
+        if isinstance(child, exp.Literal) and child.is_int:
+            node.set(key, exp.Cast(this=child, to=_dec(max(1, len(child.this)), 0)))
+
+
+def _decimal_of(t: exp.DataType) -> tuple[int, int] | None:
+    if not isinstance(t, exp.DataType) or t.this != exp.DataType.Type.DECIMAL:
+        return None
+    params = [int(p.this.this) if isinstance(p.this, exp.Literal) else int(p.name)
+              for p in t.expressions]
+    if len(params) != 2:
+        return None
+    return params[0], params[1]
+
+
+def check_types(tree: exp.Expression, dialect: str, where: str,
+                columns: dict[str, tuple[int, int]]) -> None:
+    """Raise `Unsupported` when an intermediate decimal type of `tree` in `dialect` could need
+    more digits than the engine holds exactly. `columns` gives the decimal type of columns."""
+    limit_whole, limit_places = (29, 9) if dialect == "bigquery" else (sqlgen.MAX_DIGITS, sqlgen.MAX_DIGITS)
+    growing = dialect in _GROWING
+    trino = dialect == "trino"
+
+    def fits(p: int, s: int, construct: str) -> None:
+        if p > sqlgen.MAX_DIGITS or p - s > limit_whole or s > limit_places:
+            raise Unsupported(where, f"{construct} would be DECIMAL({p}, {s}) in {dialect}, "
+                                     f"beyond what it holds exactly")
+
+    def typ(node: exp.Expression) -> tuple[int, int] | None:
+        """The decimal type of a numeric node, None for anything else (after checking its children)."""
+        if isinstance(node, exp.Cast):
+            inner = typ(node.this)
+            to = _decimal_of(node.to)
+            if to is not None:
+                fits(*to, f"`{node.sql(dialect)[:60]}`")
+                if inner is not None and (to[0] - to[1] < inner[0] - inner[1] or to[1] < inner[1]):
+                    pass  # a narrowing cast: sqlgen only narrows to a bound it has proved
+            return to
+        if isinstance(node, exp.Paren):
+            return typ(node.this)
+        if isinstance(node, exp.Column):
+            return columns.get(node.name)
+        if isinstance(node, exp.Literal):
+            if node.is_int:
+                return (max(1, len(node.this)), 0)
+            return None
+        if isinstance(node, exp.Neg | exp.Abs):
+            return typ(node.this)
+        if isinstance(node, _ARITH):
+            a, b = typ(node.this), typ(node.expression)
+            if a is None or b is None:
+                return a or b
+            (p1, s1), (p2, s2) = a, b
+            s = max(s1, s2)
+            if isinstance(node, exp.Mul):
+                p, s = (p1 + p2 + (0 if trino else 1)), s1 + s2
+            elif isinstance(node, exp.Mod):
+                p = min(p1 - s1, p2 - s2) + s
+            else:
+                p = max(p1 - s1, p2 - s2) + s + 1
+            if growing:
+                fits(p, s, f"`{node.sql(dialect)[:60]}`")
+            return (min(p, sqlgen.MAX_DIGITS), s)
+        if isinstance(node, exp.Case | exp.Least | exp.Greatest | exp.Coalesce):
+            kids = [typ(c) for c in node.iter_expressions()]
+            nums = [k for k in kids if k is not None]
+            if isinstance(node, exp.Case):
+                nums = [typ(i.args["true"]) for i in node.args.get("ifs", [])]
+                nums += [typ(node.args["default"])] if node.args.get("default") else []
+                nums = [k for k in nums if k is not None]
+            if not nums:
+                return None
+            s = max(n[1] for n in nums)
+            p = max(n[0] - n[1] for n in nums) + s
+            if growing:
+                fits(p, s, "a CASE of numbers")
+            return (p, s)
+        if isinstance(node, exp.Sum):
+            t = typ(node.this)
+            if t is None:
+                return None
+            if dialect == "spark":
+                fits(min(t[0] + 10, sqlgen.MAX_DIGITS), t[1], "a SUM")
+            return (sqlgen.MAX_DIGITS, t[1])
+        if isinstance(node, exp.Binary | exp.Predicate):  # comparisons: both sides to one type
+            kids = [typ(c) for c in node.iter_expressions()]
+            nums = [k for k in kids if k is not None]
+            if len(nums) == 2 and growing:
+                s = max(n[1] for n in nums)
+                fits(max(n[0] - n[1] for n in nums) + s, s, f"`{node.sql(dialect)[:60]}`")
+            return None
+        for child in node.iter_expressions():
+            typ(child)
+        return None
+
+    typ(tree)
+
+
+def outcome_name(code: int | None) -> str:
+    """The outcome an integer code of the record query stands for."""
+    return sqlgen_outcomes[code] if code is not None else "unknown"
+
+
+sqlgen_outcomes = {v: k for k, v in CODE.items()}
+
+__all__ = ["DIALECTS", "Statements", "TargetQuery", "Unsupported", "adapt", "check_types",
+           "outcome_name", "statements", "target_results"]
