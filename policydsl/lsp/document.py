@@ -58,8 +58,8 @@ class Document:
     """One version of a text, parsed and checked; symbols and occurrences indexed."""
 
     def __init__(self, name: str, text: str):
-        from ..checker.typecheck import Checker
         from ..checker.bounds import check_module as check_limits
+        from ..checker.typecheck import Checker
         from ..loader import parse
 
         self.source = Source(name, text)
