@@ -310,7 +310,8 @@ class Batch:
         # 3: clean = clean cells and no fact constraint broken (read in the first year, as
         # the validator reads them)
         checks = ExprCompiler(self.compiler.facts, self.ir.meta.period[0])
-        broken = [exp.EQ(this=sqlgen.paren(checks.boolean(c)), expression=exp.Boolean(this=False))
+        # A constraint that is unknown (it reads a missing fact) is not broken: coalesce.
+        broken = [_fn("coalesce", exp.Not(this=sqlgen.paren(checks.boolean(c))), exp.Boolean(this=False))
                   for f in self.ir.facts if f.name in lay.present for c in f.constraints]
         is_clean = _q("__cells")
         if broken:

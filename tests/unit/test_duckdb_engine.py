@@ -121,3 +121,22 @@ def test_duplicate_and_missing_ids_are_reported_as_the_reader_reports_them(tmp_p
     assert ours == ref
     assert [r["id"] for r in ours] == ["a", "a", "#3"]
     assert [bool(r["errors"]) for r in ours] == [False, True, True]
+
+
+def test_a_constraint_on_a_missing_fact_is_unknown_not_broken(tmp_path) -> None:
+    # `trained <= staff` with no staff: the constraint cannot be decided, so the record is
+    # clean for it and SQL must judge it (a NULL here once left the record with no codes).
+    text = '''
+policy p period 2024 to 2025
+fact staff: integer person >= 0 optional
+fact trained: integer person >= 0, <= staff
+rule all_trained clause C1 must trained >= 1 person
+'''
+    rows = [{"id": "a", "trained": "3"}, {"id": "b", "staff": "2", "trained": "3"},
+            {"id": "c", "staff": "4", "trained": "3"}]
+    policy = policydsl.loads(text)
+    path = _write(tmp_path / "d.csv", rows)
+    got, expected = _both(policy, path, 2024)
+    assert got == expected
+    assert policy.evaluate(path, 2024).to_json()["records"] == policy.evaluate(
+        path, 2024, engine="reference").to_json()["records"]
