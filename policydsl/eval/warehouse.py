@@ -33,7 +33,7 @@ import attrs
 from sqlglot import exp
 
 from .. import ir
-from ..data.validate import EXEMPTIONS_FIELD
+from .validate import EXEMPTIONS_FIELD
 from . import sqlgen
 from .population import TargetStats, _Target
 from .sqlgen import CODE, ExprCompiler, FactColumn, Num, Unsupported
