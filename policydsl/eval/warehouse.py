@@ -33,10 +33,10 @@ import attrs
 from sqlglot import exp
 
 from .. import ir
-from .validate import EXEMPTIONS_FIELD
 from . import sqlgen
 from .population import TargetStats, _Target
 from .sqlgen import CODE, ExprCompiler, FactColumn, Num, Unsupported
+from .validate import EXEMPTIONS_FIELD
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "bigquery")
 ID = "id"
