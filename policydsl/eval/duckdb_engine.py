@@ -304,6 +304,14 @@ class Batch:
             cells.append(_alias(sqlgen.is_null(_cell(pop, EXEMPTIONS_FIELD)), "__no_ex"))
             oks.append(_q("__no_ex"))
         cells += [_alias(_q(column), alias) for column, alias in lay.raw.items()]
+        if pop.kind == "csv":  # a cell longer than the reader takes is the reader's row error
+            from ..limits import current
+
+            limit = exp.Literal.number(current().field_chars)
+            longer = [exp.GT(this=_fn("length", _q(c)), expression=limit) for c in lay.raw]
+            cells.append(_alias(_fn("coalesce", _any(longer), exp.Boolean(this=False)) if longer
+                                else exp.Boolean(this=False), "__long"))
+            typed.append(_q("__long"))
         # 2: typed values
         typed.append(_alias(_all(oks), "__cells"))
         typed += [_q(alias) for alias in lay.raw.values()]
@@ -326,6 +334,8 @@ class Batch:
         outer += [_alias(sqlgen.case([(clean, exp.Null())], _q(alias)), alias) for alias in lay.raw.values()]
         outer += [_alias(sqlgen.case([(clean, code)]), lay.code[i]) for i, code in enumerate(codes)]
         outer.append(_alias(exp.Boolean(this=False), "__errors"))
+        if pop.kind == "csv":
+            outer.append(_q("__long"))
         q = exp.select(*cells, copy=False).from_("src", copy=False)
         for i, cols in enumerate((typed, judged, outer)):
             q = exp.select(*cols, copy=False).from_(q.subquery(f"q{i}", copy=False), copy=False)
@@ -333,6 +343,8 @@ class Batch:
         self.size = self.con.execute("SELECT count(*) FROM rec").fetchone()[0]
         if pop.rows is not None and self.size != pop.rows:
             raise Unsupported("the input", "a record spans several lines")  # our reader decides
+        if pop.kind == "csv" and self.con.execute("SELECT bool_or(__long) FROM rec").fetchone()[0]:
+            raise Unsupported("the input", "a field longer than the reader takes")  # our reader decides
         self._ids()
         self._python_rows()
         for t, query, dens in targets:
