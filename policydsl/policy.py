@@ -128,7 +128,8 @@ class Policy:
             def prepare(record):
                 return validate(record if isinstance(record, RawRecord) else raw_record(0, record))
 
-            compiled = self._compiled[year] = CompiledPolicy(self.ir, year, prepare)
+            # a standing law judges years after its last change as that year (its horizon)
+            compiled = self._compiled[year] = CompiledPolicy(self.ir, self.ir.meta.judged_year(year), prepare)
         return compiled
 
     @functools.cached_property

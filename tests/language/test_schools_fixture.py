@@ -41,7 +41,7 @@ def test_check_finds_nothing_to_warn_about(policy):
     assert policy.warnings == ()
 
 
-@pytest.mark.parametrize("engine", ["reference", "compiled", "vectorized"])
+@pytest.mark.parametrize("engine", ["reference", "compiled", "duckdb"])
 def test_engines_agree_on_the_fixture_examples(policy, engine):
     examples = load_examples(examples_path(SCHOOLS), policy)
     for ex in examples:

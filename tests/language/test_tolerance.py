@@ -58,7 +58,7 @@ def test_the_widened_bounds_are_exact_constants_in_the_ir():
     assert (size.low.value, size.high.value) == (Fraction(900), Fraction(2200))
 
 
-@pytest.mark.parametrize("engine", ["reference", "compiled", "vectorized"])
+@pytest.mark.parametrize("engine", ["reference", "compiled", "duckdb"])
 @pytest.mark.parametrize(("households", "expected"), [(899, "fail"), (900, "pass"), (2200, "pass"),
                                                       (2201, "fail")])
 def test_the_tolerance_is_applied_exactly_at_its_edges(engine, households, expected):
