@@ -106,11 +106,13 @@ def _csv_shape(path: str) -> tuple[list[str], int] | None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines = 0
     tail = b""  # the end of the previous block, so patterns across blocks are seen
+    ascii_only = True
     first: bytes | None = None
     try:
         with open(path, "rb") as f:
             while block := f.read(1 << 22):
                 decoder.decode(block)  # raises on bytes that are not UTF-8
+                ascii_only = ascii_only and block.isascii()
                 data = tail + block
                 if b"\n\n" in data or b"\n\r\n" in data:
                     return None
@@ -136,7 +138,22 @@ def _csv_shape(path: str) -> tuple[list[str], int] | None:
     if ('"' in text or not header or len(set(header)) != len(header)
             or any(not c or c != c.strip() for c in header)):
         return None
+    if not ascii_only and not _reader_says_utf8(path):
+        return None  # text that is valid UTF-8 yet more likely GB18030: our reader decides
     return header, lines - 1
+
+
+def _reader_says_utf8(path: str) -> bool:
+    from ..data.read import DataError, read_records
+
+    try:
+        records = read_records(path, "csv")
+    except DataError:
+        return False
+    try:
+        return records.encoding == "UTF-8"
+    finally:
+        records.close()
 
 
 class Population:

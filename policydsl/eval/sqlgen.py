@@ -57,6 +57,8 @@ class Num:
 
 def _digits(bound: Fraction, places: int) -> int:
     whole = math.floor(bound)
+    if whole.bit_length() > 130:  # far past 38 digits; never written out in full
+        return MAX_DIGITS + 1
     return max(1, len(str(whole))) + places
 
 
@@ -73,6 +75,8 @@ def _widen(n: Num, bound: Fraction, places: int, construct: str) -> exp.Expressi
 
 
 def integer(value: int) -> exp.Expression:
+    if value.bit_length() > 126:  # beyond any exact DECIMAL(38)
+        raise Unsupported(f"the constant of {value.bit_length()} bits", f"more than {MAX_DIGITS} digits")
     if value < 0:
         return exp.Neg(this=integer(-value))
     lit = exp.Literal.number(value)
