@@ -16,7 +16,7 @@ from policydsl.eval import duckdb_engine, sqlgen
 from policydsl.eval.stream import evaluate_stream
 from tests.strategies import Case, policy_and_records
 
-SETTINGS = settings(max_examples=40, deadline=None, database=None,
+SETTINGS = settings(max_examples=25, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 COLUMNS = ["id", "b1", "b2", "n1", "n2", "d1", "d2", "y1", "e1", "t1", "exemptions"]
 
@@ -103,7 +103,7 @@ def test_streamed_text_reports_are_the_reference_reports(tmp_path) -> None:
 
 # ---- the comparison bites: each injected fault is found -------------------------------
 
-FIND = settings(max_examples=300, deadline=None, database=None,
+FIND = settings(max_examples=150, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
