@@ -49,7 +49,7 @@ def test_a_checker_error_stops_the_run_before_the_analysis(tmp_path):
 
 def test_check_includes_the_analysis_findings_the_cli_prints():
     codes = [d.code for d in policydsl.check(CHIFENG)]
-    assert codes == ["A0405", "A0501"]
+    assert codes == ["A0405"]
     run = subprocess.run([sys.executable, "-m", "policydsl", "check", str(CHIFENG)], cwd=ROOT,
                          capture_output=True, text=True)
     printed = [line for line in run.stderr.splitlines() if ": warning: " in line]
