@@ -616,20 +616,7 @@ def _count_where(cond: exp.Expression) -> exp.Expression:
     return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=cond))
 
 
-def _any(items: list[exp.Expression]) -> exp.Expression:
-    out = items[0]
-    for x in items[1:]:
-        out = exp.Or(this=out, expression=x)
-    return out
-
-
-def _all(items: list[exp.Expression]) -> exp.Expression:
-    if not items:
-        return exp.Boolean(this=True)
-    out = items[0]
-    for x in items[1:]:
-        out = exp.And(this=out, expression=x)
-    return out
+_any, _all = sqlgen.any_of, sqlgen.all_of
 
 
 def _chunks(items: list, size: int):

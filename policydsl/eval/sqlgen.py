@@ -139,6 +139,26 @@ def any_null(*es: exp.Expression) -> exp.Expression:
     return out
 
 
+def any_of(items: list[exp.Expression]) -> exp.Expression:
+    """`a OR b OR …`; FALSE for no items."""
+    if not items:
+        return exp.Boolean(this=False)
+    out = items[0]
+    for x in items[1:]:
+        out = exp.Or(this=out, expression=x)
+    return out
+
+
+def all_of(items: list[exp.Expression]) -> exp.Expression:
+    """`a AND b AND …`; TRUE for no items."""
+    if not items:
+        return exp.Boolean(this=True)
+    out = items[0]
+    for x in items[1:]:
+        out = exp.And(this=out, expression=x)
+    return paren(out)
+
+
 _CMP = {">=": exp.GTE, ">": exp.GT, "<=": exp.LTE, "<": exp.LT, "=": exp.EQ, "!=": exp.NEQ}
 
 

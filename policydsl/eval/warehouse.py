@@ -67,20 +67,7 @@ def _count_where(cond: exp.Expression) -> exp.Expression:
     return exp.Count(this=sqlgen.case([(cond, _num(1))]))
 
 
-def _any(items: list[exp.Expression]) -> exp.Expression:
-    out = items[0]
-    for x in items[1:]:
-        out = exp.Or(this=out, expression=x)
-    return out
-
-
-def _all(items: list[exp.Expression]) -> exp.Expression:
-    if not items:
-        return exp.Boolean(this=True)
-    out = items[0]
-    for x in items[1:]:
-        out = exp.And(this=out, expression=x)
-    return sqlgen.paren(out)
+_any, _all = sqlgen.any_of, sqlgen.all_of
 
 
 # ---- reading the typed table ----------------------------------------------------------
