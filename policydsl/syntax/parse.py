@@ -46,10 +46,15 @@ _LAST_WORD = re.compile(r"[^\W\d]\w*[ \t]*$")
 MAX_ERRORS = 50
 
 
+def grammar_text() -> str:
+    """The grammar as lark reads it, with the keyword pattern filled in."""
+    grammar = resources.files("policydsl").joinpath("grammar/policy.lark").read_text("utf-8")
+    return grammar.replace("@KEYWORDS@", keyword_pattern())
+
+
 @functools.cache
 def parser() -> lark.Lark:
-    grammar = resources.files("policydsl").joinpath("grammar/policy.lark").read_text("utf-8")
-    grammar = grammar.replace("@KEYWORDS@", keyword_pattern())
+    grammar = grammar_text()
     # lark keeps the built tables in a cache file keyed by the grammar's hash and its own
     # version, so a process builds them once per grammar instead of at every start.
     return lark.Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
