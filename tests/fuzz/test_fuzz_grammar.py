@@ -8,10 +8,9 @@ import tempfile
 from pathlib import Path
 
 import hypothesis.strategies as st
+import lark
 from hypothesis import given
 from hypothesis.extra.lark import from_lark
-
-import lark
 
 from policydsl.syntax.parse import grammar_text
 
