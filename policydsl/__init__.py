@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .policy import Policy, YearError
 
 __all__ = ["DecisionLog", "Diagnostic", "Policy", "PolicyError", "YearError", "check", "diff", "load", "loads", "__version__"]
-__version__ = "0.1.0"
+from .version import __version__
 
 
 def loads(text: str, name: str = "<string>") -> Policy:
@@ -56,14 +56,9 @@ def diff(old, new, *, timeout_ms: int = 5000):
 
 
 def _load(source) -> Policy:
-    from .diagnostics import has_errors
-    from .loader import check_source
     from .policy import Policy
 
-    checked, diagnostics = check_source(source)
-    if checked is None or has_errors(diagnostics):
-        raise PolicyError([d for d in diagnostics if d.is_error] or diagnostics)
-    return Policy(checked, [d for d in diagnostics if not d.is_error])
+    return Policy.from_source(source)
 
 
 def __getattr__(name: str):

@@ -12,6 +12,7 @@ from .results import Evaluation, PolicyInfo, RecordResult
 
 if TYPE_CHECKING:
     from .eval.compiled import CompiledPolicy
+    from .source import Source
 
 
 class YearError(ValueError):
@@ -34,6 +35,18 @@ class Policy:
     def __init__(self, checked: ir.Policy, warnings: Iterable[Diagnostic] = ()):
         self.ir = checked
         self.load_warnings = tuple(warnings)  # the front end's, known without the solver
+
+    @classmethod
+    def from_source(cls, source: Source) -> Policy:
+        """Check a source through the front end's stages; raise PolicyError holding every
+        error (or every diagnostic, when none is an error but no policy came out)."""
+        from .diagnostics import PolicyError, has_errors
+        from .loader import check_source
+
+        checked, diagnostics = check_source(source)
+        if checked is None or has_errors(diagnostics):
+            raise PolicyError([d for d in diagnostics if d.is_error] or diagnostics)
+        return cls(checked, [d for d in diagnostics if not d.is_error])
 
     @functools.cached_property
     def warnings(self) -> tuple[Diagnostic, ...]:

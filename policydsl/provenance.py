@@ -76,7 +76,7 @@ def provenance(policy, inputs: Iterable[object], years: Iterable[int], engine: s
     from one); `inputs` are data file paths or sequences of mappings; `years` the
     years evaluated; `engine` the evaluator's name.
     """
-    from . import __version__
+    from .version import __version__
 
     source = policy.ir.source
     path = source.name if source is not None else None

@@ -15,6 +15,7 @@ from pathlib import Path
 import attrs
 
 from ..provenance import file_digest, records_digest
+from ..version import __version__
 from .visible import visible
 
 # Exit codes: reproduced; not reproduced (a digest or a verdict differs); unusable input.
@@ -127,7 +128,9 @@ def locate(recorded: str | None, given: str | None, result: Path, what: str) -> 
 def replay(result_path: str | os.PathLike[str], *, policy: str | None = None, facts: str | None = None,
            engine: str | None = None) -> Replay:
     """Re-evaluate a result; raises `ReplayError` when something cannot be used."""
-    import policydsl
+    from ..diagnostics import PolicyError
+    from ..loader import read_source
+    from ..policy import Policy
 
     result = Path(result_path)
     doc = read_result(result)
@@ -135,8 +138,8 @@ def replay(result_path: str | os.PathLike[str], *, policy: str | None = None, fa
     recorded_policy = prov.get("policy") or {}
     policy_path = locate(recorded_policy.get("path"), policy, result, "policy")
     try:
-        loaded = policydsl.load(policy_path)
-    except policydsl.PolicyError as e:
+        loaded = Policy.from_source(read_source(policy_path))
+    except PolicyError as e:
         raise ReplayError(f"the policy `{policy_path}` does not check:\n"
                           + "\n".join(d.render() for d in e.diagnostics)) from None
     digests: list[str] = []
@@ -165,8 +168,8 @@ def replay(result_path: str | os.PathLike[str], *, policy: str | None = None, fa
         now = file_digest(data_path)
     if want and now != want:
         digests.append(f"data file `{data_path}`: sha256 recorded {want}, now {now}")
-    if prov.get("tool") != f"policydsl {policydsl.__version__}":
-        notes.append(f"recorded with {prov.get('tool')}, replayed with policydsl {policydsl.__version__}")
+    if prov.get("tool") != f"policydsl {__version__}":
+        notes.append(f"recorded with {prov.get('tool')}, replayed with policydsl {__version__}")
     engine = engine or _engine(loaded, prov.get("engine"), notes)
     years = prov.get("years") or ([doc["year"]] if isinstance(doc.get("year"), int) else [])
     if len(years) != 1:

@@ -63,6 +63,6 @@ def _error(name: str, message: str, help_: str | None) -> PolicyError:
 
 def load_version(spec: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None):
     """A checked `Policy` from a path or `REV:path`; PolicyError holds the diagnostics."""
-    from .. import _load
+    from ..policy import Policy
 
-    return _load(read_version(spec, cwd))
+    return Policy.from_source(read_version(spec, cwd))

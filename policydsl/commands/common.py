@@ -84,10 +84,10 @@ def write_atomically(path: str, text: str) -> None:
 def load_or_report(path: str):
     """The loaded Policy (from standard input when `path` is `-`), or None after
     printing its diagnostics to stderr."""
-    import policydsl
+    from ..policy import Policy
 
     try:
-        policy = policydsl._load(read_policy(path))
+        policy = Policy.from_source(read_policy(path))
     except PolicyError as e:
         print_diagnostics(e.diagnostics)
         errors = sum(d.is_error for d in e.diagnostics)

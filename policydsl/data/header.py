@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from .read import show_value
+from .shown import show_value
 
 ERROR = "error"
 WARNING = "warning"

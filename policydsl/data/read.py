@@ -17,11 +17,12 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
+
+from .shown import JsonConstant, show_value
 
 ROW = "<row>"
 FORMATS = ("csv", "json", "jsonl")
@@ -46,13 +47,6 @@ class RawRecord:
     id: str
     fields: dict[str, object]
     errors: tuple[FieldError, ...]
-
-
-@attrs.frozen
-class JsonConstant:
-    """A `NaN` / `Infinity` literal from JSON: kept as a marker so conversion rejects it."""
-
-    text: str
 
 
 class DataError(Exception):
@@ -119,30 +113,6 @@ def plain_value(value: object) -> object:
     if module.startswith("pandas") and type(value).__name__ in ("NAType", "NaTType"):
         return None
     return value
-
-
-def show_value(value: object, limit: int = 40) -> str:
-    """A value as it would be written in the data, one line, cut to `limit` characters."""
-    if value is None:
-        text = "null"
-    elif isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, JsonConstant):
-        text = value.text
-    elif isinstance(value, int | Fraction) and _bits(value) > 1000:
-        text = "a number with hundreds of digits"  # str() of huge ints is slow or refused
-    elif isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    else:
-        text = str(value)
-    text = "".join(
-        c if c.isprintable() else c.encode("unicode_escape").decode() for c in text[: limit + 1]
-    )
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _bits(value: int | Fraction) -> int:
-    return max(value.numerator.bit_length(), value.denominator.bit_length())
 
 
 def _kind(value: object) -> str:
