@@ -49,6 +49,7 @@ class Enum:
 
 BOOL = "bool"
 TEXT = "text"
+DATE = "date"  # a calendar day (`datetime.date`); see policydsl/dates.py
 Type = Num | Enum | str
 
 
@@ -211,8 +212,55 @@ class Agg:
     text: str = _text()
 
 
+# ---- dates (policydsl/dates.py) ---------------------------------------------------
+
+
+@attrs.frozen
+class DateShift:
+    """A day moved by whole months, then whole days (`completed + 2 years`): exact calendar
+    arithmetic with the end-of-month rule of policydsl/dates.py."""
+
+    operand: Expr
+    months: int
+    days: int
+    type: Type = DATE
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class EvalDate:
+    """The evaluation date (`eval_date`), or its year as a plain number (`eval_year`)."""
+
+    kind: str  # "date", "year"
+    type: Type = DATE
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class InForce:
+    """The days a rule is in force, first and last inclusive (None: open on that side), from
+    its own `in force` and the policy's validity; `why` says where they come from."""
+
+    start: object = None  # datetime.date | None
+    end: object = None
+    why: str = attrs.field(default="", eq=False)
+
+
+@attrs.frozen
+class Validity:
+    """A policy's validity and supersession (dates are `datetime.date`)."""
+
+    start: object = None
+    end: object = None
+    amended: tuple[object, ...] = ()
+    repealed: object = None
+    superseded_by: str | None = None
+
+
 Expr = (Const | Fact | Arith | Neg | Func | Cmp | Between | Member | And | Or | Not | Cond
-        | Sched | Table | Agg)
+        | Sched | Table | Agg | DateShift | EvalDate)
 
 
 def walk(e: Expr):
@@ -277,10 +325,15 @@ class Meta:
     issuer: str | None
     period: tuple[int, int]
     open_ended: bool = attrs.field(default=False, metadata=OMIT_DEFAULT)
+    validity: Validity | None = attrs.field(default=None, metadata=OMIT_DEFAULT)
 
     def judged_year(self, year: int) -> int:
-        """The year whose requirements hold in `year`: itself, or the horizon after it."""
-        return min(year, self.period[1]) if self.open_ended else year
+        """The year whose requirements hold in `year`: itself, or the horizon after it
+        (an evaluation date is kept: `eval_date` is the day asked for)."""
+        if not self.open_ended or year <= self.period[1]:
+            return year
+        judged_as = getattr(year, "judged_as", None)
+        return judged_as(self.period[1]) if judged_as is not None else self.period[1]
 
     def in_period(self, year: int) -> bool:
         first, last = self.period
@@ -324,6 +377,8 @@ class Rule:
     is_target: bool = False
     group: Group | None = None
     span: Span = attrs.field(default=Span(0, 0), eq=False)
+    in_force: InForce | None = attrs.field(default=None, metadata=OMIT_DEFAULT)  # days, within `years`
+    due: Expr | None = attrs.field(default=None, metadata=OMIT_DEFAULT)  # judged from this day on
 
     @property
     def exemption_keys(self) -> tuple[str, ...]:

@@ -102,6 +102,15 @@ KEYWORDS: dict[str, Keyword] = {
     "integer": _k("INTEGER_T", "integer", "整数"),
     "decimal": _k("DECIMAL_T", "decimal", "小数"),
     "enum": _k("ENUM_T", "enum", "等级"),
+    # dates (policydsl/dates.py): a fact type, a rule's days in force and due day, and the
+    # validity of a whole policy
+    "date": _k("DATE_T", "date", "日期"),
+    "in_force": _k("_IN_FORCE", "in force", "施行", zh_alt=("生效",)),
+    "date_mark": _k("_DATE_MARK", "", "起", zh_alt=("止",)),
+    "due": _k("_DUE", "due", "到期"),
+    "amended_on": _k("_AMENDED_ON", "amended on", "修订于"),
+    "repealed_on": _k("_REPEALED_ON", "repealed on", "废止于"),
+    "superseded_by": _k("_SUPERSEDED_BY", "superseded by", "被替代为"),
 }
 
 # Comparison operators: canonical AST operator -> spellings.

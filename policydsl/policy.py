@@ -99,6 +99,10 @@ class Policy:
     # ---- evaluation -------------------------------------------------------------
 
     def check_year(self, year: int) -> None:
+        import datetime
+
+        if isinstance(year, datetime.date):
+            year = year.year
         if isinstance(year, bool) or not hasattr(year, "__index__"):
             raise YearError(f"the year must be a whole number such as {self.period[0]}, "
                             f"got {year!r} (a {type(year).__name__})")
@@ -125,11 +129,13 @@ class Policy:
         return [self._validator.validate(raw) for raw in records_from_mappings(raw_records)]
 
     def compile(self, year: int) -> CompiledPolicy:
-        """The policy prepared for `year`, to judge many records one by one.
+        """The policy prepared for `year` (or a `datetime.date`: that day), to judge many
+        records one by one.
 
         Compiled on first use and kept: `policy.compile(2024).verdicts(record)` gives
         the outcome names, `.evaluate(record)` the full `RecordResult`.
         """
+        year = moment(year)
         compiled = self._compiled.get(year)
         if compiled is None:
             self.check_year(year)
@@ -160,6 +166,7 @@ class Policy:
         With the default engine, explanations are worked out when first read. `log` (a
         `policydsl.DecisionLog`) records the decision.
         """
+        year = moment(year)
         if engine == "compiled":
             result = self.compile(year).evaluate(record)
         else:
@@ -180,6 +187,7 @@ class Policy:
         """
         from .eval.stream import evaluate_stream
 
+        year = moment(year)
         self.check_year(year)
         self.engine(engine)  # an unknown name fails here, naming every engine
         if log is not None:
@@ -194,6 +202,20 @@ class Policy:
 
             log.record_all(self, year, input_rows(data, format), results)
         return Evaluation(self.info, year, tuple(results), tuple(out.targets))
+
+
+def moment(year):
+    """The evaluation moment of a year or a day: a `datetime.date` judges that day
+    (`eval_date`); a year judges its last day."""
+    import datetime
+
+    from .dates import on
+
+    if isinstance(year, datetime.datetime):
+        year = year.date()
+    if isinstance(year, datetime.date):
+        return on(year.year, year)
+    return year
 
 
 def raw_record(index: int, mapping: Mapping[str, object]):

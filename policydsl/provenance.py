@@ -91,10 +91,17 @@ def provenance(policy, inputs: Iterable[object], years: Iterable[int], engine: s
         "format": FORMAT,
         "policy": policy_block,
         "data": [input_entry(x, data_format) for x in inputs],
-        "years": sorted(set(years)),
+        "years": sorted({int(y) for y in years}),
+        **_dates(years),
         "tool": f"policydsl {__version__}",
         "engine": engine,
     }
+
+
+def _dates(years: Iterable[int]) -> dict:
+    """The days judged, when a day was asked for (`--date`) rather than a year."""
+    days = sorted({y.date.isoformat() for y in years if getattr(y, "date", None) is not None})
+    return {"dates": days} if days else {}
 
 
 __all__ = ["canonical_records", "file_digest", "input_entry", "provenance", "records_digest"]

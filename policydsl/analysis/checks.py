@@ -99,9 +99,32 @@ def analyse(policy: ir.Policy) -> list[Diagnostic]:
 
 def findings(policy: ir.Policy, timeout_ms: int = TIMEOUT_MS) -> list[Finding]:
     """Every consistency finding about `policy`, with witnesses that replay."""
+    policy, dated = _without_dates(policy)
     a = _Analysis(policy, timeout_ms)
     a.run()
-    return a.out
+    return dated + a.out
+
+
+def _without_dates(policy: ir.Policy) -> tuple[ir.Policy, list[Finding]]:
+    """The policy less the rules the solver cannot reason about yet (days in force, due
+    days, date values), each with note A0004: undecided, never "consistent" by default.
+    What is found about the rest holds; nothing is said about those left out."""
+    from ..dates import uses_dates
+
+    dated = [r for r in policy.all_rules if uses_dates(r)]
+    if not dated and all(f.type != ir.DATE for f in policy.facts):
+        return policy, []
+    notes = [Finding("A0004", NOTE, f"`{r.name}` is not analysed: the analysis cannot yet reason "
+                     "about dates (days in force, due days, date values); undecided", (r,),
+                     help="nothing is claimed about this rule, nor about its conflicts with others")
+             for r in dated]
+    rules = tuple(r for r in policy.rules if r not in dated)
+    targets = tuple(r for r in policy.targets if r not in dated)
+    # A fact only the left-out rules read is used: out of sight of the unused-fact check.
+    only_dated = set().union(*(_facts(r) for r in dated)) - set().union(*(_facts(r) for r in rules + targets))
+    kept = attrs.evolve(policy, rules=rules, targets=targets,
+                        facts=tuple(f for f in policy.facts if f.type != ir.DATE and f.name not in only_dated))
+    return kept, notes
 
 
 def _clauses(rule: ir.Rule) -> str:
@@ -575,6 +598,8 @@ def _walk_rule(rule: ir.Rule):
     yield from ir.walk(rule.condition)
     if rule.scope is not None:
         yield from ir.walk(rule.scope)
+    if rule.due is not None:
+        yield from ir.walk(rule.due)
 
 
 def _facts(rule: ir.Rule) -> set[str]:

@@ -18,6 +18,7 @@ from ..ir import walk
 from ..source import Source, Span
 from ..units import DIMENSIONLESS, Unit, UnitError, UnitRegistry, describe_dim, dim_div, dim_mul
 from .brackets import Interval, bracket_findings
+from .dates import EVAL_NAMES, DateChecks
 
 AGGREGATES = ("share", "count", "sum", "mean")
 FUNCTIONS = ("min", "max", "floor", "ceil", "abs")
@@ -39,7 +40,7 @@ def type_name(t: ir.Type) -> str:
         return f"a quantity in {t.unit or describe_dim(t.dim)}"
     if isinstance(t, ir.Enum):
         return f"a level of `{t.fact}`"
-    return {"bool": "true/false", "text": "text"}.get(t, str(t))
+    return {"bool": "true/false", "text": "text", "date": "a date"}.get(t, str(t))
 
 
 def same_type(a: ir.Type, b: ir.Type) -> bool:
@@ -48,7 +49,10 @@ def same_type(a: ir.Type, b: ir.Type) -> bool:
     return a == b
 
 
-class Checker:
+class Checker(DateChecks):
+    CTX = _Ctx
+    describe = staticmethod(type_name)
+
     def __init__(self, module: ast.Module, source: Source):
         self.module, self.source = module, source
         self.diagnostics: list[Diagnostic] = []
@@ -110,6 +114,8 @@ class Checker:
                 names[d.name] = d.span
                 checked = self._rule(d)
                 if checked is not None:
+                    checked = self.with_dates(d, checked, header)
+                if checked is not None:
                     (targets if d.is_target else rules).append(checked)
         notes = tuple(ir.Note(d.text, tuple(c.id for c in d.clauses), d.section)
                       for d in decls if isinstance(d, ast.NoteDecl))
@@ -142,7 +148,8 @@ class Checker:
             return None
         self.period = (start, end)
         self.open_ended = open_ended
-        return ir.Meta(h.name, h.title, h.original, h.version, h.issuer, (start, end), open_ended)
+        return ir.Meta(h.name, h.title, h.original, h.version, h.issuer, (start, end), open_ended,
+                       self.validity(h))
 
     def _period_help(self) -> str:
         first, last = self.period or (0, 9999)
@@ -337,6 +344,8 @@ class Checker:
         y = d.years
         if y is None:
             return first, last
+        if isinstance(y, ast.InForce):
+            return self.in_force_years(y)
         start = y.start if y.start is not None else first
         end = y.end if y.end is not None else last
         ok = True
@@ -437,6 +446,8 @@ class Checker:
             return None
         if n.name in self.fact_decls:  # declared, but its type had an error already reported
             return None
+        if n.name in EVAL_NAMES:
+            return self.eval_name(n)
         self._unknown_name(n.name, n.span)
         return None
 
@@ -457,7 +468,10 @@ class Checker:
         return _fold(ir.Neg(x, x.type, n.span, self.text(n.span)))
 
     def x_Binary(self, n: ast.Binary, ctx) -> ir.Expr | None:
-        left, right = self.expr(n.left, ctx), self.expr(n.right, ctx)
+        left = self.expr(n.left, ctx)
+        if left is not None and left.type == ir.DATE:
+            return self.date_arith(n, left, ctx)
+        right = self.expr(n.right, ctx)
         if left is None or right is None:
             return None
         text = self.text(n.span)
@@ -638,9 +652,10 @@ class Checker:
                 left, right = applied
             return ir.Cmp(op, left, right, ir.BOOL, span, text)
         if not same_type(lt, rt):
-            self.error(span, f"cannot compare {type_name(lt)} with {type_name(rt)}", code="E0210")
+            self.error(span, f"cannot compare {type_name(lt)} with {type_name(rt)}", code="E0210",
+                       help=self.date_compare_help(lt, rt))
             return None
-        if op not in ("=", "!=") and not isinstance(lt, ir.Enum):
+        if op not in ("=", "!=") and not isinstance(lt, ir.Enum) and lt != ir.DATE:
             self.error(span, f"{type_name(lt)} can only be compared with `=` or `!=`", code="E0211")
             return None
         return ir.Cmp(op, left, right, ir.BOOL, span, text)
@@ -681,9 +696,11 @@ class Checker:
         s, lo = self._adopt(s, lo, n.subject, n.low, always=True)
         s, hi = self._adopt(s, hi, n.subject, n.high, always=True)
         for bound, node in ((lo, n.low), (hi, n.high)):
-            if not same_type(s.type, bound.type) or not isinstance(s.type, ir.Num | ir.Enum):
+            if not same_type(s.type, bound.type) or not (isinstance(s.type, ir.Num | ir.Enum)
+                                                          or s.type == ir.DATE):
                 self.error(node.span, f"cannot compare {type_name(s.type)} with "
-                           f"{type_name(bound.type)}", code="E0212")
+                           f"{type_name(bound.type)}", code="E0212",
+                           help=self.date_compare_help(s.type, bound.type))
                 return None
         if not self._wants_tolerance(n):
             return ir.Between(s, lo, hi, ir.BOOL, n.span, self.text(n.span))
@@ -974,7 +991,7 @@ def _fold(e: ir.Expr) -> ir.Expr:
     from ..eval.reference import evaluate
     from ..eval.values import Unknown
 
-    if any(isinstance(x, ir.Fact | ir.Agg | ir.Sched) for x in walk(e)):
+    if any(isinstance(x, ir.Fact | ir.Agg | ir.Sched | ir.EvalDate) for x in walk(e)):
         return e
     value = evaluate(e, {}, 0)
     if isinstance(value, Unknown):  # division by zero: left for the evaluator to report

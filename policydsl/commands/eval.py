@@ -25,6 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, action="append", default=[],
                    help="the year to judge; repeat for several years of one file")
     p.add_argument("--years", type=_year_range, metavar="FIRST-LAST", help="several years of one file")
+    p.add_argument("--date", type=_date, action="append", default=[], dest="dates", metavar="YYYY-MM-DD",
+                   help="the day to judge (`eval_date`); `--year YEAR` judges the year's last day")
     p.add_argument("--format", choices=("text", "json", "jsonl", "parquet", "html", "xlsx"), default="text",
                    help="text report, one JSON document, JSON Lines (one record per line), Parquet (one row "
                         "per record and rule, targets in NAME.targets.parquet), an HTML report with charts, "
@@ -46,6 +48,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="name rules and facts by their identifiers instead of their titles")
     p.add_argument("--by", metavar="FACT", help="break every per-record rule down by this fact, e.g. region")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _date(text: str):
+    from ..dates import on, parse_iso
+
+    day = parse_iso(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"expected a day written YYYY-MM-DD, not {text!r}")
+    return on(day.year, day)
 
 
 def _show(text: str) -> int | None:
@@ -74,7 +85,7 @@ def _sources(args) -> list[tuple[int, str]]:
             per_year[int(year)] = path
         else:
             plain.append(f)
-    years = list(dict.fromkeys(args.year + (args.years or [])))
+    years = list(dict.fromkeys(args.year + (args.years or []) + getattr(args, "dates", [])))
     if per_year:
         if plain:
             raise ValueError("give --facts either as one DATA or as YEAR=DATA for each year, not both")
@@ -85,7 +96,7 @@ def _sources(args) -> list[tuple[int, str]]:
     if len(plain) > 1:
         raise ValueError("several --facts need a year each: --facts 2023=a.csv --facts 2024=b.csv")
     if not years:
-        raise ValueError("give the year to judge: --year YEAR (or --years FIRST-LAST)")
+        raise ValueError("give the year to judge: --year YEAR (or --years FIRST-LAST, or --date YYYY-MM-DD)")
     return [(y, plain[0]) for y in years]
 
 

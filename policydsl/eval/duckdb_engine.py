@@ -245,6 +245,8 @@ def _cell(pop: Population, name: str) -> exp.Expression:
 
 def _fact_sql(fact: ir.FactDef, cell: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
     """(the cell is clean, its typed value) for one fact; the value is read only when clean."""
+    if fact.kind == "date":
+        raise Unsupported(f"fact `{fact.name}`", "date columns have no SQL form yet")
     if fact.kind in ("integer", "decimal"):
         pattern = _INTEGER if fact.kind == "integer" else _DECIMAL
         ok = _fn("regexp_full_match", cell, _str(pattern))

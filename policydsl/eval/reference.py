@@ -210,8 +210,26 @@ def _merge(*values) -> Unknown:
     return Unknown(out)
 
 
+def _date_shift(e: ir.DateShift, env, year, pop):
+    from ..dates import shift
+
+    d = evaluate(e.operand, env, year, pop)
+    if isinstance(d, Unknown):
+        return d
+    moved = shift(d, e.months, e.days)
+    return unknown(f"`{e.text}` falls outside the calendar") if moved is None else moved
+
+
+def _eval_date(e: ir.EvalDate, env, year, pop):
+    from ..dates import day_of
+
+    day = day_of(year)
+    return day if e.kind == "date" else Fraction(day.year)
+
+
 _EVAL = {
     ir.Const: _const, ir.Fact: _fact, ir.Arith: _arith, ir.Neg: _neg, ir.Func: _func,
     ir.Cmp: _cmp, ir.Between: _between, ir.Member: _member, ir.And: _and, ir.Or: _or,
     ir.Not: _not, ir.Cond: _cond, ir.Sched: _sched, ir.Table: _table, ir.Agg: _agg,
+    ir.DateShift: _date_shift, ir.EvalDate: _eval_date,
 }

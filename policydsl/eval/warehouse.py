@@ -88,6 +88,8 @@ def _read(fact: ir.FactDef) -> tuple[exp.Expression, exp.Expression]:
                                 (exp.Not(this=sqlgen.paren(in_range)), exp.Boolean(this=False))],
                                exp.EQ(this=col, expression=as_dec))
         return as_dec.copy(), readable
+    if fact.kind == "date":
+        raise Unsupported(f"fact `{fact.name}`", "date columns have no SQL form yet")
     if fact.kind == "enum":
         members = list(fact.type.members)
         value = sqlgen.case([(exp.EQ(this=col, expression=exp.Literal.string(m)), _num(i))
