@@ -23,6 +23,9 @@ Date = datetime.date
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _ZH = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 
+# The names of the evaluation date and of its year in expressions, English and Chinese.
+EVAL_NAMES = {"eval_date": "date", "评估日": "date", "eval_year": "year", "评估年": "year"}
+
 # Calendar units of a duration, by the words a drafter writes: (months, days) per unit.
 DURATION_UNITS: dict[str, tuple[int, int]] = {
     "year": (12, 0), "years": (12, 0), "年": (12, 0),
@@ -126,15 +129,40 @@ def duration_text(months: int, days: int) -> str:
     return " ".join(parts) or "0 days"
 
 
-def uses_dates(rule) -> bool:
-    """Whether an IR rule has days in force, a due day, or date values anywhere."""
+def validity_days(validity) -> tuple[Date | None, Date | None]:
+    """The first and last day an `ir.Validity` puts a policy in force (None: open): a
+    repeal ends it the day before."""
+    if validity is None:
+        return None, None
+    last = validity.end
+    if validity.repealed is not None:
+        day_before = validity.repealed - datetime.timedelta(days=1)
+        last = day_before if last is None else min(last, day_before)
+    return validity.start, last
+
+
+def uses_dates(rule, validity=None) -> bool:
+    """Whether an IR rule has days in force, a due day, or date values anywhere. With the
+    policy's `validity`, days in force that are just the policy's do not count: every
+    rule shares them, so whole-year reasoning about the rules together still holds."""
+    return date_construct(rule, validity) is not None
+
+
+def date_construct(rule, validity=None) -> str | None:
+    """What makes a rule depend on days (see `uses_dates`), for a reader; None if nothing."""
     from . import ir
 
-    if rule.in_force is not None or rule.due is not None:
-        return True
+    shared = rule.in_force is not None and validity is not None and \
+        (rule.in_force.start, rule.in_force.end) == validity_days(validity)
+    if rule.in_force is not None and not shared:
+        return "days in force of its own"
+    if rule.due is not None:
+        return "a due day"
     exprs = [e for e in (rule.scope, rule.condition) if e is not None]
-    return any(isinstance(x, ir.DateShift | ir.EvalDate) or getattr(x, "type", None) == ir.DATE
-               for e in exprs for x in ir.walk(e))
+    if any(isinstance(x, ir.DateShift | ir.EvalDate) or getattr(x, "type", None) == ir.DATE
+           for e in exprs for x in ir.walk(e)):
+        return "date values"
+    return None
 
 
 def in_force_text(days) -> str:

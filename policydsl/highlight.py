@@ -20,11 +20,12 @@ __all__ = ["lexer_class"]  # and `PolLexer`, built on first access
 DECLARATIONS = ("policy", "unit", "set", "entity", "fact", "let", "rule", "target", "note")
 ATTRIBUTES = ("title", "original", "version", "issuer", "period", "clause", "section", "quote",
               "where", "for_each", "in_year", "from", "to", "until", "year_mark", "if", "then",
-              "else", "lookup", "below", "above", "labelled_by")
+              "else", "lookup", "below", "above", "labelled_by",
+              "in_force", "due", "amended_on", "repealed_on", "superseded_by", "date_mark")
 MODALITIES = ("must", "in_principle", "strive")
 WORD_OPERATORS = ("or", "and", "not", "in", "not_in", "between", "between_and", "between_end",
                   "of", "per", "about", "within")
-TYPES = ("optional", "bool", "text", "integer", "decimal", "enum")
+TYPES = ("optional", "bool", "text", "integer", "decimal", "enum", "date")
 CONSTANTS = ("true", "false")
 BUILTINS = ("share", "count", "sum", "mean", "min", "max", "floor", "ceil", "abs")
 
@@ -55,6 +56,7 @@ def lexer_class():
     from pygments.token import (
         Comment,
         Keyword,
+        Literal,
         Name,
         Number,
         Operator,
@@ -63,6 +65,7 @@ def lexer_class():
         Whitespace,
     )
 
+    from .dates import EVAL_NAMES
     from .keywords import COMPARISONS
 
     name_re = r"[^\W\d]\w*"
@@ -90,6 +93,8 @@ def lexer_class():
                 (_pattern(_words(WORD_OPERATORS)), Operator.Word),
                 (_pattern(_words(TYPES)), Keyword.Type),
                 (_pattern(_words(CONSTANTS)), Keyword.Constant),
+                (r"\d{4}-\d{2}-\d{2}(?![\d-])|\d{4}年\d{1,2}月\d{1,2}日", Literal.Date),
+                (_pattern(EVAL_NAMES), Name.Builtin.Pseudo),  # the evaluation date and year
                 (r"\d+(?:\.\d+)?[ \t]*%", Number.Float),
                 (r"\d+\.\d+", Number.Float),
                 (r"\d+", Number.Integer),

@@ -39,7 +39,7 @@ from . import ir
 from .results import OUTCOMES
 
 EXAMPLES_SUFFIX = ".examples.json"
-_EXAMPLE_KEYS = {"name", "note", "year", "record", "records", "expect", "field_errors"}
+_EXAMPLE_KEYS = {"name", "note", "year", "date", "record", "records", "expect", "field_errors"}
 
 
 class ExamplesError(ValueError):
@@ -137,7 +137,10 @@ def parse_examples(data: object, policy, name: str = "<examples>") -> list[Examp
             where += f" (`{raw['name']}`)"
         before = len(problems)
         problems += [f"{where}: unknown key `{k}`" for k in raw if k not in _EXAMPLE_KEYS]
-        year = _year(raw.get("year"), policy_ir, where, problems)
+        if "date" in raw:  # a day (`eval_date`) instead of a year's last day
+            year = _date(raw.get("date"), raw.get("year"), policy_ir, where, problems)
+        else:
+            year = _year(raw.get("year"), policy_ir, where, problems)
         records = _records(raw, base, i, where, problems)
         expect = _expect(raw.get("expect"), rules, policy_ir, where, problems)
         field_errors = raw.get("field_errors", [])
@@ -160,6 +163,20 @@ def _year(raw, policy_ir: ir.Policy, where: str, problems: list[str]) -> int:
     if not policy_ir.meta.in_period(raw):
         problems.append(f"{where}: year {raw} is outside the policy's period ({policy_ir.meta.period_text})")
     return policy_ir.meta.judged_year(raw)
+
+
+def _date(raw, year, policy_ir: ir.Policy, where: str, problems: list[str]) -> int:
+    from .dates import on, parse_iso
+
+    day = parse_iso(raw) if isinstance(raw, str) else None
+    if day is None:
+        problems.append(f"{where}: `date` must be a day written YYYY-MM-DD")
+        return policy_ir.meta.period[0]
+    if year is not None and year != day.year:
+        problems.append(f"{where}: `year` {year} is not the year of `date` {raw}; give one of them")
+    if not policy_ir.meta.in_period(day.year):
+        problems.append(f"{where}: {raw} is outside the policy's period ({policy_ir.meta.period_text})")
+    return policy_ir.meta.judged_year(on(day.year, day))
 
 
 def _records(raw: Mapping, base: Mapping, number: int, where: str, problems: list[str]) -> tuple[dict, ...]:
@@ -299,7 +316,8 @@ def format_report(report: TestReport, name: str) -> str:
     """The text report of `policydsl test`."""
     lines = []
     for r in report.failures:
-        lines.append(f"FAIL example {r.example.number}: {r.example.name} ({r.example.year})")
+        when = getattr(r.example.year, "date", None) or r.example.year
+        lines.append(f"FAIL example {r.example.number}: {r.example.name} ({when})")
         lines += [f"  {f}" for f in r.failures]
     passed = len(report.results) - len(report.failures)
     lines.append(f"{name}: {passed} of {len(report.results)} examples pass")

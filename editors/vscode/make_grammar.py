@@ -19,6 +19,7 @@ from policydsl.highlight import (
     TYPES,
     WORD_OPERATORS,
 )
+from policydsl.dates import EVAL_NAMES
 from policydsl.keywords import COMPARISONS, KEYWORDS
 
 OUT = Path(__file__).parent / "syntaxes" / "pol.tmLanguage.json"
@@ -67,6 +68,9 @@ def grammar() -> dict:
             {"name": "constant.language.pol", "match": alternation(words(CONSTANTS))},
             {"name": "support.function.builtin.pol",
              "match": r"(?<!\w)(?:" + "|".join(BUILTINS) + r")(?=\s*\()"},
+            {"name": "constant.other.date.pol",
+             "match": r"\d{4}-\d{2}-\d{2}(?![\d-])|\d{4}年\d{1,2}月\d{1,2}日"},
+            {"name": "variable.language.eval-date.pol", "match": alternation(EVAL_NAMES)},
             {"name": "constant.numeric.percent.pol", "match": r"\d+(?:\.\d+)?[ \t]*%"},
             {"name": "constant.numeric.pol", "match": r"\d+(?:\.\d+)?"},
             {"name": "keyword.operator.pol", "match": r">=|<=|!=|==|[<>=≥≤≠+\-*/×÷]"},

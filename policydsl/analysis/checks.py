@@ -109,13 +109,14 @@ def _without_dates(policy: ir.Policy) -> tuple[ir.Policy, list[Finding]]:
     """The policy less the rules the solver cannot reason about yet (days in force, due
     days, date values), each with note A0004: undecided, never "consistent" by default.
     What is found about the rest holds; nothing is said about those left out."""
-    from ..dates import uses_dates
+    from ..dates import date_construct
 
-    dated = [r for r in policy.all_rules if uses_dates(r)]
+    why = {r.name: date_construct(r, policy.meta.validity) for r in policy.all_rules}
+    dated = [r for r in policy.all_rules if why[r.name] is not None]
     if not dated and all(f.type != ir.DATE for f in policy.facts):
         return policy, []
-    notes = [Finding("A0004", NOTE, f"`{r.name}` is not analysed: the analysis cannot yet reason "
-                     "about dates (days in force, due days, date values); undecided", (r,),
+    notes = [Finding("A0004", NOTE, f"`{r.name}` is not analysed: it has {why[r.name]}, which the "
+                     "analysis cannot reason about yet; undecided", (r,),
                      help="nothing is claimed about this rule, nor about its conflicts with others")
              for r in dated]
     rules = tuple(r for r in policy.rules if r not in dated)

@@ -10,11 +10,9 @@ import datetime
 from fractions import Fraction
 
 from .. import ast, ir
-from ..dates import DURATION_UNITS, duration_text, shift
+from ..dates import DURATION_UNITS, EVAL_NAMES, duration_text, shift, validity_days
 from ..units import DIMENSIONLESS
 
-# The names of the evaluation date and its year, in English and Chinese.
-EVAL_NAMES = {"eval_date": "date", "评估日": "date", "eval_year": "year", "评估年": "year"}
 
 _YEAR_HELP = ("a year is not a day: write the day (`2024-01-01`, `2024年1月1日`), or compare "
               "`eval_year` with the year")
@@ -139,15 +137,11 @@ def _rule_days(years: object, validity: ir.Validity | None) -> ir.InForce | None
     if isinstance(years, ast.InForce):
         start, end = _day(years.start), _day(years.end)
     own = (start, end)
-    if validity is not None:
-        last = validity.end
-        if validity.repealed is not None:
-            day_before = validity.repealed - datetime.timedelta(days=1)
-            last = day_before if last is None else min(last, day_before)
-        if validity.start is not None:
-            start = validity.start if start is None else max(start, validity.start)
-        if last is not None:
-            end = last if end is None else min(end, last)
+    first, last = validity_days(validity)
+    if first is not None:
+        start = first if start is None else max(start, first)
+    if last is not None:
+        end = last if end is None else min(end, last)
     if start is None and end is None:
         return None
     why = ""

@@ -624,7 +624,7 @@ class Checker(DateChecks):
     def _is_level(self, node: ast.Expr) -> bool:
         return (isinstance(node, ast.Name) and node.name not in self.facts
                 and node.name not in self.lets and node.name not in self.sets
-                and node.name not in self.fact_decls)
+                and node.name not in self.fact_decls and node.name not in EVAL_NAMES)
 
     def _level(self, node: ast.Name, other: ir.Expr | None) -> ir.Expr | None:
         if other is not None and isinstance(other.type, ir.Enum):

@@ -473,11 +473,16 @@ def render(tree: exp.Expression, dialect: str = "duckdb") -> str:
 
 
 def in_force(rule: ir.Rule, year: int) -> bool:
-    from ..dates import uses_dates
+    from ..dates import date_construct
+    from .judge import not_in_force_on
 
-    if uses_dates(rule):  # refused, so the exact Python path judges it: never a wrong verdict
-        raise Unsupported("a date construct", "days in force, due days and date values have no "
-                          "SQL form yet")
+    # Days in force are decided for the evaluation date when the query is built; a due day
+    # or a date value is refused, so the exact Python path judges it: never a wrong verdict.
+    why = date_construct(attrs.evolve(rule, in_force=None))
+    if why is not None:
+        raise Unsupported(f"`{rule.name}`", f"{why} (no SQL form yet)")
+    if rule.in_force is not None:
+        return not_in_force_on(rule, year) is None
     return rule.years[0] <= year <= rule.years[1]
 
 
