@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+from policydsl.dates import EVAL_NAMES
 from policydsl.highlight import (
     ATTRIBUTES,
     BUILTINS,
@@ -19,7 +20,6 @@ from policydsl.highlight import (
     TYPES,
     WORD_OPERATORS,
 )
-from policydsl.dates import EVAL_NAMES
 from policydsl.keywords import COMPARISONS, KEYWORDS
 
 OUT = Path(__file__).parent / "syntaxes" / "pol.tmLanguage.json"

@@ -13,7 +13,6 @@ from .. import ast, ir
 from ..dates import DURATION_UNITS, EVAL_NAMES, duration_text, shift, validity_days
 from ..units import DIMENSIONLESS
 
-
 _YEAR_HELP = ("a year is not a day: write the day (`2024-01-01`, `2024年1月1日`), or compare "
               "`eval_year` with the year")
 
