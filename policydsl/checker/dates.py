@@ -45,7 +45,7 @@ class DateChecks:
             if other is not None and other.type == ir.DATE and n.op == "-":
                 self.error(n.span, "one date cannot be subtracted from another", code="E0171",
                            help="compare the dates, moving one by a duration: "
-                                "`a >= b - 30 days`")
+                                f"`{self.text(n.left.span)} <= {self.text(n.right.span)} + 30 days`")
             elif other is not None:
                 self.error(n.right.span, "a date moves by a whole number of years, months, weeks "
                            "or days, written out", code="E0170",
@@ -63,6 +63,14 @@ class DateChecks:
                 return None
             return ir.Const(moved, ir.DATE, n.span, text)
         return ir.DateShift(left, months, days, ir.DATE, n.span, text)
+
+    @staticmethod
+    def duration_help(unit: str) -> str | None:
+        """For `30 days` outside date arithmetic: a duration only moves a date."""
+        if unit not in DURATION_UNITS:
+            return None
+        return (f"`{unit}` moves a date (`completed + 30 days`); it is not a unit of a "
+                "quantity: declare one with `unit` if a count of them is meant")
 
     def date_compare_help(self, lt: ir.Type, rt: ir.Type) -> str | None:
         if ir.DATE in (lt, rt) and (isinstance(lt, ir.Num) or isinstance(rt, ir.Num)):

@@ -214,8 +214,8 @@ class Checker(DateChecks):
     def _unknown_unit(self, name: str, span: Span) -> None:
         guess = nearest(name, self.units.names())
         self.error(span, f"unknown unit `{name}`", code="E0121",
-                   help=f"did you mean `{guess}`?" if guess else
-                   "declare it with `unit NAME` or `unit NAME = NUMBER UNIT`")
+                   help=self.duration_help(name) or (f"did you mean `{guess}`?" if guess else
+                   "declare it with `unit NAME` or `unit NAME = NUMBER UNIT`"))
 
     # ---- facts -----------------------------------------------------------------------
 

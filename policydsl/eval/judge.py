@@ -21,6 +21,15 @@ def not_in_force_text(rule: ir.Rule, year: int) -> str:
     return f"not in force in {year} (in force {span})"
 
 
+def out_of_force(rule: ir.Rule, year: int) -> str | None:
+    """Why a rule is not in force when judged in `year` (its days, when it has them, on the
+    evaluation date), or None when it is."""
+    if rule.in_force is not None:
+        return not_in_force_on(rule, year)
+    start, end = rule.years
+    return None if start <= year <= end else not_in_force_text(rule, year)
+
+
 def not_in_force_on(rule: ir.Rule, year: int) -> str | None:
     """Why a rule with days in force is not in force on the evaluation date, or None."""
     days = rule.in_force
@@ -56,11 +65,7 @@ def judge_record(rule: ir.Rule, env: Env, exemptions: Mapping[str, str], year: i
     def out(kind: str, why: str) -> Outcome:
         return Outcome(rule.name, rule.clauses, rule.modality, kind, why)
 
-    start, end = rule.years
-    if rule.in_force is not None:  # days in force: the evaluation date decides
-        outside = not_in_force_on(rule, year)
-    else:
-        outside = not_in_force_text(rule, year) if not start <= year <= end else None
+    outside = out_of_force(rule, year)
     if outside is not None:
         return out(NOT_APPLICABLE, outside)
     try:
@@ -91,11 +96,7 @@ def group_label(policy: ir.Policy, group: ir.Group, value) -> str:
 
 def judge_target(policy: ir.Policy, rule: ir.Rule, envs: Sequence[Env], year: int) -> list[TargetResult]:
     """One result for the whole population, or one per group (every declared group)."""
-    start, end = rule.years
-    if rule.in_force is not None:
-        outside = not_in_force_on(rule, year)
-    else:
-        outside = not_in_force_text(rule, year) if not start <= year <= end else None
+    outside = out_of_force(rule, year)
     if outside is not None:
         return [_target(rule, label, None, None, NOT_APPLICABLE, outside)
                 for label in _labels(policy, rule, envs)]

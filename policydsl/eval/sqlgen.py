@@ -474,7 +474,7 @@ def render(tree: exp.Expression, dialect: str = "duckdb") -> str:
 
 def in_force(rule: ir.Rule, year: int) -> bool:
     from ..dates import date_construct
-    from .judge import not_in_force_on
+    from .judge import out_of_force
 
     # Days in force are decided for the evaluation date when the query is built; a due day
     # or a date value is refused, so the exact Python path judges it: never a wrong verdict.
@@ -482,7 +482,7 @@ def in_force(rule: ir.Rule, year: int) -> bool:
     if why is not None:
         raise Unsupported(f"`{rule.name}`", f"{why} (no SQL form yet)")
     if rule.in_force is not None:
-        return not_in_force_on(rule, year) is None
+        return out_of_force(rule, year) is None
     return rule.years[0] <= year <= rule.years[1]
 
 
