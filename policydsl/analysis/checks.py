@@ -8,6 +8,7 @@ renders them as diagnostics for `policydsl check`. Codes are stable:
 | A0001 | note     | the solver could not decide a question in time (nothing is claimed) |
 | A0002 | note     | the analysis ran out of its overall time; later checks did not run |
 | A0003 | note     | a check failed on this policy (a bug); the other checks still ran |
+| A0004 | note     | a rule left out: it has its own days in force, a due day or date values (undecided) |
 | A0101 | error    | must-rules that no record can meet together in a year (minimal set) |
 | A0102 | error    | must-targets that no population can meet together in a year (minimal set) |
 | A0201 | warning  | a scope that never applies |
