@@ -426,8 +426,14 @@ years = st.integers(2000, 2099)
 strings = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 
 
+date_lits = st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2099, 12, 31)).flatmap(
+    lambda d: st.sampled_from([ast.DateLit(d.isoformat()),
+                               ast.DateLit(d.isoformat(), text=f"{d.year}年{d.month}月{d.day}日")]))
+
+
 def _leaves() -> st.SearchStrategy[ast.Expr]:
     return st.one_of(
+        date_lits,
         st.builds(ast.Number, number_texts, st.none() | units),
         st.builds(ast.Percent, number_texts),
         st.builds(ast.Bool, st.booleans()),
@@ -485,7 +491,12 @@ year_ranges = st.one_of(
     years.map(lambda y: ast.Years("in", y, y)),
     st.builds(ast.Years, st.just("from"), years, st.none() | years),
     st.builds(ast.Years, st.just("until"), st.none(), years),
+    st.builds(ast.InForce, date_lits, st.none() | date_lits),
+    st.builds(ast.InForce, st.none(), date_lits),
 )
+validities = st.builds(ast.Validity, st.none() | date_lits, st.none() | date_lits,
+                       st.lists(date_lits, max_size=2).map(tuple), st.none() | date_lits,
+                       st.none() | names).filter(lambda v: v != ast.Validity())
 modalities = st.sampled_from(("must", "in_principle", "strive"))
 
 decls = st.one_of(
@@ -501,13 +512,14 @@ decls = st.one_of(
     st.builds(ast.RuleDecl, names, st.none() | strings, clause_refs, st.none() | strings,
               st.none() | strings, st.none() | year_ranges, st.none() | exprs,
               st.none() | st.builds(ast.GroupBy, names, st.none() | set_refs),
-              st.none() | st.builds(ast.Requirement, modalities, exprs), st.booleans())
+              st.none() | st.builds(ast.Requirement, modalities, exprs), st.booleans(),
+              due=st.none() | exprs)
     .map(lambda r: r if r.is_target else attrs.evolve(r, group=None)),  # `for each` is for targets
     st.builds(ast.NoteDecl, strings, clause_refs, st.none() | strings),
 )
 policy_decls = st.builds(ast.PolicyDecl, names | strings, st.none() | strings, st.none() | strings,
                          st.none() | strings, st.none() | strings,
-                         st.none() | st.tuples(years, years))
+                         st.none() | st.tuples(years, years), validity=st.none() | validities)
 
 
 @st.composite

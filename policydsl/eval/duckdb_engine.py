@@ -245,8 +245,6 @@ def _cell(pop: Population, name: str) -> exp.Expression:
 
 def _fact_sql(fact: ir.FactDef, cell: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
     """(the cell is clean, its typed value) for one fact; the value is read only when clean."""
-    if fact.kind == "date":
-        raise Unsupported(f"fact `{fact.name}`", "date columns have no SQL form yet")
     if fact.kind in ("integer", "decimal"):
         pattern = _INTEGER if fact.kind == "integer" else _DECIMAL
         ok = _fn("regexp_full_match", cell, _str(pattern))
@@ -256,6 +254,12 @@ def _fact_sql(fact: ir.FactDef, cell: exp.Expression) -> tuple[exp.Expression, e
         word = _fn("lower", cell)
         ok = exp.In(this=word, expressions=[_str(w) for w in _TRUE + _FALSE])
         value = exp.In(this=word, expressions=[_str(w) for w in _TRUE])
+    elif fact.kind == "date":
+        # YYYY-MM-DD that is a day of the calendar; anything else goes to the reader's message
+        parsed = _fn("try_strptime", cell, _str("%Y-%m-%d"))
+        ok = exp.And(this=_fn("regexp_full_match", cell, _str(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")),
+                     expression=sqlgen.not_null(parsed))
+        value = exp.Cast(this=parsed.copy(), to=exp.DataType.build("DATE"))
     elif fact.kind == "enum":
         members = list(fact.type.members)
         ok = exp.In(this=cell, expressions=[_str(m) for m in members if m.strip()])

@@ -22,6 +22,7 @@ SQL's three-valued logic is Kleene's, as the reference interpreter's is: NULL is
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Callable, Mapping
 from fractions import Fraction
@@ -169,6 +170,10 @@ class FactColumn:
     value: exp.Expression | Num
 
 
+def date_literal(day: datetime.date) -> exp.Expression:
+    return exp.Cast(this=exp.Literal.string(day.isoformat()), to=exp.DataType.build("DATE"))
+
+
 class ExprCompiler:
     """Compiles IR expressions of one year; `facts` maps a fact name to its column."""
 
@@ -202,6 +207,8 @@ class ExprCompiler:
 
     def _Const(self, e: ir.Const):
         v = e.value
+        if e.type == ir.DATE:
+            return date_literal(v)
         if isinstance(v, bool):
             return exp.Boolean(this=v)
         if isinstance(e.type, ir.Enum):
@@ -298,7 +305,33 @@ class ExprCompiler:
             raise Unsupported(f"`{e.text}`", "a number compared with a value that is not one")
         return op(this=left, expression=right)
 
+    # -- dates: DATE values, moved by whole months then days (DuckDB keeps the day of the
+    # month or takes the month's last day, as policydsl/dates.py does) ---------------------
+
+    def _DateShift(self, e: ir.DateShift) -> exp.Expression:
+        day = self(e.operand)
+        moved: exp.Expression = day
+        for amount, unit in ((e.months, "MONTH"), (e.days, "DAY")):
+            if amount:
+                moved = exp.Add(this=moved, expression=exp.Interval(
+                    this=exp.Literal.number(amount), unit=exp.Var(this=unit)))
+        moved = exp.Cast(this=moved, to=exp.DataType.build("DATE"))
+        # outside the calendar the reference's value is unknown
+        inside = exp.Between(this=moved.copy(), low=date_literal(datetime.date.min),
+                             high=date_literal(datetime.date.max))
+        return case([(inside, moved)])
+
+    def _EvalDate(self, e: ir.EvalDate):
+        from ..dates import day_of
+
+        day = day_of(self.year)
+        return date_literal(day) if e.kind == "date" else const_num(Fraction(day.year))
+
     def _Between(self, e: ir.Between) -> exp.Expression:
+        if e.subject.type == ir.DATE:
+            s, lo, hi = self(e.subject), self(e.low), self(e.high)
+            return paren(exp.And(this=exp.LTE(this=lo, expression=s),
+                                 expression=exp.LTE(this=s.copy(), expression=hi)))
         s, lo, hi = self.number(e.subject), self.number(e.low), self.number(e.high)
         where = f"`{e.text}`"
         s1, lo1 = common(s, lo, where)
@@ -473,15 +506,9 @@ def render(tree: exp.Expression, dialect: str = "duckdb") -> str:
 
 
 def in_force(rule: ir.Rule, year: int) -> bool:
-    from ..dates import date_construct
     from .judge import out_of_force
 
-    # Days in force are decided for the evaluation date when the query is built; a due day
-    # or a date value is refused, so the exact Python path judges it: never a wrong verdict.
-    why = date_construct(attrs.evolve(rule, in_force=None))
-    if why is not None:
-        raise Unsupported(f"`{rule.name}`", f"{why} (no SQL form yet)")
-    if rule.in_force is not None:
+    if rule.in_force is not None:  # days in force: decided for the evaluation date
         return out_of_force(rule, year) is None
     return rule.years[0] <= year <= rule.years[1]
 
@@ -497,6 +524,13 @@ def outcome_code(rule: ir.Rule, compiler: ExprCompiler, exempted: exp.Expression
         scope = compiler.boolean(rule.scope)
         branches += [(is_null(scope), exp.Literal.number(CODE["unknown"])),
                      (exp.Not(this=paren(scope)), exp.Literal.number(CODE["not_applicable"]))]
+    if rule.due is not None:  # judged from the due day on (judge.not_yet_due)
+        from ..dates import day_of
+
+        due = compiler(rule.due)
+        branches += [(is_null(due), exp.Literal.number(CODE["unknown"])),
+                     (exp.LT(this=date_literal(day_of(compiler.year)), expression=due.copy()),
+                      exp.Literal.number(CODE["not_applicable"]))]
     if exempted is not None and rule.modality == "in_principle":
         branches.append((exempted, exp.Literal.number(CODE["exempted"])))
     branches += [(is_null(cond), exp.Literal.number(CODE["unknown"])),

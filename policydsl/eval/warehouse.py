@@ -152,6 +152,12 @@ class _Builder:
         self.value = {f.name: f"v{i}" for i, f in enumerate(policy.facts)}
         facts = {f.name: _value_column(f, self.value[f.name]) for f in policy.facts}
         self.compiler = ExprCompiler(facts, year)
+        from ..dates import date_construct
+
+        for rule in policy.all_rules:  # days in force are decided here; the rest is not portable yet
+            why = date_construct(attrs.evolve(rule, in_force=None))
+            if why is not None:
+                raise Unsupported(f"rule `{rule.name}`", f"{why}: no SQL form in the warehouse dialects yet")
 
     def sql(self, tree: exp.Expression, where: str) -> str:
         tree = adapt(tree, self.dialect)

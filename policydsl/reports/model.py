@@ -136,7 +136,10 @@ def targets_for_group(policy: ir.Policy, year: YearReport, fact: str, value) -> 
 
 
 def in_force(rule: ir.Rule, year: int) -> bool:
-    return rule.years[0] <= year <= rule.years[1]
+    """In force when judged in `year` (on its day, for a rule with days in force)."""
+    from ..eval.judge import out_of_force
+
+    return out_of_force(rule, year) is None
 
 
 @attrs.frozen

@@ -109,7 +109,10 @@ def _header(policy, w: Wording, years: Sequence[YearReport], fingerprint: str) -
 
 def _year(policy, w: Wording, y: YearReport, options: ReportOptions) -> list[str]:
     c = y.collector
-    out = [w("year_head", year=y.year, count=w.records(c.records)), ""]
+    day = getattr(y.year, "date", None)  # judged on a day (`--date`), not a whole year
+    head = (w("day_head", day=day.isoformat(), count=w.records(c.records)) if day is not None
+            else w("year_head", year=y.year, count=w.records(c.records)))
+    out = [head, ""]
     out += _rules(policy, w, y)
     out += _targets(policy, w, y)
     if options.by is not None:
