@@ -276,6 +276,18 @@ def test_policy_wide_days_leave_rules_to_the_analysis_and_to_sql():
     assert "CASE" in statements(p, 2025).records
 
 
+def test_sql_decides_days_in_force_for_the_day_asked(tmp_path, capsys):
+    path = tmp_path / "p.pol"
+    path.write_text("policy p\n  period 2024 to 2026\nfact rooms: decimal m2\n"
+                    "rule later clause R1 in force from 2025-04-01 must rooms >= 250 m2\n", encoding="utf-8")
+    assert main(["sql", str(path), "--date", "2025-03-31"]) == 0
+    before = capsys.readouterr().out
+    assert main(["sql", str(path), "--date", "2025-04-01"]) == 0
+    after = capsys.readouterr().out
+    assert "date 2025-03-31" in before and '3 AS "later"' in before  # not_applicable
+    assert '3 AS "later"' not in after and '"v0" >= 250' in after
+
+
 def test_sql_refuses_a_due_day_explicitly(capsys):
     assert main(["sql", str(WATERWORKS), "--year", "2025"]) != 0
     err = capsys.readouterr().err
