@@ -165,6 +165,23 @@ def date_construct(rule, validity=None) -> str | None:
     return None
 
 
+def validity_json(validity) -> dict | None:
+    """An `ir.Validity` for the JSON outputs (days as YYYY-MM-DD), or None."""
+    if validity is None:
+        return None
+    out: dict = {}
+    for key, day in (("in_force_from", validity.start), ("in_force_until", validity.end)):
+        if day is not None:
+            out[key] = day.isoformat()
+    if validity.amended:
+        out["amended_on"] = [d.isoformat() for d in validity.amended]
+    if validity.repealed is not None:
+        out["repealed_on"] = validity.repealed.isoformat()
+    if validity.superseded_by is not None:
+        out["superseded_by"] = validity.superseded_by
+    return out or None
+
+
 def in_force_text(days) -> str:
     """`from 2024-07-01 to 2025-12-31` for an `ir.InForce`."""
     if days.start is not None and days.end is not None:

@@ -91,7 +91,9 @@ class Policy:
 
     @property
     def info(self) -> PolicyInfo:
-        return PolicyInfo(self.name, self.version, self.fingerprint)
+        from .dates import validity_json
+
+        return PolicyInfo(self.name, self.version, self.fingerprint, validity_json(self.ir.meta.validity))
 
     def __repr__(self) -> str:
         return f"<Policy {self.name!r} {self.period[0]}–{self.period[1]} rules={len(self.rules)} targets={len(self.targets)}>"

@@ -129,9 +129,13 @@ class PolicyInfo:
     name: str
     version: str | None
     fingerprint: str
+    validity: dict | None = attrs.field(default=None, eq=False)  # `dates.validity_json`, when stated
 
     def to_json(self) -> dict:
-        return {"name": self.name, "version": self.version, "fingerprint": self.fingerprint}
+        out = {"name": self.name, "version": self.version, "fingerprint": self.fingerprint}
+        if self.validity:
+            out["validity"] = self.validity
+        return out
 
 
 @attrs.frozen

@@ -105,7 +105,7 @@ def _from_lines(text: str, path) -> dict:
         elif "target" in obj:
             doc["targets"].append(obj["target"])
         elif "policy" in obj:
-            doc.update({k: v for k, v in obj.items() if k in ("policy", "provenance", "year")})
+            doc.update({k: v for k, v in obj.items() if k in ("policy", "provenance", "year", "date")})
     return doc
 
 
@@ -176,8 +176,17 @@ def replay(result_path: str | os.PathLike[str], *, policy: str | None = None, fa
         raise ReplayError(f"the result names {len(years)} years; an eval result has exactly one")
     from ..data.read import DataError
 
+    days = prov.get("dates") or ([doc["date"]] if isinstance(doc.get("date"), str) else [])
+    when: object = years[0]
+    if days:  # judged on a day (`--date`): replayed on that day
+        import datetime
+
+        try:
+            when = datetime.date.fromisoformat(days[0])
+        except ValueError:
+            raise ReplayError(f"the result names the day `{days[0]}`, which is not YYYY-MM-DD") from None
     try:
-        evaluation = loaded.evaluate(data_path, years[0], engine=engine, format=fmt)
+        evaluation = loaded.evaluate(data_path, when, engine=engine, format=fmt)
     except (DataError, ValueError) as e:  # unreadable data, a year outside the period, an unknown engine
         raise ReplayError(str(e)) from None
     verdicts = compare_records(doc["records"], [r.to_json() for r in evaluation.records])

@@ -204,8 +204,20 @@ def test_eval_with_date_reports_the_day_in_json(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert code == 1 and doc["year"] == 2025 and doc["date"] == "2025-09-01"
     assert doc["provenance"]["dates"] == ["2025-09-01"]
+    assert doc["policy"]["validity"] == {"in_force_from": "2024-07-01", "amended_on": ["2025-03-01"],
+                                         "repealed_on": "2027-07-01",
+                                         "superseded_by": "greenvale_waterworks_2027"}
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parents[2] / "docs" / "schema" / "eval-output.schema.json")
+                        .read_text(encoding="utf-8"))
+    jsonschema.validate(doc, schema)
     outcomes = {o["rule"]: o["outcome"] for o in doc["records"][0]["outcomes"]}
     assert outcomes["permit"] == "fail"
+    result = tmp_path / "result.json"
+    result.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["replay", str(result)]) == 0  # replayed on the day, not on 31 December
+    capsys.readouterr()
 
 
 def test_a_date_that_is_not_a_day_is_refused_by_the_cli(capsys):
