@@ -49,7 +49,8 @@ def test_a_construct_sql_cannot_hold_is_refused_naming_rule_and_construct(tmp_pa
     policy.write_text(
         "policy ratio\n  period 2030 to 2031\n\nentity home, homes\n"
         "fact beds: integer bed >= 0\nfact floor_area: decimal m2 >= 0\nunit bed, beds\n\n"
-        "rule space_per_bed\n  must floor_area / beds >= 30 m2 per bed\n", encoding="utf-8")
+        "rule space_per_bed\n  must min(floor_area / beds, 90 m2 per bed) >= 30 m2 per bed\n",
+        encoding="utf-8")
     assert main(["sql", str(policy), "--year", "2030", "--dialect", "spark"]) == 2
     err = capsys.readouterr().err
     assert "rule `space_per_bed`" in err and "division by a value that is not a constant" in err
