@@ -294,6 +294,8 @@ class _Printer:
         line = f"{self.kw('entity')} {d.name}"
         if d.plural is not None:
             line += f", {d.plural}"
+        if d.parent is not None and d.key is not None:
+            line += f" {self.kw('part_of')} {d.parent.name} {self.kw('by')} {d.key.name}"
         if d.label is not None:
             line += f" {string(d.label)}"
         if d.labelled_by:

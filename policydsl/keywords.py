@@ -53,6 +53,8 @@ KEYWORDS: dict[str, Keyword] = {
     "unit": _k("_UNIT", "unit", "单位"),
     "set": _k("_SET", "set", "集合"),
     "entity": _k("_ENTITY", "entity", "对象"),
+    "part_of": _k("_PART_OF", "part of", "隶属于"),
+    "by": _k("_BY", "by", "依据"),
     "labelled_by": _k("_LABELLED_BY", "labelled by", "标识为", en_alt=("labeled by",)),
     "fact": _k("_FACT", "fact", "事实"),
     "let": _k("_LET", "let", "定义"),

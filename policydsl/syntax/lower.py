@@ -148,10 +148,14 @@ class Lowerer:
         return ast.SetLiteral(tuple(values), _span(t))
 
     def d_entity_decl(self, t):
-        name, plural, label, *labels = t.children
+        name, plural, parent, label, *labels = t.children
+        of = key = None
+        if parent is not None:
+            of, key = (ast.Name(str(n), _span(n)) for n in parent.children)
         return ast.EntityDecl(str(name), str(plural) if plural else None,
                               self.string(label) if label else None,
-                              tuple(ast.Name(str(n), _span(n)) for n in labels if n is not None), _span(t))
+                              tuple(ast.Name(str(n), _span(n)) for n in labels if n is not None), _span(t),
+                              of, key)
 
     def d_fact_decl(self, t):
         name, ftype, *rest = t.children
