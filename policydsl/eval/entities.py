@@ -38,6 +38,8 @@ class EntityEvaluation:
     year: int
     entities: dict[str, Evaluation]
     engine: str = "reference"
+    # Each entity's records as validated (facts by name), in order: for report labels.
+    fields: dict[str, tuple] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def records(self) -> tuple[RecordResult, ...]:
@@ -118,7 +120,29 @@ def evaluate_entities(policy, data: object, year: int, *, format: str | None = N
         results = tuple(eng.record(r, year) for r in recs)
         out[e.name] = Evaluation(policy.info, shown, results, tuple(eng.targets(recs, year)))
     return EntityEvaluation(policy.info, shown, out, "reference" if engine == "reference" else
-                            f"reference ({REFERENCE_ONLY})")
+                            f"reference ({REFERENCE_ONLY})",
+                            {name: tuple(r.values for r in recs) for name, recs in records.items()})
+
+
+def entity_policy(policy, name: str):
+    """One entity of `policy` (a `Policy`) as a `Policy` of its own, for its report."""
+    from ..policy import Policy
+
+    return Policy(policy.ir.for_entity(name))
+
+
+def text_report(policy, result: EntityEvaluation, options=None) -> str:
+    """The text report of each entity in turn, under a heading naming it."""
+    from ..report import text_report as one_report
+
+    out = []
+    for e in policy.ir.entities:
+        ev = result.entities[e.name]
+        parent = f", part of {e.parent} by `{e.key}`" if e.parent is not None else ""
+        head = f"== {e.plural}{parent}: {len(ev.records)} record(s) =="
+        out.append(head + "\n\n" + one_report(entity_policy(policy, e.name), ev, options=options,
+                                               fields=result.fields.get(e.name)))
+    return "\n".join(out)
 
 
 def _raw(source: object, format: str | None, encoding: str | None):
