@@ -188,7 +188,6 @@ class Policy:
         from .eval.stream import evaluate_stream
 
         self.check_year(year)
-        self.engine(engine)  # an unknown name fails here, naming every engine
         if self.ir.entities:
             from .eval.entities import evaluate_entities
 
@@ -196,6 +195,7 @@ class Policy:
                 raise ValueError("a decision log records one kind of record; this policy has several")
             return evaluate_entities(self, data, self.ir.meta.judged_year(year), format=format,
                                      engine=engine, shown_year=year)
+        self.engine(engine)  # an unknown name fails here, naming every engine
         if log is not None:
             from .decisions import rereadable
 

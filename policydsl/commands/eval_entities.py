@@ -35,6 +35,7 @@ def sources(policy, facts: list[str]) -> dict[str, str]:
 
 def run(policy, args) -> int:
     from policydsl.data.read import DataError
+    from policydsl.eval.engine import check_engine_name
     from policydsl.eval.entities import (
         REFERENCE_ONLY,
         EntityDataError,
@@ -55,7 +56,7 @@ def run(policy, args) -> int:
             raise ValueError("--format json takes one year; use text for several")
         for year in years:
             policy.check_year(year)
-        policy.engine(args.engine)  # an unknown engine name fails before any output
+        check_engine_name(args.engine)  # an unknown engine name fails before any output
         if args.engine != "reference":
             print(f"policydsl: note: {REFERENCE_ONLY}", file=sys.stderr)
         results = [evaluate_entities(policy, data, policy.ir.meta.judged_year(y), format=args.data_format,

@@ -19,10 +19,9 @@ import attrs
 from .. import ir
 from ..data.read import FieldError
 from ..results import Evaluation, PolicyInfo, RecordResult, TargetResult, summarize
+from .engine import REFERENCE_ONLY
 from .reference import Parts
 from .values import Unknown
-
-REFERENCE_ONLY = "several entities are evaluated by the reference engine only"
 
 
 class EntityDataError(ValueError):
@@ -103,9 +102,10 @@ def evaluate_entities(policy, data: object, year: int, *, format: str | None = N
     mapping each entity to a path, a DataFrame or Arrow object, or an iterable of mappings.
     `engine` is the engine asked for; every engine but the reference falls back to it.
     `shown_year` is the year the result names (the year asked), by default `year`."""
-    from .engine import ReferenceEngine
+    from .engine import ReferenceEngine, check_engine_name
     from .validate import Validator
 
+    check_engine_name(engine)
     checked: ir.Policy = policy.ir
     sources = data_by_entity(checked, data)
     parts = {e.name: checked.for_entity(e.name) for e in checked.entities}

@@ -91,7 +91,7 @@ def _parts(e: ir.ChildAgg, env: Env, year: int, holds: bool) -> str:
         return f"{text} for each of {len(found)} {e.entity} record(s)"
     ids = ", ".join(f"`{pid}`" for pid in deciding[:5]) + (", …" if len(deciding) > 5 else "")
     word = "holds" if e.kind == "any" else "fails"
-    return f"{text}: {word} for {e.entity} {ids} ({len(deciding)} of {len(found)})"
+    return f"{text}: {word} for {e.entity} {ids}, {len(deciding)} of {len(found)}"
 
 
 def _flatten(items, cls):
