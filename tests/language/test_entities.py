@@ -1,0 +1,256 @@
+"""Several kinds of record in one policy: the Hillside water fixture (districts, their
+plants, each plant's samples) and the meaning of aggregates over the parts of a record."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+import policydsl
+from policydsl.cli import main
+from policydsl.diagnostics import PolicyError
+from policydsl.eval.entities import EntityDataError
+from policydsl.results import OUTCOMES
+from policydsl.worked_examples import examples_path, load_examples, run_examples
+
+ROOT = Path(__file__).parents[2]
+WATER = ROOT / "tests" / "fixtures" / "water.pol"
+DATA = ROOT / "tests" / "fixtures" / "data" / "water"
+FACTS = ["--facts", f"district={DATA / 'districts.csv'}", "--facts", f"plants={DATA / 'plants.csv'}",
+         "--facts", f"samples={DATA / 'samples.csv'}"]
+SCHEMA = json.loads((ROOT / "docs" / "schema" / "eval-output.schema.json").read_text("utf-8"))
+
+COMMITTEES = """
+policy committees period 2024 to 2025
+unit group_unit, group_units
+entity committee, committees
+fact households: integer households
+fact members: integer people
+entity group, groups part of committee by committee_id
+fact committee_id: text
+fact size: integer households, optional
+rule cap clause G1 must count(groups) <= 7
+rule total clause G2 must sum(groups, size) <= households
+rule smallest clause G3 must min(groups, size) >= 15 households
+rule largest clause G4 must max(groups, size) <= 30 households
+rule every clause G5 must all(groups, size >= 15 households)
+rule some clause G6 must any(groups, size >= 25 households)
+rule mostly clause G7 must share(groups, size >= 15 households) >= 50%
+rule tied clause G8 must members >= count(groups) × 1 person
+"""
+
+
+@pytest.fixture(scope="module")
+def water():
+    return policydsl.load(WATER)
+
+
+@pytest.fixture(scope="module")
+def committees():
+    return policydsl.loads(COMMITTEES)
+
+
+def _outcomes(evaluation, entity: str) -> dict[str, dict[str, str]]:
+    """record id -> rule -> outcome, for one entity."""
+    return {r.id: {o.rule: o.outcome for o in r.outcomes} for r in evaluation.entities[entity].records}
+
+
+# ---- the fixture ----------------------------------------------------------------------------
+
+
+def test_every_worked_example_passes_and_covers_every_rule(water):
+    report = run_examples(water, load_examples(examples_path(WATER), water))
+    assert [r.example.name for r in report.failures] == []
+    assert report.coverage.complete and report.coverage.never_failing == ()
+
+
+def test_the_examples_show_every_outcome_kind_for_every_entity(water):
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for ex in load_examples(examples_path(WATER), water):
+        result = water.evaluate(ex.entities, ex.year, engine="reference")
+        for name, ev in result.entities.items():
+            kinds[name] |= {o.outcome for r in ev.records for o in r.outcomes if o.rule in ex.expect}
+            kinds[name] |= {t.outcome for t in ev.targets if t.rule in ex.expect}
+    assert {name: kinds[name] for name in ("district", "plant", "sample")} == \
+           {name: set(OUTCOMES) for name in ("district", "plant", "sample")}
+
+
+def test_policydsl_test_exits_0_on_the_fixture(capsys):
+    assert main(["test", str(WATER), "--strict"]) == 0
+    assert "29 of 29 examples pass" in capsys.readouterr().out
+
+
+def test_each_rule_judges_the_entity_whose_facts_it_names(water):
+    by_rule = {r.name: r.entity for r in water.ir.all_rules}
+    assert by_rule["district_supplied"] == "district"  # sum over plants: a rule of their district
+    assert by_rule["staffed"] == by_rule["monthly_samples"] == by_rule["plants_compliant"] == "plant"
+    assert by_rule["sample_valid"] == by_rule["sample_chlorine"] == "sample"
+    assert [(e.name, e.parent, e.key) for e in water.ir.entities] == [
+        ("district", None, None), ("plant", "district", "district_code"), ("sample", "plant", "plant_code")]
+
+
+def test_a_policy_with_one_entity_keeps_its_fingerprint_and_ir():
+    chifeng = policydsl.load(ROOT / "policies" / "chifeng_2023.pol")
+    assert chifeng.fingerprint == "sha256:73b1fbf5c49d320a45d403be251b5ddf"
+    assert chifeng.ir.entities == () and {r.entity for r in chifeng.ir.all_rules} == {""}
+
+
+def test_formatting_keeps_meaning_in_english_and_in_chinese_keywords(water):
+    from policydsl.fmt import format_text
+    from policydsl.source import Source
+
+    source = Source("water.pol", WATER.read_text("utf-8"))
+    for lang in ("en", "zh"):
+        formatted = format_text(source, lang)
+        assert policydsl.loads(formatted).fingerprint == water.fingerprint, lang
+    assert "隶属于 district 依据 district_code" in format_text(source, "zh")
+
+
+# ---- the command line --------------------------------------------------------------------------
+
+
+def test_eval_reads_one_file_per_entity_and_reports_each(capsys):
+    code = main(["eval", str(WATER), *FACTS, "--year", "2025", "--lang", "en", "--engine", "reference"])
+    out = capsys.readouterr().out
+    assert code == 1  # violations
+    assert "== districts: 4 record(s) ==" in out
+    assert "== plants, part of district by `district_code`: 5 record(s) ==" in out
+    assert "== samples, part of plant by `plant_code`: 46 record(s) ==" in out
+    assert "p5 Old quarry  district_code: no district has id `d9`" in out
+
+
+def test_eval_json_names_each_record_s_entity_and_fits_the_schema(capsys):
+    jsonschema = pytest.importorskip("jsonschema")
+    main(["eval", str(WATER), *FACTS, "--year", "2025", "--format", "json"])
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    jsonschema.validate(doc, SCHEMA)
+    assert "several entities are evaluated by the reference engine only" in captured.err
+    counts = {name: s["records"] for name, s in doc["summary"]["entities"].items()}
+    assert counts == {"district": 4, "plant": 5, "sample": 46}
+    assert len(doc["records"]) == 4 + 5 + 46  # nothing dropped, the bad records too
+    orphan = next(r for r in doc["records"] if r["entity"] == "sample" and r["id"] == "s46")
+    assert orphan["errors"] == [{"field": "plant_code", "message": "no plant has id `p7`"}]
+    assert {t["entity"] for t in doc["targets"]} == {"plant"}
+
+
+@pytest.mark.parametrize("facts, message", [
+    ([f"{DATA / 'plants.csv'}"], "give --facts ENTITY=DATA for each"),
+    ([f"district={DATA / 'districts.csv'}"], "no --facts plant=DATA, sample=DATA"),
+    ([f"district={DATA / 'districts.csv'}", f"districts={DATA / 'districts.csv'}"],
+     "--facts gives `district` twice"),
+])
+def test_eval_says_which_entity_data_is_missing_or_wrong(capsys, facts, message):
+    args = [a for f in facts for a in ("--facts", f)]
+    assert main(["eval", str(WATER), *args, "--year", "2025"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_sql_refuses_several_entities_explicitly(capsys):
+    assert main(["sql", str(WATER), "--year", "2025"]) == 2
+    assert "several entities are evaluated by the reference engine only" in capsys.readouterr().err
+
+
+def test_check_says_the_rules_over_parts_are_undecided(water):
+    notes = [d for d in water.warnings if d.code == "A0004"]
+    assert len(notes) == 1 and notes[0].message.startswith("undecided:")
+    assert "`monthly_samples` (W5)" in notes[0].message and "`staffed`" not in notes[0].message
+
+
+# ---- the API and the meaning -----------------------------------------------------------------
+
+
+def test_evaluate_takes_one_source_per_entity_by_name_or_plural(committees):
+    ev = committees.evaluate({"committees": [{"id": "c1", "households": 40, "members": 3}],
+                              "group": [{"id": "g1", "committee_id": "c1", "size": 20},
+                                        {"id": "g2", "committee_id": "c1", "size": 20}]}, 2024)
+    assert _outcomes(ev, "committee")["c1"] == {"cap": "pass", "total": "pass", "smallest": "pass",
+                                               "largest": "pass", "every": "pass", "some": "fail",
+                                               "mostly": "pass", "tied": "pass"}
+    assert ev.summary["entities"]["group"]["records"] == 2
+
+
+def test_aggregates_over_no_parts_are_defined_or_unknown_with_a_reason(committees):
+    ev = committees.evaluate({"committee": [{"id": "c1", "households": 40, "members": 0}], "group": []},
+                             2024)
+    (record,) = ev.entities["committee"].records
+    got = {o.rule: (o.outcome, o.explanation) for o in record.outcomes}
+    assert got["cap"][0] == "pass" and "`count(groups)` is 0" in got["cap"][1]
+    assert got["total"][0] == "pass"  # a sum of nothing is 0
+    assert got["every"][0] == "pass" and got["some"][0] == "fail"  # all: true, any: false
+    for rule, text in (("smallest", "min(groups, size)"), ("largest", "max(groups, size)"),
+                       ("mostly", "share(groups, size >= 15 households)")):
+        assert got[rule] == ("unknown", f"cannot decide: `{text}` of no group records"), rule
+
+
+def test_one_unknown_part_decides_nothing_unless_another_part_decides(committees):
+    groups = [{"id": "g1", "committee_id": "c1", "size": 10}, {"id": "g2", "committee_id": "c1"}]
+    ev = committees.evaluate({"committee": [{"id": "c1", "households": 40, "members": 9}], "group": groups},
+                             2024)
+    got = _outcomes(ev, "committee")["c1"]
+    assert got["every"] == "fail"  # g1 fails: all() is false whatever g2 is
+    assert got["some"] == "unknown" and got["total"] == "unknown" and got["cap"] == "pass"
+
+
+def test_a_part_of_no_known_parent_and_a_repeated_parent_id_are_errors_on_the_records(committees):
+    ev = committees.evaluate({
+        "committee": [{"id": "c1", "households": 40, "members": 9}, {"id": "c1", "households": 50, "members": 9},
+                      {"id": "c2", "households": 40, "members": 9}],
+        "group": [{"id": "g1", "committee_id": "c1", "size": 20}, {"id": "g2", "committee_id": "c3", "size": 20}]},
+        2024)
+    groups = {r.id: [(e.field, e.message) for e in r.errors] for r in ev.entities["group"].records}
+    assert groups == {"g1": [("committee_id", "committee id `c1` appears twice, so this group's committee "
+                                              "is unknown")],
+                      "g2": [("committee_id", "no committee has id `c3`")]}
+    first, second, third = ev.entities["committee"].records
+    assert {o.outcome for o in first.outcomes} == {o.outcome for o in second.outcomes} == {"unknown"}
+    assert "committee id `c1` appears twice, so its groups are unknown" in first.outcomes[0].explanation
+    assert {o.rule: o.outcome for o in third.outcomes}["cap"] == "pass"  # no groups: 0 of them
+
+
+def test_data_not_given_per_entity_is_refused_with_the_entities_named(committees):
+    with pytest.raises(EntityDataError, match=r"give the data of each, e.g. \{\"committee\": \.\.\., "):
+        committees.evaluate([{"id": "c1"}], 2024)
+    with pytest.raises(EntityDataError, match="`grp` is not an entity"):
+        committees.evaluate({"committee": [], "grp": []}, 2024)
+    with pytest.raises(EntityDataError, match="no data for `group`"):
+        committees.evaluate({"committee": []}, 2024)
+
+
+@pytest.mark.parametrize("call", ["compile", "evaluate_record", "engine"])
+def test_one_record_apis_and_fast_engines_refuse_several_entities(committees, call):
+    with pytest.raises(ValueError, match="several"):
+        if call == "compile":
+            committees.compile(2024)
+        elif call == "evaluate_record":
+            committees.evaluate_record({"id": "c1"}, 2024)
+        else:
+            committees.engine("duckdb")
+
+
+def test_a_condition_on_each_part_may_name_its_parent_s_facts(committees):
+    p = policydsl.loads(COMMITTEES + "rule within clause G9 must all(groups, size <= households)\n")
+    ev = p.evaluate({"committee": [{"id": "c1", "households": 25, "members": 9}],
+                     "group": [{"id": "g1", "committee_id": "c1", "size": 20},
+                               {"id": "g2", "committee_id": "c1", "size": 30}]}, 2024)
+    record = ev.entities["committee"].records[0]
+    within = next(o for o in record.outcomes if o.rule == "within")
+    assert within.outcome == "fail" and "fails for group `g2`, 1 of 2" in within.explanation
+
+
+@pytest.mark.parametrize("rule, message", [
+    ("rule r clause X1 must size <= households", "rule `r` mixes facts of `committee` and `group`"),
+    ("rule r clause X1 must count(committees) >= 1", "`committees` is not a part of another entity"),
+    ("rule r clause X1 must count(grups) <= 7", "unknown entity `grups`"),
+    ("rule r clause X1 must sum(groups, committee_id) >= 1", "`sum` needs numbers, but this is text"),
+    ("rule r clause X1 must groups * 2 >= 1", "`groups` is a kind of record, not a value"),
+    ("target t clause X1 must count(groups) <= 7", "a target measures the population"),
+    ("rule r clause X1 must all(groups, count(groups) > 1)", "cannot be nested"),
+])
+def test_checker_errors_name_the_mistake(rule, message):
+    with pytest.raises(PolicyError) as err:
+        policydsl.loads(COMMITTEES + rule + "\n")
+    assert any(message in d.message for d in err.value.diagnostics), [d.message for d in err.value.diagnostics]
