@@ -254,3 +254,14 @@ def test_checker_errors_name_the_mistake(rule, message):
     with pytest.raises(PolicyError) as err:
         policydsl.loads(COMMITTEES + rule + "\n")
     assert any(message in d.message for d in err.value.diagnostics), [d.message for d in err.value.diagnostics]
+
+
+def test_the_editor_explains_an_entity_named_in_an_aggregate_and_the_entity_a_rule_judges():
+    from policydsl.lsp.document import Document
+
+    text = WATER.read_text("utf-8")
+    doc = Document("water.pol", text)
+    _, entity = doc.hover(text.index("count(samples)") + len("count("))
+    assert "**entity** `sample`" in entity and "part of `plant`" in entity
+    _, rule = doc.hover(text.index("rule monthly_samples") + len("rule "))
+    assert "judges: each plant" in rule
