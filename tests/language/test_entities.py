@@ -265,3 +265,14 @@ def test_the_editor_explains_an_entity_named_in_an_aggregate_and_the_entity_a_ru
     assert "**entity** `sample`" in entity and "part of `plant`" in entity
     _, rule = doc.hover(text.index("rule monthly_samples") + len("rule "))
     assert "judges: each plant" in rule
+
+
+def test_render_says_which_entity_each_rule_applies_to(water):
+    from policydsl.render import build
+
+    doc = build(water.ir)
+    applies = {e.name: e.applies_to for e in doc.entries}
+    assert applies["district_supplied"] == "every district"
+    assert applies["large_plant_staff"] == "every plant where capacity >= 50000 tonnes"
+    assert applies["sample_valid"] == "every sample" and applies["plants_compliant"] == "all plants together"
+    assert dict(doc.metadata)["judges"].startswith("districts; plants (each part of a district")
