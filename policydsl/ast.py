@@ -305,6 +305,7 @@ class RuleDecl:
     requirement: Requirement | None = None
     is_target: bool = False
     span: Span = _span()
+    entity: Name | None = None  # `on samples`: the entity it judges, in a policy with several
 
 
 @node

@@ -327,6 +327,8 @@ class _Printer:
             lines.append((None, f"{INDENT}{self.kw('section')} {string(d.section)}"))
         if d.quote is not None:
             lines.append((None, f"{INDENT}{self.kw('quote')} {string(d.quote)}"))
+        if d.entity is not None:
+            lines.append((d.entity.span.start, f"{INDENT}{self.kw('on')} {d.entity.name}"))
         if d.years is not None:
             lines.append((d.years.span.start, INDENT + self.years(d.years)))
         if d.scope is not None:

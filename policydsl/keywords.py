@@ -55,6 +55,7 @@ KEYWORDS: dict[str, Keyword] = {
     "entity": _k("_ENTITY", "entity", "对象"),
     "part_of": _k("_PART_OF", "part of", "隶属于"),
     "by": _k("_BY", "by", "依据"),
+    "on": _k("_ON", "on", "针对"),
     "labelled_by": _k("_LABELLED_BY", "labelled by", "标识为", en_alt=("labeled by",)),
     "fact": _k("_FACT", "fact", "事实"),
     "let": _k("_LET", "let", "定义"),

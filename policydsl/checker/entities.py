@@ -270,6 +270,17 @@ def assign(checker: Checker, p: EntityPlan, d: ast.RuleDecl, rule: ir.Rule) -> i
                 assert ent is not None
                 if ent not in found:
                     found[ent], why[ent] = x, f"`{x.text}` measures the {x.entity}s of each {ent}"
+    if d.entity is not None:
+        stated = p.by_word.get(d.entity.name)
+        if stated is None:
+            guess = nearest(d.entity.name, list(p.by_word))
+            checker.error(d.entity.span, f"unknown entity `{d.entity.name}`", code="E0177",
+                          help=f"did you mean `{guess}`?" if guess else
+                          "entities: " + ", ".join(f"`{e.plural}`" for e in p.entities))
+            return None
+        if stated.name not in found:
+            found = {stated.name: d.entity, **found}
+            why = {stated.name: f"stated: `{checker.text(d.entity.span)}`", **why}
     if rule.group is not None and rule.group.fact in p.owner:
         ent = p.owner[rule.group.fact]
         if ent not in found:
@@ -278,11 +289,25 @@ def assign(checker: Checker, p: EntityPlan, d: ast.RuleDecl, rule: ir.Rule) -> i
     if len(found) > 1:
         (a, xa), (b, xb) = list(found.items())[:2]
         kind = "target" if rule.is_target else "rule"
-        checker.error(xb.span, f"{kind} `{rule.name}` mixes facts of `{a}` and `{b}`", code="E0182",
-                      labels=(Label(xa.span, why[a]),), help=_mix_help(p, a, b))
+        message = (f"{kind} `{rule.name}` judges each {a} (stated), but {why[b]}" if d.entity is not None
+                   else f"{kind} `{rule.name}` mixes facts of `{a}` and `{b}`")
+        checker.error(xb.span, message, code="E0182", labels=(Label(xa.span, why[a]),),
+                      help=_mix_help(p, a, b))
         return None
     entity = next(iter(found), p.root.name)
     return attrs.evolve(rule, entity=entity)
+
+
+def stated_single(checker: Checker, d: ast.RuleDecl) -> bool:
+    """`on NAME` in a policy with one entity: it must name that entity. Reports it if not."""
+    assert d.entity is not None
+    declared = [e for e in checker.module.decls if isinstance(e, ast.EntityDecl)][:1]
+    words = [w for e in declared for w in (e.name, e.plural or e.name + "s")] or ["record", "records"]
+    if d.entity.name in words:
+        return True
+    checker.error(d.entity.span, f"unknown entity `{d.entity.name}`", code="E0177",
+                  help=f"the policy judges one entity, `{words[0]}`")
+    return False
 
 
 def _mix_help(p: EntityPlan, a: str, b: str) -> str:

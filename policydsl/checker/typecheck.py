@@ -335,7 +335,9 @@ class Checker:
             return None
         rule = ir.Rule(d.name, d.label, tuple(c.id for c in d.clauses), d.section, d.quote, years,
                        scope, d.requirement.modality, cond, d.is_target, group, d.span)
-        return rule if self.entity_plan is None else entities.assign(self, self.entity_plan, d, rule)
+        if self.entity_plan is None:
+            return rule if d.entity is None or entities.stated_single(self, d) else None
+        return entities.assign(self, self.entity_plan, d, rule)
 
     def _years(self, d: ast.RuleDecl) -> tuple[int, int] | None:
         first, last = self.period or (0, 9999)

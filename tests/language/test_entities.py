@@ -276,3 +276,20 @@ def test_render_says_which_entity_each_rule_applies_to(water):
     assert applies["large_plant_staff"] == "every plant where capacity >= 50000 tonnes"
     assert applies["sample_valid"] == "every sample" and applies["plants_compliant"] == "all plants together"
     assert dict(doc.metadata)["judges"].startswith("districts; plants (each part of a district")
+
+
+def test_a_stated_entity_lets_a_target_count_the_parts():
+    p = policydsl.loads(COMMITTEES + "target few clause G9 on groups must count() <= 2\n"
+                        "target few_committees clause G10 on committee must count() <= 2\n")
+    assert {r.name: r.entity for r in p.ir.targets} == {"few": "group", "few_committees": "committee"}
+    ev = p.evaluate({"committee": [{"id": "c1", "households": 40, "members": 3}],
+                     "group": [{"id": f"g{k}", "committee_id": "c1", "size": 20} for k in range(3)]}, 2024)
+    assert {t.rule: t.outcome for t in ev.targets} == {"few": "fail", "few_committees": "pass"}
+
+
+def test_a_stated_entity_in_a_one_entity_policy_must_be_that_entity():
+    one = "policy p period 2024 to 2025\nentity site, sites\nfact ok: bool\nrule r clause X1 {} must ok\n"
+    assert policydsl.loads(one.format("on sites")).rules[0].entity == ""  # meaning and fingerprint kept
+    assert policydsl.loads(one.format("on sites")).fingerprint == policydsl.loads(one.format("")).fingerprint
+    with pytest.raises(PolicyError, match="unknown entity `plants`"):
+        policydsl.loads(one.format("on plants"))
