@@ -183,7 +183,9 @@ def _link(policy: ir.Policy, records: dict[str, list]) -> None:
             key = rec.values.get(e.key)
             problem = None
             if key is None:
-                pass  # a missing or invalid key fact is already an error on the record
+                # A missing or invalid key is already an error on the record, unless optional.
+                if not any(err.field == e.key for err in rec.errors):
+                    problem = f"names no {e.parent}: `{e.key}` is missing"
             elif key in twice:
                 problem = f"{e.parent} id `{key}` appears twice, so this {e.name}'s {e.parent} is unknown"
             elif key not in where:

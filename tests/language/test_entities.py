@@ -293,3 +293,22 @@ def test_a_stated_entity_in_a_one_entity_policy_must_be_that_entity():
     assert policydsl.loads(one.format("on sites")).fingerprint == policydsl.loads(one.format("")).fingerprint
     with pytest.raises(PolicyError, match="unknown entity `plants`"):
         policydsl.loads(one.format("on plants"))
+
+
+def test_a_part_without_its_key_is_an_error_even_when_the_key_is_optional():
+    p = policydsl.loads(COMMITTEES.replace("fact committee_id: text", "fact committee_id: text optional"))
+    ev = p.evaluate({"committee": [{"id": "c1", "households": 40, "members": 3}],
+                     "group": [{"id": "g1", "size": 20}]}, 2024)
+    (group,) = ev.entities["group"].records
+    assert [(e.field, e.message) for e in group.errors] == [("committee_id", "names no committee: "
+                                                             "`committee_id` is missing")]
+    assert {o.rule: o.outcome for o in ev.entities["committee"].records[0].outcomes}["cap"] == "pass"
+
+
+def test_evaluate_takes_a_dataframe_for_one_entity_and_rows_for_another(committees):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"id": ["c1", "c2"], "households": [40, 50], "members": [3, 1]})
+    ev = committees.evaluate({"committee": frame, "group": [{"id": "g1", "committee_id": "c2", "size": 20}]},
+                             2024)
+    assert [r.id for r in ev.entities["committee"].records] == ["c1", "c2"]
+    assert _outcomes(ev, "committee")["c2"]["tied"] == "pass" and _outcomes(ev, "committee")["c1"]["cap"] == "pass"
