@@ -85,7 +85,10 @@ def _normal(x: object) -> object:
             rules=tuple(sorted(x.rules, key=lambda r: r.name)),
             targets=tuple(sorted(x.targets, key=lambda r: r.name)),
             notes=tuple(sorted(x.notes, key=canonical)),
+            entities=tuple(sorted(x.entities, key=lambda e: e.name)),
         )
+    if isinstance(x, ir.Entity):
+        return attrs.evolve(x, facts=tuple(sorted(x.facts)))
     return x
 
 

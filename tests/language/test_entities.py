@@ -335,3 +335,16 @@ def test_the_record_strategies_refuse_several_entities(water):
 
     with pytest.raises(ValueError, match="several kinds of record"):
         testing.compliant_records(water, 2025)
+
+
+def test_the_fingerprint_ignores_the_order_of_sibling_entities_and_of_their_facts():
+    head = "policy p period 2025 to 2027\nentity plant, plants\nfact staff: integer person\n"
+    samples = "entity sample, samples part of plant by plant_code\nfact plant_code: text\nfact clean: bool\n"
+    visits = "entity visit, visits part of plant by visited\nfact visited: text\nfact found: bool\n"
+    rules = "rule c clause W1 must all(samples, clean) and not any(visits, found)\n"
+    a = policydsl.loads(head + samples + visits + rules)
+    b = policydsl.loads(head + visits + samples.replace("fact plant_code: text\nfact clean: bool\n",
+                                                        "fact clean: bool\nfact plant_code: text\n") + rules)
+    assert a.fingerprint == b.fingerprint
+    c = policydsl.loads(head + samples + visits + rules.replace("not any", "any"))
+    assert c.fingerprint != a.fingerprint
