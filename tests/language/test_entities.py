@@ -348,3 +348,19 @@ def test_the_fingerprint_ignores_the_order_of_sibling_entities_and_of_their_fact
     assert a.fingerprint == b.fingerprint
     c = policydsl.loads(head + samples + visits + rules.replace("not any", "any"))
     assert c.fingerprint != a.fingerprint
+
+
+def test_diff_says_a_change_to_a_rule_over_parts_is_undecided_with_the_reason(capsys, tmp_path):
+    changed = tmp_path / "water.pol"
+    changed.write_text(WATER.read_text("utf-8").replace("count(samples) >= 12", "count(samples) >= 11"),
+                       encoding="utf-8")
+    assert main(["diff", str(WATER), str(changed)]) == 1
+    out = capsys.readouterr().out
+    assert "rule `monthly_samples` (W5): undecided" in out
+    assert "`count(samples)` aggregates over the parts of a record, which the solver does not reason about" in out
+    assert "equivalent" not in out
+
+
+def test_diff_with_facts_refuses_several_entities(capsys):
+    assert main(["diff", str(WATER), str(WATER), "--facts", str(DATA / "plants.csv"), "--year", "2025"]) == 2
+    assert "run `policydsl eval` on each version with `--facts ENTITY=DATA`" in capsys.readouterr().err
