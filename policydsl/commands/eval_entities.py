@@ -54,6 +54,12 @@ def run(policy, args) -> int:
             raise ValueError(f"--format {args.format} takes a policy with one entity; use text or json")
         if args.format == "json" and len(years) > 1:
             raise ValueError("--format json takes one year; use text for several")
+        if args.by is not None and not any(args.by in e.facts for e in policy.ir.entities):
+            from policydsl.diagnostics import nearest
+
+            guess = nearest(args.by, [f.name for f in policy.ir.facts])
+            raise ValueError(f"`--by {args.by}` is not a fact of any entity"
+                             + (f"; did you mean `{guess}`?" if guess else ""))
         for year in years:
             policy.check_year(year)
         check_engine_name(args.engine)  # an unknown engine name fails before any output

@@ -138,9 +138,14 @@ def text_report(policy, result: EntityEvaluation, options=None) -> str:
     out = []
     for e in policy.ir.entities:
         ev = result.entities[e.name]
+        by = getattr(options, "by", None)
+        if by is not None and by not in e.facts:  # `--by` breaks down the entity that has the fact
+            options_here = attrs.evolve(options, by=None)
+        else:
+            options_here = options
         parent = f", part of {e.parent} by `{e.key}`" if e.parent is not None else ""
         head = f"== {e.plural}{parent}: {len(ev.records)} record(s) =="
-        out.append(head + "\n\n" + one_report(entity_policy(policy, e.name), ev, options=options,
+        out.append(head + "\n\n" + one_report(entity_policy(policy, e.name), ev, options=options_here,
                                                fields=result.fields.get(e.name)))
     return "\n".join(out)
 

@@ -364,3 +364,11 @@ def test_diff_says_a_change_to_a_rule_over_parts_is_undecided_with_the_reason(ca
 def test_diff_with_facts_refuses_several_entities(capsys):
     assert main(["diff", str(WATER), str(WATER), "--facts", str(DATA / "plants.csv"), "--year", "2025"]) == 2
     assert "run `policydsl eval` on each version with `--facts ENTITY=DATA`" in capsys.readouterr().err
+
+
+def test_eval_by_a_fact_breaks_down_the_entity_that_has_it(capsys):
+    assert main(["eval", str(WATER), *FACTS, "--year", "2025", "--lang", "en", "--by", "plant_name"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("By 水厂名称") == 1 and "水厂名称 Harbour east: 1 plant" in out
+    assert main(["eval", str(WATER), *FACTS, "--year", "2025", "--by", "plant_nam"]) == 2
+    assert "`--by plant_nam` is not a fact of any entity; did you mean `plant_name`?" in capsys.readouterr().err
