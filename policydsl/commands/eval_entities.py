@@ -44,6 +44,7 @@ def run(policy, args) -> int:
     )
     from policydsl.policy import YearError
     from policydsl.reports.model import ReportOptions
+    from policydsl.textsafe import visible
 
     try:
         data = sources(policy, args.facts)
@@ -71,7 +72,7 @@ def run(policy, args) -> int:
     except (YearError, DataError, EntityDataError, ValueError, OSError) as e:
         if isinstance(e, BrokenPipeError):
             raise
-        print(f"policydsl: error: {e}", file=sys.stderr)
+        print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)  # it may quote a file name
         return 2
     if args.format == "json":
         text = json.dumps(results[0].to_json(), ensure_ascii=False, indent=1) + "\n"
