@@ -109,8 +109,10 @@ def evaluate_entities(policy, data: object, year: int, *, format: str | None = N
     checked: ir.Policy = policy.ir
     sources = data_by_entity(checked, data)
     parts = {e.name: checked.for_entity(e.name) for e in checked.entities}
-    records = {name: [Validator(part).validate(raw) for raw in _raw(sources[name], format, encoding)]
-               for name, part in parts.items()}
+    records = {}
+    for name, part in parts.items():
+        validate = Validator(part).validate  # prepared once per entity
+        records[name] = [validate(raw) for raw in _raw(sources[name], format, encoding)]
     _link(checked, records)
     shown = year if shown_year is None else shown_year
     out: dict[str, Evaluation] = {}
