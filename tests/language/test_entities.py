@@ -372,3 +372,11 @@ def test_eval_by_a_fact_breaks_down_the_entity_that_has_it(capsys):
     assert out.count("By 水厂名称") == 1 and "水厂名称 Harbour east: 1 plant" in out
     assert main(["eval", str(WATER), *FACTS, "--year", "2025", "--by", "plant_nam"]) == 2
     assert "`--by plant_nam` is not a fact of any entity; did you mean `plant_name`?" in capsys.readouterr().err
+
+
+def test_the_warehouse_sql_refuses_several_entities(water):
+    from policydsl.eval.sqlgen import Unsupported
+    from policydsl.eval.warehouse import statements
+
+    with pytest.raises(Unsupported, match="several entities are evaluated by the reference engine only"):
+        statements(water, 2025, "spark")
