@@ -251,6 +251,12 @@ def entity_name_used(checker: Checker, p: EntityPlan, n: ast.Name) -> bool:
     return True
 
 
+def is_key(p: EntityPlan, fact: str) -> bool:
+    """Whether `fact` is the key by which a part names its parent: `for each` of it groups
+    the parts by parent, every parent record a group."""
+    return any(e.key == fact for e in p.entities)
+
+
 # ---- the entity each rule judges --------------------------------------------------------
 
 

@@ -376,6 +376,8 @@ class Checker:
             values = tuple(range(len(fact.type.members)))
         elif fact.type == ir.BOOL:
             values = (False, True)
+        elif self.entity_plan is not None and entities.is_key(self.entity_plan, g.fact):
+            return ir.Group(g.fact, None)  # each parent record: known when the data is judged
         else:
             self.error(g.span, f"`{g.fact}` has no declared set of values to group by", code="E0144",
                        help=f"declare the values (`fact {g.fact}: text in SET`) or write "

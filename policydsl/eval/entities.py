@@ -117,6 +117,8 @@ def evaluate_entities(policy, data: object, year: int, *, format: str | None = N
     shown = year if shown_year is None else shown_year
     out: dict[str, Evaluation] = {}
     for e in checked.entities:
+        if e.parent is not None and e.key is not None:
+            parts[e.name] = _by_parent(parts[e.name], e.key, records[e.parent])
         eng = ReferenceEngine(parts[e.name])
         recs = records[e.name]
         results = tuple(eng.record(r, year) for r in recs)
@@ -210,6 +212,16 @@ def _link(policy: ir.Policy, records: dict[str, list]) -> None:
             else:
                 value = tuple(found[i])
             parents[i] = attrs.evolve(rec, values={**rec.values, Parts(e.name): value})
+
+
+def _by_parent(part: ir.Policy, key: str, parents: list) -> ir.Policy:
+    """`part` with each target `for each KEY` grouped by every parent record, in input
+    order: a parent with no parts is a group too."""
+    ids = tuple(dict.fromkeys(r.id for r in parents))
+    targets = tuple(attrs.evolve(t, group=ir.Group(key, ids))
+                    if t.group is not None and t.group.fact == key and t.group.values is None else t
+                    for t in part.targets)
+    return attrs.evolve(part, targets=targets)
 
 
 def _depth(policy: ir.Policy, e: ir.Entity) -> int:

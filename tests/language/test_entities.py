@@ -380,3 +380,14 @@ def test_the_warehouse_sql_refuses_several_entities(water):
 
     with pytest.raises(Unsupported, match="several entities are evaluated by the reference engine only"):
         statements(water, 2025, "spark")
+
+
+def test_a_target_for_each_key_groups_the_parts_by_every_parent_record():
+    p = policydsl.loads(COMMITTEES + "target sized clause G9 for each committee_id must share(size >= 15 households) >= 50%\n")
+    assert p.ir.targets[0].group.values is None  # the parents' ids come with the data
+    ev = p.evaluate({"committee": [{"id": "c1", "households": 40, "members": 3},
+                                   {"id": "c2", "households": 40, "members": 3}],
+                     "group": [{"id": "g1", "committee_id": "c1", "size": 20},
+                               {"id": "g2", "committee_id": "c1", "size": 10}]}, 2024)
+    assert [(t.group, t.outcome) for t in ev.targets] == [("c1", "pass"), ("c2", "not_applicable")]
+    assert ev.targets[1].explanation == "c2: no groups in scope"
