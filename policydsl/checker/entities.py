@@ -75,7 +75,13 @@ def plan(checker: Checker, decls: tuple[ast.Decl, ...]) -> EntityPlan | None:
                               code="E0171", labels=(Label(checker.declared[w], "declared here"),),
                               help="give the entity and the fact different names, e.g. `entity "
                                    "group, groups` and `fact group_name: text`")
-        entity = ir.Entity(d.name, d.plural or d.name + "s", tuple(facts.get(d.name, ())),
+        own = facts.get(d.name, [])
+        for n in d.labelled_by:
+            if n.name in owner and n.name not in own:
+                checker.error(n.span, f"`{n.name}` in `labelled by` is a fact of `{owner[n.name]}`, "
+                              f"not of `{d.name}`", code="E0183",
+                              help=f"label each {d.name} by its own facts, declared after `entity {d.name}`")
+        entity = ir.Entity(d.name, d.plural or d.name + "s", tuple(own),
                            label=d.label, label_facts=checker._labels([d]))
         for w in words:
             by_word[w] = entity
@@ -172,6 +178,8 @@ def unknown_entity(checker: Checker, p: EntityPlan, n: ast.Call) -> bool:
     if n.func in ("min", "max") and len(n.args) != 2:
         return False
     guess = nearest(name.name, list(p.by_word))
+    if n.func == "count" and len(n.args) == 1 and guess is None:
+        return False  # `count(flag)` of a target: an unknown name, reported as such
     checker.error(name.span, f"unknown entity `{name.name}`", code="E0177",
                   help=f"did you mean `{guess}`?" if guess else
                   "entities: " + ", ".join(f"`{e.plural}`" for e in p.entities))

@@ -391,3 +391,10 @@ def test_a_target_for_each_key_groups_the_parts_by_every_parent_record():
                                {"id": "g2", "committee_id": "c1", "size": 10}]}, 2024)
     assert [(t.group, t.outcome) for t in ev.targets] == [("c1", "pass"), ("c2", "not_applicable")]
     assert ev.targets[1].explanation == "c2: no groups in scope"
+
+
+def test_labels_must_be_facts_of_their_own_entity():
+    text = COMMITTEES.replace("entity group, groups part of committee by committee_id",
+                              "entity group, groups part of committee by committee_id labelled by households")
+    with pytest.raises(PolicyError, match="`households` in `labelled by` is a fact of `committee`, not of `group`"):
+        policydsl.loads(text)
