@@ -121,7 +121,7 @@ def _entity_findings(policy: ir.Policy, timeout_ms: int) -> list[Finding]:
     if measured:
         out.append(Finding("A0004", NOTE, "undecided: the consistency checks do not reason about "
                            "aggregates over parts of a record, used by " + _names(measured),
-                           tuple(measured), help="nothing is claimed about these rules: whether "
+                           tuple(measured[:1]), help="nothing is claimed about these rules: whether "
                            "they can be met, conflict or imply one another"))
     whole = _Analysis(policy, timeout_ms)
     whole.coverage()
