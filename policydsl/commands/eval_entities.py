@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
+
+import attrs
+
+if TYPE_CHECKING:
+    from ..eval.entities import EntityEvaluation
 
 FORMATS = ("text", "json")
 
@@ -33,15 +39,36 @@ def sources(policy, facts: list[str]) -> dict[str, str]:
     return out
 
 
+def entity_policy(policy, name: str):
+    """One entity of `policy` (a `Policy`) as a `Policy` of its own, for its report."""
+    from ..policy import Policy
+
+    return Policy(policy.ir.for_entity(name))
+
+
+def text_report(policy, result: EntityEvaluation, options=None) -> str:
+    """The text report of each entity in turn, under a heading naming it."""
+    from ..report import text_report as one_report
+
+    out = []
+    for e in policy.ir.entities:
+        ev = result.entities[e.name]
+        by = getattr(options, "by", None)
+        if by is not None and by not in e.facts:  # `--by` breaks down the entity that has the fact
+            options_here = attrs.evolve(options, by=None)
+        else:
+            options_here = options
+        parent = f", part of {e.parent} by `{e.key}`" if e.parent is not None else ""
+        head = f"== {e.plural}{parent}: {len(ev.records)} record(s) =="
+        out.append(head + "\n\n" + one_report(entity_policy(policy, e.name), ev, options=options_here,
+                                               fields=result.fields.get(e.name)))
+    return "\n".join(out)
+
+
 def run(policy, args) -> int:
     from policydsl.data.read import DataError
     from policydsl.eval.engine import check_engine_name
-    from policydsl.eval.entities import (
-        REFERENCE_ONLY,
-        EntityDataError,
-        evaluate_entities,
-        text_report,
-    )
+    from policydsl.eval.entities import REFERENCE_ONLY, EntityDataError, evaluate_entities
     from policydsl.policy import YearError
     from policydsl.reports.model import ReportOptions
     from policydsl.textsafe import visible

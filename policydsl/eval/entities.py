@@ -128,32 +128,6 @@ def evaluate_entities(policy, data: object, year: int, *, format: str | None = N
                             {name: tuple(r.values for r in recs) for name, recs in records.items()})
 
 
-def entity_policy(policy, name: str):
-    """One entity of `policy` (a `Policy`) as a `Policy` of its own, for its report."""
-    from ..policy import Policy
-
-    return Policy(policy.ir.for_entity(name))
-
-
-def text_report(policy, result: EntityEvaluation, options=None) -> str:
-    """The text report of each entity in turn, under a heading naming it."""
-    from ..report import text_report as one_report
-
-    out = []
-    for e in policy.ir.entities:
-        ev = result.entities[e.name]
-        by = getattr(options, "by", None)
-        if by is not None and by not in e.facts:  # `--by` breaks down the entity that has the fact
-            options_here = attrs.evolve(options, by=None)
-        else:
-            options_here = options
-        parent = f", part of {e.parent} by `{e.key}`" if e.parent is not None else ""
-        head = f"== {e.plural}{parent}: {len(ev.records)} record(s) =="
-        out.append(head + "\n\n" + one_report(entity_policy(policy, e.name), ev, options=options_here,
-                                               fields=result.fields.get(e.name)))
-    return "\n".join(out)
-
-
 def _raw(source: object, format: str | None, encoding: str | None):
     """The raw records of one entity's data, by the id rules of files."""
     from ..data.mappings import records_from_mappings
