@@ -133,9 +133,11 @@ def _raw(source: object, format: str | None, encoding: str | None):
     from ..data.mappings import records_from_mappings
 
     if isinstance(source, str | os.PathLike):
-        from . import duckdb_engine
+        parquet = format == "parquet" if format is not None else \
+            os.fspath(source).lower().endswith((".parquet", ".pq"))
+        if parquet:  # only Parquet needs DuckDB to be read
+            from . import duckdb_engine
 
-        if duckdb_engine.is_parquet(source, format):
             return list(records_from_mappings(duckdb_engine.parquet_rows(source)))
         from ..data.read import read_records
 

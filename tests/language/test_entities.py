@@ -398,3 +398,19 @@ def test_labels_must_be_facts_of_their_own_entity():
                               "entity group, groups part of committee by committee_id labelled by households")
     with pytest.raises(PolicyError, match="`households` in `labelled by` is a fact of `committee`, not of `group`"):
         policydsl.loads(text)
+
+
+def test_an_entity_read_from_parquet_is_judged_as_from_its_csv(tmp_path, water):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import csv
+
+    import pyarrow as pa
+
+    with open(DATA / "samples.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "samples.parquet")
+    from_csv = water.evaluate({"district": DATA / "districts.csv", "plant": DATA / "plants.csv",
+                               "sample": DATA / "samples.csv"}, 2025)
+    from_parquet = water.evaluate({"district": DATA / "districts.csv", "plant": DATA / "plants.csv",
+                                   "sample": tmp_path / "samples.parquet"}, 2025)
+    assert from_parquet.to_json() == from_csv.to_json()
