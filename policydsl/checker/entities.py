@@ -63,7 +63,8 @@ def plan(checker: Checker, decls: tuple[ast.Decl, ...]) -> EntityPlan | None:
     spans: dict[str, ast.EntityDecl] = {}
     entities: list[ir.Entity] = []
     for d in declared:
-        words = [d.name] + ([d.plural] if d.plural and d.plural != d.name else [])
+        plural = d.plural or d.name + "s"  # as reports name them when no plural is given
+        words = [d.name] + ([plural] if plural != d.name else [])
         clash = next((w for w in words if w in by_word), None)
         if clash is not None:
             checker.error(d.span, f"entity `{clash}` is declared twice", code="E0170",
@@ -81,7 +82,7 @@ def plan(checker: Checker, decls: tuple[ast.Decl, ...]) -> EntityPlan | None:
                 checker.error(n.span, f"`{n.name}` in `labelled by` is a fact of `{owner[n.name]}`, "
                               f"not of `{d.name}`", code="E0183",
                               help=f"label each {d.name} by its own facts, declared after `entity {d.name}`")
-        entity = ir.Entity(d.name, d.plural or d.name + "s", tuple(own),
+        entity = ir.Entity(d.name, plural, tuple(own),
                            label=d.label, label_facts=checker._labels([d]))
         for w in words:
             by_word[w] = entity
@@ -89,7 +90,7 @@ def plan(checker: Checker, decls: tuple[ast.Decl, ...]) -> EntityPlan | None:
         entities.append(entity)
     out = EntityPlan(entities, owner, by_word)
     for d in declared:
-        if d.parent is not None and d.name in by_word:
+        if d.parent is not None and spans.get(d.name) is d:  # not a second declaration of a name
             _parent(checker, out, d)
     _check_cycles(checker, out, spans)
     # Parents before their parts, otherwise in declaration order.

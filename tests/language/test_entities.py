@@ -414,3 +414,13 @@ def test_an_entity_read_from_parquet_is_judged_as_from_its_csv(tmp_path, water):
     from_parquet = water.evaluate({"district": DATA / "districts.csv", "plant": DATA / "plants.csv",
                                    "sample": tmp_path / "samples.parquet"}, 2025)
     assert from_parquet.to_json() == from_csv.to_json()
+
+
+def test_an_entity_declared_without_a_plural_is_aggregated_by_its_default_plural():
+    p = policydsl.loads("policy p period 2024 to 2025\nentity street\nfact width: decimal m2\n"
+                        "entity lamp part of street by street_id\nfact street_id: text\nfact lit: bool\n"
+                        "rule lamps clause L1 must count(lamps) >= 2 and all(lamp, lit)\n")
+    assert [(e.name, e.plural) for e in p.ir.entities] == [("street", "streets"), ("lamp", "lamps")]
+    ev = p.evaluate({"street": [{"id": "s1", "width": "10"}],
+                     "lamps": [{"id": "l1", "street_id": "s1", "lit": "true"}]}, 2024)
+    assert _outcomes(ev, "street") == {"s1": {"lamps": "fail"}}
