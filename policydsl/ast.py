@@ -224,6 +224,10 @@ class EntityDecl:
     label: str | None = None
     labelled_by: tuple[Name, ...] = ()  # facts that tell a reader which record is which
     span: Span = _span()
+    # `part of committee by committee_id`: the entity this one is a part of, and the fact of
+    # each of its records that holds the id of its parent record.
+    parent: Name | None = None
+    key: Name | None = None
 
 
 @node
@@ -301,6 +305,7 @@ class RuleDecl:
     requirement: Requirement | None = None
     is_target: bool = False
     span: Span = _span()
+    entity: Name | None = None  # `on samples`: the entity it judges, in a policy with several
 
 
 @node

@@ -20,13 +20,13 @@ __all__ = ["lexer_class"]  # and `PolLexer`, built on first access
 DECLARATIONS = ("policy", "unit", "set", "entity", "fact", "let", "rule", "target", "note")
 ATTRIBUTES = ("title", "original", "version", "issuer", "period", "clause", "section", "quote",
               "where", "for_each", "in_year", "from", "to", "until", "year_mark", "if", "then",
-              "else", "lookup", "below", "above", "labelled_by")
+              "else", "lookup", "below", "above", "labelled_by", "part_of", "by", "on")
 MODALITIES = ("must", "in_principle", "strive")
 WORD_OPERATORS = ("or", "and", "not", "in", "not_in", "between", "between_and", "between_end",
                   "of", "per", "about", "within")
 TYPES = ("optional", "bool", "text", "integer", "decimal", "enum")
 CONSTANTS = ("true", "false")
-BUILTINS = ("share", "count", "sum", "mean", "min", "max", "floor", "ceil", "abs")
+BUILTINS = ("share", "count", "sum", "mean", "min", "max", "floor", "ceil", "abs", "all", "any")
 
 
 def _words(concepts) -> list[str]:

@@ -99,9 +99,40 @@ def analyse(policy: ir.Policy) -> list[Diagnostic]:
 
 def findings(policy: ir.Policy, timeout_ms: int = TIMEOUT_MS) -> list[Finding]:
     """Every consistency finding about `policy`, with witnesses that replay."""
+    if policy.entities:
+        return _entity_findings(policy, timeout_ms)
     a = _Analysis(policy, timeout_ms)
     a.run()
     return a.out
+
+
+def _entity_findings(policy: ir.Policy, timeout_ms: int) -> list[Finding]:
+    """Several kinds of record: each entity's rules on one record are analysed as a policy
+    of their own; a rule that aggregates over parts is undecided, said so by name. Facts
+    and clauses are checked over the whole policy."""
+    out: list[Finding] = []
+    for e in policy.entities:
+        part = policy.for_entity(e.name)
+        plain = [r for r in part.all_rules if not _has_child_agg(r)]
+        sub = attrs.evolve(part, rules=tuple(r for r in plain if not r.is_target),
+                           targets=tuple(r for r in plain if r.is_target))
+        out.extend(f for f in findings(sub, timeout_ms) if f.code not in _WHOLE_POLICY)
+    measured = [r for r in policy.all_rules if _has_child_agg(r)]
+    if measured:
+        out.append(Finding("A0004", NOTE, "undecided: the consistency checks do not reason about "
+                           "aggregates over parts of a record, used by " + _names(measured),
+                           tuple(measured[:1]), help="nothing is claimed about these rules: whether "
+                           "they can be met, conflict or imply one another"))
+    whole = _Analysis(policy, timeout_ms)
+    whole.coverage()
+    return out + whole.out
+
+
+_WHOLE_POLICY = ("A0501", "A0502", "A0503")  # checks of facts and clauses, not of one entity's rules
+
+
+def _has_child_agg(rule: ir.Rule) -> bool:
+    return any(isinstance(x, ir.ChildAgg) for x in _walk_rule(rule))
 
 
 def _clauses(rule: ir.Rule) -> str:
@@ -530,6 +561,8 @@ class _Analysis:
     def coverage(self) -> None:
         """A0501 unused facts, A0502 a clause cited for different things, A0503 clause gaps."""
         used: set[str] = set(self.policy.label_facts)  # read by every report
+        for e in self.policy.entities:  # each entity's labels, and the key that links a part
+            used |= {*e.label_facts, *([e.key] if e.key else [])}
         for rule in self.policy.all_rules:
             used |= _facts(rule)
             if rule.group is not None:

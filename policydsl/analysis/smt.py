@@ -97,6 +97,10 @@ class Ratio:
 Num = z3.ArithRef | Ratio
 
 
+# Why a rule over the parts of a record is undecided: the solver sees one record at a time.
+_PARTS = "`{}` aggregates over the parts of a record, which the solver does not reason about"
+
+
 def text_constants(policy: ir.Policy) -> list[str]:
     """Every text value the policy mentions, sorted, then a value it never mentions."""
     found: set[str] = set()
@@ -254,6 +258,8 @@ class Encoding:
         if isinstance(e, ir.Table):
             v, d = self._table(e, agg, boolean=True)
             return z3.And(d, v), z3.And(d, z3.Not(v))
+        if isinstance(e, ir.ChildAgg):
+            raise TypeError(_PARTS.format(e.text))
         raise TypeError(f"not a boolean expression: {type(e).__name__}")
 
     def _const(self, value: object, typ: ir.Type) -> z3.ExprRef:
@@ -309,6 +315,8 @@ class Encoding:
             if agg is None:
                 raise TypeError("an aggregate needs a population")
             return agg(e)
+        if isinstance(e, ir.ChildAgg):
+            raise TypeError(_PARTS.format(e.text))
         raise TypeError(f"not a value: {type(e).__name__}")
 
     def _table(self, e: ir.Table, agg, boolean: bool):

@@ -100,6 +100,9 @@ def _impact_arguments(args, versions) -> str | None:
 
     if args.show < 0:
         return "`--show` must be 0 or more"
+    if args.facts is not None and any(p.ir.entities for p in versions):
+        return ("`--facts` judges the records of a policy with one entity; with several entities, "
+                "run `policydsl eval` on each version with `--facts ENTITY=DATA` for each")
     if args.by is not None:
         facts = sorted({f.name for p in versions for f in p.ir.facts})
         if args.by not in facts:

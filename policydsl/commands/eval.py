@@ -19,9 +19,9 @@ DEFAULT_ENGINE = "duckdb"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("policy", metavar="POLICY")
-    p.add_argument("--facts", required=True, action="append", metavar="DATA|YEAR=DATA",
+    p.add_argument("--facts", required=True, action="append", metavar="DATA|YEAR=DATA|ENTITY=DATA",
                    help="records: CSV, JSON array, JSON Lines or Parquet; repeat as YEAR=DATA for one "
-                        "file per year")
+                        "file per year, or as ENTITY=DATA for each entity of a policy with several")
     p.add_argument("--year", type=int, action="append", default=[],
                    help="the year to judge; repeat for several years of one file")
     p.add_argument("--years", type=_year_range, metavar="FIRST-LAST", help="several years of one file")
@@ -117,6 +117,10 @@ def run(args) -> int:
     policy = load_or_report(args.policy)
     if policy is None:
         return 2
+    if policy.ir.entities:
+        from . import eval_entities
+
+        return eval_entities.run(policy, args)
     progress = _Progress(not args.quiet and sys.stderr.isatty())
     options = ReportOptions(lang=args.lang, by=args.by, show=args.show, ids=args.ids,
                             engine=args.engine, data_format=args.data_format, encoding=args.encoding)

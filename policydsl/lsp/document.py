@@ -143,6 +143,10 @@ class Document:
         span = _find_word(masked, d.name, d.span.start, d.span.end)
         if span is not None:
             yield Symbol(d.name, kind, span, d)
+        if isinstance(d, ast.EntityDecl) and d.plural and d.plural != d.name and span is not None:
+            plural = _find_word(masked, d.plural, span.end, d.span.end)  # `count(groups)` names it
+            if plural is not None:
+                yield Symbol(d.plural, kind, plural, d)
 
     def occurrence_at(self, offset: int) -> Occurrence | None:
         for occ in self.occurrences:
@@ -223,6 +227,8 @@ class Document:
                 out.append("modality: " + rule.modality.replace("_", " "))
                 first, last = rule.years
                 out.append(f"in force: {first}" + (f"–{last}" if last != first else ""))
+                if rule.entity:
+                    out.append(f"judges: each {rule.entity}")
                 if rule.section:
                     out.append(f"section: {_md(rule.section)}")
                 if rule.quote:
@@ -237,7 +243,12 @@ class Document:
             what = f"= {d.factor + ' ' if d.factor else ''}{self._slice(d.base.span)}" if d.base else "a counting unit"
             return f"**unit** {', '.join(f'`{n}`' for n in d.names)}: {_md(what)}"
         if sym.kind == ENTITY:
-            return f"**entity** `{sym.name}`" + (f" — {_md(sym.decl.label)}" if sym.decl.label else "")
+            d = sym.decl
+            out = [f"**entity** `{d.name}`" + (f" — {_md(d.label)}" if d.label else "")]
+            if d.parent is not None and d.key is not None:
+                out.append(f"part of `{d.parent.name}`: each record's `{d.key.name}` holds its "
+                           f"{d.parent.name}'s id")
+            return "\n\n".join(out)
         return None
 
     def _quantity_hover(self, node: ast.Number | ast.Per | ast.Percent) -> str | None:

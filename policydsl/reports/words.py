@@ -340,6 +340,14 @@ _ZH_AGG = {"sum": "合计", "count": "数量", "share": "占比"}
 _EXEMPTED = re.compile(r"exempted from (\S+): (.*)", re.S)
 
 _ZH_PHRASES = [(re.compile(p), r) for p, r in [
+    # aggregates over the parts of a record (`eval/reference.py`, `eval/explain.py`)
+    (r"(`[^`]*`) of no (\S+) records", r"\1：没有\2记录"),
+    (r"(\d+) of (\d+) (\S+) record\(s\) unknown in (`[^`]*`)", r"\4：\2个\3记录中\1个无法判断"),
+    (r"(`[^`]*`) is true for each of (\d+) (\S+) record\(s\)", r"\1：是（全部\2个\3记录）"),
+    (r"(`[^`]*`) is true: no (\S+) records", r"\1：是（没有\2记录）"),
+    (r"(`[^`]*`) is false: no (\S+) records", r"\1：否（没有\2记录）"),
+    (r"(`[^`]*`) is false: fails for (\S+) (.+?), (\d+) of (\d+)(?=;|\)|$)", r"\1：否（\2 \3不满足，\5个中\4个）"),
+    (r"(`[^`]*`) is true: holds for (\S+) (.+?), (\d+) of (\d+)(?=;|\)|$)", r"\1：是（\2 \3满足，\5个中\4个）"),
     (r"^none of the alternatives holds: ", "以下各项均未满足："),
     (r"cannot tell whether the rule applies: ", "无法判断是否适用："),
     (r"cannot decide: ", "无法判断："),
