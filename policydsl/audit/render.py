@@ -11,6 +11,11 @@ from .model import OUT_OF_PERIOD, PolicyDiff, RuleChange, Witness, YearVerdict
 from .visible import visible
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """`1 record`, `11 records`: a count with its noun in the right number."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def render(d: PolicyDiff, fmt: str = "text") -> str:
     """The report in `text`, `json` or `markdown`."""
     if fmt == "json":
@@ -112,7 +117,7 @@ def text(d: PolicyDiff) -> str:
         lines.extend(_text_witness(d, a, b, w))
     changed = d.changed
     lines.append("")
-    lines.append(f"{len(changed)} change(s), {len(d.changes) - len(changed)} rule(s) and target(s) unchanged")
+    lines.append(f"{counted(len(changed), 'change')}, {counted(len(d.changes) - len(changed), 'rule or target', 'rules and targets')} unchanged")
     for c in changed:
         lines.append("")
         lines.append(f"{_title(c)}: {headline(c)}")
@@ -167,7 +172,7 @@ def markdown(d: PolicyDiff) -> str:
     out.append("| **whole policy, per record** | | | " + " | ".join(f"**{_cls(v)}**" for v in d.years) + " |")
     out.append("")
     unchanged = len(d.changes) - len(d.changed)
-    out.append(f"{unchanged} rule(s) and target(s) unchanged. A record *meets* a rule when its outcome is "
+    out.append(f"{counted(unchanged, 'rule or target', 'rules and targets')} unchanged. A record *meets* a rule when its outcome is "
                "`pass` or `not_applicable` (no exemptions). *Stricter*: every record meeting NEW meets OLD, "
                "not conversely.")
     if d.facts:
@@ -243,9 +248,9 @@ def _impact_head(r) -> str:
         return f"{cls} (proved), but no {what} changes on this data; the witness is what would be affected"
     if r.kind == "target":
         n = r.affected
-        what = f"{n} verdict(s) change" if n else "no verdict changes on this data"
+        what = f"{counted(n, 'verdict')} change{'s' if n == 1 else ''}" if n else "no verdict changes on this data"
     else:
-        what = (f"{r.affected} record(s) change outcome: {_counts_text(r.counts)}" if r.affected
+        what = (f"{counted(r.affected, 'record')} change{'s' if r.affected == 1 else ''} outcome: {_counts_text(r.counts)}" if r.affected
                 else "no record changes outcome on this data")
     return f"{cls}, {what}"
 
@@ -260,10 +265,10 @@ def impact_text(impact, d: PolicyDiff, show: int = 10) -> str:
             out.append(f"{y.year}: not evaluated ({y.note})")
             continue
         rules = [r for r in y.rules if r.is_interesting]
-        out.append(f"{y.year}: {y.records} record(s); records with data errors: OLD {y.old_errors}, "
+        out.append(f"{y.year}: {counted(y.records, 'record')}; records with data errors: OLD {y.old_errors}, "
                    f"NEW {y.new_errors}")
         affected = y.affected_records()
-        out.append(f"  {len(affected)} record(s) change the outcome of at least one rule")
+        out.append(f"  {counted(len(affected), 'record')} change{'s' if len(affected) == 1 else ''} the outcome of at least one rule")
         if impact.by and affected:
             groups = Counter(a["group"] for a in affected)
             out.append("    " + "; ".join(f"{visible(impact.by)} {visible(g)}: {n}" for g, n in sorted(groups.items())))
@@ -310,8 +315,8 @@ def impact_markdown(impact, d: PolicyDiff, show: int = 10) -> str:
             continue
         affected = y.affected_records()
         out += [f"### {y.year}", "",
-                f"{y.records} record(s); records with data errors: OLD {y.old_errors}, NEW {y.new_errors}. "
-                f"{len(affected)} record(s) change the outcome of at least one rule.", ""]
+                f"{counted(y.records, 'record')}; records with data errors: OLD {y.old_errors}, NEW {y.new_errors}. "
+                f"{counted(len(affected), 'record')} change{'s' if len(affected) == 1 else ''} the outcome of at least one rule.", ""]
         rules = [r for r in y.rules if r.is_interesting]
         if not rules:
             out += ["No rule or target changes.", ""]

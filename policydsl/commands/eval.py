@@ -131,18 +131,18 @@ def run(args) -> int:
         policy.engine(args.engine)  # an unknown engine name fails before any output
         if args.format in ("json", "jsonl", "parquet"):
             (year, data), = sources
+            from policydsl.provenance import embedded, provenance
+
+            try:
+                block = provenance(policy, [data], [year], args.engine, data_format=args.data_format)
+            except OSError as e:
+                raise DataError(f"cannot read `{data}`: {e.strerror or e}") from None
             with _Output(args.output, binary=args.format == "parquet") as out:
                 if args.format == "parquet":
                     from policydsl.eval.duckdb_engine import ParquetWriter
 
-                    writer = ParquetWriter(out.path, policy.info, year)
+                    writer = ParquetWriter(out.path, policy.info, year, embedded(block))
                 else:
-                    from policydsl.provenance import provenance
-
-                    try:
-                        block = provenance(policy, [data], [year], args.engine, data_format=args.data_format)
-                    except OSError as e:
-                        raise DataError(f"cannot read `{data}`: {e.strerror or e}") from None
                     make = JsonWriter if args.format == "json" else JsonLinesWriter
                     writer = make(out.stream, policy.info, year, block)
                 try:
@@ -159,9 +159,18 @@ def run(args) -> int:
             return 1 if result.has_findings else 0
         from policydsl.reports import output
 
+        block = None
+        if args.format in ("html", "xlsx"):  # a page or a workbook names what produced it
+            from policydsl.provenance import input_entries, provenance
+
+            try:
+                block = provenance(policy, input_entries(sources, args.data_format), [y for y, _ in sources],
+                                   args.engine)
+            except OSError as e:
+                raise DataError(f"cannot read `{e.filename}`: {e.strerror or e}") from None
         years = output.evaluate(policy, sources, options, progress)
         progress.close()
-        output.write(policy, years, options, args.format, args.output)
+        output.write(policy, years, options, args.format, args.output, provenance=block)
     except (YearError, DataError, ReportError, ValueError, OSError) as e:  # ValueError: an unknown engine name
         if isinstance(e, BrokenPipeError) or (isinstance(e, OSError) and e.filename is None
                                               and not isinstance(e, DataError | ReportError)):

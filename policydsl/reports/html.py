@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from ..provenance import EMBEDDED
 from ..results import FAIL, OUTCOMES, UNKNOWN
 from ..textsafe import html_text as h
 from .charts import ACHIEVED, REQUIRED, YEAR_COLOURS, Bar, Row, hbar_chart
@@ -26,6 +27,7 @@ from .model import (
     target_type,
     wording,
 )
+from .provenance import rows, stamp
 from .text import target_explanation, who
 from .words import ZH, Wording
 
@@ -50,14 +52,20 @@ footer{margin-top:2rem;color:#777;font-size:.8rem}
 """
 
 
-def render_html(policy, years: Sequence[YearReport], options: ReportOptions | None = None) -> str:
+def render_html(policy, years: Sequence[YearReport], options: ReportOptions | None = None,
+                provenance: dict | None = None, name: str = "report.html") -> str:
+    """The page; with `provenance` (`policydsl.provenance.provenance`) it shows what produced
+    it and carries it, with each year's verdicts, for `policydsl replay` (`name` is the
+    file the replay command shown is given)."""
     options = options or ReportOptions()
     w = wording(policy, options)
     meta = policy.ir.meta
     title = (meta.original if w.lang == ZH and meta.original else meta.title) or meta.name
     out = [f'<!DOCTYPE html>\n<html lang="{"zh-Hans" if w.lang == ZH else "en"}">\n<head>\n'
            '<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-           f"<title>{h(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<header>\n"
+           f"<title>{h(title)}</title>\n"
+           + (f'<meta name="{EMBEDDED}" content="{h(stamp(provenance, years))}">\n' if provenance else "")
+           + f"<style>{_CSS}</style>\n</head>\n<body>\n<header>\n"
            f"<h1>{h(title)}</h1>\n"]
     other = meta.title if title != meta.title else meta.original
     if other:
@@ -71,6 +79,8 @@ def render_html(policy, years: Sequence[YearReport], options: ReportOptions | No
         out += _group_charts(policy, w, years, options.by)
     for y in years:
         out += _year(policy, w, y, options)
+    if provenance:
+        out += _provenance(w, provenance, name)
     out.append(f'<footer id="end">{h(w("print_note", name=meta.name, fingerprint=policy.fingerprint))}</footer>\n'
                "</body>\n</html>\n")
     return "".join(out)
@@ -214,6 +224,12 @@ def _year(policy, w: Wording, y: YearReport, options: ReportOptions) -> list[str
             out.append(f'<p class="muted">{h(w.more(c.errors_total - len(c.errors)))}</p>\n')
     out.append("</section>\n")
     return out
+
+
+def _provenance(w: Wording, block: dict, name: str) -> list[str]:
+    table = _table([w("prov_what"), w("prov_value")], [[(what, ""), (value, "")] for what, value in rows(block, w)])
+    return [f'<section id="provenance">\n<h2>{h(w("provenance_head"))}</h2>\n', table,
+            f"<p>{h(w('prov_replay', file=name))}</p>\n</section>\n"]
 
 
 def _rule(policy, name: str):

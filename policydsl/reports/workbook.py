@@ -12,29 +12,33 @@ only as a cell value.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
 
 from .. import ir
+from ..provenance import EMBEDDED
 from ..results import FAIL, OUTCOMES, UNKNOWN
 from ..textsafe import visible
 from .model import ReportOptions, YearReport, in_force, target_type, wording
+from .provenance import rows, stamp
 from .text import target_explanation
 from .words import Wording
 
 _SHEET = {"en": {"summary": "Summary", "rules": "Rules", "targets": "Targets", "exemptions": "Exemptions",
-                 "errors": "Data errors"},
+                 "errors": "Data errors", "provenance": "Provenance"},
           "zh": {"summary": "汇总", "rules": "规则", "targets": "目标", "exemptions": "豁免",
-                 "errors": "数据错误"}}
+                 "errors": "数据错误", "provenance": "来源与复现"}}
+_CELL = 32000  # an Excel cell holds at most 32767 characters: the embedded JSON is split
 
 
-def sheet_names(policy, options: ReportOptions) -> list[str]:
-    """The sheets `write_workbook` writes, in order."""
+def sheet_names(policy, options: ReportOptions, provenance: bool = False) -> list[str]:
+    """The sheets `write_workbook` writes, in order (the last one only with a provenance block)."""
     w = wording(policy, options)
     names = list(_SHEET[w.lang].values())
-    return names[:3] + [_rule_sheet(r, names) for r in policy.rules] + names[3:]
+    return names[:3] + [_rule_sheet(r, names) for r in policy.rules] + names[3:5] + names[5:5 + provenance]
 
 
 def _rule_sheet(rule: ir.Rule, taken: list[str]) -> str:
@@ -85,7 +89,10 @@ class _Pct:
         self.value = value
 
 
-def write_workbook(policy, years: Sequence[YearReport], options: ReportOptions, path: str) -> None:
+def write_workbook(policy, years: Sequence[YearReport], options: ReportOptions, path: str,
+                   provenance: dict | None = None) -> None:
+    """The workbook; with `provenance` its last sheet says what produced it and carries
+    the block, with each year's verdicts, for `policydsl replay`."""
     try:
         import xlsxwriter  # the `report` extra; loaded only for a workbook
     except ImportError:
@@ -122,8 +129,21 @@ def write_workbook(policy, years: Sequence[YearReport], options: ReportOptions, 
                 for e in r.errors:
                     sheet.add([y.year, r.id, *_labels(w, labels), e.field, e.message])
         sheet.close()
+        if provenance:
+            _provenance(book, names["provenance"], w, provenance, years, formats, os.path.basename(path))
     finally:
         book.close()
+
+
+def _provenance(book, name, w: Wording, block: dict, years, formats, file: str) -> None:
+    sheet = _Sheet(book, name, [w("prov_what"), w("prov_value")], formats)
+    for what, value in rows(block, w):
+        sheet.add([what, value])
+    sheet.add([w("prov_replay", file=file), None])
+    text = stamp(block, years)
+    for start in range(0, len(text), _CELL):  # read back in order by `policydsl replay`
+        sheet.add([EMBEDDED, text[start:start + _CELL]])
+    sheet.close()
 
 
 def _labels(w: Wording, labels: tuple) -> list[str]:
