@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 
 from ..textsafe import markdown as _cell
 from ..textsafe import markdown_code, visible_lines
@@ -233,12 +234,14 @@ def _counts_text(counts: dict[str, int]) -> str:
 
 
 def _target_row(t) -> tuple[str, str]:
-    def side(value, required, outcome):
+    def side(value, required, outcome, shown):
+        value, required = shown[0] or value, shown[1] or required  # as the drafter writes them
         if value is None and required is None:
             return outcome
         need = f" (needs {required})" if required is not None else ""
         return f"{outcome} at {value if value is not None else 'no value'}{need}"
-    return (side(t.old_value, t.old_required, t.old_outcome), side(t.new_value, t.new_required, t.new_outcome))
+    return (side(t.old_value, t.old_required, t.old_outcome, t.old_shown),
+            side(t.new_value, t.new_required, t.new_outcome, t.new_shown))
 
 
 def _impact_head(r) -> str:
@@ -255,7 +258,12 @@ def _impact_head(r) -> str:
     return f"{cls}, {what}"
 
 
-def impact_text(impact, d: PolicyDiff, show: int = 10) -> str:
+def _more(items: Sequence, show: int | None) -> int:
+    """How many of `items` are not listed when `show` are (None: all are)."""
+    return 0 if show is None else max(0, len(items) - show)
+
+
+def impact_text(impact, d: PolicyDiff, show: int | None = 10) -> str:
     """The impact of NEW on the records of `impact.data`, as text."""
     by = f", by {visible(impact.by)}" if impact.by else ""
     out = ["", f"impact on {visible(impact.data)}{by}"]
@@ -282,19 +290,19 @@ def impact_text(impact, d: PolicyDiff, show: int = 10) -> str:
             for x in r.changes[:show]:
                 labels = " [" + ", ".join(f"{visible(k)}={visible(v)}" for k, v in x.labels) + "]" if x.labels else ""
                 out.append(f"    {visible(x.id)}{labels}: {x.old} → {x.new}")
-            if len(r.changes) > show:
-                out.append(f"    … and {len(r.changes) - show} more (all of them in --format json)")
+            if _more(r.changes, show):
+                out.append(f"    … and {_more(r.changes, show)} more (all of them in --format json)")
             for t in r.targets:
                 old, new = _target_row(t)
                 mark = "changes" if t.changed else "same verdict"
-                out.append(f"    {visible(t.group or 'whole population')}: OLD {old}; NEW {new} ({mark})")
+                out.append(f"    {visible(t.group or 'whole population')}: OLD {visible(old)}; NEW {visible(new)} ({mark})")
             if r.unaffected_proof:
                 for w in r.witnesses[:1]:
                     out.extend("  " + line for line in _text_witness(d, w.year, w.year, w))
         for rid, message in y.exemption_errors[:show]:
             out.append(f"  exemption refused by NEW: {visible(rid)}: {visible(message)}")
-        if len(y.exemption_errors) > show:
-            out.append(f"  … and {len(y.exemption_errors) - show} more refused exemptions")
+        if _more(y.exemption_errors, show):
+            out.append(f"  … and {_more(y.exemption_errors, show)} more refused exemptions")
     return "\n".join(out) + "\n"
 
 
@@ -306,7 +314,7 @@ def _md(s: str) -> str:
     return out
 
 
-def impact_markdown(impact, d: PolicyDiff, show: int = 10) -> str:
+def impact_markdown(impact, d: PolicyDiff, show: int | None = 10) -> str:
     by = f", by {_md(impact.by)}" if impact.by else ""
     out = ["", f"## Impact on {_md(impact.data)}{by}", ""]
     for y in impact.years:
@@ -337,13 +345,13 @@ def impact_markdown(impact, d: PolicyDiff, show: int = 10) -> str:
                     out.append(f"| {_md(x.id)} | " + "".join(f"{_md(lv.get(k, ''))} | " for k in labels)
                                + f"{x.old} | {x.new} |")
                 out.append("")
-                if len(r.changes) > show:
-                    out += [f"… and {len(r.changes) - show} more (all of them in `--format json`).", ""]
+                if _more(r.changes, show):
+                    out += [f"… and {_more(r.changes, show)} more (all of them in `--format json`).", ""]
             if r.targets:
                 out += ["| group | OLD | NEW | |", "|---|---|---|---|"]
                 for t in r.targets:
                     old, new = _target_row(t)
-                    out.append(f"| {_md(t.group or 'whole population')} | {old} | {new} | "
+                    out.append(f"| {_md(t.group or 'whole population')} | {_md(old)} | {_md(new)} | "
                                f"{'**changes**' if t.changed else 'same verdict'} |")
                 out.append("")
             if r.unaffected_proof:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import print_diagnostics
+from .common import print_diagnostics, show_count
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,8 +31,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--by", metavar="FACT", help="with --facts: count the changed records per value of FACT")
     p.add_argument("--data-format", choices=("csv", "json", "jsonl"), default=None,
                    help="the format of DATA when its name does not tell")
-    p.add_argument("--show", type=int, default=10, metavar="N",
-                   help="changed records listed per rule in text and Markdown (default 10; JSON lists all)")
+    p.add_argument("--show", type=show_count, default=10, metavar="N|all",
+                   help="changed records listed per rule in text and Markdown (default 10, `all` for every one; "
+                        "JSON lists all)")
 
 
 def run(args) -> int:
@@ -98,8 +99,6 @@ def _impact_arguments(args, versions) -> str | None:
     from policydsl.audit.visible import visible
     from policydsl.diagnostics import nearest
 
-    if args.show < 0:
-        return "`--show` must be 0 or more"
     if args.by is not None:
         facts = sorted({f.name for p in versions for f in p.ir.facts})
         if args.by not in facts:

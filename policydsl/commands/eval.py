@@ -12,7 +12,7 @@ import argparse
 import sys
 import time
 
-from .common import load_or_report
+from .common import load_or_report, show_count
 
 DEFAULT_ENGINE = "duckdb"
 
@@ -38,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", default=DEFAULT_ENGINE,
                    help=f"evaluator: duckdb, compiled or reference (default: {DEFAULT_ENGINE}; "
                         "reference is the plain interpreter, for audit)")
-    p.add_argument("--show", type=_show, default=10, metavar="N|all",
+    p.add_argument("--show", type=show_count, default=10, metavar="N|all",
                    help="failing records listed per rule in the report (default 10; `all` for every one)")
     p.add_argument("--lang", choices=("zh", "en"), default=None,
                    help="the report's language (default: the policy's)")
@@ -46,14 +46,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="name rules and facts by their identifiers instead of their titles")
     p.add_argument("--by", metavar="FACT", help="break every per-record rule down by this fact, e.g. region")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-
-
-def _show(text: str) -> int | None:
-    if text == "all":
-        return None
-    if text.isdigit():
-        return int(text)
-    raise argparse.ArgumentTypeError(f"expected a number of records or `all`, not {text!r}")
 
 
 def _year_range(text: str) -> list[int]:

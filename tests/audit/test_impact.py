@@ -97,6 +97,18 @@ def test_stricter_target_that_moves_no_verdict_today_is_reported_with_its_witnes
             "the witness is what would be affected") in text
 
 
+def test_target_values_are_shown_as_the_drafter_writes_them_and_kept_exact_in_json(v2_impact):
+    d, found = v2_impact
+    (y2025,) = [y for y in found.years if y.year == 2025]
+    (share,) = [r for r in y2025.rules if r.name == "service_space_share"]
+    (row,) = share.targets
+    assert (row.old_value, row.old_required, row.new_required) == ("0.62", "0.8", "0.85")  # exact, for programs
+    assert (row.old_shown, row.new_shown) == (("62%", "80%"), ("62%", "85%"))
+    assert "whole population: OLD fail at 62% (needs 80%); NEW fail at 62% (needs 85%)" in impact_text(found, d)
+    assert row.to_json()["new"] == {"value": "0.62", "required": "0.85", "outcome": "fail",
+                                    "shown": {"value": "62%", "required": "85%"}}
+
+
 def test_rule_proved_stricter_with_zero_affected_records_is_reported_as_such(versions, tmp_path):
     old = versions[0]
     # The sample without its communities of exactly 1000 households: raising the lower
@@ -161,6 +173,16 @@ def test_cli_diff_with_facts_json_holds_the_impact_and_years_range(capsys):
     size = next(r for r in doc["impact"]["years"][0]["rules"] if r["name"] == "community_size")
     assert size["affected"] == len(size["records"]) > 0
     assert all(r["kind"] == "fail → pass" and r["group"] for r in size["records"])
+
+
+def test_cli_diff_show_all_lists_every_changed_record_and_a_bad_show_exits_2(capsys):
+    code = main(["diff", str(OLD), str(NEW), "--facts", str(DATA), "--year", "2024", "--show", "all"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "11 records change outcome: 11 fail → pass" in out
+    assert out.count(": fail → pass\n") == 11 and "more (all of them" not in out
+    assert main(["diff", str(OLD), str(NEW), "--facts", str(DATA), "--show", "-1"]) == 2
+    assert "expected a number of records or `all`, not '-1'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args, message", [
