@@ -209,11 +209,15 @@ class _Output:
         if self.stream is not sys.stdout:
             self.stream.close()
         if kind is None and not self._abandoned:
+            from policydsl.reports.output import new_file_mode
+
+            os.chmod(self.path, new_file_mode())  # as a new file, not mkstemp's private one
             os.replace(self.path, self.target)
             if self.binary:
                 root, ext = os.path.splitext(self.path)
                 with contextlib.suppress(FileNotFoundError):
                     dest_root, dest_ext = os.path.splitext(self.target)
+                    os.chmod(f"{root}.targets{ext or '.parquet'}", new_file_mode())
                     os.replace(f"{root}.targets{ext or '.parquet'}", f"{dest_root}.targets{dest_ext or '.parquet'}")
         else:
             with contextlib.suppress(FileNotFoundError):
