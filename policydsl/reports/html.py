@@ -28,7 +28,7 @@ from .model import (
     wording,
 )
 from .provenance import rows, stamp
-from .text import target_explanation, who
+from .text import denominator, target_explanation, who
 from .words import ZH, Wording
 
 _CSS = """
@@ -123,7 +123,7 @@ def _target_charts(policy, w: Wording, years: Sequence[YearReport]) -> list[str]
     for group_tracks in by_rule.values():
         rule = group_tracks[0].rule
         typ = target_type(rule)
-        title = f"{w.rule(rule)} ({','.join(rule.clauses)})"
+        title = f"{w.rule(rule)} ({','.join(rule.clauses)})" + (denominator(rule, w) or "")
         if len(group_tracks) == 1 and group_tracks[0].group is None:
             rows = [_target_row(w, str(y.year), r, typ) for y, r in zip(years, group_tracks[0].results, strict=True)
                     if r is not None and r.value is not None]
