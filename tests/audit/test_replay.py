@@ -146,6 +146,18 @@ def test_results_with_provenance_are_byte_identical_across_runs_and_hash_seeds(w
     assert b'"provenance"' in runs[0]
 
 
+@pytest.mark.parametrize("fmt", ["html", "parquet"])
+def test_reports_and_parquet_with_provenance_are_byte_identical_across_hash_seeds(workdir, fmt):
+    runs = []
+    for seed in ("0", "1"):
+        out = workdir / f"result.{fmt}"  # the same name each time: the page names itself
+        by = ["--by", "region"] if fmt == "html" else []
+        _run(["eval", "policy.pol", "--facts", "data.csv", "--year", "2025", "--format", fmt, *by,
+              "--output", str(out)], workdir, seed)
+        runs.append(out.read_bytes() + (out.with_suffix(".targets.parquet").read_bytes() if fmt == "parquet" else b""))
+    assert runs[0] == runs[1]
+
+
 def test_in_memory_records_digest_is_their_canonical_form_in_order():
     a = [{"id": "x", "rooms": "200.00", "ok": True}, {"id": "y", "rooms": 3}]
     same = [{"ok": True, "rooms": "200.00", "id": "x"}, {"rooms": 3, "id": "y"}]  # keys in another order
