@@ -18,7 +18,9 @@ from .common import print_diagnostics, show_count
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("old", metavar="OLD", help="the earlier version: a .pol file or REV:path")
     p.add_argument("new", metavar="NEW", help="the later version: a .pol file or REV:path")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("--format", choices=("text", "json", "markdown", "xlsx"), default="text",
+                   help="xlsx: the records the change affects, as a workbook (needs --facts and --output)")
+    p.add_argument("--output", "-o", metavar="PATH", help="with --format xlsx: the workbook to write")
     p.add_argument("--timeout", type=int, default=5000, metavar="MS",
                    help="solver time limit per question in milliseconds (default 5000); "
                         "a question that runs out is reported as undecided")
@@ -82,7 +84,19 @@ def run(args) -> int:
     except (DataError, ValueError, OSError) as e:
         print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)
         return 2
-    if args.format == "json":
+    if args.format == "xlsx":
+        from policydsl.reports.model import ReportError
+        from policydsl.reports.output import into_place
+        from policydsl.reports.workbook import write_impact_workbook
+
+        try:
+            with into_place(args.output) as partial:
+                write_impact_workbook(found, result, partial)
+        except (ReportError, OSError) as e:
+            print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)
+            return 2
+        sys.stdout.write(render(result, "text"))  # what was proved stays on the terminal
+    elif args.format == "json":
         import json
 
         sys.stdout.write(json.dumps({**result.to_json(), "impact": found.to_json()}, ensure_ascii=False,
@@ -99,6 +113,8 @@ def _impact_arguments(args, versions) -> str | None:
     from policydsl.audit.visible import visible
     from policydsl.diagnostics import nearest
 
+    if args.format == "xlsx" and (args.facts is None or args.output is None):
+        return "`--format xlsx` writes the records a change affects: give `--facts DATA` and `--output PATH`"
     if args.by is not None:
         facts = sorted({f.name for p in versions for f in p.ir.facts})
         if args.by not in facts:

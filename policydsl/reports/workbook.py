@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from .. import ir
+from ..audit.impact import KINDS as KIND_COLUMNS  # the kinds of change of outcome, a column each
 from ..provenance import EMBEDDED
 from ..results import FAIL, OUTCOMES, UNKNOWN
 from ..textsafe import visible
@@ -264,3 +265,75 @@ def _failures(book, name, policy, rule: ir.Rule, w: Wording, years, formats, lab
             row.append(w.explanation(o.explanation))
             sheet.add(row)
     sheet.close()
+
+
+# ---- the impact of a policy change (`policydsl diff OLD NEW --facts DATA --format xlsx`) -------------
+
+
+def write_impact_workbook(impact, diff, path: str) -> None:
+    """The records a change affects, as a workbook for the auditor: per year and rule what
+    the diff proved and how many records change outcome; every changed record with its
+    labels and both outcomes; every target's value and verdict under both versions; the
+    exemptions the new version refuses. English, like the rest of `diff`."""
+    try:
+        import xlsxwriter
+    except ImportError:
+        from .model import ReportError
+
+        raise ReportError("--format xlsx needs xlsxwriter: pip install 'policydsl[report]'") from None
+    book = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
+                                      "strings_to_urls": False})
+    formats = {"head": book.add_format({"bold": True, "bg_color": "#EEF3F8", "text_wrap": True}),
+               "pct": book.add_format({"num_format": "0.00%"})}
+    labels = list(impact.labels)
+    group = [impact.by] if impact.by and impact.by not in labels else []
+    try:
+        sheet = _Sheet(book, "Summary", ["year", "kind", "name", "clauses", "proved", "records", "changed",
+                                         *KIND_COLUMNS], formats)
+        for y in impact.years:
+            for r in y.rules:
+                counts = r.counts
+                sheet.add([y.year, r.kind, r.name, ",".join(r.clauses), r.symbolic.replace("_", " "), y.records,
+                           r.affected, *[counts.get(k, 0) for k in KIND_COLUMNS]])
+        sheet.close()
+        sheet = _Sheet(book, "Changed records", ["year", "rule", "clauses", "id", *labels, *group, "OLD", "NEW",
+                                                 "change", "OLD explanation", "NEW explanation"], formats)
+        for y in impact.years:
+            for r in y.rules:
+                for x in r.changes:
+                    shown = dict(x.labels)
+                    sheet.add([y.year, r.name, ",".join(r.clauses), x.id, *[shown.get(k) for k in labels],
+                               *([x.group] if group else []), x.old, x.new, x.kind, x.old_explanation,
+                               x.new_explanation])
+        sheet.close()
+        sheet = _Sheet(book, "Targets", ["year", "target", "clauses", "group", "OLD value", "OLD required",
+                                         "OLD verdict", "NEW value", "NEW required", "NEW verdict", "changes"],
+                       formats)
+        for y in impact.years:
+            for r in y.rules:
+                for t in r.targets:
+                    sheet.add([y.year, r.name, ",".join(r.clauses), t.group,
+                               _exact(t.old_value, t.old_shown[0]), _exact(t.old_required, t.old_shown[1]),
+                               t.old_outcome,
+                               _exact(t.new_value, t.new_shown[0]), _exact(t.new_required, t.new_shown[1]),
+                               t.new_outcome, t.changed])
+        sheet.close()
+        sheet = _Sheet(book, "Refused exemptions", ["year", "id", "message"], formats)
+        for y in impact.years:
+            for rid, message in y.exemption_errors:
+                sheet.add([y.year, rid, message])
+        sheet.close()
+    finally:
+        book.close()
+
+
+def _exact(text: str | None, shown: str | None) -> object:
+    """A target's value as a number cell: a share as a percent, a plain count as a number;
+    anything with a unit stays as the drafter writes it (`200 m2`)."""
+    if text is None:
+        return None
+    if shown is not None and shown.endswith("%"):
+        return _Pct(Fraction(text))
+    if shown is None or re.fullmatch(r"≈?-?[\d.]+", shown):
+        return Fraction(text)
+    return shown

@@ -269,3 +269,30 @@ def test_cli_diff_by_an_unknown_fact_suggests_the_nearest_and_exits_2(capsys):
     code = main(["diff", str(OLD), str(NEW), "--facts", str(DATA), "--by", "regoin"])
     assert code == 2
     assert "`--by regoin` is not a fact of either version; did you mean `region`?" in capsys.readouterr().err
+
+
+def test_cli_diff_xlsx_lists_the_same_changed_records_as_json_with_labels_and_typed_targets(capsys, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    pytest.importorskip("xlsxwriter")
+    args = ["diff", str(OLD), str(NEW), "--facts", str(DATA), "--years", "2024-2025", "--by", "region"]
+    assert main([*args, "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    path = tmp_path / "impact.xlsx"
+    assert main([*args, "--format", "xlsx", "--output", str(path)]) == 1
+    assert "rule `community_size` (C21): looser" in capsys.readouterr().out  # the proof stays on the terminal
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Summary", "Changed records", "Targets", "Refused exemptions"]
+    rows = list(book["Changed records"].iter_rows(values_only=True))
+    assert rows[0][:6] == ("year", "rule", "clauses", "id", "name", "region")
+    from_json = {(y["year"], r["name"], x["id"], x["labels"]["name"], x["labels"]["region"], x["kind"])
+                 for y in doc["impact"]["years"] for r in y["rules"] if r["kind"] == "rule" for x in r["records"]}
+    assert {(r[0], r[1], r[3], r[4], r[5], r[8]) for r in rows[1:]} == from_json and len(from_json) == 22
+    summary = {(r[0], r[2]): r[6] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary[(2025, "community_size")] == 11 and summary[(2025, "service_space_share")] == 0
+    share = next(r for r in book["Targets"].iter_rows(min_row=2) if r[0].value == 2025 and r[1].value ==
+                 "service_space_share")
+    assert [c.value for c in share[4:10]] == [pytest.approx(0.62), pytest.approx(0.8), "fail",
+                                              pytest.approx(0.62), pytest.approx(0.85), "fail"]
+    assert share[4].number_format == "0.00%"
+    assert main(["diff", str(OLD), str(NEW), "--format", "xlsx"]) == 2
+    assert "give `--facts DATA` and `--output PATH`" in capsys.readouterr().err
