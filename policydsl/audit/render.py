@@ -233,7 +233,8 @@ def _counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {k}" for k, n in counts.items())
 
 
-def _target_row(t) -> tuple[str, str]:
+def target_sides(t) -> tuple[str, str]:
+    """A target's verdict and values under OLD and under NEW: `fail at 62% (needs 85%)`."""
     def side(value, required, outcome, shown):
         value, required = shown[0] or value, shown[1] or required  # as the drafter writes them
         if value is None and required is None:
@@ -293,7 +294,7 @@ def impact_text(impact, d: PolicyDiff, show: int | None = 10) -> str:
             if _more(r.changes, show):
                 out.append(f"    … and {_more(r.changes, show)} more (all of them in --format json)")
             for t in r.targets:
-                old, new = _target_row(t)
+                old, new = target_sides(t)
                 mark = "changes" if t.changed else "same verdict"
                 out.append(f"    {visible(t.group or 'whole population')}: OLD {visible(old)}; NEW {visible(new)} ({mark})")
             if r.unaffected_proof:
@@ -350,7 +351,7 @@ def impact_markdown(impact, d: PolicyDiff, show: int | None = 10) -> str:
             if r.targets:
                 out += ["| group | OLD | NEW | |", "|---|---|---|---|"]
                 for t in r.targets:
-                    old, new = _target_row(t)
+                    old, new = target_sides(t)
                     out.append(f"| {_md(t.group or 'whole population')} | {_md(old)} | {_md(new)} | "
                                f"{'**changes**' if t.changed else 'same verdict'} |")
                 out.append("")

@@ -18,9 +18,11 @@ from .common import print_diagnostics, show_count
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("old", metavar="OLD", help="the earlier version: a .pol file or REV:path")
     p.add_argument("new", metavar="NEW", help="the later version: a .pol file or REV:path")
-    p.add_argument("--format", choices=("text", "json", "markdown", "xlsx"), default="text",
-                   help="xlsx: the records the change affects, as a workbook (needs --facts and --output)")
-    p.add_argument("--output", "-o", metavar="PATH", help="with --format xlsx: the workbook to write")
+    p.add_argument("--format", choices=("text", "json", "markdown", "html", "xlsx"), default="text",
+                   help="html, xlsx: the records the change affects, as a page or a workbook "
+                        "(need --facts; xlsx needs --output)")
+    p.add_argument("--output", "-o", metavar="PATH",
+                   help="with --format html or xlsx: the file to write (html: standard output without it)")
     p.add_argument("--timeout", type=int, default=5000, metavar="MS",
                    help="solver time limit per question in milliseconds (default 5000); "
                         "a question that runs out is reported as undecided")
@@ -96,6 +98,21 @@ def run(args) -> int:
             print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)
             return 2
         sys.stdout.write(render(result, "text"))  # what was proved stays on the terminal
+    elif args.format == "html":
+        from policydsl.reports.html import render_impact_html
+
+        page = render_impact_html(found, result, render(result, "text"))
+        if args.output is None:
+            sys.stdout.write(page)
+        else:
+            from policydsl.reports.output import into_place
+
+            try:
+                with into_place(args.output) as partial, open(partial, "w", encoding="utf-8") as f:
+                    f.write(page)
+            except OSError as e:
+                print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)
+                return 2
     elif args.format == "json":
         import json
 
@@ -115,6 +132,8 @@ def _impact_arguments(args, versions) -> str | None:
 
     if args.format == "xlsx" and (args.facts is None or args.output is None):
         return "`--format xlsx` writes the records a change affects: give `--facts DATA` and `--output PATH`"
+    if args.format == "html" and args.facts is None:
+        return "`--format html` shows the records a change affects: give `--facts DATA`"
     if args.by is not None:
         facts = sorted({f.name for p in versions for f in p.ir.facts})
         if args.by not in facts:

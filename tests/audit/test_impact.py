@@ -238,6 +238,12 @@ def test_text_from_records_cannot_act_on_a_terminal_or_forge_markdown(tmp_path):
         assert "\nSummary: 0 violations" not in out
     md = impact_markdown(found, d)
     assert "\\*\\*bold\\*\\*" in md and "\\|" in md
+    from policydsl.audit.render import render
+    from policydsl.reports.html import render_impact_html
+
+    page = render_impact_html(found, d, render(d, "text"))
+    assert "\x1b" not in page and "\x07" not in page and "\u202e" not in page and "<script" not in page
+    assert "north\\u001b[2J|**bold**" in page and "x\\u001b]0;pwned\\u0007\\u000aSummary" in page
 
 
 class _Labelled:
@@ -296,3 +302,25 @@ def test_cli_diff_xlsx_lists_the_same_changed_records_as_json_with_labels_and_ty
     assert share[4].number_format == "0.00%"
     assert main(["diff", str(OLD), str(NEW), "--format", "xlsx"]) == 2
     assert "give `--facts DATA` and `--output PATH`" in capsys.readouterr().err
+
+
+def test_cli_diff_html_is_one_page_listing_the_same_changed_records_as_json(capsys, tmp_path):
+    args = ["diff", str(OLD), str(NEW), "--facts", str(DATA), "--years", "2024-2025", "--by", "region"]
+    assert main([*args, "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    path = tmp_path / "impact.html"
+    assert main([*args, "--format", "html", "--output", str(path)]) == 1
+    page = path.read_text(encoding="utf-8")
+    assert "<script" not in page and "http" not in page.replace("http://www.w3.org", "")
+    for y in doc["impact"]["years"]:
+        section = page.partition(f'id="year-{y["year"]}"')[2].partition("</section>")[0]
+        for r in y["rules"]:
+            for x in r.get("records", []):
+                row = (f"<tr><td>{x['id']}</td><td>{x['labels']['name']}</td><td>{x['labels']['region']}</td>"
+                       f"<td>{x['old']['outcome']}</td><td>{x['new']['outcome']}</td>")
+                assert row in section, row
+        assert section.count("<td>CF-") == sum(len(r.get("records", [])) for r in y["rules"])
+    assert "fail at 62% (needs 85%)" in page and "proved, but no change on this data" in page
+    assert '<section id="proof">' in page and "whole policy, per record: 2023–2025 looser" in page
+    assert main(["diff", str(OLD), str(NEW), "--format", "html"]) == 2
+    assert "give `--facts DATA`" in capsys.readouterr().err
