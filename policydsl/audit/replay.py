@@ -155,7 +155,10 @@ def _workbook_text(raw: bytes, path) -> str | None:
     def value(cell) -> str:
         v = cell.find("m:v", ns)
         if cell.get("t") == "s" and v is not None:
-            return shared[int(v.text)]
+            try:
+                return shared[int(v.text or "")]
+            except (ValueError, IndexError):
+                raise ReplayError(f"cannot read the workbook `{path}`: a cell names a string it does not hold") from None
         inline = cell.find("m:is/m:t", ns)
         return inline.text or "" if inline is not None else (v.text or "" if v is not None else "")
 

@@ -298,3 +298,21 @@ def test_a_parquet_result_without_its_targets_file_or_an_html_page_without_prove
     (workdir / "page.html").write_text("<!DOCTYPE html><html><body>hand-made</body></html>", encoding="utf-8")
     code, _, err = _replay(capsys, "page.html")
     assert code == 2 and "no `provenance` block" in err
+
+
+def test_a_damaged_workbook_or_parquet_file_exits_2_with_the_reason(workdir, capsys):
+    import zipfile
+
+    pytest.importorskip("xlsxwriter")
+    _write("xlsx", "--facts", "data.csv", "--year", "2024")
+    with zipfile.ZipFile(workdir / "result.xlsx") as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/sharedStrings.xml"] = parts["xl/sharedStrings.xml"][:200]  # cut short
+    with zipfile.ZipFile(workdir / "damaged.xlsx", "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    code, _, err = _replay(capsys, "damaged.xlsx")
+    assert code == 2 and "cannot read the workbook `damaged.xlsx`" in err
+    (workdir / "junk.parquet").write_bytes(b"PAR1 not really")
+    code, _, err = _replay(capsys, "junk.parquet")
+    assert code == 2 and "junk.parquet" in err and "Traceback" not in err
