@@ -29,7 +29,7 @@ def write(policy, years: Sequence[YearReport], options: ReportOptions, fmt: str 
         if path is None:
             raise ValueError("a workbook is written to a file: give --output PATH")
         with into_place(path) as partial:
-            write_workbook(policy, years, options, partial, provenance)
+            write_workbook(policy, years, options, partial, provenance, os.path.basename(path))
         return
     if fmt == "html":
         from .html import render_html

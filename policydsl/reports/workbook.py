@@ -91,9 +91,10 @@ class _Pct:
 
 
 def write_workbook(policy, years: Sequence[YearReport], options: ReportOptions, path: str,
-                   provenance: dict | None = None) -> None:
+                   provenance: dict | None = None, name: str | None = None) -> None:
     """The workbook; with `provenance` its last sheet says what produced it and carries
-    the block, with each year's verdicts, for `policydsl replay`."""
+    the block, with each year's verdicts, for `policydsl replay` (`name`: the file the
+    replay command shown is given, by default the name of `path`)."""
     try:
         import xlsxwriter  # the `report` extra; loaded only for a workbook
     except ImportError:
@@ -102,8 +103,7 @@ def write_workbook(policy, years: Sequence[YearReport], options: ReportOptions, 
         raise ReportError("--format xlsx needs xlsxwriter: pip install 'policydsl[report]'") from None
     w = wording(policy, options)
     names = _SHEET[w.lang]
-    book = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                      "strings_to_urls": False})
+    book = _workbook(xlsxwriter, path)
     formats = {"head": book.add_format({"bold": True, "bg_color": "#EEF3F8", "text_wrap": True}),
                "pct": book.add_format({"num_format": "0.00%"})}
     label_heads = [w.fact(f) for f in policy.ir.label_facts]
@@ -131,7 +131,7 @@ def write_workbook(policy, years: Sequence[YearReport], options: ReportOptions, 
                     sheet.add([y.year, r.id, *_labels(w, labels), e.field, e.message])
         sheet.close()
         if provenance:
-            _provenance(book, names["provenance"], w, provenance, years, formats, os.path.basename(path))
+            _provenance(book, names["provenance"], w, provenance, years, formats, name or os.path.basename(path))
     finally:
         book.close()
 
@@ -145,6 +145,18 @@ def _provenance(book, name, w: Wording, block: dict, years, formats, file: str) 
     for start in range(0, len(text), _CELL):  # read back in order by `policydsl replay`
         sheet.add([EMBEDDED, text[start:start + _CELL]])
     sheet.close()
+
+
+def _workbook(xlsxwriter, path: str):
+    """A workbook that takes every text as text (no formula, number or link read into it),
+    and the same bytes for the same report: its creation time is the ZIP epoch its parts
+    are stamped with anyway, not the clock (the provenance sheet says what produced it)."""
+    import datetime
+
+    book = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
+                                      "strings_to_urls": False})
+    book.set_properties({"created": datetime.datetime(1980, 1, 1, tzinfo=datetime.UTC)})
+    return book
 
 
 def _labels(w: Wording, labels: tuple) -> list[str]:
@@ -281,8 +293,7 @@ def write_impact_workbook(impact, diff, path: str) -> None:
         from .model import ReportError
 
         raise ReportError("--format xlsx needs xlsxwriter: pip install 'policydsl[report]'") from None
-    book = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                      "strings_to_urls": False})
+    book = _workbook(xlsxwriter, path)
     formats = {"head": book.add_format({"bold": True, "bg_color": "#EEF3F8", "text_wrap": True}),
                "pct": book.add_format({"num_format": "0.00%"})}
     labels = list(impact.labels)

@@ -146,12 +146,14 @@ def test_results_with_provenance_are_byte_identical_across_runs_and_hash_seeds(w
     assert b'"provenance"' in runs[0]
 
 
-@pytest.mark.parametrize("fmt", ["html", "parquet"])
+@pytest.mark.parametrize("fmt", ["html", "xlsx", "parquet"])
 def test_reports_and_parquet_with_provenance_are_byte_identical_across_hash_seeds(workdir, fmt):
+    if fmt == "xlsx":
+        pytest.importorskip("xlsxwriter")
     runs = []
     for seed in ("0", "1"):
         out = workdir / f"result.{fmt}"  # the same name each time: the page names itself
-        by = ["--by", "region"] if fmt == "html" else []
+        by = ["--by", "region"] if fmt != "parquet" else []
         _run(["eval", "policy.pol", "--facts", "data.csv", "--year", "2025", "--format", fmt, *by,
               "--output", str(out)], workdir, seed)
         runs.append(out.read_bytes() + (out.with_suffix(".targets.parquet").read_bytes() if fmt == "parquet" else b""))

@@ -63,6 +63,7 @@ def test_provenance_sheet_names_the_policy_and_data_digests_and_the_years(book):
     shown = {r[0]: r[1] for r in rows if r[0] != EMBEDDED}
     assert shown["政策文件 sha256"] == file_digest(POLICY) and shown["数据 sha256"] == file_digest(SAMPLE)
     assert shown["年份"] == "2023、2024、2025"
+    assert "核验本报告可否复现：policydsl replay report.xlsx" in shown  # its own name, not a temporary one
     embedded = json.loads("".join(r[1] for r in rows if r[0] == EMBEDDED))
     assert [v["year"] for v in embedded["verdicts"]] == list(YEARS)
 
