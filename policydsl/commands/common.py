@@ -95,3 +95,14 @@ def load_or_report(path: str):
         return None
     print_diagnostics(policy.load_warnings)
     return policy
+
+
+def show_count(text: str) -> int | None:
+    """`--show N|all`: how many records a list shows; None for all of them."""
+    import argparse
+
+    if text == "all":
+        return None
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a number of records or `all`, not {text!r}")
