@@ -18,7 +18,6 @@ DESIGN = ROOT / "docs" / "design.md"
 # Known exceptions, each (importer, imported): reason. Keep it short; remove an entry
 # when the code it excuses is rewritten.
 ALLOWED = {
-    ("syntax.parse", "highlight"): "the keyword pattern is built by the highlighter; it is to move to keywords.py",
     ("report", "reports.model"): "the collector's text report is written by reports/; the collector is to move there",
     ("report", "reports.text"): "as report → reports.model",
 }

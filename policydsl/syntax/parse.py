@@ -63,11 +63,9 @@ def parser() -> lark.Lark:
 
 def keyword_pattern() -> str:
     """Every word keyword, as a regular expression (a numeral before one is not its count)."""
-    from ..highlight import _pattern
-
     words = [w for kw in (*keywords.KEYWORDS.values(), *keywords.COMPARISONS.values())
              for w in kw.spellings if w and w[0].isalpha()]
-    return _pattern(words)
+    return keywords.word_pattern(words)
 
 
 def parse_tree(source: Source) -> tuple[lark.Tree | None, list[Diagnostic], list[lark.Token]]:
