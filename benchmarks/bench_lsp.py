@@ -1,7 +1,8 @@
-"""Latency of the language server on the Chifeng policy, through the protocol.
+"""Latency of the language server, through the protocol.
 
 Starts `policydsl lsp` as an editor would, opens policies/chifeng_2023.pol and makes
-edits, timing from each `didChange` to the diagnostics it produces:
+edits, timing from each `didChange` to the diagnostics it produces, and after each
+edit a hover and a completion to their answers:
 
 - fast: the first publication for the new version (syntax, names, types and units,
   limits); the goal is under 100 ms;
@@ -11,10 +12,13 @@ edits, timing from each `didChange` to the diagnostics it produces:
 - keystrokes during an analysis: a hover request and another edit's fast
   diagnostics, sent while the solver is busy, must not wait for it.
 
-Baselines measured in the same run: `check_source` in this process (the work the
-fast path does) and the `policydsl check` command a drafter runs today.
+Then the same fast path, hover and completion on a big policy: the generated one at
+the declared limits (1,990 rules, `benchmarks/big_policy.py`), with the analysis off.
 
-    python benchmarks/bench_lsp.py [--edits 50]
+Baselines measured in the same run: `check_source` in this process (the work the
+fast path does) on each policy, and the `policydsl check` command a drafter runs today.
+
+    python benchmarks/bench_lsp.py [--edits 50] [--big-edits 10]
 """
 
 from __future__ import annotations
@@ -89,12 +93,107 @@ def _published(version: int):
     return lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"].get("version") == version
 
 
+def _at(text: str, needle: str, column: int) -> dict:
+    """The protocol position `column` characters into the first line holding `needle`."""
+    offset = text.index(needle)
+    line_start = text.rfind("\n", 0, offset) + 1
+    return {"line": text.count("\n", 0, offset), "character": offset - line_start + column}
+
+
+def ms(xs) -> str:
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return "no answer"
+    return f"median {statistics.median(xs) * 1000:7.1f} ms, max {max(xs) * 1000:7.1f} ms (n={len(xs)})"
+
+
+class Session:
+    """One open document: edits timed to their diagnostics, requests timed to their answers."""
+
+    def __init__(self, client: Client, uri: str, text: str, analysis: bool) -> None:
+        self.client, self.uri, self.analysis, self.version = client, uri, analysis, 1
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "pol", "version": 1,
+                                                                "text": text}})
+        client.wait(_published(1), timeout=120)
+        if analysis:
+            client.wait(_published(1), timeout=120)  # the first analysis: solver imported, cache filled
+
+    def edit(self, new_text: str) -> tuple[float, float | None]:
+        """Seconds from the change to its fast diagnostics, and to its analysis (None if off)."""
+        self.version += 1
+        t = time.perf_counter()
+        self.client.notify("textDocument/didChange", {"textDocument": {"uri": self.uri, "version": self.version},
+                                                      "contentChanges": [{"text": new_text}]})
+        fast_at, _ = self.client.wait(_published(self.version), timeout=120)
+        if not self.analysis:
+            return fast_at - t, None
+        try:
+            slow_at, _ = self.client.wait(_published(self.version), timeout=90)
+        except queue.Empty:
+            return fast_at - t, None
+        return fast_at - t, slow_at - t
+
+    def ask(self, method: str, position: dict) -> tuple[float, dict]:
+        t = time.perf_counter()
+        rid = self.client.request(method, {"textDocument": {"uri": self.uri}, "position": position})
+        at, msg = self.client.wait(lambda m: m.get("id") == rid)
+        return at - t, msg
+
+
+def chifeng(client: Client, edits: int) -> dict[str, list]:
+    text = POLICY.read_text(encoding="utf-8")
+    session = Session(client, POLICY.as_uri(), text, analysis=True)
+    anchor = "one_stop_center_m2 >= 50 m2"
+    out: dict[str, list] = {k: [] for k in ("fast", "comment", "meaning", "hover", "completion",
+                                            "hover_during", "fast_during")}
+    for k in range(edits):
+        f, a = session.edit(text.replace("# ---- 三 key tasks", f"# ---- 三 key tasks (edit {k})"))
+        out["fast"].append(f)
+        out["comment"].append(a)
+        out["hover"].append(session.ask("textDocument/hover", _at(text, anchor, 4))[0])
+        took, answer = session.ask("textDocument/completion", _at(text, anchor, 8))
+        assert answer["result"]["items"], "no completion offered"
+        out["completion"].append(took)
+    for k in range(max(3, edits // 5)):
+        f, a = session.edit(text.replace(anchor, f"one_stop_center_m2 >= {51 + k} m2"))
+        out["fast"].append(f)
+        out["meaning"].append(a)
+    # ---- keystrokes while the solver runs ----
+    for k in range(5):
+        session.version += 1
+        client.notify("textDocument/didChange", {"textDocument": {"uri": session.uri, "version": session.version},
+                                                 "contentChanges": [{"text": text.replace(anchor, f"one_stop_center_m2 >= {70 + k} m2")}]})
+        client.wait(_published(session.version))
+        time.sleep(0.6)  # past the pause: the solver is now working on this version
+        out["hover_during"].append(session.ask("textDocument/hover", _at(text, anchor, 4))[0])
+        out["fast_during"].append(session.edit(text.replace(anchor, f"one_stop_center_m2 >= {80 + k} m2"))[0])
+    return out
+
+
+def big(client: Client, edits: int) -> tuple[dict[str, list], str]:
+    """The generated policy at the declared limits (1,990 rules), analysis off: the fast path only."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from big_policy import many_rules
+
+    text = many_rules()
+    session = Session(client, (ROOT / "benchmarks" / "big.pol").as_uri(), text, analysis=False)
+    anchor = "rule r1000 "
+    out: dict[str, list] = {"fast": [], "hover": [], "completion": []}
+    for k in range(edits):
+        out["fast"].append(session.edit(text.replace(anchor, f"# edit {k}\n{anchor}"))[0])
+        out["hover"].append(session.ask("textDocument/hover", _at(text, "rooms >= 1001", 2))[0])
+        took, answer = session.ask("textDocument/completion", _at(text, "rooms >= 1001", 3))
+        assert answer["result"]["items"], "no completion offered"
+        out["completion"].append(took)
+    return out, f"{len(text):,} characters, {text.count(chr(10)):,} lines"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--edits", type=int, default=50)
+    parser.add_argument("--big-edits", type=int, default=10)
     args = parser.parse_args()
     text = POLICY.read_text(encoding="utf-8")
-    uri = POLICY.as_uri()
 
     # ---- baselines ----
     sys.path.insert(0, str(ROOT))
@@ -119,69 +218,40 @@ def main() -> int:
                                   "initializationOptions": {"analysisTimeout": 60}})
     client.wait(lambda m: m.get("id") == 1)
     client.notify("initialized", {})
-    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "pol", "version": 1,
-                                                            "text": text}})
-    client.wait(_published(1))
-    client.wait(_published(1))  # the first analysis: solver imported, cache filled
-
-    version = 1
-    anchor = "one_stop_center_m2 >= 50 m2"
-
-    def edit(new_text: str) -> tuple[float, float | None]:
-        nonlocal version
-        version += 1
-        t = time.perf_counter()
-        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                 "contentChanges": [{"text": new_text}]})
-        fast_at, _ = client.wait(_published(version))
-        try:
-            slow_at, _ = client.wait(_published(version), timeout=90)
-        except queue.Empty:
-            slow_at = None
-        return fast_at - t, (slow_at - t) if slow_at is not None else None
-
-    fast, comment_analysis, meaning_analysis = [], [], []
-    for k in range(args.edits):
-        f, a = edit(text.replace("# ---- 三 key tasks", f"# ---- 三 key tasks (edit {k})"))
-        fast.append(f)
-        comment_analysis.append(a)
-    for k in range(max(3, args.edits // 5)):
-        f, a = edit(text.replace(anchor, f"one_stop_center_m2 >= {51 + k} m2"))
-        fast.append(f)
-        meaning_analysis.append(a)
-
-    # ---- keystrokes while the solver runs ----
-    hover_during, fast_during = [], []
-    for k in range(5):
-        version += 1
-        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                 "contentChanges": [{"text": text.replace(anchor, f"one_stop_center_m2 >= {70 + k} m2")}]})
-        client.wait(_published(version))
-        time.sleep(0.6)  # past the pause: the solver is now working on this version
-        t = time.perf_counter()
-        rid = client.request("textDocument/hover", {"textDocument": {"uri": uri},
-                                                     "position": {"line": text[:text.index(anchor)].count("\n"),
-                                                                  "character": 12}})
-        at, _ = client.wait(lambda m, rid=rid: m.get("id") == rid)
-        hover_during.append(at - t)
-        f, _ = edit(text.replace(anchor, f"one_stop_center_m2 >= {80 + k} m2"))
-        fast_during.append(f)
+    c = chifeng(client, args.edits)
+    client.notify("workspace/didChangeConfiguration", {"settings": {"policydsl": {"analysis": False}}})
+    b, shape = big(client, args.big_edits)
     client.close()
 
-    def ms(xs):
-        xs = [x for x in xs if x is not None]
-        return f"median {statistics.median(xs) * 1000:7.1f} ms, max {max(xs) * 1000:7.1f} ms (n={len(xs)})"
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from big_policy import many_rules
+
+    big_text = many_rules()
+    big_in_process = []
+    for _ in range(3):
+        t = time.perf_counter()
+        check_source(Source("big.pol", big_text))
+        big_in_process.append(time.perf_counter() - t)
 
     base = statistics.median(in_process)
-    print(f"baseline check_source in process:      {ms(in_process)}")
-    print(f"baseline `policydsl check` command:     {ms(cli)}")
-    print(f"fast diagnostics after an edit:        {ms(fast)}  "
-          f"ratio to check_source {statistics.median(fast) / base:.2f}x")
-    print(f"analysis after a comment edit (cache): {ms(comment_analysis)}")
-    print(f"analysis after a threshold edit:       {ms(meaning_analysis)}  "
-          f"ratio to the CLI {statistics.median(meaning_analysis) / statistics.median(cli):.2f}x")
-    print(f"hover while the solver runs:           {ms(hover_during)}")
-    print(f"fast diagnostics while it runs:        {ms(fast_during)}")
+    print("Chifeng policy")
+    print(f"  baseline check_source in process:      {ms(in_process)}")
+    print(f"  baseline `policydsl check` command:    {ms(cli)}")
+    print(f"  fast diagnostics after an edit:        {ms(c['fast'])}  "
+          f"ratio to check_source {statistics.median(c['fast']) / base:.2f}x")
+    print(f"  hover:                                 {ms(c['hover'])}")
+    print(f"  completion:                            {ms(c['completion'])}")
+    print(f"  analysis after a comment edit (cache): {ms(c['comment'])}")
+    print(f"  analysis after a threshold edit:       {ms(c['meaning'])}  "
+          f"ratio to the CLI {statistics.median([x for x in c['meaning'] if x]) / statistics.median(cli):.2f}x")
+    print(f"  hover while the solver runs:           {ms(c['hover_during'])}")
+    print(f"  fast diagnostics while it runs:        {ms(c['fast_during'])}")
+    print(f"Big policy ({shape}; analysis off)")
+    print(f"  baseline check_source in process:      {ms(big_in_process)}")
+    print(f"  fast diagnostics after an edit:        {ms(b['fast'])}  "
+          f"ratio to check_source {statistics.median(b['fast']) / statistics.median(big_in_process):.2f}x")
+    print(f"  hover:                                 {ms(b['hover'])}")
+    print(f"  completion:                            {ms(b['completion'])}")
     return 0
 
 

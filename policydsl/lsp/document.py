@@ -364,9 +364,20 @@ def _walk(root: object) -> Iterator[object]:
         x = stack.pop()
         if isinstance(x, tuple):
             stack.extend(x)
-        elif attrs.has(type(x)):
-            yield x
-            stack.extend(getattr(x, f.name) for f in attrs.fields(type(x)) if f.name not in ("span", "comments"))
+        else:
+            children = _child_fields(type(x))
+            if children is not None:
+                yield x
+                stack.extend(getattr(x, name) for name in children)
+
+
+@functools.cache
+def _child_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields of an AST node class that may hold nodes (None: not a node). Cached: a
+    big policy has tens of thousands of nodes and a few dozen classes."""
+    if not attrs.has(cls):
+        return None
+    return tuple(f.name for f in attrs.fields(cls) if f.name not in ("span", "comments"))
 
 
 def _names(module: ast.Module) -> Iterator[ast.Name]:
@@ -378,7 +389,7 @@ def _words(masked: str) -> Iterator[tuple[int, str]]:
     and a rate's `每` + numeral prefix is taken off so its unit is found."""
     for m in _WORD.finditer(masked):
         word, start = m.group(), m.start()
-        if not any(is_cjk(ch) for ch in word):
+        if word.isascii() or not any(is_cjk(ch) for ch in word):
             yield start, word
             continue
         pos = 0
@@ -394,8 +405,19 @@ def _words(masked: str) -> Iterator[tuple[int, str]]:
 
 
 def _find_word(masked: str, word: str, start: int, end: int) -> Span | None:
-    m = re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)").search(masked, start, end)
-    return Span(m.start(), m.end()) if m else None
+    """The first `word` in `masked[start:end]` not inside a longer word. A plain search, not a
+    regular expression per name: a policy declares thousands of names, more than `re` caches."""
+    at = masked.find(word, start, end)
+    while at >= 0:
+        after = at + len(word)
+        if not (at > 0 and _is_word_char(masked[at - 1])) and not (after < len(masked) and _is_word_char(masked[after])):
+            return Span(at, after)
+        at = masked.find(word, at + 1, end)
+    return None
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def _inside_string_or_comment(text: str, offset: int) -> bool:
