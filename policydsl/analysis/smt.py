@@ -94,7 +94,7 @@ class Ratio:
         return self.num / self.den
 
 
-Num = z3.ArithRef | Ratio
+Numeric = z3.ArithRef | Ratio  # a number in the solver: a term, or an exact ratio kept apart
 
 
 def text_constants(policy: ir.Policy) -> list[str]:
@@ -146,7 +146,7 @@ class Encoding:
         for fact in policy.facts:
             self._declare(fact)
         self._bool_memo: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
-        self._num_memo: dict[int, tuple[Num, z3.BoolRef]] = {}
+        self._num_memo: dict[int, tuple[Numeric, z3.BoolRef]] = {}
         self._domain: list[z3.BoolRef] | None = None
 
     # ---- variables and their domain ----------------------------------------------
@@ -203,7 +203,7 @@ class Encoding:
         """(certainly true, certainly false) for a boolean expression."""
         return _memoised(self._bool_memo, self._bool, e, agg)
 
-    def num(self, e: ir.Expr, agg: AggHook | None = None) -> tuple[Num, z3.BoolRef]:
+    def num(self, e: ir.Expr, agg: AggHook | None = None) -> tuple[Numeric, z3.BoolRef]:
         """(value, defined) for a numeric, enum or text expression."""
         return _memoised(self._num_memo, self._num, e, agg)
 
@@ -265,7 +265,7 @@ class Encoding:
             return z3.IntVal(int(value))  # type: ignore[call-overload]
         return Q(value)  # type: ignore[arg-type]
 
-    def _num(self, e, agg) -> tuple[Num, z3.BoolRef]:
+    def _num(self, e, agg) -> tuple[Numeric, z3.BoolRef]:
         if isinstance(e, ir.Const):
             return self._const(e.value, e.type), TRUE
         if isinstance(e, ir.Fact):
@@ -441,7 +441,7 @@ def _bracket_match(kind: str, key, lo, hi) -> z3.BoolRef:
     return TRUE if not tests else tests[0] if len(tests) == 1 else z3.And(tests)
 
 
-AggHook = Callable[[ir.Agg], tuple[Num, z3.BoolRef]]
+AggHook = Callable[[ir.Agg], tuple[Numeric, z3.BoolRef]]
 
 
 def _memoised(memo: dict, encode: Callable, e: ir.Expr, agg: AggHook | None):
@@ -454,7 +454,7 @@ def _memoised(memo: dict, encode: Callable, e: ir.Expr, agg: AggHook | None):
     return memo[id(e)]
 
 
-def _term(v: Num) -> z3.ArithRef:
+def _term(v: Numeric) -> z3.ArithRef:
     return v.term() if isinstance(v, Ratio) else v
 
 
@@ -466,7 +466,7 @@ def _fraction(v: z3.ExprRef) -> Fraction:
     raise ValueError(f"not an exact rational: {v}")  # algebraic numbers from non-linear terms
 
 
-def compare(op: str, a: Num, b: Num) -> z3.BoolRef:
+def compare(op: str, a: Numeric, b: Numeric) -> z3.BoolRef:
     """`a op b`, cross-multiplying a ratio by its denominator (by sign) to stay linear."""
     apply = ir.COMPARE
     if isinstance(a, Ratio) and not isinstance(b, Ratio):
@@ -634,7 +634,7 @@ def _aggregate_hook(pop: Population, weights: list[tuple[z3.ArithRef, Encoding]]
                     empties: list[z3.BoolRef]):
     """Aggregates over weighted records; share and mean of no records note an empty population."""
 
-    def hook(e: ir.Agg) -> tuple[Num, z3.BoolRef]:
+    def hook(e: ir.Agg) -> tuple[Numeric, z3.BoolRef]:
         total = z3.ToReal(z3.Sum([w for w, _ in weights]))
         defined = []
         if e.arg is None:

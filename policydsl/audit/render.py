@@ -6,9 +6,8 @@ import json
 from collections import Counter
 
 from ..textsafe import markdown as _cell
-from ..textsafe import markdown_code, visible_lines
+from ..textsafe import markdown_code, visible, visible_lines
 from .model import OUT_OF_PERIOD, PolicyDiff, RuleChange, Witness, YearVerdict
-from .visible import visible
 
 
 def render(d: PolicyDiff, fmt: str = "text") -> str:

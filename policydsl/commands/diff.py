@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import print_diagnostics
+from .policy_files import print_diagnostics
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     import policydsl
-    from policydsl.audit.core import compare
+    from policydsl.audit.policy_diff import compare
     from policydsl.audit.render import render
     from policydsl.audit.sources import load_version
 
@@ -70,8 +70,8 @@ def run(args) -> int:
         return 0 if result.identical else 1
     from policydsl.audit.impact import impact
     from policydsl.audit.render import impact_markdown, impact_text
-    from policydsl.audit.visible import visible
     from policydsl.data.read import DataError
+    from policydsl.textsafe import visible
 
     old, new = versions
     if not years:
@@ -95,8 +95,8 @@ def run(args) -> int:
 
 def _impact_arguments(args, versions) -> str | None:
     """What is wrong with `--show` or `--by`, checked before the solver runs."""
-    from policydsl.audit.visible import visible
     from policydsl.diagnostics import nearest
+    from policydsl.textsafe import visible
 
     if args.show < 0:
         return "`--show` must be 0 or more"

@@ -12,7 +12,7 @@ import argparse
 import sys
 import time
 
-from .common import load_or_report
+from .policy_files import load_or_report
 
 DEFAULT_ENGINE = "duckdb"
 

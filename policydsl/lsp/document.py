@@ -16,7 +16,7 @@ from fractions import Fraction
 import attrs
 
 from .. import ast, ir
-from ..diagnostics import ERROR, Diagnostic, has_errors
+from ..diagnostics import ERROR, Diagnostic
 from ..keywords import COMPARISONS, EN, KEYWORDS, ZH, is_cjk
 from ..source import Source, Span
 
@@ -58,31 +58,34 @@ class Document:
     """One version of a text, parsed and checked; symbols and occurrences indexed."""
 
     def __init__(self, name: str, text: str):
-        from ..checker.bounds import check_module as check_limits
-        from ..checker.typecheck import Checker
-        from ..loader import parse
+        from ..loader import run
 
         self.source = Source(name, text)
         self.text = text
-        self.module: ast.Module | None = None
-        self.checked: ir.Policy | None = None
-        self._checker: Checker | None = None
+        forms: dict[str, object] = {}
         try:
             # The stages of `loader.check_source`, keeping the AST that hover and rename need.
-            self.module, diagnostics = parse(self.source)
-            if self.module is not None and not has_errors(diagnostics):
-                too_big = check_limits(self.module, self.source)
-                if too_big:
-                    diagnostics = diagnostics + too_big
-                else:
-                    self._checker = Checker(self.module, self.source)
-                    self.checked = self._checker.run()
-                    diagnostics = diagnostics + self._checker.diagnostics
+            checked, diagnostics = run(self.source, "parse", "check", forms=forms)
         except Exception as e:  # a bug must not take the editor's server down: say so on line 1
-            self.module = self.checked = self._checker = None
+            checked, forms = None, {}
             diagnostics = [Diagnostic("E9000", ERROR, f"internal error in policydsl: {type(e).__name__}: {e}",
                                       Span(0, 0), self.source, help="this is a bug in policydsl; please report it")]
+        self.module: ast.Module | None = forms.get("lower")  # type: ignore[assignment]
+        self.checked: ir.Policy | None = checked  # type: ignore[assignment]
+        self._within_limits = forms.get("limits") is not None  # so the checker may read it
         self.diagnostics: list[Diagnostic] = list(diagnostics)
+
+    @functools.cached_property
+    def _checker(self):
+        """A checker that has read the declarations, for reading a literal as the checker
+        does (a quantity's hover); built on the first such hover, not on every change."""
+        if not self._within_limits:
+            return None
+        from ..checker.typecheck import Checker
+
+        checker = Checker(self.module, self.source)
+        checker.run()
+        return checker
 
     # ---- the index (built on first use: diagnostics do not wait for it) -----------
 

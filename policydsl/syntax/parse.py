@@ -245,7 +245,7 @@ def check_tree_depth(tree: lark.Tree, source: Source) -> Diagnostic | None:
     deepest part."""
     limit = current_limits().depth
     # Lark nests about one tree level per expression level (parentheses are flat);
-    # the margin leaves the exact count, with names, to `check_module`.
+    # the margin leaves the exact count, with names, to `checker.bounds.check_limits`.
     tree_limit = 2 * limit + 10
     for decl in getattr(tree, "children", ()):
         stack = [(decl, 1)]
