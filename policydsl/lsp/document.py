@@ -294,16 +294,19 @@ class Document:
 
     # ---- completion ----------------------------------------------------------
 
-    def completions(self, offset: int) -> list[tuple[str, str, str]]:
+    def completions(self, offset: int, parsed: Document | None = None) -> list[tuple[str, str, str]]:
         """(label, kind, detail) for what may be written at `offset`, the likeliest first:
-        only the types after `fact NAME:`, units first after a number."""
+        only the types after `fact NAME:`, units first after a number.
+
+        A text being typed often does not parse (`must area >= `); then the names come
+        from `parsed`, the last version that did, and only the context from this text."""
         if _inside_string_or_comment(self.text, offset):
             return []
         line = self.text[self.text.rfind("\n", 0, offset) + 1:offset]
         if _FACT_TYPE_POSITION.match(line):
             lang = ZH if line.lstrip().startswith("事实") else EN
             return [(KEYWORDS[k].spelling(lang), "keyword", "type") for k in ("integer", "decimal", "bool", "text", "enum")]
-        everything = self._all_completions()
+        everything = (parsed if self.module is None and parsed is not None else self)._all_completions()
         if _AFTER_NUMBER.search(line):
             return [c for c in everything if c[1] == UNIT] + [c for c in everything if c[1] != UNIT]
         return everything

@@ -46,6 +46,7 @@ class PolicyServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("policydsl", __version__)
         self.docs: dict[str, Document] = {}
+        self.parsed: dict[str, Document] = {}  # the last version of each text that parsed
         self.generation: dict[str, int] = {}
         self.tasks: dict[str, asyncio.Task] = {}
         self.settings: dict[str, Any] = {}
@@ -60,6 +61,8 @@ class PolicyServer(LanguageServer):
         if doc is None or doc.text != text:
             doc = Document(_name(uri), text)
             self.docs[uri] = doc
+            if doc.module is not None:
+                self.parsed[uri] = doc
         return doc
 
     def changed(self, uri: str, delay: float) -> None:
@@ -187,6 +190,7 @@ def did_close(ls: PolicyServer, params: types.DidCloseTextDocumentParams) -> Non
     if task is not None:
         task.cancel()
     ls.docs.pop(uri, None)
+    ls.parsed.pop(uri, None)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
@@ -204,12 +208,13 @@ def hover(ls: PolicyServer, params: types.HoverParams) -> types.Hover | None:
 
 @server.feature(types.TEXT_DOCUMENT_COMPLETION)
 def completion(ls: PolicyServer, params: types.CompletionParams) -> types.CompletionList:
-    doc = ls.document(params.text_document.uri)
+    uri = params.text_document.uri
+    doc = ls.document(uri)
     offset = LineIndex(doc.text).offset(params.position)
     # The document lists the likeliest first; the sort text keeps that order.
     items = [types.CompletionItem(label=label, kind=_COMPLETION_KIND.get(kind), detail=detail,
                                   sort_text=f"{rank:05d}")
-             for rank, (label, kind, detail) in enumerate(doc.completions(offset))]
+             for rank, (label, kind, detail) in enumerate(doc.completions(offset, ls.parsed.get(uri)))]
     return types.CompletionList(is_incomplete=False, items=items)
 
 

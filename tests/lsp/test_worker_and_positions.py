@@ -105,3 +105,16 @@ def test_a_name_is_found_as_a_whole_word_not_inside_a_keyword_or_a_longer_name()
     assert [text[s.start - 2:s.end] for s in doc.references(a)] == ["t a", "t a"]
     area = doc.symbols[("value", "面积")]
     assert [text[s.start:s.end] for s in doc.references(area)] == ["面积", "面积"]
+
+
+def test_completion_in_a_text_that_does_not_parse_offers_the_names_of_the_last_that_did():
+    from policydsl.lsp.document import Document
+
+    text = CHIFENG.read_text(encoding="utf-8")
+    typing = text.replace("one_stop_center_m2 >= 50 m2", "one_stop_center_m2 >= ")
+    doc = Document("c.pol", typing)
+    assert doc.module is None  # `>=` with nothing after it
+    at = typing.index("one_stop_center_m2 >= ") + len("one_stop_center_m2 >= ")
+    facts = [label for label, kind, _ in doc.completions(at, Document("c.pol", text)) if kind == "fact"]
+    assert "one_stop_center_m2" in facts and "households" in facts
+    assert doc.completions(typing.index('"社区名称"') + 2, Document("c.pol", text)) == []  # a string still
