@@ -1,8 +1,9 @@
 """Latency of the language server, through the protocol.
 
 Starts `policydsl lsp` as an editor would, opens policies/chifeng_2023.pol and makes
-edits, timing from each `didChange` to the diagnostics it produces, and after each
-edit a hover and a completion to their answers:
+edits, timing from each `didChange` to the diagnostics it produces, after each edit
+a hover and a completion to their answers, and a completion asked right after a change
+(before its diagnostics, as an editor asks while the drafter types):
 
 - fast: the first publication for the new version (syntax, names, types and units,
   limits); the goal is under 100 ms;
@@ -24,6 +25,7 @@ fast path does) on each policy, and the `policydsl check` command a drafter runs
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import queue
@@ -133,6 +135,20 @@ class Session:
             return fast_at - t, None
         return fast_at - t, slow_at - t
 
+    def type_and_complete(self, new_text: str, position: dict) -> float:
+        """Seconds to a completion asked right after a change, before its diagnostics (as
+        an editor asks while the drafter types); then waits for those diagnostics."""
+        self.version += 1
+        self.client.notify("textDocument/didChange", {"textDocument": {"uri": self.uri, "version": self.version},
+                                                      "contentChanges": [{"text": new_text}]})
+        took, answer = self.ask("textDocument/completion", position)
+        assert answer["result"]["items"], "no completion offered"
+        self.client.wait(_published(self.version), timeout=120)
+        if self.analysis:
+            with contextlib.suppress(queue.Empty):
+                self.client.wait(_published(self.version), timeout=90)
+        return took
+
     def ask(self, method: str, position: dict) -> tuple[float, dict]:
         t = time.perf_counter()
         rid = self.client.request(method, {"textDocument": {"uri": self.uri}, "position": position})
@@ -144,7 +160,7 @@ def chifeng(client: Client, edits: int) -> dict[str, list]:
     text = POLICY.read_text(encoding="utf-8")
     session = Session(client, POLICY.as_uri(), text, analysis=True)
     anchor = "one_stop_center_m2 >= 50 m2"
-    out: dict[str, list] = {k: [] for k in ("fast", "comment", "meaning", "hover", "completion",
+    out: dict[str, list] = {k: [] for k in ("fast", "comment", "meaning", "hover", "completion", "typing",
                                             "hover_during", "fast_during")}
     for k in range(edits):
         f, a = session.edit(text.replace("# ---- 三 key tasks", f"# ---- 三 key tasks (edit {k})"))
@@ -154,6 +170,9 @@ def chifeng(client: Client, edits: int) -> dict[str, list]:
         took, answer = session.ask("textDocument/completion", _at(text, anchor, 8))
         assert answer["result"]["items"], "no completion offered"
         out["completion"].append(took)
+    for k in range(5):
+        typing = text.replace(anchor, f"one_stop_center_m2 >= {51 + k} m2 and one_st")
+        out["typing"].append(session.type_and_complete(typing, _at(typing, "and one_st", 10)))
     for k in range(max(3, edits // 5)):
         f, a = session.edit(text.replace(anchor, f"one_stop_center_m2 >= {51 + k} m2"))
         out["fast"].append(f)
@@ -178,13 +197,16 @@ def big(client: Client, edits: int) -> tuple[dict[str, list], str]:
     text = many_rules()
     session = Session(client, (ROOT / "benchmarks" / "big.pol").as_uri(), text, analysis=False)
     anchor = "rule r1000 "
-    out: dict[str, list] = {"fast": [], "hover": [], "completion": []}
+    out: dict[str, list] = {"fast": [], "hover": [], "completion": [], "typing": []}
     for k in range(edits):
         out["fast"].append(session.edit(text.replace(anchor, f"# edit {k}\n{anchor}"))[0])
         out["hover"].append(session.ask("textDocument/hover", _at(text, "rooms >= 1001", 2))[0])
         took, answer = session.ask("textDocument/completion", _at(text, "rooms >= 1001", 3))
         assert answer["result"]["items"], "no completion offered"
         out["completion"].append(took)
+    for k in range(edits):
+        typing = text.replace("rooms >= 1001", f"rooms >= {2001 + k} and roo")
+        out["typing"].append(session.type_and_complete(typing, _at(typing, "and roo", 7)))
     return out, f"{len(text):,} characters, {text.count(chr(10)):,} lines"
 
 
@@ -241,6 +263,7 @@ def main() -> int:
           f"ratio to check_source {statistics.median(c['fast']) / base:.2f}x")
     print(f"  hover:                                 {ms(c['hover'])}")
     print(f"  completion:                            {ms(c['completion'])}")
+    print(f"  completion right after a change:       {ms(c['typing'])}")
     print(f"  analysis after a comment edit (cache): {ms(c['comment'])}")
     print(f"  analysis after a threshold edit:       {ms(c['meaning'])}  "
           f"ratio to the CLI {statistics.median([x for x in c['meaning'] if x]) / statistics.median(cli):.2f}x")
@@ -252,6 +275,7 @@ def main() -> int:
           f"ratio to check_source {statistics.median(b['fast']) / statistics.median(big_in_process):.2f}x")
     print(f"  hover:                                 {ms(b['hover'])}")
     print(f"  completion:                            {ms(b['completion'])}")
+    print(f"  completion right after a change:       {ms(b['typing'])}")
     return 0
 
 

@@ -295,21 +295,9 @@ class Document:
     # ---- completion ----------------------------------------------------------
 
     def completions(self, offset: int, parsed: Document | None = None) -> list[tuple[str, str, str]]:
-        """(label, kind, detail) for what may be written at `offset`, the likeliest first:
-        only the types after `fact NAME:`, units first after a number.
-
-        A text being typed often does not parse (`must area >= `); then the names come
-        from `parsed`, the last version that did, and only the context from this text."""
-        if _inside_string_or_comment(self.text, offset):
-            return []
-        line = self.text[self.text.rfind("\n", 0, offset) + 1:offset]
-        if _FACT_TYPE_POSITION.match(line):
-            lang = ZH if line.lstrip().startswith("事实") else EN
-            return [(KEYWORDS[k].spelling(lang), "keyword", "type") for k in ("integer", "decimal", "bool", "text", "enum")]
-        everything = (parsed if self.module is None and parsed is not None else self)._all_completions()
-        if _AFTER_NUMBER.search(line):
-            return [c for c in everything if c[1] == UNIT] + [c for c in everything if c[1] != UNIT]
-        return everything
+        """`completions` at `offset` of this text, with the names of this version, or of
+        `parsed` (the last version that parsed) when this one does not parse."""
+        return completions(self.text, offset, self if self.module is not None or parsed is None else parsed)
 
     def _all_completions(self) -> list[tuple[str, str, str]]:
         out: list[tuple[str, str, str]] = []
@@ -362,6 +350,25 @@ class Document:
 
     def rules(self) -> list[Symbol]:
         return [s for (ns, _), s in self.symbols.items() if ns == "rule"]
+
+
+def completions(text: str, offset: int, known: Document) -> list[tuple[str, str, str]]:
+    """(label, kind, detail) for what may be written at `offset` of `text`, the likeliest
+    first: only the types after `fact NAME:`, units first after a number.
+
+    The context is read from `text`, the names from `known`, a version already parsed:
+    a text being typed often does not parse (`must area >= `), and parsing a big policy
+    again for every completion request would make each keystroke wait for it."""
+    if _inside_string_or_comment(text, offset):
+        return []
+    line = text[text.rfind("\n", 0, offset) + 1:offset]
+    if _FACT_TYPE_POSITION.match(line):
+        lang = ZH if line.lstrip().startswith("事实") else EN
+        return [(KEYWORDS[k].spelling(lang), "keyword", "type") for k in ("integer", "decimal", "bool", "text", "enum")]
+    everything = known._all_completions()
+    if _AFTER_NUMBER.search(line):
+        return [c for c in everything if c[1] == UNIT] + [c for c in everything if c[1] != UNIT]
+    return everything
 
 
 def _walk(root: object) -> Iterator[object]:

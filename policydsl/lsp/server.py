@@ -26,7 +26,7 @@ from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..diagnostics import ERROR, WARNING
-from .document import Document
+from .document import Document, completions
 from .positions import LineIndex
 from .worker import AnalysisWorker
 
@@ -209,12 +209,15 @@ def hover(ls: PolicyServer, params: types.HoverParams) -> types.Hover | None:
 @server.feature(types.TEXT_DOCUMENT_COMPLETION)
 def completion(ls: PolicyServer, params: types.CompletionParams) -> types.CompletionList:
     uri = params.text_document.uri
-    doc = ls.document(uri)
-    offset = LineIndex(doc.text).offset(params.position)
+    text = ls.workspace.get_text_document(uri).source
+    # Names from the last version that parsed, not from this keystroke's text: that one
+    # is parsed by the diagnostics a moment later, never twice.
+    known = ls.parsed.get(uri) or ls.document(uri)
+    offset = LineIndex(text).offset(params.position)
     # The document lists the likeliest first; the sort text keeps that order.
     items = [types.CompletionItem(label=label, kind=_COMPLETION_KIND.get(kind), detail=detail,
                                   sort_text=f"{rank:05d}")
-             for rank, (label, kind, detail) in enumerate(doc.completions(offset, ls.parsed.get(uri)))]
+             for rank, (label, kind, detail) in enumerate(completions(text, offset, known))]
     return types.CompletionList(is_incomplete=False, items=items)
 
 
