@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from .keywords import COMPARISONS, KEYWORDS, word_pattern
+
 __all__ = ["lexer_class"]  # and `PolLexer`, built on first access
 
 # Groups of keyword concepts (see `policydsl.keywords.KEYWORDS`), by the token they get.
@@ -30,23 +32,7 @@ BUILTINS = ("share", "count", "sum", "mean", "min", "max", "floor", "ceil", "abs
 
 
 def _words(concepts) -> list[str]:
-    from .keywords import KEYWORDS
-
     return [w for c in concepts if c in KEYWORDS for w in KEYWORDS[c].spellings if w]
-
-
-def _pattern(words) -> str:
-    """An alternation of keywords, longest first; spaces inside match any run of blanks.
-
-    A keyword must not run on into a letter; Chinese keywords may touch a number
-    (`不少于1000户`), English ones may not (`in2025` is a name).
-    """
-    alts = []
-    for w in sorted(set(words), key=lambda w: (-len(w), w)):
-        body = r"[ \t]+".join(map(re.escape, w.split()))
-        end = r"(?![^\W\d])" if not w.isascii() else r"(?!\w)"
-        alts.append(body + end)
-    return "(?:" + "|".join(alts) + ")"
 
 
 def lexer_class():
@@ -62,8 +48,6 @@ def lexer_class():
         String,
         Whitespace,
     )
-
-    from .keywords import COMPARISONS
 
     name_re = r"[^\W\d]\w*"
     cmp_words = [w for kw in COMPARISONS.values() for w in kw.spellings if w[0] not in "<>=!≥≤≠"]
@@ -82,14 +66,14 @@ def lexer_class():
                 (r"\s+", Whitespace),
                 (r"#[^\n]*", Comment.Single),
                 (r'"(?:[^"\\\n]|\\.)*"', String.Double),
-                (_pattern(_words(["clause"])), Keyword, "clauses"),
-                (_pattern(_words(DECLARATIONS)), Keyword.Declaration, "declname"),
-                (_pattern(_words(MODALITIES)), Keyword.Reserved),
-                (_pattern(cmp_words), Operator.Word),
-                (_pattern(_words(ATTRIBUTES)), Keyword),
-                (_pattern(_words(WORD_OPERATORS)), Operator.Word),
-                (_pattern(_words(TYPES)), Keyword.Type),
-                (_pattern(_words(CONSTANTS)), Keyword.Constant),
+                (word_pattern(_words(["clause"])), Keyword, "clauses"),
+                (word_pattern(_words(DECLARATIONS)), Keyword.Declaration, "declname"),
+                (word_pattern(_words(MODALITIES)), Keyword.Reserved),
+                (word_pattern(cmp_words), Operator.Word),
+                (word_pattern(_words(ATTRIBUTES)), Keyword),
+                (word_pattern(_words(WORD_OPERATORS)), Operator.Word),
+                (word_pattern(_words(TYPES)), Keyword.Type),
+                (word_pattern(_words(CONSTANTS)), Keyword.Constant),
                 (r"\d+(?:\.\d+)?[ \t]*%", Number.Float),
                 (r"\d+\.\d+", Number.Float),
                 (r"\d+", Number.Integer),

@@ -12,6 +12,7 @@ number (`不少于1000户`, `自2024年起`).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import attrs
@@ -255,3 +256,18 @@ def glued_keyword(name: str) -> str | None:
         if i >= 0 and name != word:
             return word
     return None
+
+
+def word_pattern(words) -> str:
+    """An alternation of keywords, longest first; spaces inside match any run of blanks.
+
+    A keyword must not run on into a letter; Chinese keywords may touch a number
+    (`不少于1000户`), English ones may not (`in2025` is a name). The grammar's keyword
+    terminal and the highlighter are built from this one pattern, so they agree.
+    """
+    alts = []
+    for w in sorted(set(words), key=lambda w: (-len(w), w)):
+        body = r"[ \t]+".join(map(re.escape, w.split()))
+        end = r"(?![^\W\d])" if not w.isascii() else r"(?!\w)"
+        alts.append(body + end)
+    return "(?:" + "|".join(alts) + ")"

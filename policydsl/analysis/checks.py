@@ -44,7 +44,7 @@ from ..diagnostics import ERROR, NOTE, WARNING, Diagnostic, Label
 from ..eval.values import show
 from . import smt
 from .smt import Sat, Unknown, Unsat
-from .witness import Expect, Witness, describe, replay
+from .witness import Expect, FindingWitness, describe, replay
 
 TIMEOUT_MS = 5000
 TOTAL_BUDGET_S = 20  # the whole analysis of one policy; what is left undone is said so
@@ -71,7 +71,7 @@ class Finding:
     message: str
     rules: tuple[ir.Rule, ...] = ()
     help: str | None = None
-    witness: Witness | None = None
+    witness: FindingWitness | None = None
     span: object = None  # a Span for findings about a fact rather than a rule
     label_texts: tuple[str, ...] = ()
 
@@ -231,10 +231,10 @@ class _Analysis:
             return  # the encoding and the evaluator disagree: show nothing rather than a bad witness
         self.out.append(finding)
 
-    def record_witness(self, year: int, answer: smt.Answer, expects: Sequence[Expect]) -> Witness | None:
+    def record_witness(self, year: int, answer: smt.Answer, expects: Sequence[Expect]) -> FindingWitness | None:
         if not isinstance(answer, Sat):
             return None
-        return Witness((self.enc(year).witness_to_record(answer.witness),), tuple(expects), False)
+        return FindingWitness((self.enc(year).witness_to_record(answer.witness),), tuple(expects), False)
 
     def musts(self, year: int) -> list[ir.Rule]:
         return [r for r in self.policy.rules if r.modality == "must" and self.enc(year).in_force(r)]
@@ -385,7 +385,7 @@ class _Analysis:
                     if isinstance(answer, Unknown):
                         self.undecided(f"`{rule.name}` loosens from {y1} to {y2}", [rule])
                         continue
-                    w = Witness(tuple(pops[y1].witness(answer.witness)),
+                    w = FindingWitness(tuple(pops[y1].witness(answer.witness)),
                                 (Expect(y1, rule.name, "fail"), Expect(y2, rule.name, "pass")), True)
                 else:
                     e1, e2 = self.enc(y1), self.enc(y2)
@@ -511,7 +511,7 @@ class _Analysis:
                 model, pops = self.find_population(
                     [year], [a, b], lambda pops, x=x, z=z: [pops[year].passes(x), pops[year].misses(z)])
                 if isinstance(model, Sat):
-                    return Witness(tuple(pops[year].witness(model.witness)), (Expect(year, x.name, "pass"),
+                    return FindingWitness(tuple(pops[year].witness(model.witness)), (Expect(year, x.name, "pass"),
                                                                Expect(year, z.name, "fail")), True)
             else:
                 e = self.enc(year)

@@ -7,9 +7,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ..textsafe import markdown as _cell
-from ..textsafe import markdown_code, visible_lines
+from ..textsafe import markdown_code, visible, visible_lines
 from .model import OUT_OF_PERIOD, PolicyDiff, RuleChange, Witness, YearVerdict
-from .visible import visible
 
 
 def counted(n: int, one: str, many: str | None = None) -> str:

@@ -18,9 +18,9 @@ from pathlib import Path
 import attrs
 
 from ..provenance import EMBEDDED, file_digest, records_digest
+from ..textsafe import visible
 from ..version import __version__
 from .render import counted
-from .visible import visible
 
 # Exit codes: reproduced; not reproduced (a digest or a verdict differs); unusable input.
 SAME, DIFFERENT, UNUSABLE = 0, 1, 2

@@ -133,9 +133,7 @@ def describe(old: ir.Rule | None, new: ir.Rule | None) -> tuple[tuple[str, ...],
         lines.append(f"modality {modality_text(old.modality)} → {modality_text(new.modality)} ({way})")
     if canonical(old.scope) != canonical(new.scope):
         tags.append(SCOPE)
-        a, b = _text(old.scope), _text(new.scope)
-        same = " (a definition it uses changed)" if a == b else ""
-        lines.append(f"scope `{a}` → `{b}`{same}")
+        lines.append(_edited("scope", old.scope, new.scope))
     old_s, new_s = schedules(old.condition), schedules(new.condition)
     if old.years != new.years or canonical(tuple(old_s)) != canonical(tuple(new_s)):
         tags.append(SCHEDULE)
@@ -145,9 +143,7 @@ def describe(old: ir.Rule | None, new: ir.Rule | None) -> tuple[tuple[str, ...],
             lines.append(f"schedule `{_texts(old_s)}` → `{_texts(new_s)}`")
     if schedule_free(old.condition) != schedule_free(new.condition):
         tags.append(CONDITION)
-        a, b = _text(old.condition), _text(new.condition)
-        same = " (a definition it uses changed)" if a == b else ""
-        lines.append(f"requirement `{a}` → `{b}`{same}")
+        lines.append(_edited("requirement", old.condition, new.condition))
     if canonical(old.group) != canonical(new.group):
         tags.append(GROUPING)
         lines.append(f"grouping `{_group(old.group)}` → `{_group(new.group)}`")
@@ -156,6 +152,13 @@ def describe(old: ir.Rule | None, new: ir.Rule | None) -> tuple[tuple[str, ...],
         tags.append(CITATION)
         lines.append(", ".join(citation) + " changed")
     return tuple(tags), tuple(lines)
+
+
+def _edited(what: str, old, new) -> str:
+    """One edit line, old text → new text; equal texts mean only a definition they use changed."""
+    a, b = _text(old), _text(new)
+    same = " (a definition it uses changed)" if a == b else ""
+    return f"{what} `{a}` → `{b}`{same}"
 
 
 def _text(e: ir.Expr | None) -> str:

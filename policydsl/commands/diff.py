@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import print_diagnostics, show_count
+from .policy_files import print_diagnostics, show_count
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -42,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     import policydsl
-    from policydsl.audit.core import compare
+    from policydsl.audit.policy_diff import compare
     from policydsl.audit.render import render
     from policydsl.audit.sources import load_version
 
@@ -75,8 +75,8 @@ def run(args) -> int:
         return 0 if result.identical else 1
     from policydsl.audit.impact import impact
     from policydsl.audit.render import impact_markdown, impact_text
-    from policydsl.audit.visible import visible
     from policydsl.data.read import DataError
+    from policydsl.textsafe import visible
 
     old, new = versions
     if not years:
@@ -127,8 +127,8 @@ def run(args) -> int:
 
 def _impact_arguments(args, versions) -> str | None:
     """What is wrong with `--show` or `--by`, checked before the solver runs."""
-    from policydsl.audit.visible import visible
     from policydsl.diagnostics import nearest
+    from policydsl.textsafe import visible
 
     if args.facts is not None and any(p.ir.entities for p in versions):
         return ("`--facts` judges the records of a policy with one entity; with several entities, "

@@ -12,7 +12,7 @@ import argparse
 import sys
 import time
 
-from .common import load_or_report, show_count
+from .policy_files import load_or_report, show_count
 
 DEFAULT_ENGINE = "duckdb"
 

@@ -108,7 +108,7 @@ def run(policy, args) -> int:
                                 engine="reference", data_format=args.data_format, encoding=args.encoding)
         text = "\n".join(text_report(policy, r, options) for r in results)
     if args.output:
-        from .common import write_atomically
+        from .policy_files import write_atomically
 
         write_atomically(args.output, text)
     else:

@@ -24,12 +24,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     from policydsl.audit.replay import UNUSABLE, ReplayError, replay
-    from policydsl.audit.visible import visible
+    from policydsl.textsafe import visible_lines
 
     try:
         found = replay(args.result, policy=args.policy, facts=args.facts, engine=args.engine)
     except ReplayError as e:
-        print(f"policydsl: error: {visible(str(e), keep_newlines=True)}", file=sys.stderr)
+        print(f"policydsl: error: {visible_lines(str(e))}", file=sys.stderr)
         return UNUSABLE
     sys.stdout.write(found.text())
     return found.exit_code

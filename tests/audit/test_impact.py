@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import policydsl
-from policydsl.audit.core import compare
 from policydsl.audit.impact import EXEMPTION_STOPS, PASS_TO_FAIL, impact, kind_of
+from policydsl.audit.policy_diff import compare
 from policydsl.audit.render import impact_markdown, impact_text
 from policydsl.cli import main
 from policydsl.data.read import read_records

@@ -1,13 +1,12 @@
 """The text report of the Chifeng sample, in Chinese and English, for one year and
 three, with and without `--by region`: compared with golden files
-(`UPDATE_GOLDEN=1` rewrites them), plus the properties that make them right."""
+(`pytest --update-golden` rewrites them), plus the properties that make them right."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
 import re
 from pathlib import Path
 
@@ -42,13 +41,10 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_text_report_is_the_golden_file(capsys, case):
+def test_text_report_is_the_golden_file(capsys, case, golden):
     code, out, _ = run(capsys, "eval", POLICY, "--facts", SAMPLE, "--show", "3", *CASES[case])
     assert code == 1
-    path = GOLDEN / f"chifeng_{case}.txt"
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(out, encoding="utf-8")
-    assert out == path.read_text(encoding="utf-8")
+    golden(GOLDEN / f"chifeng_{case}.txt", out)
 
 
 def _json_counts(capsys, year: int) -> dict:

@@ -1,5 +1,6 @@
-"""Helpers shared by subcommands: loading with diagnostics, reading standard input,
-expanding directories, writing files safely."""
+"""Policy files as the subcommands read and write them: a path, a directory of `.pol`
+files or standard input (`-`) read, loaded with its diagnostics printed, and written back
+atomically."""
 
 from __future__ import annotations
 
