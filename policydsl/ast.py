@@ -225,6 +225,10 @@ class EntityDecl:
     label: str | None = None
     labelled_by: tuple[Name, ...] = ()  # facts that tell a reader which record is which
     span: Span = _span()
+    # `part of committee by committee_id`: the entity this one is a part of, and the fact of
+    # each of its records that holds the id of its parent record.
+    parent: Name | None = None
+    key: Name | None = None
 
 
 @node
@@ -303,6 +307,7 @@ class RuleDecl:
     is_target: bool = False
     span: Span = _span()
     due: Expr | None = None  # `due completed + 2 years`: judged only from that day on
+    entity: Name | None = None  # `on samples`: the entity it judges, in a policy with several
 
 
 @node

@@ -324,6 +324,8 @@ class _Printer:
         line = f"{self.kw('entity')} {d.name}"
         if d.plural is not None:
             line += f", {d.plural}"
+        if d.parent is not None and d.key is not None:
+            line += f" {self.kw('part_of')} {d.parent.name} {self.kw('by')} {d.key.name}"
         if d.label is not None:
             line += f" {string(d.label)}"
         if d.labelled_by:
@@ -355,6 +357,8 @@ class _Printer:
             lines.append((None, f"{INDENT}{self.kw('section')} {string(d.section)}"))
         if d.quote is not None:
             lines.append((None, f"{INDENT}{self.kw('quote')} {string(d.quote)}"))
+        if d.entity is not None:
+            lines.append((d.entity.span.start, f"{INDENT}{self.kw('on')} {d.entity.name}"))
         if d.years is not None:
             years = self.in_force(d.years) if isinstance(d.years, ast.InForce) else self.years(d.years)
             lines.append((d.years.span.start, INDENT + years))

@@ -12,6 +12,7 @@ from .results import Evaluation, PolicyInfo, RecordResult
 
 if TYPE_CHECKING:
     from .eval.compiled import CompiledPolicy
+    from .eval.entities import EntityEvaluation
     from .source import Source
 
 
@@ -140,6 +141,7 @@ class Policy:
         year = moment(year)
         compiled = self._compiled.get(year)
         if compiled is None:
+            self._one_entity("compile(year)")
             self.check_year(year)
             from .data.read import RawRecord
             from .eval.compiled import CompiledPolicy
@@ -168,6 +170,7 @@ class Policy:
         With the default engine, explanations are worked out when first read. `log` (a
         `policydsl.DecisionLog`) records the decision.
         """
+        self._one_entity("evaluate_record(record, year)")
         year = moment(year)
         if engine == "compiled":
             result = self.compile(year).evaluate(record)
@@ -180,17 +183,28 @@ class Policy:
         return result
 
     def evaluate(self, data, year: int, *, engine: str = "duckdb", format: str | None = None,
-                 log=None) -> Evaluation:
+                 log=None) -> Evaluation | EntityEvaluation:
         """Judge a population: a path (CSV, JSON, JSON Lines, Parquet), a pandas or polars
         DataFrame, a pyarrow Table or RecordBatchReader, or an iterable of mappings.
 
         Every input record appears in the result, in input order, with its errors.
         `log` (a `policydsl.DecisionLog`) records one decision per record.
+
+        A policy with several entities takes one such source per entity, keyed by its name
+        (`{"committee": df, "group": rows}`), and gives an `EntityEvaluation`; the reference
+        engine judges it, whatever `engine` names.
         """
         from .eval.stream import evaluate_stream
 
         year = moment(year)
         self.check_year(year)
+        if self.ir.entities:
+            from .eval.entities import evaluate_entities
+
+            if log is not None:
+                raise ValueError("a decision log records one kind of record; this policy has several")
+            return evaluate_entities(self, data, self.ir.meta.judged_year(year), format=format,
+                                     engine=engine, shown_year=year)
         self.engine(engine)  # an unknown name fails here, naming every engine
         if log is not None:
             from .decisions import rereadable
@@ -204,6 +218,14 @@ class Policy:
 
             log.record_all(self, year, input_rows(data, format), results)
         return Evaluation(self.info, year, tuple(results), tuple(out.targets))
+
+
+    def _one_entity(self, what: str) -> None:
+        if self.ir.entities:
+            names = ", ".join(e.name for e in self.ir.entities)
+            raise ValueError(f"policy `{self.name}` judges several kinds of record ({names}): "
+                             f"{what} judges one; judge them together with "
+                             "`evaluate({ENTITY: DATA, ...}, year)`")
 
 
 def moment(year):

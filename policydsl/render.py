@@ -76,7 +76,7 @@ def build(policy: ir.Policy) -> Document:
                                      ("version", meta.version), ("issued by", meta.issuer)) if v]
     metadata += [("period", meta.period_text)]
     metadata += validity_items(meta.validity)
-    metadata += [("judges", f"{policy.entity_plural}")]
+    metadata += [("judges", _judges(policy))]
     if policy.label_facts:
         metadata += [("records labelled by", ", ".join(policy.label_facts))]
     metadata += [
@@ -120,7 +120,17 @@ def _entry(policy: ir.Policy, rule: ir.Rule, source_text: str) -> Entry:
         schedule=_schedule(rule), comment=_comment_above(source_text, rule.span.start))
 
 
+def _judges(policy: ir.Policy) -> str:
+    """The kinds of record judged: one, or each entity and what it is a part of."""
+    if not policy.entities:
+        return policy.entity_plural
+    return "; ".join(e.plural + (f" (each part of a {e.parent}, by `{e.key}`)" if e.parent else "")
+                     for e in policy.entities)
+
+
 def _applies_to(policy: ir.Policy, rule: ir.Rule) -> str:
+    if rule.entity:  # a policy with several entities: the one this rule judges
+        policy = policy.for_entity(rule.entity)
     plural = policy.entity_plural
     if rule.is_target:
         text = f"all {plural} together"

@@ -504,8 +504,10 @@ decls = st.one_of(
     st.builds(ast.UnitDecl, st.lists(names, min_size=1, max_size=2).map(tuple),
               st.none() | number_texts, unit_exprs),
     st.builds(ast.SetDecl, names, set_literals),
-    st.builds(ast.EntityDecl, names, st.none() | names, st.none() | strings,
-              st.lists(names.map(ast.Name), max_size=2, unique=True).map(tuple)),
+    st.builds(lambda e, part: attrs.evolve(e, parent=ast.Name(part[0]), key=ast.Name(part[1])) if part else e,
+              st.builds(ast.EntityDecl, names, st.none() | names, st.none() | strings,
+                        st.lists(names.map(ast.Name), max_size=2, unique=True).map(tuple)),
+              st.none() | st.tuples(names, names)),  # `part of PARENT by KEY`
     st.builds(ast.FactDecl, names, fact_types, st.lists(constraints, max_size=2).map(tuple),
               st.none() | strings),
     st.builds(ast.LetDecl, names, exprs),
@@ -514,7 +516,8 @@ decls = st.one_of(
               st.none() | st.builds(ast.GroupBy, names, st.none() | set_refs),
               st.none() | st.builds(ast.Requirement, modalities, exprs), st.booleans(),
               due=st.none() | exprs)
-    .map(lambda r: r if r.is_target else attrs.evolve(r, group=None)),  # `for each` is for targets
+    .map(lambda r: r if r.is_target else attrs.evolve(r, group=None))  # `for each` is for targets
+    .flatmap(lambda r: st.builds(lambda on: attrs.evolve(r, entity=on), st.none() | names.map(ast.Name))),
     st.builds(ast.NoteDecl, strings, clause_refs, st.none() | strings),
 )
 policy_decls = st.builds(ast.PolicyDecl, names | strings, st.none() | strings, st.none() | strings,

@@ -133,9 +133,7 @@ def describe(old: ir.Rule | None, new: ir.Rule | None) -> tuple[tuple[str, ...],
         lines.append(f"modality {modality_text(old.modality)} → {modality_text(new.modality)} ({way})")
     if canonical(old.scope) != canonical(new.scope):
         tags.append(SCOPE)
-        a, b = _text(old.scope), _text(new.scope)
-        same = " (a definition it uses changed)" if a == b else ""
-        lines.append(f"scope `{a}` → `{b}`{same}")
+        lines.append(_edited("scope", old.scope, new.scope))
     old_s, new_s = schedules(old.condition), schedules(new.condition)
     days = [line for line in _date_changes(old, new) if line]
     if old.years != new.years or canonical(tuple(old_s)) != canonical(tuple(new_s)) or days:
@@ -147,9 +145,7 @@ def describe(old: ir.Rule | None, new: ir.Rule | None) -> tuple[tuple[str, ...],
             lines.append(f"schedule `{_texts(old_s)}` → `{_texts(new_s)}`")
     if schedule_free(old.condition) != schedule_free(new.condition):
         tags.append(CONDITION)
-        a, b = _text(old.condition), _text(new.condition)
-        same = " (a definition it uses changed)" if a == b else ""
-        lines.append(f"requirement `{a}` → `{b}`{same}")
+        lines.append(_edited("requirement", old.condition, new.condition))
     if canonical(old.group) != canonical(new.group):
         tags.append(GROUPING)
         lines.append(f"grouping `{_group(old.group)}` → `{_group(new.group)}`")
@@ -174,6 +170,11 @@ def _date_changes(old: ir.Rule, new: ir.Rule) -> tuple[str, str]:
             return "none" if e is None else f"`{e.text}`"
         due = f"due {due_text(old.due)} → {due_text(new.due)}"
     return days, due
+def _edited(what: str, old, new) -> str:
+    """One edit line, old text → new text; equal texts mean only a definition they use changed."""
+    a, b = _text(old), _text(new)
+    same = " (a definition it uses changed)" if a == b else ""
+    return f"{what} `{a}` → `{b}`{same}"
 
 
 def _text(e: ir.Expr | None) -> str:

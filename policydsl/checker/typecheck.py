@@ -17,6 +17,7 @@ from ..diagnostics import ERROR, WARNING, Diagnostic, Label, nearest
 from ..ir import walk
 from ..source import Source, Span
 from ..units import DIMENSIONLESS, Unit, UnitError, UnitRegistry, describe_dim, dim_div, dim_mul
+from . import entities
 from .brackets import Interval, bracket_findings
 from .dates import EVAL_NAMES, DateChecks
 
@@ -27,10 +28,11 @@ PLAIN = ir.Num(DIMENSIONLESS, "", Fraction(1))
 
 
 class _Ctx:
-    __slots__ = ("target", "in_agg")
+    __slots__ = ("target", "in_agg", "child")
 
     def __init__(self, target: bool = False, in_agg: bool = False):
         self.target, self.in_agg = target, in_agg
+        self.child: str | None = None  # inside an aggregate over this entity's records
 
 
 def type_name(t: ir.Type) -> str:
@@ -66,6 +68,7 @@ class Checker(DateChecks):
         self.period: tuple[int, int] | None = None
         self.open_ended = False
         self.declared: dict[str, Span] = {}
+        self.entity_plan: entities.EntityPlan | None = None  # a policy with several entities
 
     # ---- reporting -----------------------------------------------------------------
 
@@ -98,13 +101,15 @@ class Checker(DateChecks):
             elif isinstance(d, ast.FactDecl):
                 self._declare(d.name, d.span, "fact")
                 self.fact_decls[d.name] = d
+        self.entity_plan = entities.plan(self, decls)
         for d in self.fact_decls.values():
             self._fact_type(d)
         for d in self.fact_decls.values():
             self._fact_constraints(d)
         for name in self.lets:
             self._let(name)
-        labels = self._labels([d for d in decls if isinstance(d, ast.EntityDecl)][:1])
+        labels = (self._labels([d for d in decls if isinstance(d, ast.EntityDecl)][:1])
+                  if self.entity_plan is None else self.entity_plan.root.label_facts)
         rules, targets, names = [], [], {}
         for d in decls:
             if isinstance(d, ast.RuleDecl):
@@ -122,9 +127,11 @@ class Checker(DateChecks):
         if any(d.is_error for d in self.diagnostics) or header is None:
             return None
         name, plural, noun = entity
+        kinds = tuple(self.entity_plan.entities) if self.entity_plan is not None else ()
         return ir.Policy(header, name, plural, tuple(self.facts.values()), tuple(rules),
                          tuple(targets), notes, self.source, label_facts=labels, entity_label=noun,
-                         unit_names=tuple(d.names for d in decls if isinstance(d, ast.UnitDecl)))
+                         unit_names=tuple(d.names for d in decls if isinstance(d, ast.UnitDecl)),
+                         entities=kinds)
 
     def _header(self, headers: list[ast.PolicyDecl]) -> ir.Meta | None:
         if not headers:
@@ -164,10 +171,7 @@ class Checker(DateChecks):
     def _entity(self, entities: list[ast.EntityDecl]) -> tuple[str, str, str | None]:
         if not entities:
             return "record", "records", None
-        for extra in entities[1:]:
-            self.error(extra.span, "a policy judges one kind of record; this is a second `entity`",
-                       code="E0114")
-        e = entities[0]
+        e = entities[0]  # the first; several are checked by `entities.plan`
         return e.name, e.plural or e.name + "s", e.label
 
     def _labels(self, entities: list[ast.EntityDecl]) -> tuple[str, ...]:
@@ -336,8 +340,11 @@ class Checker(DateChecks):
             cond = None
         if cond is None or years is None or (d.scope is not None and scope is None):
             return None
-        return ir.Rule(d.name, d.label, tuple(c.id for c in d.clauses), d.section, d.quote, years,
+        rule = ir.Rule(d.name, d.label, tuple(c.id for c in d.clauses), d.section, d.quote, years,
                        scope, d.requirement.modality, cond, d.is_target, group, d.span)
+        if self.entity_plan is None:
+            return rule if d.entity is None or entities.stated_single(self, d) else None
+        return entities.assign(self, self.entity_plan, d, rule)
 
     def _years(self, d: ast.RuleDecl) -> tuple[int, int] | None:
         first, last = self.period or (0, 9999)
@@ -378,6 +385,8 @@ class Checker(DateChecks):
             values = tuple(range(len(fact.type.members)))
         elif fact.type == ir.BOOL:
             values = (False, True)
+        elif self.entity_plan is not None and entities.is_key(self.entity_plan, g.fact):
+            return ir.Group(g.fact, None)  # each parent record: known when the data is judged
         else:
             self.error(g.span, f"`{g.fact}` has no declared set of values to group by", code="E0144",
                        help=f"declare the values (`fact {g.fact}: text in SET`) or write "
@@ -448,6 +457,8 @@ class Checker(DateChecks):
             return None
         if n.name in EVAL_NAMES:
             return self.eval_name(n)
+        if self.entity_plan is not None and entities.entity_name_used(self, self.entity_plan, n):
+            return None
         self._unknown_name(n.name, n.span)
         return None
 
@@ -745,6 +756,12 @@ class Checker(DateChecks):
         return ir.Cond(c, a, b, a.type, n.span, self.text(n.span))
 
     def x_Call(self, n: ast.Call, ctx: _Ctx) -> ir.Expr | None:
+        plan = self.entity_plan
+        if plan is not None and entities.is_child_aggregate(plan, n):
+            return entities.child_aggregate(self, plan, n, ctx, _Ctx(target=ctx.target, in_agg=True),
+                                            type_name)
+        if plan is not None and entities.unknown_entity(self, plan, n):
+            return None
         if n.func in AGGREGATES:
             return self._aggregate(n, ctx)
         if n.func not in FUNCTIONS:
@@ -991,7 +1008,7 @@ def _fold(e: ir.Expr) -> ir.Expr:
     from ..eval.reference import evaluate
     from ..eval.values import Unknown
 
-    if any(isinstance(x, ir.Fact | ir.Agg | ir.Sched | ir.EvalDate) for x in walk(e)):
+    if any(isinstance(x, ir.Fact | ir.Agg | ir.Sched | ir.EvalDate | ir.ChildAgg) for x in walk(e)):
         return e
     value = evaluate(e, {}, 0)
     if isinstance(value, Unknown):  # division by zero: left for the evaluator to report

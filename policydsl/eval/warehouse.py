@@ -285,6 +285,10 @@ def statements(policy, year: int, dialect: str = "duckdb", table: str = "facts")
     """The SQL of `policy` (a `Policy` or its checked IR) in `year` for `dialect`, over `table`.
     Raises `Unsupported` naming the rule and the construct the SQL cannot hold exactly."""
     checked: ir.Policy = getattr(policy, "ir", policy)
+    if checked.entities:
+        from .engine import REFERENCE_ONLY
+
+        raise Unsupported("several entities", REFERENCE_ONLY)
     b = _Builder(checked, year, dialect, table)
     records, names = b.records()
     targets = []

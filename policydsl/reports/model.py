@@ -164,11 +164,12 @@ def _failing(c: ReportCollector, rule: str) -> int:
 
 
 def _trend(values: list[Fraction], met: bool) -> str:
-    """`met` every year; otherwise the last value against the first."""
+    """`met` every year; otherwise the last value against the first (`unmet` when there
+    is only one year to compare, so a single failing year is not shown as a blank)."""
     if met:
         return "met"
     if len(values) < 2:
-        return "single"
+        return "unmet"
     if values[-1] == values[0]:
         return "steady"
     return "improving" if values[-1] > values[0] else "worse"

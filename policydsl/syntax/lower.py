@@ -43,7 +43,7 @@ _NUMERAL_HELP = "write it in digits (`1200`) or as it is said in full (`一千�
 _ATTR_WORDS = {keywords.EN: {"requirement": "requirement", "years": "years"},
                keywords.ZH: {"requirement": "requirement (`必须`/`原则上`/`力争`)", "years": "years (`在`/`自`/`截至`)"}}
 _ATTR_CONCEPT = {"section": "section", "quote": "quote", "scope": "where", "group": "for_each",
-                 "due": "due"}
+                 "due": "due", "entity": "on"}
 _VALIDITY = ("in_force", "amended", "repealed", "superseded")
 
 
@@ -153,10 +153,14 @@ class Lowerer:
         return ast.SetLiteral(tuple(values), _span(t))
 
     def d_entity_decl(self, t):
-        name, plural, label, *labels = t.children
+        name, plural, parent, label, *labels = t.children
+        of = key = None
+        if parent is not None:
+            of, key = (ast.Name(str(n), _span(n)) for n in parent.children)
         return ast.EntityDecl(str(name), str(plural) if plural else None,
                               self.string(label) if label else None,
-                              tuple(ast.Name(str(n), _span(n)) for n in labels if n is not None), _span(t))
+                              tuple(ast.Name(str(n), _span(n)) for n in labels if n is not None), _span(t),
+                              of, key)
 
     def d_fact_decl(self, t):
         name, ftype, *rest = t.children
@@ -202,7 +206,8 @@ class Lowerer:
                 clauses.extend(ast.ClauseRef(str(c), _span(c)) for c in a.children)
                 continue
             key = {"section_attr": "section", "quote_attr": "quote", "scope_attr": "scope",
-                   "group_attr": "group", "requirement": "requirement", "due_attr": "due"}.get(kind, "years")
+                   "group_attr": "group", "requirement": "requirement", "due_attr": "due",
+                   "on_attr": "entity"}.get(kind, "years")
             if key in fields:
                 # Name the construct in the language of the keyword the drafter wrote.
                 lang = self.lang_at(_span(a))
@@ -239,6 +244,10 @@ class Lowerer:
     def a_group_attr(self, a):
         fact, within = a.children
         return ast.GroupBy(str(fact), self.set_ref(within) if within is not None else None, _span(a))
+
+    def a_on_attr(self, a):
+        (name,) = a.children
+        return ast.Name(str(name), _span(name))
 
     def a_requirement(self, a):
         word, cond = a.children
