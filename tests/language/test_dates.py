@@ -253,7 +253,7 @@ def test_render_shows_the_validity_and_each_rules_days(policy):
 
 
 def test_diff_reports_validity_and_due_changes_and_never_calls_them_equivalent(tmp_path):
-    from policydsl.audit.core import diff
+    from policydsl.audit.policy_diff import diff
 
     text = WATERWORKS.read_text(encoding="utf-8")
     new = tmp_path / "new.pol"
