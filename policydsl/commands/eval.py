@@ -136,6 +136,7 @@ def run(args) -> int:
                     from policydsl.eval.duckdb_engine import ParquetWriter
 
                     writer = ParquetWriter(out.path, policy.info, year)
+                    on_batch = writer.batch
                 else:
                     from policydsl.provenance import provenance
 
@@ -145,10 +146,11 @@ def run(args) -> int:
                         raise DataError(f"cannot read `{data}`: {e.strerror or e}") from None
                     make = JsonWriter if args.format == "json" else JsonLinesWriter
                     writer = make(out.stream, policy.info, year, block)
+                    on_batch = None
                 try:
                     judged = policy.ir.meta.judged_year(year)  # a standing law's later years: its horizon
                     result = evaluate_stream(policy, data, judged, engine=args.engine, format=args.data_format,
-                                             encoding=args.encoding, on_record=writer.record,
+                                             encoding=args.encoding, on_record=writer.record, on_batch=on_batch,
                                              progress=progress, show=args.show)
                     result.year = year  # reported as asked
                 except BaseException:

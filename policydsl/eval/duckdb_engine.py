@@ -27,7 +27,7 @@ import codecs
 import csv
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -299,6 +299,7 @@ class Batch:
                  if f.name in self.layout.present}
         self.compiler = ExprCompiler(facts, year)
         self._id_errors: dict[int, list[FieldError]] = {}
+        self.plain_ids = False  # every record's id is its `__id` cell unchanged (`_ids`)
         self.stats = TargetStats(self.ir, year)
 
     # -- building ------------------------------------------------------------------------
@@ -386,6 +387,9 @@ class Batch:
             f"SELECT count(__id) = count(*) AND count(DISTINCT __id) = count(*) "
             f"AND NOT coalesce(bool_or(regexp_matches(__id, {padded})), false) FROM rec").fetchone()[0]
         if ok:
+            # every id is the reader's as it stands: text, or a CSV cell (no number to show)
+            self.plain_ids = self.pop.kind == "csv" or self.con.execute(
+                f"SELECT typeof({_sql(_q(ID))}) = 'VARCHAR' FROM src LIMIT 1").fetchone() in (None, (True,))
             return
         seen: dict[str, int] = {}
         cur = self.con.execute("SELECT rowid, __id FROM rec ORDER BY rowid")
@@ -475,8 +479,9 @@ class Batch:
             with open(path, "w", newline="") as f:
                 csv.writer(f).writerows(rows)
             spec = ", ".join(f"'{c}': '{t}'" for c, t in zip(columns, types, strict=True))
-            self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv("
-                             f"{_sql(_str(path))}, header = false, columns = {{{spec}}})")
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv("
+                             f"{_sql(_str(path))}, header = false, delim = ',', quote = '\"', escape = '\"', "
+                             f"auto_detect = false, columns = {{{spec}}})")
 
     # -- targets -----------------------------------------------------------------------------
 
@@ -631,15 +636,85 @@ class Batch:
                 yield rec, tuple(OUTCOMES[c] for c in r[3 + nv + nr:])
 
     def _clean_record(self, row: int, rid, vals: Sequence[object]) -> Record:
+        return Record(self.record_id(row, rid), row, self._values(self.ir.facts, vals), {},
+                      tuple(self._id_errors.get(row, ())))
+
+    @staticmethod
+    def _values(facts: Sequence[ir.FactDef], vals: Sequence[object]) -> dict[str, object]:
+        """Typed SQL values as the validator gives them: numbers exact, in base units."""
         values: dict[str, object] = {}
-        for fact, v in zip(self.ir.facts, vals, strict=True):
+        for fact, v in zip(facts, vals, strict=True):
             if v is None:
                 continue
             if fact.kind in ("integer", "decimal"):
                 scale = fact.type.scale if isinstance(fact.type, ir.Num) else 1
                 v = Fraction(v) * scale
             values[fact.name] = v
-        return Record(self.record_id(row, rid), row, values, {}, tuple(self._id_errors.get(row, ())))
+        return values
+
+    # -- every outcome, explained in bulk ------------------------------------------------------
+
+    def explained(self, explainer: CompiledEngine, passes: bool,
+                  errors: Callable[[Sequence[FieldError]], str | None]) -> str | None:
+        """A query of every record in input order: `__row`, `__id`, each rule's code `r{i}`
+        and explanation key `k{i}` (NULL for a pass unless `passes`), and `__err` (the
+        record's errors as `errors` words them, NULL for none); the temporary table
+        `explanation (rule, k, t)` holds the text of each key. None when ids need the
+        reader's rewriting (the caller goes record by record).
+
+        An explanation is the reference's (`explainer.outcome`), worked out once per rule
+        for each distinct combination of outcome and the values the rule reads among the
+        records SQL judged; the few records judged in Python are explained one by one.
+        Texts are joined to rows only as they are written, so no row holds them all."""
+        if not self.plain_ids or not self.ir.rules:
+            return None
+        lay = self.layout
+        present = {f.name: f for f in self.ir.facts}
+        texts: list[list[object]] = []  # rule, key, text
+        joins, picks = [], []
+        for i in range(len(self.ir.rules)):
+            facts = [present[name] for name in explainer.facts_read(i) if name in present]
+            keys = [lay.value[f.name] for f in facts]
+            code = lay.code[i]
+            where = "__clean" if passes else f"__clean AND {code} <> {CODE['pass']}"
+            cols = ", ".join([f"{code} AS __code", *keys])
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE k{i} AS SELECT row_number() OVER () AS __k, * "
+                             f"FROM (SELECT DISTINCT {cols} FROM rec WHERE {where})")
+            cur = self.con.execute(f"SELECT __k, {', '.join(keys) or 'NULL'} FROM k{i}")
+            while batch := cur.fetchmany(CHUNK):
+                for k, *vals in batch:
+                    o = explainer.outcome(i, self._values(facts, vals[:len(facts)]), {}, self.year)
+                    texts.append([i, k, o.explanation])
+            on = " AND ".join([f"rec.{code} = k{i}.__code", "rec.__clean",
+                               *(f"rec.{k} IS NOT DISTINCT FROM k{i}.{k}" for k in keys)])
+            joins.append(f"LEFT JOIN k{i} ON {on}")
+            picks.append(f"CASE WHEN px.r IS NOT NULL THEN px.k{i} ELSE k{i}.__k END AS k{i}")
+        # the records judged (or named) in Python: their own explanations (negative keys)
+        n = len(lay.code)
+        rows = []
+        own: dict[tuple[int, str], int] = {}
+        for chunk in _chunks(self.rows_where("NOT __clean OR __errors", None), CHUNK):
+            records, names = self.records_at(chunk), self.codes_of(chunk)
+            for row in chunk:
+                rec = records[row]
+                ks: list[int | None] = []
+                for i, name in enumerate(names[row]):
+                    if name == "pass" and not passes:
+                        ks.append(None)
+                        continue
+                    text = explainer.outcome(i, rec.values, rec.exemptions, self.year).explanation
+                    k = own.get((i, text))
+                    if k is None:
+                        k = own[(i, text)] = -1 - len(own)
+                        texts.append([i, k, text])
+                    ks.append(k)
+                rows.append([row, errors(rec.errors), *ks])
+        self._load_rows("px", ["r", "err", *(f"k{i}" for i in range(n))],
+                        ["BIGINT", "VARCHAR"] + ["BIGINT"] * n, rows)
+        self._load_rows("explanation", ["rule", "k", "t"], ["INTEGER", "BIGINT", "VARCHAR"], texts)
+        codes = ", ".join(f"rec.{c}" for c in lay.code)
+        return (f"SELECT rec.rowid AS __row, rec.__id, {codes}, {', '.join(picks)}, px.err AS __err "
+                f"FROM rec {' '.join(joins)} LEFT JOIN px ON px.r = rec.rowid")
 
     def close(self) -> None:
         self.con.close()
@@ -684,15 +759,58 @@ class ParquetWriter:
         self._rows = os.path.join(self._tmp.name, "records.csv")
         self._file = open(self._rows, "w", newline="", encoding="utf-8")  # noqa: SIM115
         self._csv = csv.writer(self._file)
+        self._written = False  # the records were written from a batch (`batch`)
 
     def record(self, r) -> None:
-        errors = "; ".join(f"{e.field}: {e.message}" for e in r.errors) or None
+        errors = _errors_text(r.errors)
         for o in r.outcomes:
             explanation = None if o.outcome == "pass" else o.explanation
             self._csv.writerow([r.id, o.rule, ",".join(o.clauses), o.modality, o.outcome,
                                 _nullable(explanation), _nullable(errors)])
         if not r.outcomes:
             self._csv.writerow([r.id, "", "", "", "", "\\N", _nullable(errors)])
+
+    def batch(self, batch: Batch, explainer: CompiledEngine) -> bool:
+        """Write every outcome of a DuckDB batch in one query (explanations in bulk); False
+        when the batch must be written record by record instead."""
+        query = batch.explained(explainer, False, _errors_text)
+        if query is None:
+            return False
+        rules = batch.ir.rules
+        names = "[" + ", ".join(_sql(_str(o)) for o in OUTCOMES) + "]"
+
+        def item(i: int, rule: ir.Rule) -> str:
+            clauses = ("[" + ", ".join(_sql(_str(c)) for c in rule.clauses) + "]::VARCHAR[]" if rule.clauses
+                       else "NULL::VARCHAR[]")
+            return (f"{{'i': {i}, 'rule': {_sql(_str(rule.name))}, 'clauses': {clauses}, 'modality': "
+                    f"{_sql(_str(rule.modality))}, 'outcome': {names}[r{i} + 1], 'k': k{i}}}")
+
+        items = ", ".join(item(i, rule) for i, rule in enumerate(rules))
+        select = ("SELECT __id AS id, u.rule AS rule, u.clauses AS clauses, u.modality AS modality, "
+                  "u.outcome AS outcome, x.t AS explanation, __err AS errors "
+                  f"FROM (SELECT __id, __err, unnest([{items}]) AS u FROM ({query})) "
+                  "LEFT JOIN explanation x ON x.rule = u.i AND x.k = u.k")
+        # The rows stay in input order only when every join probes with the records (the
+        # optimizer would build on them when they are few) and on one thread (in DuckDB
+        # 2.0 a join followed by an unnest interleaves the threads' chunks, even with
+        # `preserve_insertion_order`).
+        con = batch.con
+        threads, disabled = con.execute(
+            "SELECT current_setting('threads'), current_setting('disabled_optimizers')").fetchone()
+        try:
+            con.execute("SET threads = 1")
+            con.execute("SET disabled_optimizers = 'build_side_probe_side,join_order'")
+            con.execute(f"COPY ({select}) TO {_sql(_str(self._records_path()))} (FORMAT parquet)")
+        except _duckdb().Error as err:
+            raise OSError(f"cannot write `{self.path}`: {str(err).splitlines()[0]}") from err
+        finally:
+            con.execute(f"SET threads = {int(threads)}")
+            con.execute(f"SET disabled_optimizers = {_sql(_str(disabled))}")
+        self._written = True
+        return True
+
+    def _records_path(self) -> str:
+        return os.path.join(self._tmp.name, "records.parquet")
 
     def finish(self, result) -> None:
         from .values import exact_text
@@ -708,7 +826,10 @@ class ParquetWriter:
                             t.outcome, t.explanation])
         con = _connect()
         try:
-            self._copy(con, self._rows, self.RECORD_COLUMNS, self.path)
+            if self._written:
+                os.replace(self._records_path(), self.path)
+            else:
+                self._copy(con, self._rows, self.RECORD_COLUMNS, self.path)
             root, ext = os.path.splitext(self.path)
             self._copy(con, targets, self.TARGET_COLUMNS, f"{root}.targets{ext or '.parquet'}")
         finally:
@@ -727,6 +848,10 @@ class ParquetWriter:
                 f"TO {_sql(_str(dest))} (FORMAT parquet)")
         except _duckdb().Error as err:
             raise OSError(f"cannot write `{dest}`: {str(err).splitlines()[0]}") from err
+
+
+def _errors_text(errors: Sequence[FieldError]) -> str | None:
+    return "; ".join(f"{e.field}: {e.message}" for e in errors) or None
 
 
 def _nullable(value: str | None) -> str:

@@ -93,14 +93,17 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
                     encoding: str | None = None,
                     on_record: Callable[[RecordResult], None] | None = None,
                     progress: Callable[[int], None] | None = None, show: int | None = 10,
-                    chunk_size: int = CHUNK, report=None) -> StreamResult:
+                    chunk_size: int = CHUNK, report=None,
+                    on_batch: Callable[[object, object], bool] | None = None) -> StreamResult:
     """Judge a population: the one driver of the CLI and `Policy.evaluate`.
 
     `data` is a path (CSV, JSON, JSON Lines, Parquet), a DataFrame or Arrow object, or
     an iterable of `RawRecord`s or mappings. With the `duckdb` engine DuckDB reads and
     judges what it can read exactly; anything else streams through the Python reader
     and the compiled engine (`reference` judges every record with the interpreter).
-    `on_record` receives every full result, in input order; `report` is the
+    `on_record` receives every full result, in input order, unless `on_batch` takes
+    them all at once: given a DuckDB batch and the explaining engine, it writes every
+    outcome itself and answers True (False: feed `on_record` instead). `report` is the
     `report.ReportCollector` to fill (by default one showing `show` records per list).
     """
     if engine == "duckdb":
@@ -111,7 +114,7 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
         batch = duckdb_engine.evaluate(policy, data, year, format) if plain and _batchable(data) else None
         if batch is not None:
             try:
-                return _from_batch(policy, batch, year, on_record, show, report)
+                return _from_batch(policy, batch, year, on_record, on_batch, show, report)
             finally:
                 batch.close()
         engine = "compiled"
@@ -184,7 +187,7 @@ def _stream(policy, raw_records: Iterable, year: int, engine: str, on_record, pr
     return StreamResult(policy.info, year, tally, targets, collector)
 
 
-def _from_batch(policy, batch, year: int, on_record, show: int | None, report) -> StreamResult:
+def _from_batch(policy, batch, year: int, on_record, on_batch, show: int | None, report) -> StreamResult:
     """The result of a DuckDB batch: counts and lists from SQL, explanations only for what
     is shown (or, with `on_record`, for every record, as the reference words them)."""
     from ..report import ReportCollector
@@ -192,6 +195,8 @@ def _from_batch(policy, batch, year: int, on_record, show: int | None, report) -
 
     rules = policy.ir.rules
     explainer = CompiledEngine(policy.ir)  # its memoised reference explanations
+    if on_batch is not None and on_batch(batch, explainer):
+        on_record = None
     tally = Tally(policy.ir)
     counts = batch.counts()
     tally.records = batch.size
