@@ -146,7 +146,7 @@ def run(args) -> int:
                         raise DataError(f"cannot read `{data}`: {e.strerror or e}") from None
                     make = JsonWriter if args.format == "json" else JsonLinesWriter
                     writer = make(out.stream, policy.info, year, block)
-                    on_batch = None
+                    on_batch = writer.batch
                 try:
                     judged = policy.ir.meta.judged_year(year)  # a standing law's later years: its horizon
                     result = evaluate_stream(policy, data, judged, engine=args.engine, format=args.data_format,

@@ -24,6 +24,7 @@ rows a sink shows, and the reference explains them.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import os
 from collections import Counter
@@ -476,11 +477,11 @@ class Batch:
 
         with tempfile.TemporaryDirectory(prefix="policydsl-") as tmp:
             path = os.path.join(tmp, f"{table}.csv")
-            with open(path, "w", newline="") as f:
-                csv.writer(f).writerows(rows)
+            with open(path, "w", newline="", encoding="utf-8") as f:
+                csv.writer(f, lineterminator="\n").writerows(rows)  # a text's own line ends are quoted
             spec = ", ".join(f"'{c}': '{t}'" for c, t in zip(columns, types, strict=True))
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv("
-                             f"{_sql(_str(path))}, header = false, delim = ',', quote = '\"', escape = '\"', "
+                             f"{_sql(_str(path))}, header = false, delim = ',', quote = '\"', escape = '\"', new_line = '\\n', "
                              f"auto_detect = false, columns = {{{spec}}})")
 
     # -- targets -----------------------------------------------------------------------------
@@ -716,8 +717,45 @@ class Batch:
         return (f"SELECT rec.rowid AS __row, rec.__id, {codes}, {', '.join(picks)}, px.err AS __err "
                 f"FROM rec {' '.join(joins)} LEFT JOIN px ON px.r = rec.rowid")
 
+    def explained_records(self, explainer: CompiledEngine, errors: Callable[[Sequence[FieldError]], str | None]
+                          ) -> tuple[dict[tuple[int, int], str], Iterator[tuple]] | None:
+        """Every record's outcomes explained (passes too), for writers that word each record
+        themselves: the texts by (rule, key), and rows `(id, codes, keys, errors)` in input
+        order (see `explained`). None when the caller must go record by record."""
+        query = self.explained(explainer, True, errors)
+        if query is None:
+            return None
+        texts = {(r, k): t for r, k, t in self.con.execute("SELECT rule, k, t FROM explanation").fetchall()}
+        n = len(self.layout.code)
+
+        def rows() -> Iterator[tuple]:
+            with _in_order(self.con):
+                cur = self.con.execute(query)
+                while batch := cur.fetchmany(CHUNK):
+                    for r in batch:
+                        yield r[1], r[2:2 + n], r[2 + n:2 + 2 * n], r[2 + 2 * n]
+
+        return texts, rows()
+
     def close(self) -> None:
         self.con.close()
+
+
+@contextlib.contextmanager
+def _in_order(con) -> Iterator[None]:
+    """Rows of `Batch.explained` stay in input order only when every join probes with the
+    records (the optimizer would build on them when they are few) and on one thread (in
+    DuckDB 2.0 a join followed by an unnest interleaves the threads' chunks, even with
+    `preserve_insertion_order`); sorting instead would hold every row at once."""
+    threads, disabled = con.execute(
+        "SELECT current_setting('threads'), current_setting('disabled_optimizers')").fetchone()
+    try:
+        con.execute("SET threads = 1")
+        con.execute("SET disabled_optimizers = 'build_side_probe_side,join_order'")
+        yield
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
+        con.execute(f"SET disabled_optimizers = {_sql(_str(disabled))}")
 
 
 def _alias(e: exp.Expression, name: str) -> exp.Expression:
@@ -790,22 +828,11 @@ class ParquetWriter:
                   "u.outcome AS outcome, x.t AS explanation, __err AS errors "
                   f"FROM (SELECT __id, __err, unnest([{items}]) AS u FROM ({query})) "
                   "LEFT JOIN explanation x ON x.rule = u.i AND x.k = u.k")
-        # The rows stay in input order only when every join probes with the records (the
-        # optimizer would build on them when they are few) and on one thread (in DuckDB
-        # 2.0 a join followed by an unnest interleaves the threads' chunks, even with
-        # `preserve_insertion_order`).
-        con = batch.con
-        threads, disabled = con.execute(
-            "SELECT current_setting('threads'), current_setting('disabled_optimizers')").fetchone()
         try:
-            con.execute("SET threads = 1")
-            con.execute("SET disabled_optimizers = 'build_side_probe_side,join_order'")
-            con.execute(f"COPY ({select}) TO {_sql(_str(self._records_path()))} (FORMAT parquet)")
+            with _in_order(batch.con):
+                batch.con.execute(f"COPY ({select}) TO {_sql(_str(self._records_path()))} (FORMAT parquet)")
         except _duckdb().Error as err:
             raise OSError(f"cannot write `{self.path}`: {str(err).splitlines()[0]}") from err
-        finally:
-            con.execute(f"SET threads = {int(threads)}")
-            con.execute(f"SET disabled_optimizers = {_sql(_str(disabled))}")
         self._written = True
         return True
 

@@ -13,6 +13,7 @@ them (JSON output), and handed on at once rather than kept.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -329,6 +330,41 @@ def _indented(value: object, level: int) -> str:
     return text.replace("\n", "\n" + " " * level)
 
 
+def _batch_records(batch, explainer, errors, outcome) -> Iterator[tuple[str, list[str], str]] | None:
+    """(id, each outcome's text, errors' text) of every record of a DuckDB batch, in input
+    order, each distinct outcome worded once by `outcome(dict)`; None when the batch must
+    be read record by record."""
+    from ..results import Outcome
+
+    found = batch.explained_records(explainer, errors)
+    if found is None:
+        return None
+    texts, rows = found
+    rules = explainer.policy.rules
+    words: dict[tuple[int, int, int], str] = {}  # (rule, code, key) -> its text
+
+    def worded(key: tuple[int, int, int]) -> str:
+        i, code, k = key
+        rule = rules[i]
+        w = words[key] = outcome(Outcome(rule.name, rule.clauses, rule.modality, OUTCOMES[code],
+                                         texts[(i, k)]).to_json())
+        return w
+
+    def records() -> Iterator[tuple[str, list[str], str]]:
+        get, order = words.get, range(len(rules))
+        try:
+            for rid, codes, keys, err in rows:
+                yield rid, [get(key) or worded(key) for key in zip(order, codes, keys, strict=True)], err
+        finally:
+            rows.close()  # now, while the batch's connection is open (an output may have failed)
+
+    return records()
+
+
+def _errors_json(errors) -> list[dict]:
+    return [{"field": e.field, "message": e.message} for e in errors]
+
+
 class JsonWriter:
     """Writes the `--format json` document as records arrive; same text as dumping it whole."""
 
@@ -346,6 +382,26 @@ class JsonWriter:
             self.out.write(self.head)
         self.out.write(("\n  " if self.first else ",\n  ") + _indented(r.to_json(), 2))
         self.first = False
+
+    def batch(self, batch, explainer) -> bool:
+        """Every record of a DuckDB batch, worded as `record` words it: each distinct outcome
+        dumped once, records assembled from the pieces (no per-record `json.dumps`)."""
+        # A record is dumped at level 2: its keys at 3 spaces, outcomes at 4, errors' items at 4.
+        records = _batch_records(batch, explainer, lambda errors: _indented(_errors_json(errors), 3),
+                                 lambda o: _indented(o, 4))
+        if records is None:
+            return False
+        write = self.out.write
+        with contextlib.closing(records):
+            for rid, outcomes, err in records:
+                if self.first:
+                    write(self.head)
+                body = ",\n    ".join(outcomes)
+                write(("\n  " if self.first else ",\n  ") + '{\n   "id": ' + json.dumps(rid, ensure_ascii=False)
+                      + (',\n   "outcomes": [\n    ' + body + "\n   ]" if outcomes else ',\n   "outcomes": []')
+                      + ',\n   "errors": ' + (err or "[]") + "\n  }")
+                self.first = False
+        return True
 
     def finish(self, result: StreamResult) -> None:
         self.out.write(self.head + "]" if self.first else "\n ]")
@@ -371,6 +427,22 @@ class JsonLinesWriter:
 
     def record(self, r: RecordResult) -> None:
         self._line({"record": r.to_json()})
+
+    def batch(self, batch, explainer) -> bool:
+        """Every record of a DuckDB batch as `record` writes it, from pieces dumped once each."""
+        records = _batch_records(batch, explainer,
+                                 lambda errors: json.dumps(_errors_json(errors), ensure_ascii=False),
+                                 lambda o: json.dumps(o, ensure_ascii=False))
+        if records is None:
+            return False
+        with contextlib.closing(records):
+            for rid, outcomes, err in records:
+                if self.head is not None:
+                    head, self.head = self.head, None
+                    self._line(head)
+                self.out.write('{"record": {"id": ' + json.dumps(rid, ensure_ascii=False) + ', "outcomes": ['
+                               + ", ".join(outcomes) + '], "errors": ' + (err or "[]") + "}}\n")
+        return True
 
     def finish(self, result: StreamResult) -> None:
         for t in result.targets:
