@@ -73,7 +73,7 @@ def run(cmd: list[str], runs: int, ok: tuple[int, ...] = (0, 1)) -> tuple[float,
 
 def policydsl_counts(data: Path, year: int) -> dict:
     code = ("import json, sys, policydsl; from policydsl.eval.stream import evaluate_stream; "
-            "p = policydsl.load(sys.argv[1]); r = evaluate_stream(p, sys.argv[2], int(sys.argv[3]), show=0); "
+            "p = policydsl.load(sys.argv[1]); r = evaluate_stream(p, sys.argv[2], int(sys.argv[3])); "
             "rules = {rule.name: {k: v for k, v in c.items() if v} for rule, c in zip(p.rules, r.tally.counts)}; "
             "print(json.dumps({'rules': rules, 'targets': [[t.rule, t.group, t.outcome] for t in r.targets]}))")
     out = subprocess.run([sys.executable, "-c", code, str(POLICY), str(data), str(year)],

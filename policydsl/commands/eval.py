@@ -151,7 +151,7 @@ def run(args) -> int:
                     judged = policy.ir.meta.judged_year(year)  # a standing law's later years: its horizon
                     result = evaluate_stream(policy, data, judged, engine=args.engine, format=args.data_format,
                                              encoding=args.encoding, on_record=writer.record, on_batch=on_batch,
-                                             progress=progress, show=args.show)
+                                             progress=progress)
                     result.year = year  # reported as asked
                 except BaseException:
                     out.abandon()

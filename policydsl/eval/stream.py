@@ -24,11 +24,9 @@ import attrs
 
 from .. import ir
 from ..results import (
-    FAIL,
     NOT_APPLICABLE,
     OUTCOMES,
     PASS,
-    UNKNOWN,
     OutcomeCounts,
     PolicyInfo,
     RecordResult,
@@ -74,7 +72,7 @@ class StreamResult:
         self.policy = info
         self.year = year
         self.tally = tally
-        self.report = report  # a `report.ReportCollector`
+        self.report = report  # the `reports.collector.ReportCollector` it was given, or None
         self.targets = targets
         self.summary = tally.summary(targets)
 
@@ -93,7 +91,7 @@ def chunks(items: Iterable, size: int) -> Iterator[list]:
 def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: str | None = None,
                     encoding: str | None = None,
                     on_record: Callable[[RecordResult], None] | None = None,
-                    progress: Callable[[int], None] | None = None, show: int | None = 10,
+                    progress: Callable[[int], None] | None = None,
                     chunk_size: int = CHUNK, report=None,
                     on_batch: Callable[[object, object], bool] | None = None) -> StreamResult:
     """Judge a population: the one driver of the CLI and `Policy.evaluate`.
@@ -105,7 +103,8 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
     `on_record` receives every full result, in input order, unless `on_batch` takes
     them all at once: given a DuckDB batch and the explaining engine, it writes every
     outcome itself and answers True (False: feed `on_record` instead). `report` is the
-    `report.ReportCollector` to fill (by default one showing `show` records per list).
+    `reports.collector.ReportCollector` to fill, if any: the driver feeds what it is
+    given and builds no report itself (data flows driver → collector → writers).
     """
     if engine == "duckdb":
         from . import duckdb_engine
@@ -115,7 +114,7 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
         batch = duckdb_engine.evaluate(policy, data, year, format) if plain and _batchable(data) else None
         if batch is not None:
             try:
-                return _from_batch(policy, batch, year, on_record, on_batch, show, report)
+                return _from_batch(policy, batch, year, on_record, on_batch, report)
             finally:
                 batch.close()
         engine = "compiled"
@@ -132,7 +131,7 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
         from ..data.frames import as_rows
 
         data = _records(as_rows(data))
-    return _stream(policy, data, year, engine, on_record, progress, show, chunk_size, report)
+    return _stream(policy, data, year, engine, on_record, progress, chunk_size, report)
 
 
 def _records(rows: Iterable) -> Iterable:
@@ -150,12 +149,9 @@ def _batchable(data) -> bool:
 
 
 def _stream(policy, raw_records: Iterable, year: int, engine: str, on_record, progress,
-            show: int | None, chunk_size: int, report) -> StreamResult:
-    from ..report import ReportCollector
-
+            chunk_size: int, collector) -> StreamResult:
     eng = policy.engine(engine)
     tally = Tally(policy.ir)
-    collector = report if report is not None else ReportCollector(policy, show)
     stats = TargetStats(policy.ir, year)
     seen = 0
     population: list = []
@@ -177,21 +173,21 @@ def _stream(policy, raw_records: Iterable, year: int, engine: str, on_record, pr
                 full = eng.record(rec, year)
                 if on_record is not None:
                     on_record(full)
-            if full is None:
+            if full is None and collector is not None:
                 full = _LazyResult(eng, rec, year, rows[k], counted)
             tally.add(rows[k] if rows is not None else tuple(o.outcome for o in full.outcomes),
                       rec.errors)
-            collector.add(full, rec.values)
+            if collector is not None:
+                collector.add(full, rec.values)
         if progress is not None:
             progress(seen)
     targets = stats.results() if program is not None else eng.targets(population, year)
     return StreamResult(policy.info, year, tally, targets, collector)
 
 
-def _from_batch(policy, batch, year: int, on_record, on_batch, show: int | None, report) -> StreamResult:
+def _from_batch(policy, batch, year: int, on_record, on_batch, collector) -> StreamResult:
     """The result of a DuckDB batch: counts and lists from SQL, explanations only for what
     is shown (or, with `on_record`, for every record, as the reference words them)."""
-    from ..report import ReportCollector
     from .compiled import CompiledEngine
 
     rules = policy.ir.rules
@@ -204,72 +200,26 @@ def _from_batch(policy, batch, year: int, on_record, on_batch, show: int | None,
     tally.with_errors = batch.count_where("__errors")
     for i, c in enumerate(counts):
         tally.counts[i].update(c)
-    collector = report if report is not None else ReportCollector(policy, show)
     # A breakdown by group, or failures tracked over years, needs every record: fed one
     # by one; otherwise SQL answers every list the report shows.
-    per_record = collector.by is not None or collector.failing_ids is not None
+    per_record = collector is not None and (collector.by is not None or collector.failing_ids is not None)
     if on_record is not None or per_record:
         counted = _counted_outcomes(policy.ir)
         for rec, codes in batch.iter_records():
             if on_record is not None:
-                on_record(RecordResult(rec.id, tuple(_outcome(explainer, i, rec, year, codes[i])
+                on_record(RecordResult(rec.id, tuple(explained_outcome(explainer, i, rec, year, codes[i])
                                                      for i in range(len(rules))), rec.errors))
             if per_record:
                 collector.add(_LazyResult(explainer, rec, year, codes, counted), rec.values)
-    if not per_record:
-        _collect(collector, batch, policy, year, counts, explainer)
+    if collector is not None and not per_record:
+        collector.add_batch(batch, policy, year, counts, explainer)
     return StreamResult(policy.info, year, tally, batch.stats.results(), collector)
 
 
-def _outcome(explainer, i: int, rec, year: int, code: str):
+def explained_outcome(explainer, i: int, rec, year: int, code: str):
     """Rule `i`'s outcome as the engine decided it, with the reference's explanation."""
     o = explainer.outcome(i, rec.values, rec.exemptions, year)
     return o if o.outcome == code else attrs.evolve(o, outcome=code)
-
-
-def _collect(c, batch, policy, year: int, counts, explainer) -> None:
-    """Fill a report collector from the batch: what `ReportCollector.add` would have kept,
-    in the same order, with the records it shows explained by the reference."""
-    from ..results import EXEMPTED as EX
-
-    rules = policy.ir.rules
-    codes = batch.layout.code
-    show = c.show
-    c.records = batch.size
-    for rule, cnt in zip(rules, counts, strict=True):
-        c.rule_counts[rule.name] = cnt
-        c.kinds[rule.modality] += cnt.get(FAIL, 0)
-        c.kinds[UNKNOWN] += cnt.get(UNKNOWN, 0)
-    failing = {i: batch.rows_where(f"{col} IN (1, 4)", show) for i, col in enumerate(codes)}
-    any_ex = " OR ".join(f"{col} = 2" for col in codes) or "false"
-    exempted_rows = batch.rows_where(any_ex, show)
-    c.exempted_total = sum(cnt.get(EX, 0) for cnt in counts)
-    error_rows = batch.rows_where("__errors", show)
-    c.errors_total = batch.count_where("__errors")
-    offenders = batch.offenders(show)
-    wanted = set(exempted_rows) | set(error_rows) | {r for r, _ in offenders}
-    for rows in failing.values():
-        wanted |= set(rows)
-    records = batch.records_at(sorted(wanted))
-    names = batch.codes_of(sorted(wanted))
-
-    def outcome(row: int, i: int):
-        return _outcome(explainer, i, records[row], year, names[row][i])
-
-    def labels(row: int) -> tuple:
-        return tuple(records[row].values.get(f) for f in c.label_facts)
-
-    for i, rule in enumerate(rules):
-        c.failing[rule.name] = [(records[r].id, labels(r), None, outcome(r, i), records[r].values)
-                                for r in failing[i]]
-    for r in exempted_rows:
-        for i, name in enumerate(names[r]):
-            if name == EX and (show is None or len(c.exempted) < show):
-                c.exempted.append((records[r].id, labels(r), outcome(r, i)))
-    c.errors = [(RecordResult(records[r].id, (), records[r].errors), labels(r)) for r in error_rows]
-    c._offenders = [(-score, r + 1, records[r].id, labels(r),
-                     [outcome(r, i) for i, name in enumerate(names[r]) if name == FAIL])
-                    for r, score in offenders]
 
 
 def _prepare(policy, chunk: list, start: int) -> list:
@@ -449,9 +399,3 @@ class JsonLinesWriter:
             self._line({"target": t.to_json()})
         self._line({"summary": result.summary})
 
-
-def text_report(policy, result: StreamResult, show: int = 10) -> str:
-    """The report of `report.text_report`, from what was collected while streaming."""
-    from ..report import render_report
-
-    return render_report(policy, result.report, result.targets, result.year, result.policy.fingerprint)
