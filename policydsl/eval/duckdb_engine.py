@@ -360,7 +360,11 @@ class Batch:
         clean = _q("__clean")
         outer: list[exp.Expression] = [_q("__id"), _q("__sql"), clean]
         outer += [_q(lay.value[f.name]) for f in self.ir.facts]
-        outer += [_alias(sqlgen.case([(clean, exp.Null())], _q(alias)), alias) for alias in lay.raw.values()]
+        if pop.kind == "csv":  # one list, NULL when clean: 34 NULL text columns would cost 16 bytes a cell
+            cells_list = exp.Array(expressions=[_q(alias) for alias in lay.raw.values()])
+            outer.append(_alias(sqlgen.case([(clean, exp.Null())], cells_list), "__raw"))
+        else:
+            outer += [_alias(sqlgen.case([(clean, exp.Null())], _q(alias)), alias) for alias in lay.raw.values()]
         outer += [_alias(sqlgen.case([(clean, code)]), lay.code[i]) for i, code in enumerate(codes)]
         outer.append(_alias(exp.Boolean(this=False), "__errors"))
         if pop.kind == "csv":
@@ -422,14 +426,25 @@ class Batch:
         return RawRecord(row, line, self.record_id(row, rid), fields,
                          tuple(self._id_errors.get(row, ())))
 
+    def _raw_sql(self) -> tuple[str, int]:
+        """The raw cells in `rec` as a select list, and its number of columns: one list
+        for a CSV file, the typed columns themselves otherwise."""
+        if self.pop.kind == "csv":
+            return "__raw", 1
+        return ", ".join(f'"{a}"' for a in self.layout.raw.values()), len(self.layout.raw)
+
+    def _cells(self, selected: Sequence[object]) -> Sequence[object]:
+        """The raw cells from what `_raw_sql` selected."""
+        return selected[0] if self.pop.kind == "csv" else selected
+
     def _python_rows(self) -> None:
         """Validate and judge in Python the records SQL could not read exactly."""
-        raw_cols = ", ".join(f'"{c}"' for c in self.layout.raw.values())
+        raw_cols, _ = self._raw_sql()
         cur = self.con.execute(f"SELECT rowid, __id, {raw_cols} FROM rec WHERE NOT __sql ORDER BY rowid")
         program = CompiledEngine(self.ir).program(self.year)
         updates: list[list[object]] = []
         while batch := cur.fetchmany(CHUNK):
-            records = [self.validator.validate(self._raw(r[0], r[1], r[2:])) for r in batch]
+            records = [self.validator.validate(self._raw(r[0], r[1], self._cells(r[2:]))) for r in batch]
             for rec in records:
                 codes = [CODE[v] for v in program.verdicts(rec.values, rec.exemptions)]
                 updates.append([rec.index, bool(rec.errors), *codes])
@@ -449,6 +464,8 @@ class Batch:
         validator reads the exemptions alone (what each grants, or why it may not), and
         SQL judges the record with them."""
         column = self.layout.raw[EXEMPTIONS_FIELD]
+        if self.pop.kind == "csv":
+            column = f"__raw[{list(self.layout.raw).index(EXEMPTIONS_FIELD) + 1}]"
         cur = self.con.execute(f"SELECT rowid, {column} FROM rec WHERE __sql AND NOT __clean ORDER BY rowid")
         rules = [(i, rule) for i, rule in enumerate(self.ir.rules) if rule.exemption_keys]
         rows: list[list[object]] = []
@@ -607,8 +624,8 @@ class Batch:
             return out
         lay = self.layout
         values = [lay.value[f.name] for f in self.ir.facts]
-        raw = list(lay.raw.values())
-        cols = ", ".join(["rowid", "__id", "__clean", *values, *raw])
+        raw, _ = self._raw_sql()
+        cols = ", ".join(["rowid", "__id", "__clean", *values, raw])
         for chunk in _chunks(sorted(set(rows)), 1000):
             q = f"SELECT {cols} FROM rec WHERE rowid IN ({', '.join(map(str, chunk))}) ORDER BY rowid"
             for r in self.con.execute(q).fetchall():
@@ -616,24 +633,24 @@ class Batch:
                 if clean:
                     out[row] = self._clean_record(row, rid, r[3:3 + len(values)])
                 else:
-                    out[row] = self.validator.validate(self._raw(row, rid, r[3 + len(values):]))
+                    out[row] = self.validator.validate(self._raw(row, rid, self._cells(r[3 + len(values):])))
         return out
 
     def iter_records(self) -> Iterator[tuple[Record, tuple[str, ...]]]:
         """Every record with its outcome names, in input order, a chunk at a time."""
         lay = self.layout
         values = [lay.value[f.name] for f in self.ir.facts]
-        raw = list(lay.raw.values())
-        cols = ", ".join(["rowid", "__id", "__clean", *values, *raw, *lay.code])
+        raw, nr = self._raw_sql()
+        cols = ", ".join(["rowid", "__id", "__clean", *values, raw, *lay.code])
         cur = self.con.execute(f"SELECT {cols} FROM rec ORDER BY rowid")
-        nv, nr = len(values), len(raw)
+        nv = len(values)
         while batch := cur.fetchmany(CHUNK):
             for r in batch:
                 row, rid, clean = r[0], r[1], r[2]
                 if clean:
                     rec = self._clean_record(row, rid, r[3:3 + nv])
                 else:
-                    rec = self.validator.validate(self._raw(row, rid, r[3 + nv:3 + nv + nr]))
+                    rec = self.validator.validate(self._raw(row, rid, self._cells(r[3 + nv:3 + nv + nr])))
                 yield rec, tuple(OUTCOMES[c] for c in r[3 + nv + nr:])
 
     def _clean_record(self, row: int, rid, vals: Sequence[object]) -> Record:
@@ -665,31 +682,33 @@ class Batch:
 
         An explanation is the reference's (`explainer.outcome`), worked out once per rule
         for each distinct combination of outcome and the values the rule reads among the
-        records SQL judged; the few records judged in Python are explained one by one.
-        Texts are joined to rows only as they are written, so no row holds them all."""
+        records SQL judged (None if two combinations share a key); the few records judged
+        in Python are explained one by one. Texts are joined to rows only as they are
+        written, so no row holds them all."""
         if not self.plain_ids or not self.ir.rules:
             return None
         lay = self.layout
         present = {f.name: f for f in self.ir.facts}
         texts: list[list[object]] = []  # rule, key, text
-        joins, picks = [], []
+        picks = []
         for i in range(len(self.ir.rules)):
             facts = [present[name] for name in explainer.facts_read(i) if name in present]
             keys = [lay.value[f.name] for f in facts]
             code = lay.code[i]
-            where = "__clean" if passes else f"__clean AND {code} <> {CODE['pass']}"
-            cols = ", ".join([f"{code} AS __code", *keys])
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE k{i} AS SELECT row_number() OVER () AS __k, * "
-                             f"FROM (SELECT DISTINCT {cols} FROM rec WHERE {where})")
-            cur = self.con.execute(f"SELECT __k, {', '.join(keys) or 'NULL'} FROM k{i}")
+            # the key of an outcome: a hash of its code and the values read, computed where
+            # each row is written (a join per rule would cost more); checked to be unique
+            key = f"(hash({', '.join([code, *keys])}) >> 1)::BIGINT"
+            judged = "__clean" if passes else f"__clean AND {code} <> {CODE['pass']}"
+            seen: set[int] = set()
+            cur = self.con.execute(f"SELECT DISTINCT {key}, {', '.join([code, *keys])} FROM rec WHERE {judged}")
             while batch := cur.fetchmany(CHUNK):
-                for k, *vals in batch:
-                    o = explainer.outcome(i, self._values(facts, vals[:len(facts)]), {}, self.year)
+                for k, _, *vals in batch:
+                    if k in seen:
+                        return None  # two outcomes with one key: the caller goes record by record
+                    seen.add(k)
+                    o = explainer.outcome(i, self._values(facts, vals), {}, self.year)
                     texts.append([i, k, o.explanation])
-            on = " AND ".join([f"rec.{code} = k{i}.__code", "rec.__clean",
-                               *(f"rec.{k} IS NOT DISTINCT FROM k{i}.{k}" for k in keys)])
-            joins.append(f"LEFT JOIN k{i} ON {on}")
-            picks.append(f"CASE WHEN px.r IS NOT NULL THEN px.k{i} ELSE k{i}.__k END AS k{i}")
+            picks.append(f"CASE WHEN px.r IS NOT NULL THEN px.k{i} WHEN {judged} THEN {key} END AS k{i}")
         # the records judged (or named) in Python: their own explanations (negative keys)
         n = len(lay.code)
         rows = []
@@ -715,7 +734,7 @@ class Batch:
         self._load_rows("explanation", ["rule", "k", "t"], ["INTEGER", "BIGINT", "VARCHAR"], texts)
         codes = ", ".join(f"rec.{c}" for c in lay.code)
         return (f"SELECT rec.rowid AS __row, rec.__id, {codes}, {', '.join(picks)}, px.err AS __err "
-                f"FROM rec {' '.join(joins)} LEFT JOIN px ON px.r = rec.rowid")
+                f"FROM rec LEFT JOIN px ON px.r = rec.rowid")
 
     def explained_records(self, explainer: CompiledEngine, errors: Callable[[Sequence[FieldError]], str | None]
                           ) -> tuple[dict[tuple[int, int], str], Iterator[tuple]] | None:
