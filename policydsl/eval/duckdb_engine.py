@@ -166,6 +166,7 @@ class Population:
         self.kind = kind  # "csv" (cells are text, stripped by the reader) or "typed"
         self.rows = rows
         self.name = name
+        self.types: dict[str, str] = {}  # column -> DuckDB type ("VARCHAR" throughout for a CSV file)
 
 
 def open_population(data, format: str | None = None) -> Population | None:
@@ -197,11 +198,13 @@ def _opened(relation: str, kind: str, rows: int | None, name: str, frame=None) -
         if frame is not None:
             con.register("src_frame", frame)
         con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {relation}")
-        columns = [d[0] for d in con.execute("SELECT * FROM src LIMIT 0").description]
+        described = con.execute("SELECT * FROM src LIMIT 0").description
     except _duckdb().Error as err:
         con.close()
         raise DataError(f"cannot read `{name}`: {str(err).splitlines()[0]}") from err
-    return Population(con, columns, kind, rows, name)
+    pop = Population(con, [d[0] for d in described], kind, rows, name)
+    pop.types = {d[0]: str(d[1]).upper() for d in described}
+    return pop
 
 
 def is_parquet(data, format: str | None = None) -> bool:
@@ -274,6 +277,36 @@ def _fact_sql(fact: ir.FactDef, cell: exp.Expression) -> tuple[exp.Expression, e
     return sqlgen.paren(clean), value
 
 
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                  "UBIGINT", "UHUGEINT"}
+
+
+def _typed_fact_sql(fact: ir.FactDef, column: exp.Expression, typ: str
+                    ) -> tuple[exp.Expression, exp.Expression] | None:
+    """`_fact_sql` for a typed column read without going through text: a boolean column
+    for a bool fact, an integer or exact decimal column for a number fact, when the
+    value is the one the column's text would give. None: go through the text."""
+    if fact.kind == "bool" and typ == "BOOLEAN":
+        ok, value = exp.Boolean(this=True), column
+    elif fact.kind in ("integer", "decimal"):
+        scale = None
+        if typ in _INTEGER_TYPES:
+            scale = 0
+        elif typ.startswith("DECIMAL(") and fact.kind == "decimal":
+            scale = int(typ.rstrip(")").split(",")[1])
+        if scale is None or scale > 6:
+            return None  # a decimal's text for an integer fact, or more decimals than SQL reads
+        # within the digits the text pattern takes (`_INTEGER`, `_DECIMAL`)
+        bound = exp.Literal.number(10 ** (15 if fact.kind == "integer" else 12) - 1)
+        ok = exp.Between(this=column, low=exp.Neg(this=bound), high=bound)
+        value = exp.Cast(this=column, to=exp.DataType.build(_INT_TYPE if fact.kind == "integer" else _DEC_TYPE))
+    else:
+        return None
+    clean = exp.Or(this=sqlgen.is_null(column), expression=ok) if fact.optional else exp.And(
+        this=sqlgen.not_null(column), expression=ok)
+    return sqlgen.paren(clean), value
+
+
 def _fact_column(fact: ir.FactDef, column: str) -> FactColumn:
     """A fact's typed column as the compiler reads it: numbers in base units."""
     col = _q(column)
@@ -319,8 +352,13 @@ class Batch:
                     oks.append(exp.Boolean(this=False))
                 typed.append(_alias(exp.Null(), lay.value[fact.name]))
                 continue
-            cell = _cell(pop, fact.name)
-            ok, value = _fact_sql(fact, _q(f"__cell{k}"))
+            typed_sql = None if pop.kind == "csv" else _typed_fact_sql(fact, _q(f"__cell{k}"), pop.types[fact.name])
+            if typed_sql is not None:
+                cell = _q(fact.name)
+                ok, value = typed_sql
+            else:
+                cell = _cell(pop, fact.name)
+                ok, value = _fact_sql(fact, _q(f"__cell{k}"))
             cells += [_alias(cell, f"__cell{k}"), _alias(ok, f"__ok{k}")]
             oks.append(_q(f"__ok{k}"))
             typed.append(_alias(sqlgen.case([(_q(f"__ok{k}"), value)]), lay.value[fact.name]))
