@@ -670,15 +670,11 @@ class Batch:
         lay = self.layout
         values = [lay.value[f.name] for f in self.ir.facts]
         raw, _ = self._raw_sql()
-        cols = ", ".join(["rowid", "__id", "__clean", *values, raw])
+        cols = ", ".join(["rowid", "__id", "__sql", *values, raw])
         for chunk in _chunks(sorted(set(rows)), 1000):
             q = f"SELECT {cols} FROM rec WHERE rowid IN ({', '.join(map(str, chunk))}) ORDER BY rowid"
             for r in self.con.execute(q).fetchall():
-                row, rid, clean = r[0], r[1], r[2]
-                if clean:
-                    out[row] = self._clean_record(row, rid, r[3:3 + len(values)])
-                else:
-                    out[row] = self.validator.validate(self._raw(row, rid, self._cells(r[3 + len(values):])))
+                out[r[0]] = self._record(r[0], r[1], r[2], r[3:3 + len(values)], self._cells(r[3 + len(values):]))
         return out
 
     def iter_records(self) -> Iterator[tuple[Record, tuple[str, ...]]]:
@@ -686,21 +682,29 @@ class Batch:
         lay = self.layout
         values = [lay.value[f.name] for f in self.ir.facts]
         raw, nr = self._raw_sql()
-        cols = ", ".join(["rowid", "__id", "__clean", *values, raw, *lay.code])
+        cols = ", ".join(["rowid", "__id", "__sql", *values, raw, *lay.code])
         cur = self.con.execute(f"SELECT {cols} FROM rec ORDER BY rowid")
         nv = len(values)
         while batch := cur.fetchmany(CHUNK):
             for r in batch:
-                row, rid, clean = r[0], r[1], r[2]
-                if clean:
-                    rec = self._clean_record(row, rid, r[3:3 + nv])
-                else:
-                    rec = self.validator.validate(self._raw(row, rid, self._cells(r[3 + nv:3 + nv + nr])))
+                rec = self._record(r[0], r[1], r[2], r[3:3 + nv], self._cells(r[3 + nv:3 + nv + nr]))
                 yield rec, tuple(OUTCOMES[c] for c in r[3 + nv + nr:])
 
-    def _clean_record(self, row: int, rid, vals: Sequence[object]) -> Record:
-        return Record(self.record_id(row, rid), row, self._values(self.ir.facts, vals), {},
-                      tuple(self._id_errors.get(row, ())))
+    def _record(self, row: int, rid, by_sql: bool, vals: Sequence[object], cells: Sequence[object] | None
+                ) -> Record:
+        """The record of a row as the validator gives it. When SQL read its values exactly
+        (`__sql`), the validator reads only its exemptions, if it has any (its raw cells
+        are kept only then)."""
+        if not by_sql:
+            return self.validator.validate(self._raw(row, rid, cells))
+        errors = list(self._id_errors.get(row, ()))
+        exemptions: dict[str, str] = {}
+        if cells is not None and EXEMPTIONS_FIELD in self.layout.raw:
+            cell = cells[list(self.layout.raw).index(EXEMPTIONS_FIELD)]
+            if self.pop.kind == "csv" and cell is not None:
+                cell = cell.strip()
+            exemptions = self.validator.exemptions(cell, errors)
+        return Record(self.record_id(row, rid), row, self._values(self.ir.facts, vals), exemptions, tuple(errors))
 
     @staticmethod
     def _values(facts: Sequence[ir.FactDef], vals: Sequence[object]) -> dict[str, object]:
