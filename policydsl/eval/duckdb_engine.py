@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import datetime
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -290,10 +291,17 @@ _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYI
 def _typed_fact_sql(fact: ir.FactDef, column: exp.Expression, typ: str
                     ) -> tuple[exp.Expression, exp.Expression] | None:
     """`_fact_sql` for a typed column read without going through text: a boolean column
-    for a bool fact, an integer or exact decimal column for a number fact, when the
-    value is the one the column's text would give. None: go through the text."""
+    for a bool fact, an integer or exact decimal column for a number fact, a DATE column
+    for a date fact, when the value is the one the column's text would give. None: go
+    through the text."""
     if fact.kind == "bool" and typ == "BOOLEAN":
         ok, value = exp.Boolean(this=True), column
+    elif fact.kind == "date" and typ == "DATE":
+        # a day the reader's calendar holds (years 1 to 9999); ±infinity and days before
+        # year 1 go to the reader, which decides what they are
+        ok = exp.Between(this=column, low=sqlgen.date_literal(datetime.date.min),
+                         high=sqlgen.date_literal(datetime.date.max))
+        value = column
     elif fact.kind in ("integer", "decimal"):
         scale = None
         if typ in _INTEGER_TYPES:
