@@ -5,7 +5,8 @@ records against hand-written exact DuckDB and float polars scripts, in the same 
 
 Each command is timed as a whole process (best wall time of `--runs`, and its peak
 resident memory as GNU `time -f %M` reports it), from CSV and from Parquet: the text report, and
-`--format parquet` with every outcome. Before timing, the counts of every rule and
+`--format parquet` with every outcome, and with `--json` also `--format json` and
+`--format jsonl` (one run each: they write gigabytes at 1,000,000 records). Before timing, the counts of every rule and
 the verdict of every target are compared between policydsl and each peer; a peer that
 disagrees is named with the rules where it does (the float peer on exact boundaries).
 The data is the sample population repeated with fresh ids, in a temporary directory.
@@ -73,7 +74,7 @@ def run(cmd: list[str], runs: int, ok: tuple[int, ...] = (0, 1)) -> tuple[float,
 
 def policydsl_counts(data: Path, year: int) -> dict:
     code = ("import json, sys, policydsl; from policydsl.eval.stream import evaluate_stream; "
-            "p = policydsl.load(sys.argv[1]); r = evaluate_stream(p, sys.argv[2], int(sys.argv[3]), show=0); "
+            "p = policydsl.load(sys.argv[1]); r = evaluate_stream(p, sys.argv[2], int(sys.argv[3])); "
             "rules = {rule.name: {k: v for k, v in c.items() if v} for rule, c in zip(p.rules, r.tally.counts)}; "
             "print(json.dumps({'rules': rules, 'targets': [[t.rule, t.group, t.outcome] for t in r.targets]}))")
     out = subprocess.run([sys.executable, "-c", code, str(POLICY), str(data), str(year)],
@@ -93,6 +94,7 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--year", type=int, default=2024)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--json", action="store_true", help="also time --format json and jsonl (one run each)")
     args = ap.parse_args()
     import duckdb
     import polars
@@ -111,17 +113,25 @@ def main() -> None:
             rows = {"policydsl eval (text report)": run(policy_cmd, args.runs)}
             rows["policydsl eval --format parquet"] = run(
                 [*policy_cmd, "--format", "parquet", "--output", str(out_parquet)], args.runs)
+            if args.json:
+                for fmt in ("json", "jsonl"):
+                    out = Path(tmp) / f"outcomes.{fmt}"
+                    rows[f"policydsl eval --format {fmt}"] = run(
+                        [*policy_cmd, "--format", fmt, "--output", str(out)], 1)
+                    out.unlink()
             agree = {}
             for name, cmd in peers.items():
                 rows[name] = run(cmd, args.runs, ok=(0,))
                 agree[name] = compare(ours, json.loads(rows[name][2]))
             base = rows["hand-written DuckDB (DECIMAL)"][0]
+            text = rows["policydsl eval (text report)"][0]
             print(f"\nfrom {label}:")
             for name, (wall, peak, _) in rows.items():
                 note = ""
                 if name in agree:
                     note = "  agrees on every count" if not agree[name] else f"  differs on: {', '.join(agree[name])}"
-                print(f"  {name:36s} {wall:7.2f} s  {wall / base:5.2f}× DuckDB  peak {peak:6.0f} MiB{note}")
+                print(f"  {name:36s} {wall:7.2f} s  {wall / base:5.2f}× DuckDB  {wall / text:5.2f}× text  "
+                      f"peak {peak:6.0f} MiB{note}", flush=True)
 
 
 if __name__ == "__main__":

@@ -149,14 +149,16 @@ def run(args) -> int:
                     from policydsl.eval.duckdb_engine import ParquetWriter
 
                     writer = ParquetWriter(out.path, policy.info, year, embedded(block))
+                    on_batch = writer.batch
                 else:
                     make = JsonWriter if args.format == "json" else JsonLinesWriter
                     writer = make(out.stream, policy.info, year, block)
+                    on_batch = writer.batch
                 try:
                     judged = policy.ir.meta.judged_year(year)  # a standing law's later years: its horizon
                     result = evaluate_stream(policy, data, judged, engine=args.engine, format=args.data_format,
-                                             encoding=args.encoding, on_record=writer.record,
-                                             progress=progress, show=args.show)
+                                             encoding=args.encoding, on_record=writer.record, on_batch=on_batch,
+                                             progress=progress)
                     result.year = year  # reported as asked
                 except BaseException:
                     out.abandon()

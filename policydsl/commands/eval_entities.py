@@ -48,7 +48,7 @@ def entity_policy(policy, name: str):
 
 def text_report(policy, result: EntityEvaluation, options=None) -> str:
     """The text report of each entity in turn, under a heading naming it."""
-    from ..report import text_report as one_report
+    from ..reports.text import text_report as one_report
 
     out = []
     for e in policy.ir.entities:

@@ -177,6 +177,11 @@ class CompiledEngine:
                       for r in policy.rules]
         self._memo: list[dict] = [{} for _ in policy.rules]
 
+    def facts_read(self, i: int) -> tuple[str, ...]:
+        """The facts rule `i` reads (its outcome and explanation depend on these alone,
+        and on the record's exemptions)."""
+        return self._keys[i][0]
+
     def program(self, year: int) -> Program:
         """The policy compiled for `year` (compiled on first use, then kept)."""
         prog = self._programs.get(year)

@@ -13,6 +13,7 @@ them (JSON output), and handed on at once rather than kept.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -23,11 +24,9 @@ import attrs
 
 from .. import ir
 from ..results import (
-    FAIL,
     NOT_APPLICABLE,
     OUTCOMES,
     PASS,
-    UNKNOWN,
     OutcomeCounts,
     PolicyInfo,
     RecordResult,
@@ -73,7 +72,7 @@ class StreamResult:
         self.policy = info
         self.year = year
         self.tally = tally
-        self.report = report  # a `report.ReportCollector`
+        self.report = report  # the `reports.collector.ReportCollector` it was given, or None
         self.targets = targets
         self.summary = tally.summary(targets)
 
@@ -92,16 +91,20 @@ def chunks(items: Iterable, size: int) -> Iterator[list]:
 def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: str | None = None,
                     encoding: str | None = None,
                     on_record: Callable[[RecordResult], None] | None = None,
-                    progress: Callable[[int], None] | None = None, show: int | None = 10,
-                    chunk_size: int = CHUNK, report=None) -> StreamResult:
+                    progress: Callable[[int], None] | None = None,
+                    chunk_size: int = CHUNK, report=None,
+                    on_batch: Callable[[object, object], bool] | None = None) -> StreamResult:
     """Judge a population: the one driver of the CLI and `Policy.evaluate`.
 
     `data` is a path (CSV, JSON, JSON Lines, Parquet), a DataFrame or Arrow object, or
     an iterable of `RawRecord`s or mappings. With the `duckdb` engine DuckDB reads and
     judges what it can read exactly; anything else streams through the Python reader
     and the compiled engine (`reference` judges every record with the interpreter).
-    `on_record` receives every full result, in input order; `report` is the
-    `report.ReportCollector` to fill (by default one showing `show` records per list).
+    `on_record` receives every full result, in input order, unless `on_batch` takes
+    them all at once: given a DuckDB batch and the explaining engine, it writes every
+    outcome itself and answers True (False: feed `on_record` instead). `report` is the
+    `reports.collector.ReportCollector` to fill, if any: the driver feeds what it is
+    given and builds no report itself (data flows driver → collector → writers).
     """
     if engine == "duckdb":
         from . import duckdb_engine
@@ -111,7 +114,7 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
         batch = duckdb_engine.evaluate(policy, data, year, format) if plain and _batchable(data) else None
         if batch is not None:
             try:
-                return _from_batch(policy, batch, year, on_record, show, report)
+                return _from_batch(policy, batch, year, on_record, on_batch, report)
             finally:
                 batch.close()
         engine = "compiled"
@@ -128,7 +131,7 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
         from ..data.frames import as_rows
 
         data = _records(as_rows(data))
-    return _stream(policy, data, year, engine, on_record, progress, show, chunk_size, report)
+    return _stream(policy, data, year, engine, on_record, progress, chunk_size, report)
 
 
 def _records(rows: Iterable) -> Iterable:
@@ -146,12 +149,9 @@ def _batchable(data) -> bool:
 
 
 def _stream(policy, raw_records: Iterable, year: int, engine: str, on_record, progress,
-            show: int | None, chunk_size: int, report) -> StreamResult:
-    from ..report import ReportCollector
-
+            chunk_size: int, collector) -> StreamResult:
     eng = policy.engine(engine)
     tally = Tally(policy.ir)
-    collector = report if report is not None else ReportCollector(policy, show)
     stats = TargetStats(policy.ir, year)
     seen = 0
     population: list = []
@@ -173,97 +173,53 @@ def _stream(policy, raw_records: Iterable, year: int, engine: str, on_record, pr
                 full = eng.record(rec, year)
                 if on_record is not None:
                     on_record(full)
-            if full is None:
+            if full is None and collector is not None:
                 full = _LazyResult(eng, rec, year, rows[k], counted)
             tally.add(rows[k] if rows is not None else tuple(o.outcome for o in full.outcomes),
                       rec.errors)
-            collector.add(full, rec.values)
+            if collector is not None:
+                collector.add(full, rec.values)
         if progress is not None:
             progress(seen)
     targets = stats.results() if program is not None else eng.targets(population, year)
     return StreamResult(policy.info, year, tally, targets, collector)
 
 
-def _from_batch(policy, batch, year: int, on_record, show: int | None, report) -> StreamResult:
+def _from_batch(policy, batch, year: int, on_record, on_batch, collector) -> StreamResult:
     """The result of a DuckDB batch: counts and lists from SQL, explanations only for what
     is shown (or, with `on_record`, for every record, as the reference words them)."""
-    from ..report import ReportCollector
     from .compiled import CompiledEngine
 
     rules = policy.ir.rules
     explainer = CompiledEngine(policy.ir)  # its memoised reference explanations
+    if on_batch is not None and on_batch(batch, explainer):
+        on_record = None
     tally = Tally(policy.ir)
     counts = batch.counts()
     tally.records = batch.size
     tally.with_errors = batch.count_where("__errors")
     for i, c in enumerate(counts):
         tally.counts[i].update(c)
-    collector = report if report is not None else ReportCollector(policy, show)
     # A breakdown by group, or failures tracked over years, needs every record: fed one
     # by one; otherwise SQL answers every list the report shows.
-    per_record = collector.by is not None or collector.failing_ids is not None
+    per_record = collector is not None and (collector.by is not None or collector.failing_ids is not None)
     if on_record is not None or per_record:
         counted = _counted_outcomes(policy.ir)
         for rec, codes in batch.iter_records():
             if on_record is not None:
-                on_record(RecordResult(rec.id, tuple(_outcome(explainer, i, rec, year, codes[i])
+                on_record(RecordResult(rec.id, tuple(explained_outcome(explainer, i, rec, year, codes[i])
                                                      for i in range(len(rules))), rec.errors))
             if per_record:
                 collector.add(_LazyResult(explainer, rec, year, codes, counted), rec.values)
-    if not per_record:
-        _collect(collector, batch, policy, year, counts, explainer)
+    if collector is not None and not per_record:
+        collector.add_batch(batch, policy, year, counts, explainer)
     return StreamResult(policy.info, year, tally, batch.stats.results(), collector)
 
 
-def _outcome(explainer, i: int, rec, year: int, code: str):
+def explained_outcome(explainer, i: int, rec, year: int, code: str):
     """Rule `i`'s outcome as the engine decided it, with the reference's explanation."""
     o = explainer.outcome(i, rec.values, rec.exemptions, year)
     return o if o.outcome == code else attrs.evolve(o, outcome=code)
-
-
-def _collect(c, batch, policy, year: int, counts, explainer) -> None:
-    """Fill a report collector from the batch: what `ReportCollector.add` would have kept,
-    in the same order, with the records it shows explained by the reference."""
-    from ..results import EXEMPTED as EX
-
-    rules = policy.ir.rules
-    codes = batch.layout.code
-    show = c.show
-    c.records = batch.size
-    for rule, cnt in zip(rules, counts, strict=True):
-        c.rule_counts[rule.name] = cnt
-        c.kinds[rule.modality] += cnt.get(FAIL, 0)
-        c.kinds[UNKNOWN] += cnt.get(UNKNOWN, 0)
-    failing = {i: batch.rows_where(f"{col} IN (1, 4)", show) for i, col in enumerate(codes)}
-    any_ex = " OR ".join(f"{col} = 2" for col in codes) or "false"
-    exempted_rows = batch.rows_where(any_ex, show)
-    c.exempted_total = sum(cnt.get(EX, 0) for cnt in counts)
-    error_rows = batch.rows_where("__errors", show)
-    c.errors_total = batch.count_where("__errors")
-    offenders = batch.offenders(show)
-    wanted = set(exempted_rows) | set(error_rows) | {r for r, _ in offenders}
-    for rows in failing.values():
-        wanted |= set(rows)
-    records = batch.records_at(sorted(wanted))
-    names = batch.codes_of(sorted(wanted))
-
-    def outcome(row: int, i: int):
-        return _outcome(explainer, i, records[row], year, names[row][i])
-
-    def labels(row: int) -> tuple:
-        return tuple(records[row].values.get(f) for f in c.label_facts)
-
-    for i, rule in enumerate(rules):
-        c.failing[rule.name] = [(records[r].id, labels(r), None, outcome(r, i), records[r].values)
-                                for r in failing[i]]
-    for r in exempted_rows:
-        for i, name in enumerate(names[r]):
-            if name == EX and (show is None or len(c.exempted) < show):
-                c.exempted.append((records[r].id, labels(r), outcome(r, i)))
-    c.errors = [(RecordResult(records[r].id, (), records[r].errors), labels(r)) for r in error_rows]
-    c._offenders = [(-score, r + 1, records[r].id, labels(r),
-                     [outcome(r, i) for i, name in enumerate(names[r]) if name == FAIL])
-                    for r, score in offenders]
 
 
 def _prepare(policy, chunk: list, start: int) -> list:
@@ -324,6 +280,41 @@ def _indented(value: object, level: int) -> str:
     return text.replace("\n", "\n" + " " * level)
 
 
+def _batch_records(batch, explainer, errors, outcome) -> Iterator[tuple[str, list[str], str]] | None:
+    """(id, each outcome's text, errors' text) of every record of a DuckDB batch, in input
+    order, each distinct outcome worded once by `outcome(dict)`; None when the batch must
+    be read record by record."""
+    from ..results import Outcome
+
+    found = batch.explained_records(explainer, errors)
+    if found is None:
+        return None
+    texts, rows = found
+    rules = explainer.policy.rules
+    words: dict[tuple[int, int, int], str] = {}  # (rule, code, key) -> its text
+
+    def worded(key: tuple[int, int, int]) -> str:
+        i, code, k = key
+        rule = rules[i]
+        w = words[key] = outcome(Outcome(rule.name, rule.clauses, rule.modality, OUTCOMES[code],
+                                         texts[(i, k)]).to_json())
+        return w
+
+    def records() -> Iterator[tuple[str, list[str], str]]:
+        get, order = words.get, range(len(rules))
+        try:
+            for rid, codes, keys, err in rows:
+                yield rid, [get(key) or worded(key) for key in zip(order, codes, keys, strict=True)], err
+        finally:
+            rows.close()  # now, while the batch's connection is open (an output may have failed)
+
+    return records()
+
+
+def _errors_json(errors) -> list[dict]:
+    return [{"field": e.field, "message": e.message} for e in errors]
+
+
 class JsonWriter:
     """Writes the `--format json` document as records arrive; same text as dumping it whole."""
 
@@ -343,6 +334,26 @@ class JsonWriter:
             self.out.write(self.head)
         self.out.write(("\n  " if self.first else ",\n  ") + _indented(r.to_json(), 2))
         self.first = False
+
+    def batch(self, batch, explainer) -> bool:
+        """Every record of a DuckDB batch, worded as `record` words it: each distinct outcome
+        dumped once, records assembled from the pieces (no per-record `json.dumps`)."""
+        # A record is dumped at level 2: its keys at 3 spaces, outcomes at 4, errors' items at 4.
+        records = _batch_records(batch, explainer, lambda errors: _indented(_errors_json(errors), 3),
+                                 lambda o: _indented(o, 4))
+        if records is None:
+            return False
+        write = self.out.write
+        with contextlib.closing(records):
+            for rid, outcomes, err in records:
+                if self.first:
+                    write(self.head)
+                body = ",\n    ".join(outcomes)
+                write(("\n  " if self.first else ",\n  ") + '{\n   "id": ' + json.dumps(rid, ensure_ascii=False)
+                      + (',\n   "outcomes": [\n    ' + body + "\n   ]" if outcomes else ',\n   "outcomes": []')
+                      + ',\n   "errors": ' + (err or "[]") + "\n  }")
+                self.first = False
+        return True
 
     def finish(self, result: StreamResult) -> None:
         self.out.write(self.head + "]" if self.first else "\n ]")
@@ -371,14 +382,24 @@ class JsonLinesWriter:
     def record(self, r: RecordResult) -> None:
         self._line({"record": r.to_json()})
 
+    def batch(self, batch, explainer) -> bool:
+        """Every record of a DuckDB batch as `record` writes it, from pieces dumped once each."""
+        records = _batch_records(batch, explainer,
+                                 lambda errors: json.dumps(_errors_json(errors), ensure_ascii=False),
+                                 lambda o: json.dumps(o, ensure_ascii=False))
+        if records is None:
+            return False
+        with contextlib.closing(records):
+            for rid, outcomes, err in records:
+                if self.head is not None:
+                    head, self.head = self.head, None
+                    self._line(head)
+                self.out.write('{"record": {"id": ' + json.dumps(rid, ensure_ascii=False) + ', "outcomes": ['
+                               + ", ".join(outcomes) + '], "errors": ' + (err or "[]") + "}}\n")
+        return True
+
     def finish(self, result: StreamResult) -> None:
         for t in result.targets:
             self._line({"target": t.to_json()})
         self._line({"summary": result.summary})
 
-
-def text_report(policy, result: StreamResult, show: int = 10) -> str:
-    """The report of `report.text_report`, from what was collected while streaming."""
-    from ..report import render_report
-
-    return render_report(policy, result.report, result.targets, result.year, result.policy.fingerprint)

@@ -80,12 +80,15 @@ class Validator:
             failing = self._failing(values)
             if failing:
                 self._report(values, errors, [self._checks[i] for i in failing])
-        field = get(EXEMPTIONS_FIELD)
-        if field is None or field == "":
-            exemptions: dict[str, str] = {}
-        else:
-            exemptions = self._exemptions(field, errors)
+        exemptions = self.exemptions(get(EXEMPTIONS_FIELD), errors)
         return Record(raw.id, raw.index, values, exemptions, tuple(errors))
+
+    def exemptions(self, field: object, errors: list[FieldError]) -> dict[str, str]:
+        """The exemptions a record's `exemptions` field grants (none when it is empty);
+        each one it may not grant is appended to `errors`."""
+        if field is None or field == "":
+            return {}
+        return self._exemptions(field, errors)
 
     def _report(self, values: dict[str, object], errors: list[FieldError],
                 failing: list[tuple[ir.FactDef, ir.Expr]]) -> None:

@@ -14,8 +14,8 @@ from fractions import Fraction
 import attrs
 
 from .. import ir
-from ..report import ReportCollector
 from ..results import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, TargetResult
+from .collector import ReportCollector
 from .words import LANGS, Wording, default_lang, zh_units
 
 
@@ -79,7 +79,7 @@ def evaluate_years(policy, sources: Sequence[tuple[int, object]], options: Repor
         judged = policy.ir.meta.judged_year(year)  # a standing law's later years: its horizon
         result = evaluate_stream(policy, source, judged, engine=options.engine, format=options.data_format,
                                  encoding=options.encoding,
-                                 progress=progress, show=options.show, report=collector)
+                                 progress=progress, report=collector)
         result.year = year  # reported as asked
         out.append(from_stream(result))
     return out

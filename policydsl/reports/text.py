@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from .. import ir
 from ..results import EXEMPTED, FAIL, NOT_APPLICABLE, OUTCOMES, UNKNOWN
 from ..textsafe import visible
+from .collector import ReportCollector
 from .model import (
     ReportOptions,
     YearReport,
@@ -336,3 +337,29 @@ def _q(w: Wording, value, typ) -> str:
     if value is None or typ is None:
         return "—"
     return w.quantity(value, typ)
+
+
+# ---- one year's report from an evaluation ------------------------------------------
+
+
+def text_report(policy, result, show: int | None = 10, options=None, fields=None) -> str:
+    """The report of an evaluation held in memory. `fields` gives each record's values
+    (as `Policy.prepare` reads them), in order, for labels and groups."""
+    options = options or ReportOptions(show=show)
+    collector = ReportCollector(policy, options.show, by=options.by)
+    values = iter(fields) if fields is not None else None
+    for record in result.records:
+        collector.add(record, next(values) if values is not None else None)
+    return render_report(policy, collector, result.targets, result.year, result.policy.fingerprint, options)
+
+
+def render_report(policy, c: ReportCollector, targets, year: int, fingerprint: str, options=None) -> str:
+    """The text report of one year from what a collector gathered (see `reports.text`)."""
+    options = options or ReportOptions(show=c.show, by=c.by)
+    return render_text(policy, [YearReport(year, c, list(targets), {}, False)], options, fingerprint)
+
+
+def stream_report(policy, result) -> str:
+    """The report of a driver's result (`eval.stream.StreamResult`), from the collector it
+    was given."""
+    return render_report(policy, result.report, result.targets, result.year, result.policy.fingerprint)

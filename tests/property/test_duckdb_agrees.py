@@ -94,11 +94,12 @@ def test_streamed_text_reports_are_the_reference_reports(tmp_path) -> None:
                 settings=settings(database=None, max_examples=200))
     policy = policydsl.loads(case.policy.text)
     path = write_csv(case, tmp_path / "r.csv")
-    from policydsl.eval.stream import text_report
+    from policydsl.reports.collector import ReportCollector
+    from policydsl.reports.text import stream_report
 
-    ours = evaluate_stream(policy, path, case.year, engine="duckdb", show=3)
-    ref = evaluate_stream(policy, path, case.year, engine="reference", show=3)
-    assert text_report(policy, ours) == text_report(policy, ref)
+    ours = evaluate_stream(policy, path, case.year, engine="duckdb", report=ReportCollector(policy, 3))
+    ref = evaluate_stream(policy, path, case.year, engine="reference", report=ReportCollector(policy, 3))
+    assert stream_report(policy, ours) == stream_report(policy, ref)
 
 
 # ---- the comparison bites: each injected fault is found -------------------------------

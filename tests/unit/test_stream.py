@@ -10,8 +10,10 @@ import pytest
 
 import policydsl
 from policydsl.data.read import read_records
-from policydsl.eval.stream import JsonLinesWriter, JsonWriter, evaluate_stream, text_report
-from policydsl.report import text_report as whole_report
+from policydsl.eval.stream import JsonLinesWriter, JsonWriter, evaluate_stream
+from policydsl.reports.collector import ReportCollector
+from policydsl.reports.text import stream_report
+from policydsl.reports.text import text_report as whole_report
 
 ROOT = Path(__file__).resolve().parents[2]
 CHIFENG = ROOT / "policies" / "chifeng_2023.pol"
@@ -35,9 +37,10 @@ def _stream_json(policy, year: int, engine: str, chunk_size: int) -> str:
 @pytest.mark.parametrize("year", [2023, 2024, 2025])
 def test_streamed_text_report_equals_the_whole_report(policy, year: int) -> None:
     whole = policy.evaluate(DATA, year, engine="reference")
-    streamed = evaluate_stream(policy, read_records(DATA), year, chunk_size=64, show=3)
+    streamed = evaluate_stream(policy, read_records(DATA), year, chunk_size=64,
+                               report=ReportCollector(policy, 3))
     fields = [r.values for r in policy.prepare(read_records(DATA))]  # the labels of each record
-    assert text_report(policy, streamed, show=3) == whole_report(policy, whole, show=3, fields=fields)
+    assert stream_report(policy, streamed) == whole_report(policy, whole, show=3, fields=fields)
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "compiled", "reference"])

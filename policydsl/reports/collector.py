@@ -1,11 +1,13 @@
-"""The text report of an evaluation, for the officer who must act on it:
-what is in force, how each rule and target fares, who fails most, who is exempted."""
+"""What a report shows, gathered as the evaluation runs: counts, and the first or worst
+records, in bounded memory. The driver (`eval.stream`) fills a collector it is given,
+record by record (`add`) or from a DuckDB batch at once (`add_batch`); the writers
+(`reports.text`, `reports.html`, `reports.workbook`) read it and evaluate nothing."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from .results import EXEMPTED, FAIL, UNKNOWN, Evaluation
+from ..results import EXEMPTED, FAIL, UNKNOWN, RecordResult
 
 
 class ReportCollector:
@@ -91,6 +93,52 @@ class ReportCollector:
                 self._offenders.sort(key=lambda x: x[:2])
                 del self._offenders[self.show:]
 
+    def add_batch(self, batch, policy, year: int, counts, explainer) -> None:
+        """Fill the collector from a DuckDB batch (`eval.duckdb_engine.Batch`, its outcome
+        `counts` per rule): what `add` would have kept, in the same order, with the records
+        it shows explained by `explainer` as the reference words them."""
+        from ..eval.stream import explained_outcome
+
+        c = self
+        rules = policy.ir.rules
+        codes = batch.layout.code
+        show = c.show
+        c.records = batch.size
+        for rule, cnt in zip(rules, counts, strict=True):
+            c.rule_counts[rule.name] = cnt
+            c.kinds[rule.modality] += cnt.get(FAIL, 0)
+            c.kinds[UNKNOWN] += cnt.get(UNKNOWN, 0)
+        failing = {i: batch.rows_where(f"{col} IN (1, 4)", show) for i, col in enumerate(codes)}
+        any_ex = " OR ".join(f"{col} = 2" for col in codes) or "false"
+        exempted_rows = batch.rows_where(any_ex, show)
+        c.exempted_total = sum(cnt.get(EXEMPTED, 0) for cnt in counts)
+        error_rows = batch.rows_where("__errors", show)
+        c.errors_total = batch.count_where("__errors")
+        offenders = batch.offenders(show)
+        wanted = set(exempted_rows) | set(error_rows) | {r for r, _ in offenders}
+        for rows in failing.values():
+            wanted |= set(rows)
+        records = batch.records_at(sorted(wanted))
+        names = batch.codes_of(sorted(wanted))
+
+        def outcome(row: int, i: int):
+            return explained_outcome(explainer, i, records[row], year, names[row][i])
+
+        def labels(row: int) -> tuple:
+            return tuple(records[row].values.get(f) for f in c.label_facts)
+
+        for i, rule in enumerate(rules):
+            c.failing[rule.name] = [(records[r].id, labels(r), None, outcome(r, i), records[r].values)
+                                    for r in failing[i]]
+        for r in exempted_rows:
+            for i, name in enumerate(names[r]):
+                if name == EXEMPTED and (show is None or len(c.exempted) < show):
+                    c.exempted.append((records[r].id, labels(r), outcome(r, i)))
+        c.errors = [(RecordResult(records[r].id, (), records[r].errors), labels(r)) for r in error_rows]
+        c._offenders = [(-score, r + 1, records[r].id, labels(r),
+                         [outcome(r, i) for i, name in enumerate(names[r]) if name == FAIL])
+                        for r, score in offenders]
+
     @property
     def offenders(self) -> list:
         ranked = sorted(self._offenders, key=lambda x: x[:2])
@@ -99,24 +147,3 @@ class ReportCollector:
 
 _WEIGHT = {"must": 100, "in_principle": 10, "strive": 1}
 
-
-def text_report(policy, result: Evaluation, show: int | None = 10, options=None, fields=None) -> str:
-    """The report of an evaluation held in memory. `fields` gives each record's values
-    (as `Policy.prepare` reads them), in order, for labels and groups."""
-    from .reports.model import ReportOptions
-
-    options = options or ReportOptions(show=show)
-    collector = ReportCollector(policy, options.show, by=options.by)
-    values = iter(fields) if fields is not None else None
-    for record in result.records:
-        collector.add(record, next(values) if values is not None else None)
-    return render_report(policy, collector, result.targets, result.year, result.policy.fingerprint, options)
-
-
-def render_report(policy, c: ReportCollector, targets, year: int, fingerprint: str, options=None) -> str:
-    """The text report of one year from what a collector gathered (see `reports.text`)."""
-    from .reports.model import ReportOptions, YearReport
-    from .reports.text import render_text
-
-    options = options or ReportOptions(show=c.show, by=c.by)
-    return render_text(policy, [YearReport(year, c, list(targets), {}, False)], options, fingerprint)
