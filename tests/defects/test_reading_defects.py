@@ -86,3 +86,12 @@ def test_one_stray_byte_is_one_row_error_wherever_it_is(name: str, line: int, re
 def test_an_endless_device_as_data_is_refused_at_once(fmt: str) -> None:
     with pytest.raises(DataError, match="is a binary file, not text"):
         read_records("/dev/zero", fmt)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "compiled", "reference"])
+def test_an_endless_device_given_to_eval_is_refused_by_every_engine(engine: str) -> None:
+    # The DuckDB engine first scans a CSV's shape; a device has no end to scan to.
+    rc, out, err = run_cli(["eval", CHIFENG, "--facts", "/dev/zero", "--year", "2024", "--engine", engine])
+    assert (rc, out) == (2, "")
+    assert err.strip() == "policydsl: error: cannot read `/dev/zero`: it is a binary file, not text"
+
