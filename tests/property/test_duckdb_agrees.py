@@ -18,7 +18,7 @@ from tests.strategies import Case, policy_and_records
 
 SETTINGS = settings(max_examples=25, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-COLUMNS = ["id", "b1", "b2", "n1", "n2", "d1", "d2", "y1", "e1", "t1", "exemptions"]
+COLUMNS = ["id", "b1", "b2", "n1", "n2", "d1", "d2", "y1", "e1", "t1", "t2", "i1", "exemptions"]
 
 
 def _cell(value: object) -> str:
