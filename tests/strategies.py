@@ -303,14 +303,15 @@ def _number(draw, gen: GenPolicy, dim: str, integer: bool) -> str:
 
 
 @st.composite
-def record_for(draw, gen: GenPolicy, index: int = 0) -> dict:
-    """One record as plain text fields; sometimes missing or malformed fields."""
+def record_for(draw, gen: GenPolicy, index: int = 0, damage: int = 20) -> dict:
+    """One record as plain text fields; a field is missing or malformed once in
+    `damage / 2` draws."""
     rec: dict[str, object] = {"id": f"s{index}{draw(st.sampled_from(ID_SUFFIXES))}"}
     specs = [("b1", "bool"), ("b2", "bool"), ("n1", "count"), ("n2", "person"), ("d1", "area"),
              ("d2", "area"), ("y1", "money"), ("e1", "enum"), ("t1", "text"), ("t2", "free"),
              ("i1", "wide")]
     for name, kind in specs:
-        roll = draw(st.integers(0, 19))
+        roll = draw(st.integers(0, damage - 1))
         if roll == 0:
             continue  # missing
         if roll == 1:
@@ -339,17 +340,19 @@ def record_for(draw, gen: GenPolicy, index: int = 0) -> dict:
 
 
 @st.composite
-def records(draw, gen: GenPolicy, min_size: int = 0, max_size: int = 12) -> list[dict]:
+def records(draw, gen: GenPolicy, min_size: int = 0, max_size: int = 12, damage: int = 20) -> list[dict]:
     """Records for `gen`, with distinct ids."""
     n = draw(st.integers(min_size, max_size))
-    return [draw(record_for(gen, i)) for i in range(n)]
+    return [draw(record_for(gen, i, damage)) for i in range(n)]
 
 
 @st.composite
-def policy_and_records(draw, max_records: int = 12) -> Case:
-    """A policy, records for it and a year inside its period."""
+def policy_and_records(draw, max_records: int = 12, damage: int = 20) -> Case:
+    """A policy, records for it and a year inside its period. A higher `damage` draws
+    fewer missing and malformed fields (an engine that hands damaged records to another
+    path is tested on clean ones with a high value)."""
     gen = draw(policies())
-    recs = draw(records(gen, max_size=max_records))
+    recs = draw(records(gen, max_size=max_records, damage=damage))
     year = draw(st.integers(*gen.period))
     return Case(gen, recs, year)
 
