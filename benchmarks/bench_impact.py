@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import policydsl
-from policydsl.audit.core import compare
 from policydsl.audit.impact import impact
+from policydsl.audit.policy_diff import compare
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD = ROOT / "policies" / "chifeng_2023.pol"

@@ -50,7 +50,7 @@ def diff(old, new, *, timeout_ms: int = 5000):
     `old` and `new` are `Policy` objects, paths, or git revisions `REV:path`. Returns a
     `PolicyDiff`; `policydsl.audit.render.render(d, "markdown")` gives the auditor's report.
     """
-    from .audit.core import diff as _diff
+    from .audit.policy_diff import diff as _diff
 
     return _diff(old, new, timeout_ms=timeout_ms)
 

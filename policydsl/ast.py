@@ -200,6 +200,7 @@ class PolicyDecl:
     issuer: str | None = None
     period: tuple[int, int | None] | None = None  # (first, None): open-ended, `period from 1989`
     span: Span = _span()
+    validity: Validity | None = None  # `in force from`, `amended on`, `repealed on`, `superseded by`
 
 
 @node
@@ -224,6 +225,10 @@ class EntityDecl:
     label: str | None = None
     labelled_by: tuple[Name, ...] = ()  # facts that tell a reader which record is which
     span: Span = _span()
+    # `part of committee by committee_id`: the entity this one is a part of, and the fact of
+    # each of its records that holds the id of its parent record.
+    parent: Name | None = None
+    key: Name | None = None
 
 
 @node
@@ -301,6 +306,8 @@ class RuleDecl:
     requirement: Requirement | None = None
     is_target: bool = False
     span: Span = _span()
+    due: Expr | None = None  # `due completed + 2 years`: judged only from that day on
+    entity: Name | None = None  # `on samples`: the entity it judges, in a policy with several
 
 
 @node
@@ -318,6 +325,41 @@ class Comment:
 
 
 Decl = PolicyDecl | UnitDecl | SetDecl | EntityDecl | FactDecl | LetDecl | RuleDecl | NoteDecl
+
+
+# ---- dates (policydsl/dates.py) ----------------------------------------------
+
+
+@node
+class DateLit:
+    """A calendar day as written: `2024-07-01` or `2024年7月1日` (`text`, for fmt)."""
+
+    iso: str  # YYYY-MM-DD
+    span: Span = _span()
+    text: str = attrs.field(default="", eq=False, repr=False)
+
+
+@node
+class InForce:
+    """A rule's days in force, in its `years` place: `in force from 2024-07-01 until 2025-12-31`."""
+
+    start: DateLit | None
+    end: DateLit | None
+    span: Span = _span()
+    keyword: bool = attrs.field(default=True, eq=False, repr=False)  # `in force` was written
+
+
+@node
+class Validity:
+    """A policy's validity and supersession: the days it is in force, when it was amended,
+    repealed, and which policy replaces it."""
+
+    start: DateLit | None = None
+    end: DateLit | None = None
+    amended: tuple[DateLit, ...] = ()
+    repealed: DateLit | None = None
+    superseded_by: str | None = None
+    span: Span = _span()
 
 
 @node

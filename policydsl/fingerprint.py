@@ -74,7 +74,7 @@ def _normal(x: object) -> object:
     if isinstance(x, ir.FactDef):
         allowed = _sorted(x.allowed) if x.allowed is not None else None
         return attrs.evolve(x, allowed=allowed, constraints=tuple(sorted(x.constraints, key=canonical)))
-    if isinstance(x, ir.Group):
+    if isinstance(x, ir.Group) and x.values is not None:  # None: each parent record, a part's key
         return attrs.evolve(x, values=_sorted(x.values))
     if isinstance(x, ir.Rule | ir.Note):
         return attrs.evolve(x, clauses=tuple(sorted(set(x.clauses))))
@@ -85,7 +85,10 @@ def _normal(x: object) -> object:
             rules=tuple(sorted(x.rules, key=lambda r: r.name)),
             targets=tuple(sorted(x.targets, key=lambda r: r.name)),
             notes=tuple(sorted(x.notes, key=canonical)),
+            entities=tuple(sorted(x.entities, key=lambda e: e.name)),
         )
+    if isinstance(x, ir.Entity):
+        return attrs.evolve(x, facts=tuple(sorted(x.facts)))
     return x
 
 

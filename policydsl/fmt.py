@@ -79,7 +79,7 @@ def _anchors(d: ast.Decl) -> list[int]:
     """Start offsets of the lines of a declaration that comments can attach to."""
     starts = [d.span.start]
     if isinstance(d, ast.RuleDecl):
-        parts = [d.clauses[0] if d.clauses else None, d.years, d.scope, d.group, d.requirement]
+        parts = [d.clauses[0] if d.clauses else None, d.years, d.scope, d.due, d.group, d.requirement]
         starts += [p.span.start for p in parts if p is not None and p.span != ast.Span(0, 0)]
     return starts
 
@@ -277,6 +277,36 @@ class _Printer:
                 lines.append((None, f"{INDENT}{self.kw('period')} {start}年{self.kw('to')}{end}年"))
             else:
                 lines.append((None, f"{INDENT}{self.kw('period')} {start} {self.kw('to')} {end}"))
+        if d.validity is not None:
+            lines += [(None, INDENT + line) for line in self.validity(d.validity)]
+        return lines
+
+    # ---- dates ---------------------------------------------------------------
+
+    def date_range(self, start: ast.DateLit | None, end: ast.DateLit | None) -> str:
+        """`from 2024-07-01 until 2025-12-31`; in Chinese `自2024年7月1日起`, `截至2025年12月31日`."""
+        zh = self.lang == ZH
+        parts = []
+        if start is not None:
+            parts.append(f"{self.kw('from')}{'' if zh else ' '}{date_text(start)}{'起' if zh and end is None else ''}")
+        if end is not None:
+            parts.append(f"{self.kw('until')}{'' if zh else ' '}{date_text(end)}")
+        return " ".join(parts)
+
+    def in_force(self, y: ast.InForce) -> str:
+        written = self.kw("in_force") + " " if y.keyword else ""
+        return written + self.date_range(y.start, y.end)
+
+    def validity(self, v: ast.Validity) -> list[str]:
+        sep = "" if self.lang == ZH else " "
+        lines = []
+        if v.start is not None or v.end is not None:
+            lines.append(f"{self.kw('in_force')} {self.date_range(v.start, v.end)}")
+        lines += [f"{self.kw('amended_on')}{sep}{date_text(a)}" for a in v.amended]
+        if v.repealed is not None:
+            lines.append(f"{self.kw('repealed_on')}{sep}{date_text(v.repealed)}")
+        if v.superseded_by is not None:
+            lines.append(f"{self.kw('superseded_by')} {self.name_or_string(v.superseded_by)}")
         return lines
 
     def d_UnitDecl(self, d: ast.UnitDecl) -> list[tuple[int | None, str]]:
@@ -294,6 +324,8 @@ class _Printer:
         line = f"{self.kw('entity')} {d.name}"
         if d.plural is not None:
             line += f", {d.plural}"
+        if d.parent is not None and d.key is not None:
+            line += f" {self.kw('part_of')} {d.parent.name} {self.kw('by')} {d.key.name}"
         if d.label is not None:
             line += f" {string(d.label)}"
         if d.labelled_by:
@@ -325,11 +357,16 @@ class _Printer:
             lines.append((None, f"{INDENT}{self.kw('section')} {string(d.section)}"))
         if d.quote is not None:
             lines.append((None, f"{INDENT}{self.kw('quote')} {string(d.quote)}"))
+        if d.entity is not None:
+            lines.append((d.entity.span.start, f"{INDENT}{self.kw('on')} {d.entity.name}"))
         if d.years is not None:
-            lines.append((d.years.span.start, INDENT + self.years(d.years)))
+            years = self.in_force(d.years) if isinstance(d.years, ast.InForce) else self.years(d.years)
+            lines.append((d.years.span.start, INDENT + years))
         if d.scope is not None:
             head = f"{INDENT}{self.kw('where')} "
             lines.append((d.scope.span.start, self.attribute(head, d.scope)))
+        if d.due is not None:
+            lines.append((d.due.span.start, self.attribute(f"{INDENT}{self.kw('due')} ", d.due)))
         if d.group is not None:
             word = self.written_at(KEYWORDS["for_each"], d.group.span.start)
             line = f"{INDENT}{word} {d.group.fact}"
@@ -455,6 +492,8 @@ class _Printer:
                 return ATOM, f"{text}{'' if is_cjk(unit[0]) else ' '}{unit}"
             case ast.Percent(text=text):
                 return ATOM, f"{text}%"
+            case ast.DateLit():
+                return ATOM, date_text(e)
             case ast.Bool(value=value):
                 return ATOM, self.written(KEYWORDS["true" if value else "false"], e.span.start, e.span.end)
             case ast.String(value=value):
@@ -567,6 +606,11 @@ class _Printer:
                 for h, b in zip(heads, e.brackets, strict=True)]
         key = self.expr(e.key, UNARY, indent)
         return f"{self.kw('lookup')} {key} {{\n" + ",\n".join(rows) + "\n" + " " * indent + "}"
+
+
+def date_text(d: ast.DateLit) -> str:
+    """A date as the drafter wrote it (`2024年7月1日` stays so), else in ISO form."""
+    return d.text or d.iso
 
 
 def string(value: str) -> str:

@@ -14,39 +14,26 @@ from __future__ import annotations
 
 import re
 
+from .keywords import COMPARISONS, KEYWORDS, word_pattern
+
 __all__ = ["lexer_class"]  # and `PolLexer`, built on first access
 
 # Groups of keyword concepts (see `policydsl.keywords.KEYWORDS`), by the token they get.
 DECLARATIONS = ("policy", "unit", "set", "entity", "fact", "let", "rule", "target", "note")
 ATTRIBUTES = ("title", "original", "version", "issuer", "period", "clause", "section", "quote",
               "where", "for_each", "in_year", "from", "to", "until", "year_mark", "if", "then",
-              "else", "lookup", "below", "above", "labelled_by")
+              "else", "lookup", "below", "above", "labelled_by", "part_of", "by", "on",
+              "in_force", "due", "amended_on", "repealed_on", "superseded_by", "date_mark")
 MODALITIES = ("must", "in_principle", "strive")
 WORD_OPERATORS = ("or", "and", "not", "in", "not_in", "between", "between_and", "between_end",
                   "of", "per", "about", "within")
-TYPES = ("optional", "bool", "text", "integer", "decimal", "enum")
+TYPES = ("optional", "bool", "text", "integer", "decimal", "enum", "date")
 CONSTANTS = ("true", "false")
-BUILTINS = ("share", "count", "sum", "mean", "min", "max", "floor", "ceil", "abs")
+BUILTINS = ("share", "count", "sum", "mean", "min", "max", "floor", "ceil", "abs", "all", "any")
 
 
 def _words(concepts) -> list[str]:
-    from .keywords import KEYWORDS
-
     return [w for c in concepts if c in KEYWORDS for w in KEYWORDS[c].spellings if w]
-
-
-def _pattern(words) -> str:
-    """An alternation of keywords, longest first; spaces inside match any run of blanks.
-
-    A keyword must not run on into a letter; Chinese keywords may touch a number
-    (`不少于1000户`), English ones may not (`in2025` is a name).
-    """
-    alts = []
-    for w in sorted(set(words), key=lambda w: (-len(w), w)):
-        body = r"[ \t]+".join(map(re.escape, w.split()))
-        end = r"(?![^\W\d])" if not w.isascii() else r"(?!\w)"
-        alts.append(body + end)
-    return "(?:" + "|".join(alts) + ")"
 
 
 def lexer_class():
@@ -55,6 +42,7 @@ def lexer_class():
     from pygments.token import (
         Comment,
         Keyword,
+        Literal,
         Name,
         Number,
         Operator,
@@ -63,7 +51,7 @@ def lexer_class():
         Whitespace,
     )
 
-    from .keywords import COMPARISONS
+    from .dates import EVAL_NAMES
 
     name_re = r"[^\W\d]\w*"
     cmp_words = [w for kw in COMPARISONS.values() for w in kw.spellings if w[0] not in "<>=!≥≤≠"]
@@ -82,14 +70,16 @@ def lexer_class():
                 (r"\s+", Whitespace),
                 (r"#[^\n]*", Comment.Single),
                 (r'"(?:[^"\\\n]|\\.)*"', String.Double),
-                (_pattern(_words(["clause"])), Keyword, "clauses"),
-                (_pattern(_words(DECLARATIONS)), Keyword.Declaration, "declname"),
-                (_pattern(_words(MODALITIES)), Keyword.Reserved),
-                (_pattern(cmp_words), Operator.Word),
-                (_pattern(_words(ATTRIBUTES)), Keyword),
-                (_pattern(_words(WORD_OPERATORS)), Operator.Word),
-                (_pattern(_words(TYPES)), Keyword.Type),
-                (_pattern(_words(CONSTANTS)), Keyword.Constant),
+                (word_pattern(_words(["clause"])), Keyword, "clauses"),
+                (word_pattern(_words(DECLARATIONS)), Keyword.Declaration, "declname"),
+                (word_pattern(_words(MODALITIES)), Keyword.Reserved),
+                (word_pattern(cmp_words), Operator.Word),
+                (word_pattern(_words(ATTRIBUTES)), Keyword),
+                (word_pattern(_words(WORD_OPERATORS)), Operator.Word),
+                (word_pattern(_words(TYPES)), Keyword.Type),
+                (word_pattern(_words(CONSTANTS)), Keyword.Constant),
+                (r"\d{4}-\d{2}-\d{2}(?![\d-])|\d{4}年\d{1,2}月\d{1,2}日", Literal.Date),
+                (word_pattern(EVAL_NAMES), Name.Builtin.Pseudo),  # the evaluation date and year
                 (r"\d+(?:\.\d+)?[ \t]*%", Number.Float),
                 (r"\d+\.\d+", Number.Float),
                 (r"\d+", Number.Integer),

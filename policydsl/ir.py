@@ -49,6 +49,7 @@ class Enum:
 
 BOOL = "bool"
 TEXT = "text"
+DATE = "date"  # a calendar day (`datetime.date`); see policydsl/dates.py
 Type = Num | Enum | str
 
 
@@ -211,8 +212,87 @@ class Agg:
     text: str = _text()
 
 
+# ---- dates (policydsl/dates.py) ---------------------------------------------------
+
+
+@attrs.frozen
+class DateShift:
+    """A day moved by whole months, then whole days (`completed + 2 years`): exact calendar
+    arithmetic with the end-of-month rule of policydsl/dates.py."""
+
+    operand: Expr
+    months: int
+    days: int
+    type: Type = DATE
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class EvalDate:
+    """The evaluation date (`eval_date`), or its year as a plain number (`eval_year`)."""
+
+    kind: str  # "date", "year"
+    type: Type = DATE
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class InForce:
+    """The days a rule is in force, first and last inclusive (None: open on that side), from
+    its own `in force` and the policy's validity; `why` says where they come from."""
+
+    start: object = None  # datetime.date | None
+    end: object = None
+    why: str = attrs.field(default="", eq=False)
+
+
+@attrs.frozen
+class Validity:
+    """A policy's validity and supersession (dates are `datetime.date`)."""
+
+    start: object = None
+    end: object = None
+    amended: tuple[object, ...] = ()
+    repealed: object = None
+    superseded_by: str | None = None
+
+
+# ---- several kinds of record ------------------------------------------------------
+
+
+@attrs.frozen
+class ChildAgg:
+    """A measure of the children of one record: `count(groups)`, `min(groups, members)`.
+
+    `kind`: "count", "sum", "min", "max", "all", "any", "share". `arg` is evaluated on each
+    child record of `entity` (seeing its parent's facts too); None for `count(groups)`."""
+
+    kind: str
+    entity: str
+    arg: Expr | None
+    type: Type
+    span: Span = _span()
+    text: str = _text()
+
+
+@attrs.frozen
+class Entity:
+    """One kind of record. A part of another (`part of committee by committee_id`) names
+    its parent entity and its own `key` fact, which holds the id of its parent record."""
+
+    name: str
+    plural: str
+    facts: tuple[str, ...]
+    parent: str | None = None
+    key: str | None = None
+    label: str | None = attrs.field(default=None, eq=False)
+    label_facts: tuple[str, ...] = attrs.field(default=(), eq=False)
+
+
 Expr = (Const | Fact | Arith | Neg | Func | Cmp | Between | Member | And | Or | Not | Cond
-        | Sched | Table | Agg)
+        | Sched | Table | Agg | ChildAgg | DateShift | EvalDate)
 
 
 def walk(e: Expr):
@@ -221,6 +301,29 @@ def walk(e: Expr):
     while stack:
         x = stack.pop()
         yield x
+        for field in ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_",
+                      "key", "arg"):
+            child = getattr(x, field, None)
+            if child is not None and not isinstance(child, str | bool):
+                stack.append(child)
+        if isinstance(x, Func):
+            stack.extend(x.args)
+        elif isinstance(x, Sched):
+            stack.extend(v for _, v in x.entries)
+        elif isinstance(x, Table):
+            for b in x.brackets:
+                stack.extend(c for c in (b.low, b.high, b.value) if c is not None)
+
+
+def walk_own(e: Expr):
+    """Like `walk`, but not into what a `ChildAgg` evaluates on each child record: the
+    sub-expressions evaluated on the record itself."""
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        yield x
+        if isinstance(x, ChildAgg):
+            continue
         for field in ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_",
                       "key", "arg"):
             child = getattr(x, field, None)
@@ -277,10 +380,15 @@ class Meta:
     issuer: str | None
     period: tuple[int, int]
     open_ended: bool = attrs.field(default=False, metadata=OMIT_DEFAULT)
+    validity: Validity | None = attrs.field(default=None, metadata=OMIT_DEFAULT)
 
     def judged_year(self, year: int) -> int:
-        """The year whose requirements hold in `year`: itself, or the horizon after it."""
-        return min(year, self.period[1]) if self.open_ended else year
+        """The year whose requirements hold in `year`: itself, or the horizon after it
+        (an evaluation date is kept: `eval_date` is the day asked for)."""
+        if not self.open_ended or year <= self.period[1]:
+            return year
+        judged_as = getattr(year, "judged_as", None)
+        return judged_as(self.period[1]) if judged_as is not None else self.period[1]
 
     def in_period(self, year: int) -> bool:
         first, last = self.period
@@ -324,6 +432,10 @@ class Rule:
     is_target: bool = False
     group: Group | None = None
     span: Span = attrs.field(default=Span(0, 0), eq=False)
+    in_force: InForce | None = attrs.field(default=None, metadata=OMIT_DEFAULT)  # days, within `years`
+    due: Expr | None = attrs.field(default=None, metadata=OMIT_DEFAULT)  # judged from this day on
+    # The kind of record it judges, in a policy with several (`Policy.entities`); "" otherwise.
+    entity: str = attrs.field(default="", metadata=OMIT_DEFAULT)
 
     @property
     def exemption_keys(self) -> tuple[str, ...]:
@@ -354,6 +466,9 @@ class Policy:
     label_facts: tuple[str, ...] = attrs.field(default=(), eq=False)
     entity_label: str | None = attrs.field(default=None, eq=False)
     unit_names: tuple[tuple[str, ...], ...] = attrs.field(default=(), eq=False)  # each `unit` line's names
+    # Every kind of record, when there are several (parents before their parts); () when the
+    # policy judges one kind, `entity`.
+    entities: tuple[Entity, ...] = attrs.field(default=(), metadata=OMIT_DEFAULT)
 
     def fact(self, name: str) -> FactDef:
         for f in self.facts:
@@ -364,3 +479,20 @@ class Policy:
     @property
     def all_rules(self) -> tuple[Rule, ...]:
         return self.rules + self.targets
+
+    def entity_named(self, name: str) -> Entity:
+        for e in self.entities:
+            if e.name == name:
+                return e
+        raise KeyError(name)
+
+    def for_entity(self, name: str) -> Policy:
+        """One kind of record of a policy with several, as a policy of its own: its facts,
+        rules and targets. Its rules may still aggregate over the parts of each record."""
+        e = self.entity_named(name)
+        own = set(e.facts)
+        return attrs.evolve(
+            self, entity=e.name, entity_plural=e.plural, facts=tuple(f for f in self.facts if f.name in own),
+            rules=tuple(r for r in self.rules if r.entity == name),
+            targets=tuple(r for r in self.targets if r.entity == name),
+            label_facts=e.label_facts, entity_label=e.label, entities=())

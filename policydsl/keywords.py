@@ -12,6 +12,7 @@ number (`不少于1000户`, `自2024年起`).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import attrs
@@ -53,6 +54,9 @@ KEYWORDS: dict[str, Keyword] = {
     "unit": _k("_UNIT", "unit", "单位"),
     "set": _k("_SET", "set", "集合"),
     "entity": _k("_ENTITY", "entity", "对象"),
+    "part_of": _k("_PART_OF", "part of", "隶属于"),
+    "by": _k("_BY", "by", "依据"),
+    "on": _k("_ON", "on", "针对"),
     "labelled_by": _k("_LABELLED_BY", "labelled by", "标识为", en_alt=("labeled by",)),
     "fact": _k("_FACT", "fact", "事实"),
     "let": _k("_LET", "let", "定义"),
@@ -102,6 +106,15 @@ KEYWORDS: dict[str, Keyword] = {
     "integer": _k("INTEGER_T", "integer", "整数"),
     "decimal": _k("DECIMAL_T", "decimal", "小数"),
     "enum": _k("ENUM_T", "enum", "等级"),
+    # dates (policydsl/dates.py): a fact type, a rule's days in force and due day, and the
+    # validity of a whole policy
+    "date": _k("DATE_T", "date", "日期"),
+    "in_force": _k("_IN_FORCE", "in force", "施行", zh_alt=("生效",)),
+    "date_mark": _k("_DATE_MARK", "", "起", zh_alt=("止",)),
+    "due": _k("_DUE", "due", "到期"),
+    "amended_on": _k("_AMENDED_ON", "amended on", "修订于"),
+    "repealed_on": _k("_REPEALED_ON", "repealed on", "废止于"),
+    "superseded_by": _k("_SUPERSEDED_BY", "superseded by", "被替代为"),
 }
 
 # Comparison operators: canonical AST operator -> spellings.
@@ -252,3 +265,18 @@ def glued_keyword(name: str) -> str | None:
         if i >= 0 and name != word:
             return word
     return None
+
+
+def word_pattern(words) -> str:
+    """An alternation of keywords, longest first; spaces inside match any run of blanks.
+
+    A keyword must not run on into a letter; Chinese keywords may touch a number
+    (`不少于1000户`), English ones may not (`in2025` is a name). The grammar's keyword
+    terminal and the highlighter are built from this one pattern, so they agree.
+    """
+    alts = []
+    for w in sorted(set(words), key=lambda w: (-len(w), w)):
+        body = r"[ \t]+".join(map(re.escape, w.split()))
+        end = r"(?![^\W\d])" if not w.isascii() else r"(?!\w)"
+        alts.append(body + end)
+    return "(?:" + "|".join(alts) + ")"

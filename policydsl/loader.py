@@ -116,9 +116,9 @@ def lower_stage(parsed: Parsed) -> tuple[ast.Module | None, list[Diagnostic]]:
 def limits_stage(module: ast.Module, source: Source) -> tuple[ast.Module | None, list[Diagnostic]]:
     """Declarations, sets, period and inlined expressions within bounds, so the checker
     never recurses too deep."""
-    from .checker.bounds import check_module
+    from .checker.bounds import check_limits
 
-    too_big = check_module(module, source)
+    too_big = check_limits(module, source)
     return (None if too_big else module), too_big
 
 
@@ -154,16 +154,20 @@ STAGES: tuple[Stage, ...] = (
 STAGE_NAMES = tuple(s.name for s in STAGES)
 
 
-def run(value: object, first: str = "read", last: str = "analyse") -> tuple[object | None, list[Diagnostic]]:
+def run(value: object, first: str = "read", last: str = "analyse",
+        forms: dict[str, object] | None = None) -> tuple[object | None, list[Diagnostic]]:
     """Apply the stages from `first` to `last` to `value`: the form the last stage gave
     (None if a stage refused: gave nothing, or an error before the last stage) and the
-    diagnostics of every stage that ran."""
+    diagnostics of every stage that ran. `forms`, if given, receives each stage's form by
+    stage name (the editor keeps the AST that hover and rename read)."""
     stages = STAGES[STAGE_NAMES.index(first):STAGE_NAMES.index(last) + 1]
     source = value if isinstance(value, Source) else None
     diagnostics: list[Diagnostic] = []
     for i, stage in enumerate(stages):
         value, more = stage.run(value, source) if stage.needs_source else stage.run(value)
         diagnostics += more
+        if forms is not None:
+            forms[stage.name] = value
         if isinstance(value, Source):
             source = value
         if value is None or (has_errors(more) and i < len(stages) - 1):

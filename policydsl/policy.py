@@ -12,6 +12,7 @@ from .results import Evaluation, PolicyInfo, RecordResult
 
 if TYPE_CHECKING:
     from .eval.compiled import CompiledPolicy
+    from .eval.entities import EntityEvaluation
     from .source import Source
 
 
@@ -91,7 +92,9 @@ class Policy:
 
     @property
     def info(self) -> PolicyInfo:
-        return PolicyInfo(self.name, self.version, self.fingerprint)
+        from .dates import validity_json
+
+        return PolicyInfo(self.name, self.version, self.fingerprint, validity_json(self.ir.meta.validity))
 
     def __repr__(self) -> str:
         return f"<Policy {self.name!r} {self.period[0]}–{self.period[1]} rules={len(self.rules)} targets={len(self.targets)}>"
@@ -99,6 +102,10 @@ class Policy:
     # ---- evaluation -------------------------------------------------------------
 
     def check_year(self, year: int) -> None:
+        import datetime
+
+        if isinstance(year, datetime.date):
+            year = year.year
         if isinstance(year, bool) or not hasattr(year, "__index__"):
             raise YearError(f"the year must be a whole number such as {self.period[0]}, "
                             f"got {year!r} (a {type(year).__name__})")
@@ -125,13 +132,16 @@ class Policy:
         return [self._validator.validate(raw) for raw in records_from_mappings(raw_records)]
 
     def compile(self, year: int) -> CompiledPolicy:
-        """The policy prepared for `year`, to judge many records one by one.
+        """The policy prepared for `year` (or a `datetime.date`: that day), to judge many
+        records one by one.
 
         Compiled on first use and kept: `policy.compile(2024).verdicts(record)` gives
         the outcome names, `.evaluate(record)` the full `RecordResult`.
         """
+        year = moment(year)
         compiled = self._compiled.get(year)
         if compiled is None:
+            self._one_entity("compile(year)")
             self.check_year(year)
             from .data.read import RawRecord
             from .eval.compiled import CompiledPolicy
@@ -160,6 +170,8 @@ class Policy:
         With the default engine, explanations are worked out when first read. `log` (a
         `policydsl.DecisionLog`) records the decision.
         """
+        self._one_entity("evaluate_record(record, year)")
+        year = moment(year)
         if engine == "compiled":
             result = self.compile(year).evaluate(record)
         else:
@@ -171,16 +183,28 @@ class Policy:
         return result
 
     def evaluate(self, data, year: int, *, engine: str = "duckdb", format: str | None = None,
-                 log=None) -> Evaluation:
+                 log=None) -> Evaluation | EntityEvaluation:
         """Judge a population: a path (CSV, JSON, JSON Lines, Parquet), a pandas or polars
         DataFrame, a pyarrow Table or RecordBatchReader, or an iterable of mappings.
 
         Every input record appears in the result, in input order, with its errors.
         `log` (a `policydsl.DecisionLog`) records one decision per record.
+
+        A policy with several entities takes one such source per entity, keyed by its name
+        (`{"committee": df, "group": rows}`), and gives an `EntityEvaluation`; the reference
+        engine judges it, whatever `engine` names.
         """
         from .eval.stream import evaluate_stream
 
+        year = moment(year)
         self.check_year(year)
+        if self.ir.entities:
+            from .eval.entities import evaluate_entities
+
+            if log is not None:
+                raise ValueError("a decision log records one kind of record; this policy has several")
+            return evaluate_entities(self, data, self.ir.meta.judged_year(year), format=format,
+                                     engine=engine, shown_year=year)
         self.engine(engine)  # an unknown name fails here, naming every engine
         if log is not None:
             from .decisions import rereadable
@@ -194,6 +218,28 @@ class Policy:
 
             log.record_all(self, year, input_rows(data, format), results)
         return Evaluation(self.info, year, tuple(results), tuple(out.targets))
+
+
+    def _one_entity(self, what: str) -> None:
+        if self.ir.entities:
+            names = ", ".join(e.name for e in self.ir.entities)
+            raise ValueError(f"policy `{self.name}` judges several kinds of record ({names}): "
+                             f"{what} judges one; judge them together with "
+                             "`evaluate({ENTITY: DATA, ...}, year)`")
+
+
+def moment(year):
+    """The evaluation moment of a year or a day: a `datetime.date` judges that day
+    (`eval_date`); a year judges its last day."""
+    import datetime
+
+    from .dates import on
+
+    if isinstance(year, datetime.datetime):
+        year = year.date()
+    if isinstance(year, datetime.date):
+        return on(year.year, year)
+    return year
 
 
 def raw_record(index: int, mapping: Mapping[str, object]):

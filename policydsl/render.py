@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import attrs
 
 from . import ir, textsafe
+from .dates import in_force_text
 
 MODALITY_TEXT = {
     "must": "must — a failure is a violation",
@@ -73,7 +74,9 @@ def build(policy: ir.Policy) -> Document:
     metadata = [("name", meta.name)]
     metadata += [(k, v) for k, v in (("title", meta.title), ("original title", meta.original),
                                      ("version", meta.version), ("issued by", meta.issuer)) if v]
-    metadata += [("period", meta.period_text), ("judges", f"{policy.entity_plural}")]
+    metadata += [("period", meta.period_text)]
+    metadata += validity_items(meta.validity)
+    metadata += [("judges", _judges(policy))]
     if policy.label_facts:
         metadata += [("records labelled by", ", ".join(policy.label_facts))]
     metadata += [
@@ -88,9 +91,28 @@ def clause_sort_key(clause: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.findall(r"\d+|\D+", clause))
 
 
+def validity_items(v: ir.Validity | None) -> list[tuple[str, str]]:
+    """A policy's validity and supersession, as (label, value) lines for a reader."""
+    if v is None:
+        return []
+    items = []
+    if v.start is not None or v.end is not None:
+        items.append(("in force", in_force_text(v)))
+    items += [("amended on", d.isoformat()) for d in v.amended]
+    if v.repealed is not None:
+        items.append(("repealed on", v.repealed.isoformat()))
+    if v.superseded_by is not None:
+        items.append(("superseded by", v.superseded_by))
+    return items
+
+
 def _entry(policy: ir.Policy, rule: ir.Rule, source_text: str) -> Entry:
     first, last = rule.years
     years = f"{first}" if first == last else f"{first}–{last}"
+    if rule.in_force is not None:  # days, not whole years
+        years = in_force_text(rule.in_force)
+    if rule.due is not None:
+        years += f"; due on `{rule.due.text}`"
     return Entry(
         name=rule.name, label=rule.label, clauses=rule.clauses, section=rule.section,
         quote=rule.quote, kind="target" if rule.is_target else "rule", modality=rule.modality,
@@ -98,7 +120,17 @@ def _entry(policy: ir.Policy, rule: ir.Rule, source_text: str) -> Entry:
         schedule=_schedule(rule), comment=_comment_above(source_text, rule.span.start))
 
 
+def _judges(policy: ir.Policy) -> str:
+    """The kinds of record judged: one, or each entity and what it is a part of."""
+    if not policy.entities:
+        return policy.entity_plural
+    return "; ".join(e.plural + (f" (each part of a {e.parent}, by `{e.key}`)" if e.parent else "")
+                     for e in policy.entities)
+
+
 def _applies_to(policy: ir.Policy, rule: ir.Rule) -> str:
+    if rule.entity:  # a policy with several entities: the one this rule judges
+        policy = policy.for_entity(rule.entity)
     plural = policy.entity_plural
     if rule.is_target:
         text = f"all {plural} together"

@@ -129,9 +129,13 @@ class PolicyInfo:
     name: str
     version: str | None
     fingerprint: str
+    validity: dict | None = attrs.field(default=None, eq=False)  # `dates.validity_json`, when stated
 
     def to_json(self) -> dict:
-        return {"name": self.name, "version": self.version, "fingerprint": self.fingerprint}
+        out = {"name": self.name, "version": self.version, "fingerprint": self.fingerprint}
+        if self.validity:
+            out["validity"] = self.validity
+        return out
 
 
 @attrs.frozen
@@ -179,7 +183,9 @@ class Evaluation:
         return self.to_arrow().to_pandas()
 
     def to_json(self) -> dict:
-        return {"policy": self.policy.to_json(), "year": self.year,
+        date = getattr(self.year, "date", None)  # judged on a day (`--date`), not a whole year
+        return {"policy": self.policy.to_json(), "year": int(self.year),
+                **({"date": date.isoformat()} if date is not None else {}),
                 "records": [r.to_json() for r in self.records],
                 "targets": [t.to_json() for t in self.targets],
                 "summary": self.summary}

@@ -40,7 +40,11 @@ class Unsatisfiable(Exception):
 
 
 def _ir(policy: Policy | ir.Policy) -> ir.Policy:
-    return policy.ir if isinstance(policy, Policy) else policy
+    p = policy.ir if isinstance(policy, Policy) else policy
+    if p.entities:  # the solver sees one record, or one population, of one kind
+        raise ValueError(f"policy `{p.meta.name}` judges several kinds of record; these strategies "
+                         "draw records of a policy with one")
+    return p
 
 
 def _rule(p: ir.Policy, name: str) -> ir.Rule:

@@ -15,13 +15,22 @@ import re
 
 # C0 controls (line breaks and tabs included: every use is one line of a report or a
 # table cell), DEL and C1; bidi embeddings, overrides, isolates and marks; zero-width
-# characters and the byte-order mark; the line and paragraph separators.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u2028\u2029]")
+# characters and the byte-order mark; the line and paragraph separators; and every other
+# format character (Unicode category Cf: the soft hyphen, invisible operators, the tag
+# characters that can carry hidden text). Spaces, the ideographic one included, are shown.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+                     "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u2028\u2029"
+                     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+                     "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
 _MARKDOWN = re.compile(r"([\\`*|<>\[\]])")
 
 
 def _escape(m: re.Match) -> str:
-    return f"\\u{ord(m.group()):04x}"
+    code = ord(m.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # beyond the BMP: a surrogate pair, as a policy string writes it
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def visible(text: object) -> str:

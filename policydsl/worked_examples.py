@@ -23,6 +23,17 @@ outcome must hold for every record of the example; a target's is its outcome on
 the example's records, or, for a target `for each` group, an object of group ->
 outcome. `field_errors` lists the fields an example expects to be rejected.
 
+In a policy with several entities, `records` (and `base`) map each entity to its
+records (its base record); a part names its parent's `id` in its key fact:
+
+    {"base": {"group": {"size": 20}},
+     "examples": [{"name": "eight groups are too many", "year": 2024,
+                   "records": {"committee": [{"id": "c1", "households": 160}],
+                               "group": [{"committee_id": "c1", "copies": 8}]},
+                   "expect": {"group_cap": "fail", "group_size": "pass"}}]}
+
+A rule's expected outcome must then hold for every record of its entity.
+
 Coverage: the rules and targets no example names, the schedule entries no
 example reaches, and the rules no example shows failing.
 """
@@ -39,7 +50,7 @@ from . import ir
 from .results import OUTCOMES
 
 EXAMPLES_SUFFIX = ".examples.json"
-_EXAMPLE_KEYS = {"name", "note", "year", "record", "records", "expect", "field_errors"}
+_EXAMPLE_KEYS = {"name", "note", "year", "date", "record", "records", "expect", "field_errors"}
 
 
 class ExamplesError(ValueError):
@@ -61,6 +72,8 @@ class Example:
     records: tuple[dict, ...]
     expect: dict[str, object]  # rule -> outcome, or target -> {group: outcome}
     field_errors: tuple[str, ...] = ()
+    # A policy with several entities: each entity's records (then `records` is empty).
+    entities: dict[str, tuple[dict, ...]] | None = None
 
 
 @attrs.frozen
@@ -137,8 +150,16 @@ def parse_examples(data: object, policy, name: str = "<examples>") -> list[Examp
             where += f" (`{raw['name']}`)"
         before = len(problems)
         problems += [f"{where}: unknown key `{k}`" for k in raw if k not in _EXAMPLE_KEYS]
-        year = _year(raw.get("year"), policy_ir, where, problems)
-        records = _records(raw, base, i, where, problems)
+        if "date" in raw:  # a day (`eval_date`) instead of a year's last day
+            year = _date(raw.get("date"), raw.get("year"), policy_ir, where, problems)
+        else:
+            year = _year(raw.get("year"), policy_ir, where, problems)
+        parts = None
+        if policy_ir.entities:
+            parts = _entity_records(raw, base, policy_ir, i, where, problems)
+            records: tuple[dict, ...] = ()
+        else:
+            records = _records(raw, base, i, where, problems)
         expect = _expect(raw.get("expect"), rules, policy_ir, where, problems)
         field_errors = raw.get("field_errors", [])
         if not (isinstance(field_errors, list) and all(isinstance(f, str) for f in field_errors)):
@@ -146,7 +167,7 @@ def parse_examples(data: object, policy, name: str = "<examples>") -> list[Examp
             field_errors = []
         if len(problems) == before:
             out.append(Example(i, str(raw.get("name") or f"example {i}"), year, records, expect,
-                               tuple(field_errors)))
+                               tuple(field_errors), parts))
     if problems:
         raise ExamplesError(name, problems)
     return out
@@ -160,6 +181,20 @@ def _year(raw, policy_ir: ir.Policy, where: str, problems: list[str]) -> int:
     if not policy_ir.meta.in_period(raw):
         problems.append(f"{where}: year {raw} is outside the policy's period ({policy_ir.meta.period_text})")
     return policy_ir.meta.judged_year(raw)
+
+
+def _date(raw, year, policy_ir: ir.Policy, where: str, problems: list[str]) -> int:
+    from .dates import on, parse_iso
+
+    day = parse_iso(raw) if isinstance(raw, str) else None
+    if day is None:
+        problems.append(f"{where}: `date` must be a day written YYYY-MM-DD")
+        return policy_ir.meta.period[0]
+    if year is not None and year != day.year:
+        problems.append(f"{where}: `year` {year} is not the year of `date` {raw}; give one of them")
+    if not policy_ir.meta.in_period(day.year):
+        problems.append(f"{where}: {raw} is outside the policy's period ({policy_ir.meta.period_text})")
+    return policy_ir.meta.judged_year(on(day.year, day))
 
 
 def _records(raw: Mapping, base: Mapping, number: int, where: str, problems: list[str]) -> tuple[dict, ...]:
@@ -183,6 +218,41 @@ def _records(raw: Mapping, base: Mapping, number: int, where: str, problems: lis
     if not out:
         problems.append(f"{where}: the example has no records")
     return tuple(out)
+
+
+def _entity_records(raw: Mapping, base: Mapping, policy_ir: ir.Policy, number: int, where: str,
+                    problems: list[str]) -> dict[str, tuple[dict, ...]]:
+    """Each entity's records of an example, in a policy with several entities."""
+    names = [e.name for e in policy_ir.entities]
+    given = raw.get("records")
+    if "record" in raw or not isinstance(given, Mapping):
+        problems.append(f"{where}: give `records` as an object of entity -> list of records "
+                        f"({', '.join(names)})")
+        return {}
+    unknown = [k for k in list(given) + list(base) if k not in names]
+    if unknown:
+        problems.append(f"{where}: `{unknown[0]}` is not an entity; entities: {', '.join(names)}")
+        return {}
+    out: dict[str, tuple[dict, ...]] = {}
+    total = 0
+    for name in names:
+        entity_base = base.get(name, {})
+        if not isinstance(entity_base, Mapping):
+            problems.append(f"`base` of `{name}` must be an object of field values")
+            entity_base = {}
+        if name not in given:
+            out[name] = ()
+            continue
+        # one entity's records, by the rules of a one-entity example
+        before = len(problems)
+        recs = _records({"records": given[name]}, entity_base, number, f"{where}, {name}", problems)
+        if len(problems) > before and problems[-1].endswith("the example has no records"):
+            problems.pop()  # no records of one entity is allowed: say `[]`
+        out[name] = recs
+        total += len(recs)
+    if not total:
+        problems.append(f"{where}: the example has no records")
+    return out
 
 
 def _expect(raw, rules: Mapping[str, ir.Rule], policy_ir: ir.Policy, where: str,
@@ -221,6 +291,8 @@ def run_examples(policy, examples: list[Example]) -> TestReport:
 
 
 def _run_one(policy, ex: Example) -> ExampleResult:
+    if ex.entities is not None:
+        return _run_entities(policy, ex)
     prepared = policy.prepare(ex.records)
     failures: list[str] = []
     seen_errors = set()
@@ -239,6 +311,37 @@ def _run_one(policy, ex: Example) -> ExampleResult:
     targets: dict[str, list] = {}
     for t in engine.targets(prepared, ex.year):
         targets.setdefault(t.rule, []).append(t)
+    return ExampleResult(ex, tuple(failures + _compare(ex, outcomes, targets)))
+
+
+def _run_entities(policy, ex: Example) -> ExampleResult:
+    """An example of a policy with several entities, judged as `Policy.evaluate` judges them."""
+    from .eval.entities import evaluate_entities
+
+    assert ex.entities is not None
+    result = evaluate_entities(policy, ex.entities, ex.year)
+    failures: list[str] = []
+    seen_errors = set()
+    outcomes: dict[str, list] = {}
+    targets: dict[str, list] = {}
+    for name, ev in result.entities.items():
+        for rec in ev.records:
+            for err in rec.errors:
+                seen_errors.add(err.field)
+                if err.field not in ex.field_errors:
+                    failures.append(f"{name} `{rec.id}`: {err.field}: {err.message}")
+            for o in rec.outcomes:
+                outcomes.setdefault(o.rule, []).append((rec.id, o))
+        for t in ev.targets:
+            targets.setdefault(t.rule, []).append(t)
+    failures += [f"expected field `{f}` to be rejected, but it was accepted"
+                 for f in ex.field_errors if f not in seen_errors]
+    return ExampleResult(ex, tuple(failures + _compare(ex, outcomes, targets)))
+
+
+def _compare(ex: Example, outcomes: dict[str, list], targets: dict[str, list]) -> list[str]:
+    """What differs from the example's expected outcomes."""
+    failures: list[str] = []
     for rule_name, want in ex.expect.items():
         if rule_name in outcomes:
             for rid, o in outcomes[rule_name]:
@@ -257,7 +360,7 @@ def _run_one(policy, ex: Example) -> ExampleResult:
             elif match[0].outcome != outcome:
                 failures.append(f"{label}: expected {outcome}, got {match[0].outcome} "
                                 f"({match[0].explanation})")
-    return ExampleResult(ex, tuple(failures))
+    return failures
 
 
 def coverage(policy_ir: ir.Policy, examples: list[Example]) -> Coverage:
@@ -299,7 +402,8 @@ def format_report(report: TestReport, name: str) -> str:
     """The text report of `policydsl test`."""
     lines = []
     for r in report.failures:
-        lines.append(f"FAIL example {r.example.number}: {r.example.name} ({r.example.year})")
+        when = getattr(r.example.year, "date", None) or r.example.year
+        lines.append(f"FAIL example {r.example.number}: {r.example.name} ({when})")
         lines += [f"  {f}" for f in r.failures]
     passed = len(report.results) - len(report.failures)
     lines.append(f"{name}: {passed} of {len(report.results)} examples pass")

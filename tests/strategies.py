@@ -28,7 +28,11 @@ What `policies()` draws (`GenPolicy.text` is a complete, valid `.pol` file):
   schedules; text comparisons with literals, some never in the data (`"p" = "q"`);
   scopes that compare with a schedule not in force in every year;
 - population targets: `share`, `count`, `sum`, `mean` and ratios of sums, against
-  constants or schedules, for the whole population or `for each` group.
+  constants or schedules, for the whole population or `for each` group;
+- with `dates=True`, two date facts (`c1`, optional `c2`), comparisons of dates with
+  literals in both forms, calendar arithmetic (`c1 + 6 months`, `eval_date - 2 years`),
+  `eval_year`, days in force per rule, due days (`due c1 + 1 year`) and the policy's
+  validity (`in force from`, `repealed on`).
 
 `records(gen)` draws records (plain dicts, values written as CSV text would be)
 that lean on the policy's own constants: exactly on a threshold, one cent either
@@ -44,6 +48,7 @@ accepts under `TYPED_HEADER`, so their fingerprints can be compared.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -86,6 +91,10 @@ fact t1: text in zones
 fact t2: text optional
 fact i1: integer optional
 """
+DATE_FACTS = """\
+fact c1: date
+fact c2: date optional
+"""
 
 
 @dataclass
@@ -96,6 +105,7 @@ class GenPolicy:
     period: tuple[int, int]
     exemptible: list[str] = field(default_factory=list)
     numbers: dict[str, set[Decimal]] = field(default_factory=dict)  # dimension -> constants used
+    dates: set[datetime.date] = field(default_factory=set)  # date constants used (with `dates=True`)
 
 
 @dataclass
@@ -104,16 +114,57 @@ class Case:
 
     policy: GenPolicy
     records: list[dict]
-    year: int
+    year: int  # with `dates=True`, a `datetime.date` inside the period
 
 
 class _Writer:
     """Draws expressions as text, remembering the constants it used."""
 
-    def __init__(self, draw, period: tuple[int, int]):
+    def __init__(self, draw, period: tuple[int, int], dates: bool = False):
         self.draw = draw
         self.period = period
         self.numbers: dict[str, set[Decimal]] = {d: {Decimal(0)} for d in UNITS}
+        self.with_dates = dates
+        self.dates: set[datetime.date] = set()
+
+    # ---- dates -----------------------------------------------------------------
+
+    def day(self) -> datetime.date:
+        first, last = self.period
+        year = self.draw(st.integers(first, last))
+        month, dom = self.draw(st.sampled_from([(1, 1), (2, 28), (2, 29), (6, 30), (7, 1), (8, 31),
+                                                (12, 31)]))
+        if (month, dom) == (2, 29) and year % 4:
+            dom = 28
+        d = datetime.date(year, month, dom)
+        self.dates.add(d)
+        return d
+
+    def date_literal(self) -> str:
+        d = self.day()
+        return f"{d.year}年{d.month}月{d.day}日" if self.draw(st.booleans()) else d.isoformat()
+
+    def date_term(self) -> str:
+        kind = self.draw(st.sampled_from(["fact", "fact", "literal", "shift", "eval"]))
+        if kind == "fact":
+            return self.draw(st.sampled_from(["c1", "c2"]))
+        if kind == "literal":
+            return self.date_literal()
+        duration = self.draw(st.sampled_from(["1 year", "2 years", "6 months", "1 month", "30 days",
+                                              "2年", "6个月"]))
+        op = self.draw(st.sampled_from(["+", "-"]))
+        base = "eval_date" if kind == "eval" else self.draw(st.sampled_from(["c1", "c2", "eval_date"]))
+        return f"{base} {op} {duration}"
+
+    def date_cond(self) -> str:
+        kind = self.draw(st.sampled_from(["cmp", "cmp", "between", "year"]))
+        if kind == "between":
+            return f"{self.date_term()} between {self.date_literal()} and {self.date_literal()}"
+        if kind == "year":
+            op = self.draw(st.sampled_from([">=", "<", "="]))
+            return f"eval_year {op} {self.draw(st.integers(*self.period))}"
+        op = self.draw(st.sampled_from([">=", ">", "<=", "<", "=", "!="]))
+        return f"{self.date_term()} {op} {self.date_term()}"
 
     def number(self, dim: str) -> str:
         value = self.draw(st.sampled_from([0, 1, 3, 50, 100, 200, 400, 1000, 2000]))
@@ -181,10 +232,12 @@ class _Writer:
     # ---- conditions ---------------------------------------------------------------
 
     def cond(self, depth: int) -> str:
-        leaves = ["bool", "cmp", "cmp", "between", "set", "level", "text"]
+        leaves = ["bool", "cmp", "cmp", "between", "set", "level", "text"] + (["date"] * 3 if self.with_dates else [])
         branches = ["and", "or", "not", "if", "rate"] if depth > 0 else []
         kind = self.draw(st.sampled_from(leaves + branches))
         d = max(depth - 1, 0)
+        if kind == "date":
+            return self.date_cond()
         if kind == "bool":
             return self.draw(st.sampled_from(["b1", "b2"]))
         if kind == "cmp":
@@ -247,13 +300,41 @@ def _years_attr(draw, period: tuple[int, int]) -> str:
     return ""
 
 
+def _days_attr(draw, w: _Writer) -> str:
+    """A rule's days in force (with `dates=True`): from, until, or both."""
+    kind = draw(st.sampled_from(["", "", "from", "until", "both"]))
+    if not kind:
+        return ""
+    a, b = sorted([w.day(), w.day()])
+    keyword = draw(st.sampled_from(["in force ", ""]))
+    if kind == "from":
+        return f"  {keyword}from {a.isoformat()}\n"
+    if kind == "until":
+        return f"  in force until {b.isoformat()}\n"
+    return f"  {keyword}from {a.isoformat()} until {b.isoformat()}\n"
+
+
+def _validity(draw, w: _Writer) -> str:
+    """The policy's days in force, amendment, repeal and successor (with `dates=True`)."""
+    start, amended, repealed = sorted([w.day(), w.day(), w.day()])
+    out = f"  in force from {start.isoformat()}\n" if draw(st.booleans()) else ""
+    if draw(st.integers(0, 3)) == 0:
+        out += f"  amended on {amended.isoformat()}\n  superseded by generated_next\n"
+    if draw(st.integers(0, 2)) == 0:
+        out += f"  repealed on {repealed.isoformat()}\n"
+    return out
+
+
 @st.composite
-def policies(draw, max_rules: int = 4, max_targets: int = 2, depth: int = 2) -> GenPolicy:
+def policies(draw, max_rules: int = 4, max_targets: int = 2, depth: int = 2, dates: bool = False) -> GenPolicy:
     """A random valid policy over the fixed fact palette (see the module docstring)."""
     start = draw(st.sampled_from([2021, 2023]))
     period = (start, start + 2)
-    w = _Writer(draw, period)
-    parts = [f"policy generated period {period[0]} to {period[1]}\n", FACT_DECLS]
+    w = _Writer(draw, period, dates)
+    header = f"policy generated period {period[0]} to {period[1]}\n"
+    if dates:
+        header += _validity(draw, w)
+    parts = [header, FACT_DECLS + (DATE_FACTS if dates else "")]
     exemptible: list[str] = []
     n_rules = draw(st.integers(1, max_rules))
     for i in range(n_rules):
@@ -261,14 +342,18 @@ def policies(draw, max_rules: int = 4, max_targets: int = 2, depth: int = 2) -> 
         clause = f"R{i}"
         if modality == "in principle":
             exemptible.append(clause)
-        text = f"rule r{i}\n  clause {clause}\n" + _years_attr(draw, period)
+        days = _days_attr(draw, w) if dates else ""
+        text = f"rule r{i}\n  clause {clause}\n" + (days or _years_attr(draw, period))
         if draw(st.booleans()):
             text += f"  where {w.scope(1)}\n"
+        if dates and draw(st.integers(0, 2)) == 0:
+            text += f"  due {w.date_term()}\n"
         text += f"  {modality} {w.cond(depth)}\n"
         parts.append(text)
     for i in range(draw(st.integers(0, max_targets))):
         modality = draw(st.sampled_from(MODALITIES))
-        text = f"target g{i}\n  clause T{i}\n" + _years_attr(draw, period)
+        days = _days_attr(draw, w) if dates else ""
+        text = f"target g{i}\n  clause T{i}\n" + (days or _years_attr(draw, period))
         if draw(st.booleans()):
             text += f"  where {w.scope(0)}\n"
         group = draw(st.sampled_from(["", "t1", "e1", "b1", "t1 in {\"north\", \"east\"}"]))
@@ -279,7 +364,7 @@ def policies(draw, max_rules: int = 4, max_targets: int = 2, depth: int = 2) -> 
             measure = f"{measure} {draw(st.sampled_from(['and', 'or']))} {w.measure(0)}"
         text += f"  {modality} {measure}\n"
         parts.append(text)
-    return GenPolicy("\n".join(parts), period, exemptible, w.numbers)
+    return GenPolicy("\n".join(parts), period, exemptible, w.numbers, w.dates)
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -310,6 +395,8 @@ def record_for(draw, gen: GenPolicy, index: int = 0, damage: int = 20) -> dict:
     specs = [("b1", "bool"), ("b2", "bool"), ("n1", "count"), ("n2", "person"), ("d1", "area"),
              ("d2", "area"), ("y1", "money"), ("e1", "enum"), ("t1", "text"), ("t2", "free"),
              ("i1", "wide")]
+    if gen.dates:
+        specs += [("c1", "date"), ("c2", "date")]
     for name, kind in specs:
         roll = draw(st.integers(0, damage - 1))
         if roll == 0:
@@ -317,7 +404,12 @@ def record_for(draw, gen: GenPolicy, index: int = 0, damage: int = 20) -> dict:
         if roll == 1:
             rec[name] = draw(st.sampled_from(["", "n/a", "-3", "1,000", "medium"]))
             continue
-        if kind == "bool":
+        if kind == "date":
+            # On a date the policy names, a day either side, a month either side, or malformed.
+            base = draw(st.sampled_from(sorted(gen.dates) or [datetime.date(2022, 1, 1)]))
+            moved = base + datetime.timedelta(days=draw(st.sampled_from([0, 0, 1, -1, 31, -31, 365])))
+            rec[name] = draw(st.sampled_from([moved.isoformat()] * 6 + ["2022/01/01", "2023-02-29"]))
+        elif kind == "bool":
             rec[name] = draw(st.sampled_from(["true", "false", "yes", "0"]))
         elif kind == "enum":
             rec[name] = draw(st.sampled_from(LEVELS))
@@ -347,13 +439,21 @@ def records(draw, gen: GenPolicy, min_size: int = 0, max_size: int = 12, damage:
 
 
 @st.composite
-def policy_and_records(draw, max_records: int = 12, damage: int = 20) -> Case:
-    """A policy, records for it and a year inside its period. A higher `damage` draws
+def policy_and_records(draw, max_records: int = 12, damage: int = 20, dates: bool = False) -> Case:
+    """A policy, records for it and a year inside its period (with `dates`, a day: one the
+    policy names, a day either side of it, or a year's last day). A higher `damage` draws
     fewer missing and malformed fields (an engine that hands damaged records to another
     path is tested on clean ones with a high value)."""
-    gen = draw(policies())
+    gen = draw(policies(dates=dates))
     recs = draw(records(gen, max_size=max_records, damage=damage))
     year = draw(st.integers(*gen.period))
+    if dates:
+        days = sorted(d for d in gen.dates if gen.period[0] <= d.year <= gen.period[1])
+        day = draw(st.sampled_from(days or [datetime.date(year, 12, 31)]))
+        day = day + datetime.timedelta(days=draw(st.sampled_from([0, 0, 1, -1])))
+        if not gen.period[0] <= day.year <= gen.period[1]:
+            day = datetime.date(year, 12, 31)
+        return Case(gen, recs, day)  # type: ignore[arg-type]
     return Case(gen, recs, year)
 
 
@@ -371,8 +471,14 @@ years = st.integers(2000, 2099)
 strings = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 
 
+date_lits = st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2099, 12, 31)).flatmap(
+    lambda d: st.sampled_from([ast.DateLit(d.isoformat()),
+                               ast.DateLit(d.isoformat(), text=f"{d.year}年{d.month}月{d.day}日")]))
+
+
 def _leaves() -> st.SearchStrategy[ast.Expr]:
     return st.one_of(
+        date_lits,
         st.builds(ast.Number, number_texts, st.none() | units),
         st.builds(ast.Percent, number_texts),
         st.builds(ast.Bool, st.booleans()),
@@ -430,7 +536,12 @@ year_ranges = st.one_of(
     years.map(lambda y: ast.Years("in", y, y)),
     st.builds(ast.Years, st.just("from"), years, st.none() | years),
     st.builds(ast.Years, st.just("until"), st.none(), years),
+    st.builds(ast.InForce, date_lits, st.none() | date_lits),
+    st.builds(ast.InForce, st.none(), date_lits),
 )
+validities = st.builds(ast.Validity, st.none() | date_lits, st.none() | date_lits,
+                       st.lists(date_lits, max_size=2).map(tuple), st.none() | date_lits,
+                       st.none() | names).filter(lambda v: v != ast.Validity())
 modalities = st.sampled_from(("must", "in_principle", "strive"))
 
 decls = st.one_of(
@@ -438,21 +549,25 @@ decls = st.one_of(
     st.builds(ast.UnitDecl, st.lists(names, min_size=1, max_size=2).map(tuple),
               st.none() | number_texts, unit_exprs),
     st.builds(ast.SetDecl, names, set_literals),
-    st.builds(ast.EntityDecl, names, st.none() | names, st.none() | strings,
-              st.lists(names.map(ast.Name), max_size=2, unique=True).map(tuple)),
+    st.builds(lambda e, part: attrs.evolve(e, parent=ast.Name(part[0]), key=ast.Name(part[1])) if part else e,
+              st.builds(ast.EntityDecl, names, st.none() | names, st.none() | strings,
+                        st.lists(names.map(ast.Name), max_size=2, unique=True).map(tuple)),
+              st.none() | st.tuples(names, names)),  # `part of PARENT by KEY`
     st.builds(ast.FactDecl, names, fact_types, st.lists(constraints, max_size=2).map(tuple),
               st.none() | strings),
     st.builds(ast.LetDecl, names, exprs),
     st.builds(ast.RuleDecl, names, st.none() | strings, clause_refs, st.none() | strings,
               st.none() | strings, st.none() | year_ranges, st.none() | exprs,
               st.none() | st.builds(ast.GroupBy, names, st.none() | set_refs),
-              st.none() | st.builds(ast.Requirement, modalities, exprs), st.booleans())
-    .map(lambda r: r if r.is_target else attrs.evolve(r, group=None)),  # `for each` is for targets
+              st.none() | st.builds(ast.Requirement, modalities, exprs), st.booleans(),
+              due=st.none() | exprs)
+    .map(lambda r: r if r.is_target else attrs.evolve(r, group=None))  # `for each` is for targets
+    .flatmap(lambda r: st.builds(lambda on: attrs.evolve(r, entity=on), st.none() | names.map(ast.Name))),
     st.builds(ast.NoteDecl, strings, clause_refs, st.none() | strings),
 )
 policy_decls = st.builds(ast.PolicyDecl, names | strings, st.none() | strings, st.none() | strings,
                          st.none() | strings, st.none() | strings,
-                         st.none() | st.tuples(years, years))
+                         st.none() | st.tuples(years, years), validity=st.none() | validities)
 
 
 @st.composite

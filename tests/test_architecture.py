@@ -18,7 +18,6 @@ DESIGN = ROOT / "docs" / "design.md"
 # Known exceptions, each (importer, imported): reason. Keep it short; remove an entry
 # when the code it excuses is rewritten.
 ALLOWED = {
-    ("syntax.parse", "highlight"): "the keyword pattern is built by the highlighter; it is to move to keywords.py",
     ("report", "reports.model"): "the collector's text report is written by reports/; the collector is to move there",
     ("report", "reports.text"): "as report → reports.model",
 }
@@ -196,3 +195,14 @@ def test_only_syntax_imports_lark_and_only_smt_imports_z3():
                     heavy[top].add(module)
     assert heavy["z3"] == {"analysis.smt"}
     assert heavy["lark"] and all(m.startswith("syntax.") for m in heavy["lark"])
+
+
+def test_the_layout_table_names_every_folder_of_the_package_and_no_other():
+    section = DESIGN.read_text(encoding="utf-8").partition("## Layout")[2].partition("\n## ")[0]
+    listed = set(re.findall(r"^\| `([^`/]+)/` \|", section, re.M))
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert listed == folders
+    top = {p.name for p in PACKAGE.glob("*.py")}
+    named = {m for row in re.findall(r"^\| (`[^|]+\.py`[^|]*) \|", section, re.M)
+             for m in re.findall(r"`([^`]+\.py)`", row)}
+    assert named == top

@@ -51,6 +51,31 @@ def test_a_run_that_fails_leaves_no_file_under_the_name_asked_for(tmp_path) -> N
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "parquet", "html", "xlsx"])
+def test_every_output_file_gets_the_permissions_of_a_new_file_and_nothing_left_beside_it(tmp_path, fmt) -> None:
+    if fmt == "xlsx":
+        pytest.importorskip("xlsxwriter")
+    out = tmp_path / f"report.{fmt}"
+    # umask 022: a new file is rw-r--r--, as `open` would make it, not the writer's private temporary file
+    r = _cli("eval", str(POLICY), "--facts", str(DATA), "--year", "2024", "--format", fmt, "--output", str(out),
+             preexec_fn=lambda: __import__("os").umask(0o022))
+    assert r.returncode == 1, r.stderr
+    written = sorted(tmp_path.iterdir())
+    expected = [out] + ([tmp_path / "report.targets.parquet"] if fmt == "parquet" else [])
+    assert written == sorted(expected)
+    assert {p.stat().st_mode & 0o777 for p in written} == {0o644}
+
+
+def test_a_report_that_fails_leaves_no_partial_file(tmp_path, monkeypatch) -> None:
+    from policydsl.reports import output
+
+    out = tmp_path / "report.html"
+    with pytest.raises(RuntimeError), output.into_place(str(out)) as partial:
+        Path(partial).write_text("<!DOCTYPE html><p>half", encoding="utf-8")
+        raise RuntimeError("the disk filled up")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_parquet_holds_one_row_per_record_and_rule_and_the_targets(tmp_path, reference) -> None:
     import duckdb
 

@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+from policydsl.dates import EVAL_NAMES
 from policydsl.highlight import (
     ATTRIBUTES,
     BUILTINS,
@@ -67,6 +68,9 @@ def grammar() -> dict:
             {"name": "constant.language.pol", "match": alternation(words(CONSTANTS))},
             {"name": "support.function.builtin.pol",
              "match": r"(?<!\w)(?:" + "|".join(BUILTINS) + r")(?=\s*\()"},
+            {"name": "constant.other.date.pol",
+             "match": r"\d{4}-\d{2}-\d{2}(?![\d-])|\d{4}年\d{1,2}月\d{1,2}日"},
+            {"name": "variable.language.eval-date.pol", "match": alternation(EVAL_NAMES)},
             {"name": "constant.numeric.percent.pol", "match": r"\d+(?:\.\d+)?[ \t]*%"},
             {"name": "constant.numeric.pol", "match": r"\d+(?:\.\d+)?"},
             {"name": "keyword.operator.pol", "match": r">=|<=|!=|==|[<>=≥≤≠+\-*/×÷]"},

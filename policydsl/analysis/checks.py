@@ -8,6 +8,7 @@ renders them as diagnostics for `policydsl check`. Codes are stable:
 | A0001 | note     | the solver could not decide a question in time (nothing is claimed) |
 | A0002 | note     | the analysis ran out of its overall time; later checks did not run |
 | A0003 | note     | a check failed on this policy (a bug); the other checks still ran |
+| A0004 | note     | a rule left out: it has its own days in force, a due day or date values (undecided) |
 | A0101 | error    | must-rules that no record can meet together in a year (minimal set) |
 | A0102 | error    | must-targets that no population can meet together in a year (minimal set) |
 | A0201 | warning  | a scope that never applies |
@@ -44,7 +45,7 @@ from ..diagnostics import ERROR, NOTE, WARNING, Diagnostic, Label
 from ..eval.values import show
 from . import smt
 from .smt import Sat, Unknown, Unsat
-from .witness import Expect, Witness, describe, replay
+from .witness import Expect, FindingWitness, describe, replay
 
 TIMEOUT_MS = 5000
 TOTAL_BUDGET_S = 20  # the whole analysis of one policy; what is left undone is said so
@@ -71,7 +72,7 @@ class Finding:
     message: str
     rules: tuple[ir.Rule, ...] = ()
     help: str | None = None
-    witness: Witness | None = None
+    witness: FindingWitness | None = None
     span: object = None  # a Span for findings about a fact rather than a rule
     label_texts: tuple[str, ...] = ()
 
@@ -99,9 +100,64 @@ def analyse(policy: ir.Policy) -> list[Diagnostic]:
 
 def findings(policy: ir.Policy, timeout_ms: int = TIMEOUT_MS) -> list[Finding]:
     """Every consistency finding about `policy`, with witnesses that replay."""
+    if policy.entities:
+        return _entity_findings(policy, timeout_ms)
+    policy, dated = _without_dates(policy)
     a = _Analysis(policy, timeout_ms)
     a.run()
-    return a.out
+    return dated + a.out
+
+
+def _without_dates(policy: ir.Policy) -> tuple[ir.Policy, list[Finding]]:
+    """The policy less the rules the solver cannot reason about yet (days in force, due
+    days, date values), each with note A0004: undecided, never "consistent" by default.
+    What is found about the rest holds; nothing is said about those left out."""
+    from ..dates import date_construct
+
+    why = {r.name: date_construct(r, policy.meta.validity) for r in policy.all_rules}
+    dated = [r for r in policy.all_rules if why[r.name] is not None]
+    if not dated and all(f.type != ir.DATE for f in policy.facts):
+        return policy, []
+    notes = [Finding("A0004", NOTE, f"`{r.name}` is not analysed: it has {why[r.name]}, which the "
+                     "analysis cannot reason about yet; undecided", (r,),
+                     help="nothing is claimed about this rule, nor about its conflicts with others")
+             for r in dated]
+    rules = tuple(r for r in policy.rules if r not in dated)
+    targets = tuple(r for r in policy.targets if r not in dated)
+    # A fact only the left-out rules read is used: out of sight of the unused-fact check.
+    only_dated = set().union(*(_facts(r) for r in dated)) - set().union(*(_facts(r) for r in rules + targets))
+    kept = attrs.evolve(policy, rules=rules, targets=targets,
+                        facts=tuple(f for f in policy.facts if f.type != ir.DATE and f.name not in only_dated))
+    return kept, notes
+
+
+def _entity_findings(policy: ir.Policy, timeout_ms: int) -> list[Finding]:
+    """Several kinds of record: each entity's rules on one record are analysed as a policy
+    of their own; a rule that aggregates over parts is undecided, said so by name. Facts
+    and clauses are checked over the whole policy."""
+    out: list[Finding] = []
+    for e in policy.entities:
+        part = policy.for_entity(e.name)
+        plain = [r for r in part.all_rules if not _has_child_agg(r)]
+        sub = attrs.evolve(part, rules=tuple(r for r in plain if not r.is_target),
+                           targets=tuple(r for r in plain if r.is_target))
+        out.extend(f for f in findings(sub, timeout_ms) if f.code not in _WHOLE_POLICY)
+    measured = [r for r in policy.all_rules if _has_child_agg(r)]
+    if measured:
+        out.append(Finding("A0004", NOTE, "undecided: the consistency checks do not reason about "
+                           "aggregates over parts of a record, used by " + _names(measured),
+                           tuple(measured[:1]), help="nothing is claimed about these rules: whether "
+                           "they can be met, conflict or imply one another"))
+    whole = _Analysis(policy, timeout_ms)
+    whole.coverage()
+    return out + whole.out
+
+
+_WHOLE_POLICY = ("A0501", "A0502", "A0503")  # checks of facts and clauses, not of one entity's rules
+
+
+def _has_child_agg(rule: ir.Rule) -> bool:
+    return any(isinstance(x, ir.ChildAgg) for x in _walk_rule(rule))
 
 
 def _clauses(rule: ir.Rule) -> str:
@@ -200,10 +256,10 @@ class _Analysis:
             return  # the encoding and the evaluator disagree: show nothing rather than a bad witness
         self.out.append(finding)
 
-    def record_witness(self, year: int, answer: smt.Answer, expects: Sequence[Expect]) -> Witness | None:
+    def record_witness(self, year: int, answer: smt.Answer, expects: Sequence[Expect]) -> FindingWitness | None:
         if not isinstance(answer, Sat):
             return None
-        return Witness((self.enc(year).witness_to_record(answer.witness),), tuple(expects), False)
+        return FindingWitness((self.enc(year).witness_to_record(answer.witness),), tuple(expects), False)
 
     def musts(self, year: int) -> list[ir.Rule]:
         return [r for r in self.policy.rules if r.modality == "must" and self.enc(year).in_force(r)]
@@ -354,7 +410,7 @@ class _Analysis:
                     if isinstance(answer, Unknown):
                         self.undecided(f"`{rule.name}` loosens from {y1} to {y2}", [rule])
                         continue
-                    w = Witness(tuple(pops[y1].witness(answer.witness)),
+                    w = FindingWitness(tuple(pops[y1].witness(answer.witness)),
                                 (Expect(y1, rule.name, "fail"), Expect(y2, rule.name, "pass")), True)
                 else:
                     e1, e2 = self.enc(y1), self.enc(y2)
@@ -480,7 +536,7 @@ class _Analysis:
                 model, pops = self.find_population(
                     [year], [a, b], lambda pops, x=x, z=z: [pops[year].passes(x), pops[year].misses(z)])
                 if isinstance(model, Sat):
-                    return Witness(tuple(pops[year].witness(model.witness)), (Expect(year, x.name, "pass"),
+                    return FindingWitness(tuple(pops[year].witness(model.witness)), (Expect(year, x.name, "pass"),
                                                                Expect(year, z.name, "fail")), True)
             else:
                 e = self.enc(year)
@@ -530,6 +586,8 @@ class _Analysis:
     def coverage(self) -> None:
         """A0501 unused facts, A0502 a clause cited for different things, A0503 clause gaps."""
         used: set[str] = set(self.policy.label_facts)  # read by every report
+        for e in self.policy.entities:  # each entity's labels, and the key that links a part
+            used |= {*e.label_facts, *([e.key] if e.key else [])}
         for rule in self.policy.all_rules:
             used |= _facts(rule)
             if rule.group is not None:
@@ -575,6 +633,8 @@ def _walk_rule(rule: ir.Rule):
     yield from ir.walk(rule.condition)
     if rule.scope is not None:
         yield from ir.walk(rule.scope)
+    if rule.due is not None:
+        yield from ir.walk(rule.due)
 
 
 def _facts(rule: ir.Rule) -> set[str]:

@@ -56,6 +56,33 @@ TRUE = z3.BoolVal(True)
 FALSE = z3.BoolVal(False)
 
 
+def _connective(make, slow):
+    """`z3.And` / `z3.Or` for arguments that are already boolean terms, without z3's
+    argument coercion (sorts looked up and cast per argument), which was a third of the
+    analysis's time; the term built is the same. Anything else goes to z3's own."""
+
+    def build(*args):
+        if len(args) == 1 and isinstance(args[0], list | tuple):
+            args = args[0]
+        if not args or not all(isinstance(a, z3.BoolRef) for a in args):
+            return slow(*args)
+        ctx = args[0].ctx
+        return z3.BoolRef(make(ctx.ref(), len(args), (z3.Ast * len(args))(*(a.as_ast() for a in args))), ctx)
+
+    return build
+
+
+_and = _connective(z3.Z3_mk_and, z3.And)
+_or = _connective(z3.Z3_mk_or, z3.Or)
+
+
+def _not(a):
+    """`z3.Not` without the cast, for a boolean term (the same term)."""
+    if isinstance(a, z3.BoolRef):
+        return z3.BoolRef(z3.Z3_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
+    return z3.Not(a)
+
+
 _STR_SAFE = 10**4000  # below the 4300-digit int-to-string limit, computed once
 
 
@@ -94,7 +121,11 @@ class Ratio:
         return self.num / self.den
 
 
-Num = z3.ArithRef | Ratio
+Numeric = z3.ArithRef | Ratio  # a number in the solver: a term, or an exact ratio kept apart
+
+
+# Why a rule over the parts of a record is undecided: the solver sees one record at a time.
+_PARTS = "`{}` aggregates over the parts of a record, which the solver does not reason about"
 
 
 def text_constants(policy: ir.Policy) -> list[str]:
@@ -146,7 +177,7 @@ class Encoding:
         for fact in policy.facts:
             self._declare(fact)
         self._bool_memo: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
-        self._num_memo: dict[int, tuple[Num, z3.BoolRef]] = {}
+        self._num_memo: dict[int, tuple[Numeric, z3.BoolRef]] = {}
         self._domain: list[z3.BoolRef] | None = None
 
     # ---- variables and their domain ----------------------------------------------
@@ -181,12 +212,12 @@ class Encoding:
         for fact in self.policy.facts:
             v = self.raw[fact.name]
             if fact.kind == "enum":
-                out.append(z3.And(v >= 0, v < len(fact.type.members)))  # type: ignore[union-attr]
+                out.append(_and(v >= 0, v < len(fact.type.members)))  # type: ignore[union-attr]
             elif fact.kind == "text":
-                out.append(z3.And(v >= 0, v <= last_text))
+                out.append(_and(v >= 0, v <= last_text))
             for check in fact.constraints:
                 # The validator drops a present value only when the check is certainly false.
-                out.append(z3.Implies(self.present[fact.name], z3.Not(self.fails(check))))
+                out.append(z3.Implies(self.present[fact.name], _not(self.fails(check))))
         return out
 
     # ---- expressions -----------------------------------------------------------------
@@ -203,7 +234,7 @@ class Encoding:
         """(certainly true, certainly false) for a boolean expression."""
         return _memoised(self._bool_memo, self._bool, e, agg)
 
-    def num(self, e: ir.Expr, agg: AggHook | None = None) -> tuple[Num, z3.BoolRef]:
+    def num(self, e: ir.Expr, agg: AggHook | None = None) -> tuple[Numeric, z3.BoolRef]:
         """(value, defined) for a numeric, enum or text expression."""
         return _memoised(self._num_memo, self._num, e, agg)
 
@@ -216,13 +247,13 @@ class Encoding:
             return (TRUE, FALSE) if e.value else (FALSE, TRUE)
         if isinstance(e, ir.Fact):
             v, p = self.value[e.name], self.present[e.name]
-            return z3.And(p, v), z3.And(p, z3.Not(v))
+            return _and(p, v), _and(p, _not(v))
         if isinstance(e, ir.And):
             (at, af), (bt, bf) = self.bool3(e.left, agg), self.bool3(e.right, agg)
-            return z3.And(at, bt), z3.Or(af, bf)
+            return _and(at, bt), _or(af, bf)
         if isinstance(e, ir.Or):
             (at, af), (bt, bf) = self.bool3(e.left, agg), self.bool3(e.right, agg)
-            return z3.Or(at, bt), z3.And(af, bf)
+            return _or(at, bt), _and(af, bf)
         if isinstance(e, ir.Not):
             t, f = self.bool3(e.operand, agg)
             return f, t
@@ -230,30 +261,32 @@ class Encoding:
             a, da = self.num(e.left, agg)
             b, db = self.num(e.right, agg)
             c = compare(e.op, a, b)
-            d = z3.And(da, db)
-            return z3.And(d, c), z3.And(d, z3.Not(c))
+            d = _and(da, db)
+            return _and(d, c), _and(d, _not(c))
         if isinstance(e, ir.Between):
             s, ds = self.term(e.subject, agg)
             lo, dl = self.term(e.low, agg)
             hi, dh = self.term(e.high, agg)
-            c = z3.And(lo <= s, s <= hi)
-            d = z3.And(ds, dl, dh)
-            return z3.And(d, c), z3.And(d, z3.Not(c))
+            c = _and(lo <= s, s <= hi)
+            d = _and(ds, dl, dh)
+            return _and(d, c), _and(d, _not(c))
         if isinstance(e, ir.Member):
             s, d = self.term(e.subject, agg)
-            inside = z3.Or([s == self._const(v, e.subject.type) for v in e.values])
-            c = z3.Not(inside) if e.negated else inside
-            return z3.And(d, c), z3.And(d, z3.Not(c))
+            inside = _or([s == self._const(v, e.subject.type) for v in e.values])
+            c = _not(inside) if e.negated else inside
+            return _and(d, c), _and(d, _not(c))
         if isinstance(e, ir.Cond):
             ct, cf = self.bool3(e.cond, agg)
             tt, tf = self.bool3(e.then, agg)
             et, ef = self.bool3(e.else_, agg)
-            return z3.Or(z3.And(ct, tt), z3.And(cf, et)), z3.Or(z3.And(ct, tf), z3.And(cf, ef))
+            return _or(_and(ct, tt), _and(cf, et)), _or(_and(ct, tf), _and(cf, ef))
         if isinstance(e, ir.Sched):
             return self.bool3(schedule_entry(e, self.year), agg)
         if isinstance(e, ir.Table):
             v, d = self._table(e, agg, boolean=True)
-            return z3.And(d, v), z3.And(d, z3.Not(v))
+            return _and(d, v), _and(d, _not(v))
+        if isinstance(e, ir.ChildAgg):
+            raise TypeError(_PARTS.format(e.text))
         raise TypeError(f"not a boolean expression: {type(e).__name__}")
 
     def _const(self, value: object, typ: ir.Type) -> z3.ExprRef:
@@ -265,7 +298,7 @@ class Encoding:
             return z3.IntVal(int(value))  # type: ignore[call-overload]
         return Q(value)  # type: ignore[arg-type]
 
-    def _num(self, e, agg) -> tuple[Num, z3.BoolRef]:
+    def _num(self, e, agg) -> tuple[Numeric, z3.BoolRef]:
         if isinstance(e, ir.Const):
             return self._const(e.value, e.type), TRUE
         if isinstance(e, ir.Fact):
@@ -273,11 +306,11 @@ class Encoding:
         if isinstance(e, ir.Arith):
             a, da = self.num(e.left, agg)
             b, db = self.num(e.right, agg)
-            d = z3.And(da, db)
+            d = _and(da, db)
             if e.op == "/":
                 bt = b.term() if isinstance(b, Ratio) else b
                 at = a.term() if isinstance(a, Ratio) else a
-                return Ratio(at, bt), z3.And(d, bt != 0)
+                return Ratio(at, bt), _and(d, bt != 0)
             at, bt = _term(a), _term(b)
             return {"+": at + bt, "-": at - bt, "*": at * bt}[e.op], d
         if isinstance(e, ir.Neg):
@@ -285,7 +318,7 @@ class Encoding:
             return -a, d
         if isinstance(e, ir.Func):
             args = [self.term(a, agg) for a in e.args]
-            d = z3.And([x[1] for x in args])
+            d = _and([x[1] for x in args])
             if e.name in ("min", "max"):
                 out = args[0][0]
                 for v, _ in args[1:]:
@@ -300,7 +333,7 @@ class Encoding:
             ct, cf = self.bool3(e.cond, agg)
             tv, td = self.term(e.then, agg)
             ev, ed = self.term(e.else_, agg)
-            return z3.If(ct, tv, ev), z3.Or(z3.And(ct, td), z3.And(cf, ed))
+            return z3.If(ct, tv, ev), _or(_and(ct, td), _and(cf, ed))
         if isinstance(e, ir.Sched):
             return self.num(schedule_entry(e, self.year), agg)
         if isinstance(e, ir.Table):
@@ -309,6 +342,8 @@ class Encoding:
             if agg is None:
                 raise TypeError("an aggregate needs a population")
             return agg(e)
+        if isinstance(e, ir.ChildAgg):
+            raise TypeError(_PARTS.format(e.text))
         raise TypeError(f"not a value: {type(e).__name__}")
 
     def _table(self, e: ir.Table, agg, boolean: bool):
@@ -319,21 +354,21 @@ class Encoding:
             lo, dl = self.term(b.low, agg) if b.low is not None else (None, TRUE)
             hi, dh = self.term(b.high, agg) if b.high is not None else (None, TRUE)
             if b.kind == "in":
-                match = z3.Or([key == self._const(v, e.key.type) for v in b.values])
+                match = _or([key == self._const(v, e.key.type) for v in b.values])
             else:
                 match = _bracket_match(b.kind, key, lo, hi)
             if boolean:
                 vt, vf = self.bool3(b.value, agg)
-                value, dv = vt, z3.Or(vt, vf)
+                value, dv = vt, _or(vt, vf)
             else:
                 value, dv = self.term(b.value, agg)
-            pieces.append((z3.And(dl, dh), match, value, dv))
+            pieces.append((_and(dl, dh), match, value, dv))
         value = z3.BoolVal(False) if boolean else Q(0)
         defined = FALSE
         for bounds_ok, match, v, dv in reversed(pieces):
             value = z3.If(match, v, value)
-            defined = z3.And(bounds_ok, z3.If(match, dv, defined))
-        return value, z3.And(dk, defined)
+            defined = _and(bounds_ok, z3.If(match, dv, defined))
+        return value, _and(dk, defined)
 
     # ---- rules ------------------------------------------------------------------------
 
@@ -360,11 +395,11 @@ class Encoding:
 
     def passes(self, rule: ir.Rule) -> z3.BoolRef:
         """Outcome `pass` (no exemptions are assumed)."""
-        return z3.And(self.applies(rule), self.holds(rule.condition))
+        return _and(self.applies(rule), self.holds(rule.condition))
 
     def violated(self, rule: ir.Rule) -> z3.BoolRef:
         """Outcome `fail`."""
-        return z3.And(self.applies(rule), self.fails(rule.condition))
+        return _and(self.applies(rule), self.fails(rule.condition))
 
     def not_applicable(self, rule: ir.Rule) -> z3.BoolRef:
         if not self.in_force(rule):
@@ -375,11 +410,11 @@ class Encoding:
         """Outcome `pass` or `not_applicable`: the record complies with the rule."""
         if not self.in_force(rule):
             return TRUE
-        return z3.Or(self.not_applicable(rule), self.passes(rule))
+        return _or(self.not_applicable(rule), self.passes(rule))
 
     def satisfies_all(self, rules: Iterable[ir.Rule]) -> z3.BoolRef:
         """The record complies with every rule of `rules`."""
-        return z3.And([self.satisfied(r) for r in rules])
+        return _and([self.satisfied(r) for r in rules])
 
     def on_boundary(self, e: ir.Expr) -> z3.BoolRef:
         """Some comparison or `between` inside `e` holds with no margin (both sides equal)."""
@@ -388,13 +423,13 @@ class Encoding:
             if isinstance(x, ir.Cmp) and isinstance(x.left.type, ir.Num):
                 a, da = self.term(x.left)
                 b, db = self.term(x.right)
-                tight.append(z3.And(da, db, a == b))
+                tight.append(_and(da, db, a == b))
             elif isinstance(x, ir.Between):
                 s, ds = self.term(x.subject)
                 lo, _ = self.term(x.low)
                 hi, _ = self.term(x.high)
-                tight.append(z3.And(ds, z3.Or(s == lo, s == hi)))
-        return z3.Or(tight) if tight else FALSE
+                tight.append(_and(ds, _or(s == lo, s == hi)))
+        return _or(tight) if tight else FALSE
 
     def has_value(self, fact: str, value: object) -> list[z3.BoolRef]:
         """The fact is present with `value` (canonical units)."""
@@ -438,10 +473,10 @@ class Encoding:
 def _bracket_match(kind: str, key, lo, hi) -> z3.BoolRef:
     sides = {"key": key, "low": lo, "high": hi}
     tests = [ir.COMPARE[op](sides[a], sides[b]) for a, op, b in ir.BRACKET_TESTS[kind]]
-    return TRUE if not tests else tests[0] if len(tests) == 1 else z3.And(tests)
+    return TRUE if not tests else tests[0] if len(tests) == 1 else _and(tests)
 
 
-AggHook = Callable[[ir.Agg], tuple[Num, z3.BoolRef]]
+AggHook = Callable[[ir.Agg], tuple[Numeric, z3.BoolRef]]
 
 
 def _memoised(memo: dict, encode: Callable, e: ir.Expr, agg: AggHook | None):
@@ -454,7 +489,7 @@ def _memoised(memo: dict, encode: Callable, e: ir.Expr, agg: AggHook | None):
     return memo[id(e)]
 
 
-def _term(v: Num) -> z3.ArithRef:
+def _term(v: Numeric) -> z3.ArithRef:
     return v.term() if isinstance(v, Ratio) else v
 
 
@@ -466,13 +501,13 @@ def _fraction(v: z3.ExprRef) -> Fraction:
     raise ValueError(f"not an exact rational: {v}")  # algebraic numbers from non-linear terms
 
 
-def compare(op: str, a: Num, b: Num) -> z3.BoolRef:
+def compare(op: str, a: Numeric, b: Numeric) -> z3.BoolRef:
     """`a op b`, cross-multiplying a ratio by its denominator (by sign) to stay linear."""
     apply = ir.COMPARE
     if isinstance(a, Ratio) and not isinstance(b, Ratio):
-        pos = z3.And(a.den > 0, apply[op](a.num, b * a.den))
-        neg = z3.And(a.den < 0, apply[ir.MIRROR[op]](a.num, b * a.den))
-        return z3.Or(pos, neg)
+        pos = _and(a.den > 0, apply[op](a.num, b * a.den))
+        neg = _and(a.den < 0, apply[ir.MIRROR[op]](a.num, b * a.den))
+        return _or(pos, neg)
     if isinstance(b, Ratio) and not isinstance(a, Ratio):
         return compare(ir.MIRROR[op], b, a)
     return apply[op](_term(a), _term(b))
@@ -545,13 +580,13 @@ class Population:
             out: list[z3.BoolRef] = [z3.Sum(self.m) <= MAX_POPULATION]
             for m, rec in zip(self.m, self.records, strict=True):
                 out.append(m >= 0)
-                out.append(z3.Implies(m > 0, z3.And(rec.domain())))
+                out.append(z3.Implies(m > 0, _and(rec.domain())))
             self._domain = out
         return self._domain + self.restrictions
 
     def every_record(self, constraint: Callable[[Encoding], z3.BoolRef]) -> z3.BoolRef:
         """`constraint` holds for every record present in the population."""
-        return z3.And([z3.Implies(m > 0, constraint(r)) for m, r in zip(self.m, self.records,
+        return _and([z3.Implies(m > 0, constraint(r)) for m, r in zip(self.m, self.records,
                                                                          strict=True)])
 
     def groups(self, rule: ir.Rule) -> list[object | None]:
@@ -580,37 +615,37 @@ class Population:
             if rule.group is not None:
                 g = rule.group.fact
                 ftype = self.policy.fact(g).type
-                inside = z3.And(st, rec.present[g], rec.value[g] == rec._const(group, ftype))
-                undecided.append(z3.And(m > 0, st, z3.Not(rec.present[g])))
-            undecided.append(z3.And(m > 0, z3.Not(st), z3.Not(sf)))
+                inside = _and(st, rec.present[g], rec.value[g] == rec._const(group, ftype))
+                undecided.append(_and(m > 0, st, _not(rec.present[g])))
+            undecided.append(_and(m > 0, _not(st), _not(sf)))
             weights.append((z3.If(inside, m, 0), rec))
         empties: list[z3.BoolRef] = []
         hook = _aggregate_hook(self, weights, empties)
         t, f = enc0.bool3(rule.condition, hook)
-        undecided_any = z3.Or(undecided) if undecided else FALSE
-        empty = z3.Or(empties) if empties else FALSE
-        ok = z3.And(z3.Not(undecided_any), z3.Not(empty))
-        return {"pass": z3.And(ok, t), "fail": z3.And(ok, f),
-                "not_applicable": z3.And(z3.Not(undecided_any), empty),
-                "unknown": z3.Or(undecided_any, z3.And(ok, z3.Not(t), z3.Not(f)))}
+        undecided_any = _or(undecided) if undecided else FALSE
+        empty = _or(empties) if empties else FALSE
+        ok = _and(_not(undecided_any), _not(empty))
+        return {"pass": _and(ok, t), "fail": _and(ok, f),
+                "not_applicable": _and(_not(undecided_any), empty),
+                "unknown": _or(undecided_any, _and(ok, _not(t), _not(f)))}
 
     def passes(self, rule: ir.Rule) -> z3.BoolRef:
         """The target passes for every group (or is not in force)."""
         if not self.records[0].in_force(rule):
             return TRUE
-        return z3.And([self.outcome(rule, g)["pass"] for g in self.groups(rule)])
+        return _and([self.outcome(rule, g)["pass"] for g in self.groups(rule)])
 
     def misses(self, rule: ir.Rule) -> z3.BoolRef:
         """The target fails for at least one group."""
         if not self.records[0].in_force(rule):
             return FALSE
-        return z3.Or([self.outcome(rule, g)["fail"] for g in self.groups(rule)])
+        return _or([self.outcome(rule, g)["fail"] for g in self.groups(rule)])
 
     def meets(self, rule: ir.Rule) -> z3.BoolRef:
         """Every group passes or is not applicable: the target is met."""
         if not self.records[0].in_force(rule):
             return TRUE
-        return z3.And([z3.Or(self.outcome(rule, g)["pass"], self.outcome(rule, g)["not_applicable"])
+        return _and([_or(self.outcome(rule, g)["pass"], self.outcome(rule, g)["not_applicable"])
                        for g in self.groups(rule)])
 
     def size_at_most(self, size: int) -> z3.BoolRef:
@@ -634,7 +669,7 @@ def _aggregate_hook(pop: Population, weights: list[tuple[z3.ArithRef, Encoding]]
                     empties: list[z3.BoolRef]):
     """Aggregates over weighted records; share and mean of no records note an empty population."""
 
-    def hook(e: ir.Agg) -> tuple[Num, z3.BoolRef]:
+    def hook(e: ir.Agg) -> tuple[Numeric, z3.BoolRef]:
         total = z3.ToReal(z3.Sum([w for w, _ in weights]))
         defined = []
         if e.arg is None:
@@ -645,26 +680,26 @@ def _aggregate_hook(pop: Population, weights: list[tuple[z3.ArithRef, Encoding]]
             for w, rec in weights:
                 t, f = rec.bool3(e.arg)
                 parts.append(z3.If(t, w, 0))
-                defined.append(z3.Or(w == 0, t, f))
+                defined.append(_or(w == 0, t, f))
             count = z3.ToReal(z3.Sum(parts))
             if e.kind == "count":
-                return count, z3.And(defined)
+                return count, _and(defined)
             empties.append(total == 0)
-            return Ratio(count, total), z3.And(defined)
+            return Ratio(count, total), _and(defined)
         parts = []
         for (w, rec), m in zip(weights, pop.m, strict=True):
             v, d = rec.term(e.arg)
             if pop.linear:
-                pop.restrictions.append(z3.Or(m <= 1, v == 0))
+                pop.restrictions.append(_or(m <= 1, v == 0))
                 parts.append(z3.If(w == 0, Q(0), v))
             else:
                 parts.append(z3.ToReal(w) * v)
-            defined.append(z3.Or(w == 0, d))
+            defined.append(_or(w == 0, d))
         s = z3.Sum(parts)
         if e.kind == "sum":
-            return s, z3.And(defined)
+            return s, _and(defined)
         empties.append(total == 0)
-        return Ratio(s, total), z3.And(defined)
+        return Ratio(s, total), _and(defined)
 
     return hook
 
@@ -700,15 +735,15 @@ Answer = Sat | Unsat | Unknown
 
 
 def all_of(parts: Iterable[z3.BoolRef]) -> z3.BoolRef:
-    return z3.And(list(parts))
+    return _and(list(parts))
 
 
 def any_of(parts: Iterable[z3.BoolRef]) -> z3.BoolRef:
-    return z3.Or(list(parts))
+    return _or(list(parts))
 
 
 def negate(part: z3.BoolRef) -> z3.BoolRef:
-    return z3.Not(part)
+    return _not(part)
 
 
 def _solver(timeout_ms: int) -> z3.Solver:
@@ -734,7 +769,7 @@ def satisfiable(constraints: Iterable[z3.BoolRef], timeout_ms: int = DEFAULT_TIM
 
 def counterexample(premise: z3.BoolRef, conclusion: z3.BoolRef) -> z3.BoolRef:
     """What a counterexample to "`premise` implies `conclusion`" satisfies."""
-    return z3.And(premise, z3.Not(conclusion))
+    return _and(premise, _not(conclusion))
 
 
 def implies(assumptions: Iterable[z3.BoolRef], premise: z3.BoolRef, conclusion: z3.BoolRef,

@@ -25,13 +25,15 @@ class Expect:
 
 
 @attrs.frozen
-class Witness:
+class FindingWitness:
+    """Records that show a finding, with the outcome each named rule must have on them."""
+
     records: tuple[Mapping[str, object], ...]
     expects: tuple[Expect, ...]
     population: bool = False
 
 
-def outcomes(policy: ir.Policy, witness: Witness, year: int) -> dict[str, set[str]]:
+def outcomes(policy: ir.Policy, witness: FindingWitness, year: int) -> dict[str, set[str]]:
     """Rule name -> the outcomes the reference evaluator gives the witness in `year`."""
     from ..data.read import RawRecord
     from ..eval.engine import make_engine
@@ -55,7 +57,7 @@ def outcomes(policy: ir.Policy, witness: Witness, year: int) -> dict[str, set[st
     return out
 
 
-def replay(policy: ir.Policy, witness: Witness) -> bool:
+def replay(policy: ir.Policy, witness: FindingWitness) -> bool:
     """Whether the reference evaluator produces every outcome the witness claims."""
     for year in sorted({e.year for e in witness.expects}):
         got = outcomes(policy, witness, year)
@@ -74,7 +76,7 @@ def replay(policy: ir.Policy, witness: Witness) -> bool:
     return True
 
 
-def describe(policy: ir.Policy, witness: Witness) -> str:
+def describe(policy: ir.Policy, witness: FindingWitness) -> str:
     """The witness in a line: the facts the rules involved read, and the outcomes it produces."""
     names = {e.rule for e in witness.expects}
     facts: set[str] = set()

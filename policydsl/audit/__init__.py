@@ -1,5 +1,6 @@
 """The auditor's diff: which obligations changed, in which direction, from which year, with proof.
 
+    policy_diff.py the whole diff: the years of either period, the verdict, the `PolicyDiff`
     structural.py  rule matching and the edit script (tags: added, modality changed, ...)
     semantic.py    implication both ways per year, through the solver, with replayed witnesses
     render.py      text, JSON and Markdown reports
@@ -10,7 +11,7 @@
 
 from __future__ import annotations
 
-from .core import compare, diff
 from .model import PolicyDiff, RuleChange, Witness, YearVerdict
+from .policy_diff import compare, diff
 
 __all__ = ["PolicyDiff", "RuleChange", "Witness", "YearVerdict", "compare", "diff"]

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
+from .. import ir
 from ..results import EXEMPTED, FAIL, NOT_APPLICABLE, PASS, UNKNOWN
 from .model import (
     EQUIVALENT,
@@ -99,15 +100,22 @@ class TargetChange:
     new_value: str | None
     new_required: str | None
     new_outcome: str
+    # The same values as the drafter writes them (`62%`, `26 communities`), for reports.
+    old_shown: tuple[str | None, str | None] = (None, None)
+    new_shown: tuple[str | None, str | None] = (None, None)
 
     @property
     def changed(self) -> bool:
         return self.old_outcome != self.new_outcome
 
     def to_json(self) -> dict:
+        def side(value, required, outcome, shown) -> dict:
+            return {"value": value, "required": required, "outcome": outcome,
+                    "shown": {"value": shown[0], "required": shown[1]}}
+
         return {"group": self.group, "changed": self.changed,
-                "old": {"value": self.old_value, "required": self.old_required, "outcome": self.old_outcome},
-                "new": {"value": self.new_value, "required": self.new_required, "outcome": self.new_outcome}}
+                "old": side(self.old_value, self.old_required, self.old_outcome, self.old_shown),
+                "new": side(self.new_value, self.new_required, self.new_outcome, self.new_shown)}
 
 
 @attrs.frozen
@@ -351,6 +359,22 @@ def _rule_impact(change: RuleChange, cls: str, new_records, old_rows, new_rows,
                       witnesses=_witnesses(change, year))
 
 
+def _measured_type(rule) -> ir.Type | None:
+    """The type of a target's measured side (`share(...)`, `count(...)`), to show its values."""
+    cond = getattr(rule, "condition", None)
+    if isinstance(cond, ir.Cmp):
+        return cond.right.type if isinstance(cond.left, ir.Const) else cond.left.type
+    return None
+
+
+def _shown(t, typ) -> tuple[str | None, str | None]:
+    from ..eval.values import show
+
+    if t is None or typ is None:
+        return (None, None)
+    return tuple(show(x, typ) if x is not None else None for x in (t.value, t.required))
+
+
 def _target_impact(change: RuleChange, cls: str, old_targets, new_targets, year: int) -> RuleImpact:
     from ..eval.values import exact_text
 
@@ -363,12 +387,14 @@ def _target_impact(change: RuleChange, cls: str, old_targets, new_targets, year:
     def num(x):
         return exact_text(x) if x is not None else None
 
+    old_type, new_type = _measured_type(change.old), _measured_type(change.new)
     rows = []
     for group in dict.fromkeys([*olds, *news]):
         ta, tb = olds.get(group), news.get(group)
         rows.append(TargetChange(
             group,
             num(ta.value) if ta else None, num(ta.required) if ta else None, ta.outcome if ta else ABSENT,
-            num(tb.value) if tb else None, num(tb.required) if tb else None, tb.outcome if tb else ABSENT))
+            num(tb.value) if tb else None, num(tb.required) if tb else None, tb.outcome if tb else ABSENT,
+            _shown(ta, old_type), _shown(tb, new_type)))
     return RuleImpact("target", change.name, change.old_name, change.clauses, cls, targets=tuple(rows),
                       witnesses=_witnesses(change, year))

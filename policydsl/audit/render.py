@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 
 from ..textsafe import markdown as _cell
-from ..textsafe import markdown_code, visible_lines
+from ..textsafe import markdown_code, visible, visible_lines
 from .model import OUT_OF_PERIOD, PolicyDiff, RuleChange, Witness, YearVerdict
-from .visible import visible
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """`1 record`, `11 records`: a count with its noun in the right number."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def render(d: PolicyDiff, fmt: str = "text") -> str:
@@ -112,7 +117,7 @@ def text(d: PolicyDiff) -> str:
         lines.extend(_text_witness(d, a, b, w))
     changed = d.changed
     lines.append("")
-    lines.append(f"{len(changed)} change(s), {len(d.changes) - len(changed)} rule(s) and target(s) unchanged")
+    lines.append(f"{counted(len(changed), 'change')}, {counted(len(d.changes) - len(changed), 'rule or target', 'rules and targets')} unchanged")
     for c in changed:
         lines.append("")
         lines.append(f"{_title(c)}: {headline(c)}")
@@ -167,7 +172,7 @@ def markdown(d: PolicyDiff) -> str:
     out.append("| **whole policy, per record** | | | " + " | ".join(f"**{_cls(v)}**" for v in d.years) + " |")
     out.append("")
     unchanged = len(d.changes) - len(d.changed)
-    out.append(f"{unchanged} rule(s) and target(s) unchanged. A record *meets* a rule when its outcome is "
+    out.append(f"{counted(unchanged, 'rule or target', 'rules and targets')} unchanged. A record *meets* a rule when its outcome is "
                "`pass` or `not_applicable` (no exemptions). *Stricter*: every record meeting NEW meets OLD, "
                "not conversely.")
     if d.facts:
@@ -227,13 +232,16 @@ def _counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {k}" for k, n in counts.items())
 
 
-def _target_row(t) -> tuple[str, str]:
-    def side(value, required, outcome):
+def target_sides(t) -> tuple[str, str]:
+    """A target's verdict and values under OLD and under NEW: `fail at 62% (needs 85%)`."""
+    def side(value, required, outcome, shown):
+        value, required = shown[0] or value, shown[1] or required  # as the drafter writes them
         if value is None and required is None:
             return outcome
         need = f" (needs {required})" if required is not None else ""
         return f"{outcome} at {value if value is not None else 'no value'}{need}"
-    return (side(t.old_value, t.old_required, t.old_outcome), side(t.new_value, t.new_required, t.new_outcome))
+    return (side(t.old_value, t.old_required, t.old_outcome, t.old_shown),
+            side(t.new_value, t.new_required, t.new_outcome, t.new_shown))
 
 
 def _impact_head(r) -> str:
@@ -243,14 +251,19 @@ def _impact_head(r) -> str:
         return f"{cls} (proved), but no {what} changes on this data; the witness is what would be affected"
     if r.kind == "target":
         n = r.affected
-        what = f"{n} verdict(s) change" if n else "no verdict changes on this data"
+        what = f"{counted(n, 'verdict')} change{'s' if n == 1 else ''}" if n else "no verdict changes on this data"
     else:
-        what = (f"{r.affected} record(s) change outcome: {_counts_text(r.counts)}" if r.affected
+        what = (f"{counted(r.affected, 'record')} change{'s' if r.affected == 1 else ''} outcome: {_counts_text(r.counts)}" if r.affected
                 else "no record changes outcome on this data")
     return f"{cls}, {what}"
 
 
-def impact_text(impact, d: PolicyDiff, show: int = 10) -> str:
+def _more(items: Sequence, show: int | None) -> int:
+    """How many of `items` are not listed when `show` are (None: all are)."""
+    return 0 if show is None else max(0, len(items) - show)
+
+
+def impact_text(impact, d: PolicyDiff, show: int | None = 10) -> str:
     """The impact of NEW on the records of `impact.data`, as text."""
     by = f", by {visible(impact.by)}" if impact.by else ""
     out = ["", f"impact on {visible(impact.data)}{by}"]
@@ -260,10 +273,10 @@ def impact_text(impact, d: PolicyDiff, show: int = 10) -> str:
             out.append(f"{y.year}: not evaluated ({y.note})")
             continue
         rules = [r for r in y.rules if r.is_interesting]
-        out.append(f"{y.year}: {y.records} record(s); records with data errors: OLD {y.old_errors}, "
+        out.append(f"{y.year}: {counted(y.records, 'record')}; records with data errors: OLD {y.old_errors}, "
                    f"NEW {y.new_errors}")
         affected = y.affected_records()
-        out.append(f"  {len(affected)} record(s) change the outcome of at least one rule")
+        out.append(f"  {counted(len(affected), 'record')} change{'s' if len(affected) == 1 else ''} the outcome of at least one rule")
         if impact.by and affected:
             groups = Counter(a["group"] for a in affected)
             out.append("    " + "; ".join(f"{visible(impact.by)} {visible(g)}: {n}" for g, n in sorted(groups.items())))
@@ -277,19 +290,19 @@ def impact_text(impact, d: PolicyDiff, show: int = 10) -> str:
             for x in r.changes[:show]:
                 labels = " [" + ", ".join(f"{visible(k)}={visible(v)}" for k, v in x.labels) + "]" if x.labels else ""
                 out.append(f"    {visible(x.id)}{labels}: {x.old} → {x.new}")
-            if len(r.changes) > show:
-                out.append(f"    … and {len(r.changes) - show} more (all of them in --format json)")
+            if _more(r.changes, show):
+                out.append(f"    … and {_more(r.changes, show)} more (all of them in --format json)")
             for t in r.targets:
-                old, new = _target_row(t)
+                old, new = target_sides(t)
                 mark = "changes" if t.changed else "same verdict"
-                out.append(f"    {visible(t.group or 'whole population')}: OLD {old}; NEW {new} ({mark})")
+                out.append(f"    {visible(t.group or 'whole population')}: OLD {visible(old)}; NEW {visible(new)} ({mark})")
             if r.unaffected_proof:
                 for w in r.witnesses[:1]:
                     out.extend("  " + line for line in _text_witness(d, w.year, w.year, w))
         for rid, message in y.exemption_errors[:show]:
             out.append(f"  exemption refused by NEW: {visible(rid)}: {visible(message)}")
-        if len(y.exemption_errors) > show:
-            out.append(f"  … and {len(y.exemption_errors) - show} more refused exemptions")
+        if _more(y.exemption_errors, show):
+            out.append(f"  … and {_more(y.exemption_errors, show)} more refused exemptions")
     return "\n".join(out) + "\n"
 
 
@@ -301,7 +314,7 @@ def _md(s: str) -> str:
     return out
 
 
-def impact_markdown(impact, d: PolicyDiff, show: int = 10) -> str:
+def impact_markdown(impact, d: PolicyDiff, show: int | None = 10) -> str:
     by = f", by {_md(impact.by)}" if impact.by else ""
     out = ["", f"## Impact on {_md(impact.data)}{by}", ""]
     for y in impact.years:
@@ -310,8 +323,8 @@ def impact_markdown(impact, d: PolicyDiff, show: int = 10) -> str:
             continue
         affected = y.affected_records()
         out += [f"### {y.year}", "",
-                f"{y.records} record(s); records with data errors: OLD {y.old_errors}, NEW {y.new_errors}. "
-                f"{len(affected)} record(s) change the outcome of at least one rule.", ""]
+                f"{counted(y.records, 'record')}; records with data errors: OLD {y.old_errors}, NEW {y.new_errors}. "
+                f"{counted(len(affected), 'record')} change{'s' if len(affected) == 1 else ''} the outcome of at least one rule.", ""]
         rules = [r for r in y.rules if r.is_interesting]
         if not rules:
             out += ["No rule or target changes.", ""]
@@ -332,13 +345,13 @@ def impact_markdown(impact, d: PolicyDiff, show: int = 10) -> str:
                     out.append(f"| {_md(x.id)} | " + "".join(f"{_md(lv.get(k, ''))} | " for k in labels)
                                + f"{x.old} | {x.new} |")
                 out.append("")
-                if len(r.changes) > show:
-                    out += [f"… and {len(r.changes) - show} more (all of them in `--format json`).", ""]
+                if _more(r.changes, show):
+                    out += [f"… and {_more(r.changes, show)} more (all of them in `--format json`).", ""]
             if r.targets:
                 out += ["| group | OLD | NEW | |", "|---|---|---|---|"]
                 for t in r.targets:
-                    old, new = _target_row(t)
-                    out.append(f"| {_md(t.group or 'whole population')} | {old} | {new} | "
+                    old, new = target_sides(t)
+                    out.append(f"| {_md(t.group or 'whole population')} | {_md(old)} | {_md(new)} | "
                                f"{'**changes**' if t.changed else 'same verdict'} |")
                 out.append("")
             if r.unaffected_proof:

@@ -1,7 +1,10 @@
 """Replaying a result: re-read the policy and data it names, check their digests,
 evaluate again, and compare every verdict.
 
-The result is the JSON or JSON Lines output of `policydsl eval`, which carries a
+The result is any output of `policydsl eval` but text: JSON, JSON Lines and Parquet
+hold every verdict, and each is compared record by record; an HTML page or a workbook
+holds each year's outcome counts per rule and each target's verdict (its embedded
+`verdict_summary`), and those are compared, for every year it covers. Each carries a
 `provenance` block (`policydsl.provenance`). Paths are tried as recorded, relative to
 the result file's folder and then to the working directory, unless given explicitly.
 """
@@ -14,9 +17,10 @@ from pathlib import Path
 
 import attrs
 
-from ..provenance import file_digest, records_digest
+from ..provenance import EMBEDDED, file_digest, records_digest
+from ..textsafe import visible
 from ..version import __version__
-from .visible import visible
+from .render import counted
 
 # Exit codes: reproduced; not reproduced (a digest or a verdict differs); unusable input.
 SAME, DIFFERENT, UNUSABLE = 0, 1, 2
@@ -56,37 +60,146 @@ class Replay:
         if len(self.verdicts) > SHOWN:
             lines.append(f"different: … and {len(self.verdicts) - SHOWN} more")
         if self.reproduced:
-            lines.append(f"reproduced: {self.records} record(s) and {self.targets} target result(s), "
-                         "every verdict identical")
+            lines.append(f"reproduced: {counted(self.records, 'record')} and "
+                         f"{counted(self.targets, 'target result')}, every verdict identical")
         else:
             what = []
             if self.digests:
-                what.append(f"{len(self.digests)} digest(s) differ")
+                what.append(f"{counted(len(self.digests), 'digest')} differ{'s' if len(self.digests) == 1 else ''}")
             if self.verdicts:
-                what.append(f"{len(self.verdicts)} verdict(s) differ")
+                what.append(f"{counted(len(self.verdicts), 'verdict')} differ{'s' if len(self.verdicts) == 1 else ''}")
             lines.append("not reproduced: " + ", ".join(what))
         # Ids and paths come from files: one report line each, nothing that acts on a terminal.
         return "\n".join(visible(line) for line in lines) + "\n"
 
 
 def read_result(path: str | os.PathLike[str]) -> dict:
-    """The result document: `provenance`, `year`, `records` and `targets`, from JSON or JSON Lines."""
+    """The result document: `provenance`, and either `year`, `records` and `targets` (JSON,
+    JSON Lines, Parquet) or `verdicts`, one summary per year (HTML, workbook)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        raw = Path(path).read_bytes()
+    except OSError as e:
         raise ReplayError(f"cannot read the result `{path}`: {e}") from None
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        doc = None
-    if not isinstance(doc, dict):
-        doc = _from_lines(text, path)
+    if raw.startswith(b"PAR1"):
+        doc = _from_parquet(path)
+    elif raw.startswith(b"PK\x03\x04"):
+        doc = _embedded(_workbook_text(raw, path), path)
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ReplayError(f"cannot read the result `{path}`: {e}") from None
+        if text.lstrip()[:15].lower() == "<!doctype html>":
+            doc = _embedded(_page_text(text, path), path)
+        else:
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                doc = None
+            if not isinstance(doc, dict):
+                doc = _from_lines(text, path)
     if not isinstance(doc.get("provenance"), dict):
         raise ReplayError(f"`{path}` has no `provenance` block: it was not written by `policydsl eval` "
-                          "with --format json or jsonl")
+                          "with --format json, jsonl, parquet, html or xlsx")
+    if isinstance(doc.get("verdicts"), list):
+        return doc
     if not isinstance(doc.get("records"), list) or not isinstance(doc.get("targets"), list):
         raise ReplayError(f"`{path}` has no `records` and `targets` lists")
     return doc
+
+
+def _embedded(text: str | None, path) -> dict:
+    if text is None:
+        return {}
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise ReplayError(f"`{path}`: its embedded `{EMBEDDED}` is not JSON") from None
+    return doc if isinstance(doc, dict) else {}
+
+
+def _page_text(text: str, path) -> str | None:
+    """The embedded JSON of an HTML report: `<meta name="policydsl-provenance" content="…">`."""
+    import html
+    import re
+
+    found = re.search(rf'<meta name="{EMBEDDED}" content="([^"]*)">', text)
+    return html.unescape(found.group(1)) if found else None
+
+
+def _workbook_text(raw: bytes, path) -> str | None:
+    """The embedded JSON of a workbook: the cells after the marker cell `policydsl-provenance`
+    in its last sheet, joined. Read with the standard library (a workbook is zipped XML)."""
+    import io
+    import zipfile
+    from xml.etree import ElementTree
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target") for r in rels}
+            sheets = book.findall("m:sheets/m:sheet", ns)
+            if not sheets:
+                return None
+            target = targets[sheets[-1].get(rel)].lstrip("/")
+            sheet = ElementTree.fromstring(z.read(target if target.startswith("xl/") else "xl/" + target))
+            shared = ([("".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t")))
+                       for si in ElementTree.fromstring(z.read("xl/sharedStrings.xml"))]
+                      if "xl/sharedStrings.xml" in z.namelist() else [])
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as e:
+        raise ReplayError(f"cannot read the workbook `{path}`: {e}") from None
+
+    def value(cell) -> str:
+        v = cell.find("m:v", ns)
+        if cell.get("t") == "s" and v is not None:
+            try:
+                return shared[int(v.text or "")]
+            except (ValueError, IndexError):
+                raise ReplayError(f"cannot read the workbook `{path}`: a cell names a string it does not hold") from None
+        inline = cell.find("m:is/m:t", ns)
+        return inline.text or "" if inline is not None else (v.text or "" if v is not None else "")
+
+    parts = []
+    for row in sheet.iter(f"{{{ns['m']}}}row"):
+        cells = row.findall("m:c", ns)
+        if len(cells) >= 2 and value(cells[0]) == EMBEDDED:
+            parts.append(value(cells[1]))
+    return "".join(parts) or None
+
+
+def _from_parquet(path) -> dict:
+    """Records and targets of a Parquet result, in the shape `compare_records` and
+    `compare_targets` read (outcomes by rule; target values exact)."""
+    from ..eval.duckdb_engine import ParquetWriter
+
+    try:
+        meta, rows, targets = ParquetWriter.read(path)
+    except OSError as e:
+        raise ReplayError(str(e)) from None
+    doc = _embedded(meta.get(EMBEDDED), path)
+    records: list[dict] = []
+    for rid, rule, _clauses, _modality, outcome, _explanation, errors in rows:
+        # A record's rows are consecutive; a repeated id starts a new record at a rule seen again.
+        if not records or records[-1]["id"] != rid or rule in records[-1]["_rules"]:
+            records.append({"id": rid, "outcomes": [], "errors": errors or "", "_rules": set()})
+        if rule:
+            records[-1]["outcomes"].append({"rule": rule, "outcome": outcome})
+            records[-1]["_rules"].add(rule)
+    for r in records:
+        del r["_rules"]
+    doc["records"] = records
+    doc["targets"] = [{"rule": t[0], "group": t[3], "outcome": t[6], "value": t[4]} for t in targets]
+    doc["shape"] = "parquet"
+    return doc
+
+
+def _as_parquet(record: dict) -> dict:
+    """A record's JSON reduced to what a Parquet result holds."""
+    return {"id": record["id"], "outcomes": [{"rule": o["rule"], "outcome": o["outcome"]} for o in record["outcomes"]],
+            "errors": "; ".join(f"{e['field']}: {e['message']}" for e in record["errors"])}
 
 
 def _from_lines(text: str, path) -> dict:
@@ -105,7 +218,7 @@ def _from_lines(text: str, path) -> dict:
         elif "target" in obj:
             doc["targets"].append(obj["target"])
         elif "policy" in obj:
-            doc.update({k: v for k, v in obj.items() if k in ("policy", "provenance", "year")})
+            doc.update({k: v for k, v in obj.items() if k in ("policy", "provenance", "year", "date")})
     return doc
 
 
@@ -117,7 +230,8 @@ def locate(recorded: str | None, given: str | None, result: Path, what: str) -> 
         return given
     if not recorded:
         raise ReplayError(f"the result names no {what} file; give one with --{'policy' if what == 'policy' else 'facts'}")
-    candidates = [Path(recorded)] if os.path.isabs(recorded) else [result.parent / recorded, Path(recorded)]
+    candidates = [Path(recorded)] if os.path.isabs(recorded) else list(dict.fromkeys(
+        [result.parent / recorded, Path(recorded)]))
     for c in candidates:
         if c.is_file():
             return str(c)
@@ -151,11 +265,53 @@ def replay(result_path: str | os.PathLike[str], *, policy: str | None = None, fa
     if want and loaded.fingerprint != want:
         digests.append(f"policy fingerprint (its meaning) recorded {want}, now {loaded.fingerprint}")
     inputs = prov.get("data") or []
-    if len(inputs) != 1:
-        raise ReplayError(f"the result names {len(inputs)} data inputs; replay reads exactly one")
-    entry = inputs[0]
-    data_path = locate(entry.get("path"), facts, result, "data")
-    fmt = entry.get("format") if entry.get("format") in ("csv", "json", "jsonl") else None
+    if not inputs or (len(inputs) > 1 and facts is not None):
+        raise ReplayError(f"the result names {len(inputs)} data inputs; --facts replaces exactly one")
+    years = prov.get("years") or ([doc["year"]] if isinstance(doc.get("year"), int) else [])
+    if not years or ("verdicts" not in doc and len(years) != 1):
+        raise ReplayError(f"the result names {len(years)} years; an eval result of records has exactly one")
+    sources: dict[int, tuple[str, str | None]] = {}  # year -> (data path, format)
+    for entry in inputs:
+        data_path = locate(entry.get("path"), facts, result, "data")
+        fmt = entry.get("format") if entry.get("format") in ("csv", "json", "jsonl", "parquet") else None
+        _check_data(entry, data_path, fmt, digests)
+        for year in ([entry["year"]] if isinstance(entry.get("year"), int) else years):
+            sources[year] = (data_path, fmt)
+    if prov.get("tool") != f"policydsl {__version__}":
+        notes.append(f"recorded with {prov.get('tool')}, replayed with policydsl {__version__}")
+    engine = engine or _engine(loaded, prov.get("engine"), notes)
+    data_paths = tuple(dict.fromkeys(p for p, _ in sources.values()))
+    if "verdicts" in doc:
+        verdicts, records, targets = _replay_summaries(loaded, doc["verdicts"], sources, engine)
+        return Replay(policy_path, data_paths, tuple(digests), tuple(verdicts), tuple(notes), records, targets)
+    from ..data.read import DataError
+
+    data_path, fmt = sources[years[0]]
+    days = prov.get("dates") or ([doc["date"]] if isinstance(doc.get("date"), str) else [])
+    when: object = years[0]
+    if days:  # judged on a day (`--date`): replayed on that day
+        import datetime
+
+        try:
+            when = datetime.date.fromisoformat(days[0])
+        except ValueError:
+            raise ReplayError(f"the result names the day `{days[0]}`, which is not YYYY-MM-DD") from None
+    try:
+        evaluation = loaded.evaluate(data_path, when, engine=engine, format=fmt)
+    except (DataError, ValueError) as e:  # unreadable data, a year outside the period, an unknown engine
+        raise ReplayError(str(e)) from None
+    now = [r.to_json() for r in evaluation.records]
+    now_targets = [t.to_json() for t in evaluation.targets]
+    if doc.get("shape") == "parquet":
+        now = [_as_parquet(r) for r in now]
+        now_targets = [{k: t[k] for k in ("rule", "group", "outcome", "value")} for t in now_targets]
+    verdicts = compare_records(doc["records"], now)
+    verdicts += compare_targets(doc["targets"], now_targets)
+    return Replay(policy_path, data_paths, tuple(digests), tuple(verdicts), tuple(notes),
+                  len(evaluation.records), len(evaluation.targets))
+
+
+def _check_data(entry: dict, data_path: str, fmt: str | None, digests: list[str]) -> None:
     want = entry.get("sha256")
     if entry.get("path") is None:  # in-memory records: compare their canonical form
         from ..data.read import DataError, read_records
@@ -167,23 +323,48 @@ def replay(result_path: str | os.PathLike[str], *, policy: str | None = None, fa
     else:
         now = file_digest(data_path)
     if want and now != want:
-        digests.append(f"data file `{data_path}`: sha256 recorded {want}, now {now}")
-    if prov.get("tool") != f"policydsl {__version__}":
-        notes.append(f"recorded with {prov.get('tool')}, replayed with policydsl {__version__}")
-    engine = engine or _engine(loaded, prov.get("engine"), notes)
-    years = prov.get("years") or ([doc["year"]] if isinstance(doc.get("year"), int) else [])
-    if len(years) != 1:
-        raise ReplayError(f"the result names {len(years)} years; an eval result has exactly one")
-    from ..data.read import DataError
+        year = f" (for {entry['year']})" if isinstance(entry.get("year"), int) else ""
+        digests.append(f"data file `{data_path}`{year}: sha256 recorded {want}, now {now}")
 
-    try:
-        evaluation = loaded.evaluate(data_path, years[0], engine=engine, format=fmt)
-    except (DataError, ValueError) as e:  # unreadable data, a year outside the period, an unknown engine
-        raise ReplayError(str(e)) from None
-    verdicts = compare_records(doc["records"], [r.to_json() for r in evaluation.records])
-    verdicts += compare_targets(doc["targets"], [t.to_json() for t in evaluation.targets])
-    return Replay(policy_path, (data_path,), tuple(digests), tuple(verdicts), tuple(notes),
-                  len(evaluation.records), len(evaluation.targets))
+
+def _replay_summaries(policy, recorded: list, sources: dict, engine: str) -> tuple[list[str], int, int]:
+    """Each year of a report evaluated again and its verdict summary compared with the
+    recorded one: rule outcome counts, then target verdicts."""
+    from ..data.read import DataError
+    from ..eval.stream import evaluate_stream
+    from ..provenance import verdict_summary
+    from ..report import ReportCollector
+
+    out: list[str] = []
+    records = targets = 0
+    for summary in recorded:
+        year = summary.get("year") if isinstance(summary, dict) else None
+        if year not in sources:
+            raise ReplayError(f"the result's verdicts name year {year!r}, which its provenance does not")
+        data_path, fmt = sources[year]
+        collector = ReportCollector(policy, show=0)
+        try:
+            policy.check_year(year)
+            found = evaluate_stream(policy, data_path, policy.ir.meta.judged_year(year), engine=engine,
+                                    format=fmt, show=0, report=collector)
+        except (DataError, ValueError) as e:
+            raise ReplayError(str(e)) from None
+        now = verdict_summary(year, collector.rule_counts, found.targets)
+        records += collector.records
+        targets += len(now["targets"])
+        old_rules, new_rules = summary.get("rules") or {}, now["rules"]
+        for rule in dict.fromkeys([*old_rules, *new_rules]):
+            if old_rules.get(rule) != new_rules.get(rule):
+                out.append(f"{year}, rule `{rule}`: recorded {_counts(old_rules.get(rule))}, "
+                           f"now {_counts(new_rules.get(rule))}")
+        out += [f"{year}, {line}" for line in compare_targets(summary.get("targets") or [], now["targets"])]
+    return out, records, targets
+
+
+def _counts(counts: object) -> str:
+    if not isinstance(counts, dict):
+        return "no outcomes"
+    return ", ".join(f"{n} {o}" for o, n in counts.items()) or "no outcomes"
 
 
 def _engine(policy, recorded: object, notes: list[str]) -> str:

@@ -70,7 +70,7 @@ def facts_read(*rules: ir.Rule | None) -> set[str]:
     for rule in rules:
         if rule is None:
             continue
-        for e in (rule.scope, rule.condition):
+        for e in (rule.scope, rule.condition, rule.due):
             if e is not None:
                 names.update(x.name for x in ir.walk(e) if isinstance(x, ir.Fact))
         if rule.group is not None:
@@ -119,6 +119,16 @@ class Comparer:
         return self._classify(year, both, replay)
 
     def _clash(self, *rules: ir.Rule | None) -> str:
+        from ..dates import date_construct, validity_days
+
+        before, after = self.old.ir.meta.validity, self.new.ir.meta.validity
+        if validity_days(before) != validity_days(after):
+            return "not compared: the policy's days in force changed"
+        dated = {r.name: date_construct(r, before) for r in rules if r is not None}
+        dated = {name: why for name, why in dated.items() if why is not None}
+        if dated:
+            names = "; ".join(f"`{n}` has {why}" for n, why in dated.items())
+            return f"not compared: {names}, which the solver cannot reason about yet"
         bad = sorted(self.redeclared & facts_read(*rules))
         if not bad:
             return ""

@@ -133,21 +133,19 @@ def describe(old: ir.Rule | None, new: ir.Rule | None) -> tuple[tuple[str, ...],
         lines.append(f"modality {modality_text(old.modality)} → {modality_text(new.modality)} ({way})")
     if canonical(old.scope) != canonical(new.scope):
         tags.append(SCOPE)
-        a, b = _text(old.scope), _text(new.scope)
-        same = " (a definition it uses changed)" if a == b else ""
-        lines.append(f"scope `{a}` → `{b}`{same}")
+        lines.append(_edited("scope", old.scope, new.scope))
     old_s, new_s = schedules(old.condition), schedules(new.condition)
-    if old.years != new.years or canonical(tuple(old_s)) != canonical(tuple(new_s)):
+    days = [line for line in _date_changes(old, new) if line]
+    if old.years != new.years or canonical(tuple(old_s)) != canonical(tuple(new_s)) or days:
         tags.append(SCHEDULE)
         if old.years != new.years:
             lines.append(f"in force {years_text(old.years)} → {years_text(new.years)}")
+        lines += days
         if canonical(tuple(old_s)) != canonical(tuple(new_s)):
             lines.append(f"schedule `{_texts(old_s)}` → `{_texts(new_s)}`")
     if schedule_free(old.condition) != schedule_free(new.condition):
         tags.append(CONDITION)
-        a, b = _text(old.condition), _text(new.condition)
-        same = " (a definition it uses changed)" if a == b else ""
-        lines.append(f"requirement `{a}` → `{b}`{same}")
+        lines.append(_edited("requirement", old.condition, new.condition))
     if canonical(old.group) != canonical(new.group):
         tags.append(GROUPING)
         lines.append(f"grouping `{_group(old.group)}` → `{_group(new.group)}`")
@@ -156,6 +154,27 @@ def describe(old: ir.Rule | None, new: ir.Rule | None) -> tuple[tuple[str, ...],
         tags.append(CITATION)
         lines.append(", ".join(citation) + " changed")
     return tuple(tags), tuple(lines)
+
+
+def _date_changes(old: ir.Rule, new: ir.Rule) -> tuple[str, str]:
+    """Lines for a change of the days in force or of the due day (dates: policydsl/dates.py)."""
+    from ..dates import in_force_text
+
+    days = due = ""
+    if canonical(old.in_force) != canonical(new.in_force):
+        def shown(d):
+            return "the whole years" if d is None else in_force_text(d)
+        days = f"days in force {shown(old.in_force)} → {shown(new.in_force)}"
+    if canonical(old.due) != canonical(new.due):
+        def due_text(e):
+            return "none" if e is None else f"`{e.text}`"
+        due = f"due {due_text(old.due)} → {due_text(new.due)}"
+    return days, due
+def _edited(what: str, old, new) -> str:
+    """One edit line, old text → new text; equal texts mean only a definition they use changed."""
+    a, b = _text(old), _text(new)
+    same = " (a definition it uses changed)" if a == b else ""
+    return f"{what} `{a}` → `{b}`{same}"
 
 
 def _text(e: ir.Expr | None) -> str:
@@ -179,7 +198,8 @@ def _year_form(rule: ir.Rule, year: int) -> str:
     start, end = rule.years
     if not start <= year <= end:
         return "not in force"
-    return canonical((rule.scope, rule.condition, rule.group), year=year)
+    dated = (rule.in_force, rule.due) if rule.in_force is not None or rule.due is not None else ()
+    return canonical((rule.scope, rule.condition, rule.group, *dated), year=year)
 
 
 def rule_text(policy: ir.Policy, rule: ir.Rule | None) -> str | None:
@@ -210,6 +230,7 @@ def policy_notes(old: ir.Policy, new: ir.Policy) -> tuple[str, ...]:
         a, b = getattr(old.meta, field), getattr(new.meta, field)
         if a != b:
             lines.append(f"{field} `{a}` → `{b}`")
+    lines += validity_changes(old.meta.validity, new.meta.validity)
     old_facts = {f.name: f for f in old.facts}
     new_facts = {f.name: f for f in new.facts}
     for name in sorted(new_facts.keys() - old_facts.keys()):
@@ -228,6 +249,33 @@ def policy_notes(old: ir.Policy, new: ir.Policy) -> tuple[str, ...]:
         if canonical(n) not in new_notes:
             lines.append(f"note removed: {n.text}")
     return tuple(lines)
+
+
+def validity_changes(old: ir.Validity | None, new: ir.Validity | None) -> list[str]:
+    """The changes of a policy's validity and supersession: in force, amended, repealed,
+    superseded by."""
+    def items(v: ir.Validity | None) -> dict[str, str]:
+        if v is None:
+            return {}
+        from ..dates import in_force_text
+
+        out = {}
+        if v.start is not None or v.end is not None:
+            out["in force"] = in_force_text(v)
+        if v.amended:
+            out["amended on"] = ", ".join(d.isoformat() for d in v.amended)
+        if v.repealed is not None:
+            out["repealed on"] = v.repealed.isoformat()
+        if v.superseded_by is not None:
+            out["superseded by"] = v.superseded_by
+        return out
+
+    a, b = items(old), items(new)
+    lines = []
+    for key in ("in force", "amended on", "repealed on", "superseded by"):
+        if a.get(key) != b.get(key):
+            lines.append(f"{key} `{a.get(key, 'not stated')}` → `{b.get(key, 'not stated')}`")
+    return lines
 
 
 def _exemptible(policy: ir.Policy) -> dict[str, list[str]]:

@@ -15,7 +15,7 @@ from ..limits import help_text as limits_help
 from ..source import Source
 
 
-def check_module(module: object, source: Source) -> list[Diagnostic]:
+def check_limits(module: object, source: Source) -> list[Diagnostic]:
     """Diagnostics for a module (`ast.Module`) over the declaration limit, or with an
     expression that, once its definitions are inlined as the checker does, nests too
     deep or grows too large (`let b = a + a` doubles at each step). Runs before the

@@ -17,7 +17,9 @@ from ..diagnostics import ERROR, WARNING, Diagnostic, Label, nearest
 from ..ir import walk
 from ..source import Source, Span
 from ..units import DIMENSIONLESS, Unit, UnitError, UnitRegistry, describe_dim, dim_div, dim_mul
+from . import entities
 from .brackets import Interval, bracket_findings
+from .dates import EVAL_NAMES, DateChecks
 
 AGGREGATES = ("share", "count", "sum", "mean")
 FUNCTIONS = ("min", "max", "floor", "ceil", "abs")
@@ -26,10 +28,11 @@ PLAIN = ir.Num(DIMENSIONLESS, "", Fraction(1))
 
 
 class _Ctx:
-    __slots__ = ("target", "in_agg")
+    __slots__ = ("target", "in_agg", "child")
 
     def __init__(self, target: bool = False, in_agg: bool = False):
         self.target, self.in_agg = target, in_agg
+        self.child: str | None = None  # inside an aggregate over this entity's records
 
 
 def type_name(t: ir.Type) -> str:
@@ -39,7 +42,7 @@ def type_name(t: ir.Type) -> str:
         return f"a quantity in {t.unit or describe_dim(t.dim)}"
     if isinstance(t, ir.Enum):
         return f"a level of `{t.fact}`"
-    return {"bool": "true/false", "text": "text"}.get(t, str(t))
+    return {"bool": "true/false", "text": "text", "date": "a date"}.get(t, str(t))
 
 
 def same_type(a: ir.Type, b: ir.Type) -> bool:
@@ -48,7 +51,10 @@ def same_type(a: ir.Type, b: ir.Type) -> bool:
     return a == b
 
 
-class Checker:
+class Checker(DateChecks):
+    CTX = _Ctx
+    describe = staticmethod(type_name)
+
     def __init__(self, module: ast.Module, source: Source):
         self.module, self.source = module, source
         self.diagnostics: list[Diagnostic] = []
@@ -62,6 +68,7 @@ class Checker:
         self.period: tuple[int, int] | None = None
         self.open_ended = False
         self.declared: dict[str, Span] = {}
+        self.entity_plan: entities.EntityPlan | None = None  # a policy with several entities
 
     # ---- reporting -----------------------------------------------------------------
 
@@ -94,13 +101,15 @@ class Checker:
             elif isinstance(d, ast.FactDecl):
                 self._declare(d.name, d.span, "fact")
                 self.fact_decls[d.name] = d
+        self.entity_plan = entities.plan(self, decls)
         for d in self.fact_decls.values():
             self._fact_type(d)
         for d in self.fact_decls.values():
             self._fact_constraints(d)
         for name in self.lets:
             self._let(name)
-        labels = self._labels([d for d in decls if isinstance(d, ast.EntityDecl)][:1])
+        labels = (self._labels([d for d in decls if isinstance(d, ast.EntityDecl)][:1])
+                  if self.entity_plan is None else self.entity_plan.root.label_facts)
         rules, targets, names = [], [], {}
         for d in decls:
             if isinstance(d, ast.RuleDecl):
@@ -110,15 +119,19 @@ class Checker:
                 names[d.name] = d.span
                 checked = self._rule(d)
                 if checked is not None:
+                    checked = self.with_dates(d, checked, header)
+                if checked is not None:
                     (targets if d.is_target else rules).append(checked)
         notes = tuple(ir.Note(d.text, tuple(c.id for c in d.clauses), d.section)
                       for d in decls if isinstance(d, ast.NoteDecl))
         if any(d.is_error for d in self.diagnostics) or header is None:
             return None
         name, plural, noun = entity
+        kinds = tuple(self.entity_plan.entities) if self.entity_plan is not None else ()
         return ir.Policy(header, name, plural, tuple(self.facts.values()), tuple(rules),
                          tuple(targets), notes, self.source, label_facts=labels, entity_label=noun,
-                         unit_names=tuple(d.names for d in decls if isinstance(d, ast.UnitDecl)))
+                         unit_names=tuple(d.names for d in decls if isinstance(d, ast.UnitDecl)),
+                         entities=kinds)
 
     def _header(self, headers: list[ast.PolicyDecl]) -> ir.Meta | None:
         if not headers:
@@ -142,7 +155,8 @@ class Checker:
             return None
         self.period = (start, end)
         self.open_ended = open_ended
-        return ir.Meta(h.name, h.title, h.original, h.version, h.issuer, (start, end), open_ended)
+        return ir.Meta(h.name, h.title, h.original, h.version, h.issuer, (start, end), open_ended,
+                       self.validity(h))
 
     def _period_help(self) -> str:
         first, last = self.period or (0, 9999)
@@ -157,10 +171,7 @@ class Checker:
     def _entity(self, entities: list[ast.EntityDecl]) -> tuple[str, str, str | None]:
         if not entities:
             return "record", "records", None
-        for extra in entities[1:]:
-            self.error(extra.span, "a policy judges one kind of record; this is a second `entity`",
-                       code="E0114")
-        e = entities[0]
+        e = entities[0]  # the first; several are checked by `entities.plan`
         return e.name, e.plural or e.name + "s", e.label
 
     def _labels(self, entities: list[ast.EntityDecl]) -> tuple[str, ...]:
@@ -207,8 +218,8 @@ class Checker:
     def _unknown_unit(self, name: str, span: Span) -> None:
         guess = nearest(name, self.units.names())
         self.error(span, f"unknown unit `{name}`", code="E0121",
-                   help=f"did you mean `{guess}`?" if guess else
-                   "declare it with `unit NAME` or `unit NAME = NUMBER UNIT`")
+                   help=self.duration_help(name) or (f"did you mean `{guess}`?" if guess else
+                   "declare it with `unit NAME` or `unit NAME = NUMBER UNIT`"))
 
     # ---- facts -----------------------------------------------------------------------
 
@@ -329,14 +340,19 @@ class Checker:
             cond = None
         if cond is None or years is None or (d.scope is not None and scope is None):
             return None
-        return ir.Rule(d.name, d.label, tuple(c.id for c in d.clauses), d.section, d.quote, years,
+        rule = ir.Rule(d.name, d.label, tuple(c.id for c in d.clauses), d.section, d.quote, years,
                        scope, d.requirement.modality, cond, d.is_target, group, d.span)
+        if self.entity_plan is None:
+            return rule if d.entity is None or entities.stated_single(self, d) else None
+        return entities.assign(self, self.entity_plan, d, rule)
 
     def _years(self, d: ast.RuleDecl) -> tuple[int, int] | None:
         first, last = self.period or (0, 9999)
         y = d.years
         if y is None:
             return first, last
+        if isinstance(y, ast.InForce):
+            return self.in_force_years(y)
         start = y.start if y.start is not None else first
         end = y.end if y.end is not None else last
         ok = True
@@ -369,6 +385,8 @@ class Checker:
             values = tuple(range(len(fact.type.members)))
         elif fact.type == ir.BOOL:
             values = (False, True)
+        elif self.entity_plan is not None and entities.is_key(self.entity_plan, g.fact):
+            return ir.Group(g.fact, None)  # each parent record: known when the data is judged
         else:
             self.error(g.span, f"`{g.fact}` has no declared set of values to group by", code="E0144",
                        help=f"declare the values (`fact {g.fact}: text in SET`) or write "
@@ -437,6 +455,10 @@ class Checker:
             return None
         if n.name in self.fact_decls:  # declared, but its type had an error already reported
             return None
+        if n.name in EVAL_NAMES:
+            return self.eval_name(n)
+        if self.entity_plan is not None and entities.entity_name_used(self, self.entity_plan, n):
+            return None
         self._unknown_name(n.name, n.span)
         return None
 
@@ -457,7 +479,10 @@ class Checker:
         return _fold(ir.Neg(x, x.type, n.span, self.text(n.span)))
 
     def x_Binary(self, n: ast.Binary, ctx) -> ir.Expr | None:
-        left, right = self.expr(n.left, ctx), self.expr(n.right, ctx)
+        left = self.expr(n.left, ctx)
+        if left is not None and left.type == ir.DATE:
+            return self.date_arith(n, left, ctx)
+        right = self.expr(n.right, ctx)
         if left is None or right is None:
             return None
         text = self.text(n.span)
@@ -610,7 +635,7 @@ class Checker:
     def _is_level(self, node: ast.Expr) -> bool:
         return (isinstance(node, ast.Name) and node.name not in self.facts
                 and node.name not in self.lets and node.name not in self.sets
-                and node.name not in self.fact_decls)
+                and node.name not in self.fact_decls and node.name not in EVAL_NAMES)
 
     def _level(self, node: ast.Name, other: ir.Expr | None) -> ir.Expr | None:
         if other is not None and isinstance(other.type, ir.Enum):
@@ -638,9 +663,10 @@ class Checker:
                 left, right = applied
             return ir.Cmp(op, left, right, ir.BOOL, span, text)
         if not same_type(lt, rt):
-            self.error(span, f"cannot compare {type_name(lt)} with {type_name(rt)}", code="E0210")
+            self.error(span, f"cannot compare {type_name(lt)} with {type_name(rt)}", code="E0210",
+                       help=self.date_compare_help(lt, rt))
             return None
-        if op not in ("=", "!=") and not isinstance(lt, ir.Enum):
+        if op not in ("=", "!=") and not isinstance(lt, ir.Enum) and lt != ir.DATE:
             self.error(span, f"{type_name(lt)} can only be compared with `=` or `!=`", code="E0211")
             return None
         return ir.Cmp(op, left, right, ir.BOOL, span, text)
@@ -681,9 +707,11 @@ class Checker:
         s, lo = self._adopt(s, lo, n.subject, n.low, always=True)
         s, hi = self._adopt(s, hi, n.subject, n.high, always=True)
         for bound, node in ((lo, n.low), (hi, n.high)):
-            if not same_type(s.type, bound.type) or not isinstance(s.type, ir.Num | ir.Enum):
+            if not same_type(s.type, bound.type) or not (isinstance(s.type, ir.Num | ir.Enum)
+                                                          or s.type == ir.DATE):
                 self.error(node.span, f"cannot compare {type_name(s.type)} with "
-                           f"{type_name(bound.type)}", code="E0212")
+                           f"{type_name(bound.type)}", code="E0212",
+                           help=self.date_compare_help(s.type, bound.type))
                 return None
         if not self._wants_tolerance(n):
             return ir.Between(s, lo, hi, ir.BOOL, n.span, self.text(n.span))
@@ -728,6 +756,12 @@ class Checker:
         return ir.Cond(c, a, b, a.type, n.span, self.text(n.span))
 
     def x_Call(self, n: ast.Call, ctx: _Ctx) -> ir.Expr | None:
+        plan = self.entity_plan
+        if plan is not None and entities.is_child_aggregate(plan, n):
+            return entities.child_aggregate(self, plan, n, ctx, _Ctx(target=ctx.target, in_agg=True),
+                                            type_name)
+        if plan is not None and entities.unknown_entity(self, plan, n):
+            return None
         if n.func in AGGREGATES:
             return self._aggregate(n, ctx)
         if n.func not in FUNCTIONS:
@@ -974,7 +1008,7 @@ def _fold(e: ir.Expr) -> ir.Expr:
     from ..eval.reference import evaluate
     from ..eval.values import Unknown
 
-    if any(isinstance(x, ir.Fact | ir.Agg | ir.Sched) for x in walk(e)):
+    if any(isinstance(x, ir.Fact | ir.Agg | ir.Sched | ir.EvalDate | ir.ChildAgg) for x in walk(e)):
         return e
     value = evaluate(e, {}, 0)
     if isinstance(value, Unknown):  # division by zero: left for the evaluator to report

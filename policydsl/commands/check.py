@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import STDIN, STDIN_NAME, expand_policies, print_diagnostics, read_policy
+from .policy_files import STDIN, STDIN_NAME, expand_policies, print_diagnostics, read_policy
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -12,13 +12,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import print_diagnostics
+from .policy_files import print_diagnostics, show_count
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("old", metavar="OLD", help="the earlier version: a .pol file or REV:path")
     p.add_argument("new", metavar="NEW", help="the later version: a .pol file or REV:path")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("--format", choices=("text", "json", "markdown", "html", "xlsx"), default="text",
+                   help="html, xlsx: the records the change affects, as a page or a workbook "
+                        "(need --facts; xlsx needs --output)")
+    p.add_argument("--output", "-o", metavar="PATH",
+                   help="with --format html or xlsx: the file to write (html: standard output without it)")
     p.add_argument("--timeout", type=int, default=5000, metavar="MS",
                    help="solver time limit per question in milliseconds (default 5000); "
                         "a question that runs out is reported as undecided")
@@ -31,13 +35,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--by", metavar="FACT", help="with --facts: count the changed records per value of FACT")
     p.add_argument("--data-format", choices=("csv", "json", "jsonl"), default=None,
                    help="the format of DATA when its name does not tell")
-    p.add_argument("--show", type=int, default=10, metavar="N",
-                   help="changed records listed per rule in text and Markdown (default 10; JSON lists all)")
+    p.add_argument("--show", type=show_count, default=10, metavar="N|all",
+                   help="changed records listed per rule in text and Markdown (default 10, `all` for every one; "
+                        "JSON lists all)")
 
 
 def run(args) -> int:
     import policydsl
-    from policydsl.audit.core import compare
+    from policydsl.audit.policy_diff import compare
     from policydsl.audit.render import render
     from policydsl.audit.sources import load_version
 
@@ -70,8 +75,8 @@ def run(args) -> int:
         return 0 if result.identical else 1
     from policydsl.audit.impact import impact
     from policydsl.audit.render import impact_markdown, impact_text
-    from policydsl.audit.visible import visible
     from policydsl.data.read import DataError
+    from policydsl.textsafe import visible
 
     old, new = versions
     if not years:
@@ -81,7 +86,34 @@ def run(args) -> int:
     except (DataError, ValueError, OSError) as e:
         print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)
         return 2
-    if args.format == "json":
+    if args.format == "xlsx":
+        from policydsl.reports.model import ReportError
+        from policydsl.reports.output import into_place
+        from policydsl.reports.workbook import write_impact_workbook
+
+        try:
+            with into_place(args.output) as partial:
+                write_impact_workbook(found, result, partial)
+        except (ReportError, OSError) as e:
+            print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)
+            return 2
+        sys.stdout.write(render(result, "text"))  # what was proved stays on the terminal
+    elif args.format == "html":
+        from policydsl.reports.html import render_impact_html
+
+        page = render_impact_html(found, result, render(result, "text"))
+        if args.output is None:
+            sys.stdout.write(page)
+        else:
+            from policydsl.reports.output import into_place
+
+            try:
+                with into_place(args.output) as partial, open(partial, "w", encoding="utf-8") as f:
+                    f.write(page)
+            except OSError as e:
+                print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)
+                return 2
+    elif args.format == "json":
         import json
 
         sys.stdout.write(json.dumps({**result.to_json(), "impact": found.to_json()}, ensure_ascii=False,
@@ -95,11 +127,16 @@ def run(args) -> int:
 
 def _impact_arguments(args, versions) -> str | None:
     """What is wrong with `--show` or `--by`, checked before the solver runs."""
-    from policydsl.audit.visible import visible
     from policydsl.diagnostics import nearest
+    from policydsl.textsafe import visible
 
-    if args.show < 0:
-        return "`--show` must be 0 or more"
+    if args.facts is not None and any(p.ir.entities for p in versions):
+        return ("`--facts` judges the records of a policy with one entity; with several entities, "
+                "run `policydsl eval` on each version with `--facts ENTITY=DATA` for each")
+    if args.format == "xlsx" and (args.facts is None or args.output is None):
+        return "`--format xlsx` writes the records a change affects: give `--facts DATA` and `--output PATH`"
+    if args.format == "html" and args.facts is None:
+        return "`--format html` shows the records a change affects: give `--facts DATA`"
     if args.by is not None:
         facts = sorted({f.name for p in versions for f in p.ir.facts})
         if args.by not in facts:

@@ -13,19 +13,21 @@ import sys
 import time
 
 from ..textsafe import visible
-from .common import load_or_report
+from .policy_files import load_or_report, show_count
 
 DEFAULT_ENGINE = "duckdb"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("policy", metavar="POLICY")
-    p.add_argument("--facts", required=True, action="append", metavar="DATA|YEAR=DATA",
+    p.add_argument("--facts", required=True, action="append", metavar="DATA|YEAR=DATA|ENTITY=DATA",
                    help="records: CSV, JSON array, JSON Lines or Parquet; repeat as YEAR=DATA for one "
-                        "file per year")
+                        "file per year, or as ENTITY=DATA for each entity of a policy with several")
     p.add_argument("--year", type=int, action="append", default=[],
                    help="the year to judge; repeat for several years of one file")
     p.add_argument("--years", type=_year_range, metavar="FIRST-LAST", help="several years of one file")
+    p.add_argument("--date", type=_date, action="append", default=[], dest="dates", metavar="YYYY-MM-DD",
+                   help="the day to judge (`eval_date`); `--year YEAR` judges the year's last day")
     p.add_argument("--format", choices=("text", "json", "jsonl", "parquet", "html", "xlsx"), default="text",
                    help="text report, one JSON document, JSON Lines (one record per line), Parquet (one row "
                         "per record and rule, targets in NAME.targets.parquet), an HTML report with charts, "
@@ -39,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", default=DEFAULT_ENGINE,
                    help=f"evaluator: duckdb, compiled or reference (default: {DEFAULT_ENGINE}; "
                         "reference is the plain interpreter, for audit)")
-    p.add_argument("--show", type=_show, default=10, metavar="N|all",
+    p.add_argument("--show", type=show_count, default=10, metavar="N|all",
                    help="failing records listed per rule in the report (default 10; `all` for every one)")
     p.add_argument("--lang", choices=("zh", "en"), default=None,
                    help="the report's language (default: the policy's)")
@@ -49,12 +51,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
-def _show(text: str) -> int | None:
-    if text == "all":
-        return None
-    if text.isdigit():
-        return int(text)
-    raise argparse.ArgumentTypeError(f"expected a number of records or `all`, not {text!r}")
+def _date(text: str):
+    from ..dates import on, parse_iso
+
+    day = parse_iso(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"expected a day written YYYY-MM-DD, not {text!r}")
+    return on(day.year, day)
 
 
 def _year_range(text: str) -> list[int]:
@@ -75,7 +78,7 @@ def _sources(args) -> list[tuple[int, str]]:
             per_year[int(year)] = path
         else:
             plain.append(f)
-    years = list(dict.fromkeys(args.year + (args.years or [])))
+    years = list(dict.fromkeys(args.year + (args.years or []) + getattr(args, "dates", [])))
     if per_year:
         if plain:
             raise ValueError("give --facts either as one DATA or as YEAR=DATA for each year, not both")
@@ -86,7 +89,7 @@ def _sources(args) -> list[tuple[int, str]]:
     if len(plain) > 1:
         raise ValueError("several --facts need a year each: --facts 2023=a.csv --facts 2024=b.csv")
     if not years:
-        raise ValueError("give the year to judge: --year YEAR (or --years FIRST-LAST)")
+        raise ValueError("give the year to judge: --year YEAR (or --years FIRST-LAST, or --date YYYY-MM-DD)")
     return [(y, plain[0]) for y in years]
 
 
@@ -126,6 +129,10 @@ def run(args) -> int:
     policy = load_or_report(args.policy)
     if policy is None:
         return 2
+    if policy.ir.entities:
+        from . import eval_entities
+
+        return eval_entities.run(policy, args)
     progress = _Progress(not args.quiet and sys.stderr.isatty())
     options = ReportOptions(lang=args.lang, by=args.by, show=args.show, ids=args.ids,
                             engine=args.engine, data_format=args.data_format, encoding=args.encoding)
@@ -140,18 +147,18 @@ def run(args) -> int:
         policy.engine(args.engine)  # an unknown engine name fails before any output
         if args.format in ("json", "jsonl", "parquet"):
             (year, data), = sources
+            from policydsl.provenance import embedded, provenance
+
+            try:
+                block = provenance(policy, [data], [year], args.engine, data_format=args.data_format)
+            except OSError as e:
+                raise DataError(f"cannot read `{data}`: {e.strerror or e}") from None
             with _Output(args.output, binary=args.format == "parquet") as out:
                 if args.format == "parquet":
                     from policydsl.eval.duckdb_engine import ParquetWriter
 
-                    writer = ParquetWriter(out.path, policy.info, year)
+                    writer = ParquetWriter(out.path, policy.info, year, embedded(block))
                 else:
-                    from policydsl.provenance import provenance
-
-                    try:
-                        block = provenance(policy, [data], [year], args.engine, data_format=args.data_format)
-                    except OSError as e:
-                        raise DataError(f"cannot read `{data}`: {e.strerror or e}") from None
                     make = JsonWriter if args.format == "json" else JsonLinesWriter
                     writer = make(out.stream, policy.info, year, block)
                 try:
@@ -169,9 +176,18 @@ def run(args) -> int:
             return 1 if result.has_findings else 0
         from policydsl.reports import output
 
+        block = None
+        if args.format in ("html", "xlsx"):  # a page or a workbook names what produced it
+            from policydsl.provenance import input_entries, provenance
+
+            try:
+                block = provenance(policy, input_entries(sources, args.data_format), [y for y, _ in sources],
+                                   args.engine)
+            except OSError as e:
+                raise DataError(f"cannot read `{e.filename}`: {e.strerror or e}") from None
         years = output.evaluate(policy, sources, options, progress)
         progress.close()
-        output.write(policy, years, options, args.format, args.output)
+        output.write(policy, years, options, args.format, args.output, provenance=block)
         for (_, data), year_report in zip(sources, years, strict=True):
             _say_encoding(data, year_report, args.encoding)
     except (YearError, DataError, ReportError, ValueError, OSError) as e:  # ValueError: an unknown engine name
@@ -220,11 +236,15 @@ class _Output:
         if self.stream is not sys.stdout:
             self.stream.close()
         if kind is None and not self._abandoned:
+            from policydsl.reports.output import new_file_mode
+
+            os.chmod(self.path, new_file_mode())  # as a new file, not mkstemp's private one
             os.replace(self.path, self.target)
             if self.binary:
                 root, ext = os.path.splitext(self.path)
                 with contextlib.suppress(FileNotFoundError):
                     dest_root, dest_ext = os.path.splitext(self.target)
+                    os.chmod(f"{root}.targets{ext or '.parquet'}", new_file_mode())
                     os.replace(f"{root}.targets{ext or '.parquet'}", f"{dest_root}.targets{dest_ext or '.parquet'}")
         else:
             with contextlib.suppress(FileNotFoundError):

@@ -11,7 +11,7 @@ import argparse
 import difflib
 import sys
 
-from .common import STDIN, expand_policies, print_diagnostics, read_policy, write_atomically
+from .policy_files import STDIN, expand_policies, print_diagnostics, read_policy, write_atomically
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

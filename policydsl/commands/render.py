@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import load_or_report
+from .policy_files import load_or_report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -17,7 +17,7 @@ import attrs
 
 from .read import JsonConstant, loads_json, plain_value, show_value
 
-KINDS = ("bool", "integer", "decimal", "text", "enum")
+KINDS = ("bool", "integer", "decimal", "text", "enum", "date")
 MAX_DIGITS = 100  # bounds the cost of any conversion, whatever the input
 
 _TRUE = frozenset({"true", "yes", "1", "是"})
@@ -117,12 +117,33 @@ def _enum(spec: FieldSpec, raw: object) -> int:
     raise _Reject(message)
 
 
+def _date(spec: FieldSpec, raw: object) -> object:
+    """A calendar day: `YYYY-MM-DD` text, or a date (a date-time only at midnight, so no
+    time of day is silently dropped)."""
+    import datetime
+
+    from ..dates import parse_iso
+
+    if isinstance(raw, datetime.datetime):
+        if raw.time() == datetime.time(0) and raw.tzinfo is None:
+            return raw.date()
+        raise _Reject(f"`{spec.name}` must be a day without a time, got {_got(raw)}")
+    if isinstance(raw, datetime.date):
+        return raw
+    day = parse_iso(raw) if isinstance(raw, str) else None
+    if day is None:
+        raise _Reject(f"`{spec.name}` must be a date written YYYY-MM-DD (a day that exists), "
+                      f"got {_got(raw)}")
+    return day
+
+
 _CONVERTERS: dict[str, Callable[[FieldSpec, object], object]] = {
     "bool": _bool,
     "integer": _integer,
     "decimal": _decimal,
     "text": _text,
     "enum": _enum,
+    "date": _date,
 }
 
 

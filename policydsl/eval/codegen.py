@@ -73,6 +73,14 @@ def ceil_value(x: object) -> Fraction:
 ROUNDING = {"floor": floor_value, "ceil": ceil_value}
 
 
+def shifted(day, months: int, days: int):
+    """A day moved as the reference moves it (policydsl/dates.py), `U` outside the calendar."""
+    from ..dates import shift
+
+    moved = shift(day, months, days)
+    return U if moved is None else moved
+
+
 def schedule_entry(e: ir.Sched, year: int) -> ir.Expr | None:
     """The entry of a schedule in force in `year`: the latest at or before it (None: none yet)."""
     chosen = None
@@ -305,6 +313,16 @@ class ExprGen:
             chosen = schedule_entry(e, self.year)
             return self.constant(chosen) if chosen is not None else None
         return None
+
+    def _DateShift(self, e: ir.DateShift) -> str:
+        a = self(e.operand)
+        return self.guarded([a], f"{self.src.const(shifted)}({a}, {e.months}, {e.days})")
+
+    def _EvalDate(self, e: ir.EvalDate) -> str:
+        from ..dates import day_of
+
+        day = day_of(self.year)
+        return self.src.const(day if e.kind == "date" else Fraction(day.year))
 
     def _Between(self, e: ir.Between) -> str:
         s, lo, hi = self(e.subject), self(e.low), self(e.high)

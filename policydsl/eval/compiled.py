@@ -24,6 +24,7 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .. import ir
+from ..dates import uses_dates
 from ..results import (
     EXEMPTED,
     FAIL,
@@ -44,7 +45,7 @@ CACHE_LIMIT = 50_000  # memoised outcomes per rule before the memo is cleared
 
 def _rule_facts(rule: ir.Rule) -> tuple[str, ...]:
     names: dict[str, None] = {}
-    for part in (rule.scope, rule.condition):
+    for part in (rule.scope, rule.condition, rule.due):
         if part is not None:
             for x in ir.walk(part):
                 if isinstance(x, ir.Fact):
@@ -104,6 +105,12 @@ class Program:
 
     def _rule(self, src: Source, gen: ExprGen, i: int, rule: ir.Rule) -> str:
         out = f"o{i}"
+        if uses_dates(rule):
+            # Days in force, a due day or calendar arithmetic: the reference's verdict,
+            # computed where it is defined rather than generated a second time.
+            year = self.year
+            src.emit(f"{out} = {src.const(lambda env, ex, r=rule: judge_record(r, env, ex, year).outcome)}(env, ex)")
+            return out
         start, end = rule.years
         if not start <= self.year <= end:
             return src.const(NOT_APPLICABLE)

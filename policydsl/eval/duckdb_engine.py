@@ -261,6 +261,12 @@ def _fact_sql(fact: ir.FactDef, cell: exp.Expression) -> tuple[exp.Expression, e
         word = _fn("lower", cell)
         ok = exp.In(this=word, expressions=[_str(w) for w in _TRUE + _FALSE])
         value = exp.In(this=word, expressions=[_str(w) for w in _TRUE])
+    elif fact.kind == "date":
+        # YYYY-MM-DD that is a day of the calendar; anything else goes to the reader's message
+        parsed = _fn("try_strptime", cell, _str("%Y-%m-%d"))
+        ok = exp.And(this=_fn("regexp_full_match", cell, _str(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")),
+                     expression=sqlgen.not_null(parsed))
+        value = exp.Cast(this=parsed.copy(), to=exp.DataType.build("DATE"))
     elif fact.kind == "enum":
         members = list(fact.type.members)
         ok = exp.In(this=cell, expressions=[_str(m) for m in members if m.strip()])
@@ -645,11 +651,15 @@ class ParquetWriter:
                       "value": "VARCHAR", "required": "VARCHAR", "outcome": "VARCHAR",
                       "explanation": "VARCHAR"}
 
-    def __init__(self, path: str | os.PathLike[str], info, year: int):
+    def __init__(self, path: str | os.PathLike[str], info, year: int, provenance: str | None = None):
         import tempfile
 
         self.path = os.fspath(path)
         self.info, self.year = info, year
+        # Both files carry the provenance (the JSON text of `policydsl.provenance.embedded`)
+        # in their key-value metadata, for `policydsl replay`.
+        self._metadata = "" if provenance is None else (
+            f", KV_METADATA {{{_sql(_str('policydsl-provenance'))}: {_sql(_str(provenance))}}}")
         self._tmp = tempfile.TemporaryDirectory(prefix="policydsl-")
         self._rows = os.path.join(self._tmp.name, "records.csv")
         self._file = open(self._rows, "w", newline="", encoding="utf-8")  # noqa: SIM115
@@ -678,15 +688,38 @@ class ParquetWriter:
                             t.outcome, t.explanation])
         con = _connect()
         try:
-            self._copy(con, self._rows, self.RECORD_COLUMNS, self.path)
+            self._copy(con, self._rows, self.RECORD_COLUMNS, self.path, self._metadata)
             root, ext = os.path.splitext(self.path)
-            self._copy(con, targets, self.TARGET_COLUMNS, f"{root}.targets{ext or '.parquet'}")
+            self._copy(con, targets, self.TARGET_COLUMNS, f"{root}.targets{ext or '.parquet'}", self._metadata)
         finally:
             con.close()
             self._tmp.cleanup()
 
+    @classmethod
+    def read(cls, path: str | os.PathLike[str]) -> tuple[dict[str, str], list[tuple], list[tuple]]:
+        """What a writer wrote: the key-value metadata, the record rows and the target rows
+        (columns as in RECORD_COLUMNS and TARGET_COLUMNS, clauses joined by commas), in order.
+        OSError when either file cannot be read as such."""
+        path = os.fspath(path)
+        root, ext = os.path.splitext(path)
+        con = _connect()
+        try:
+            meta = con.execute(f"SELECT key, value FROM parquet_kv_metadata({_sql(_str(path))})").fetchall()
+            tables = []
+            for file, columns in ((path, cls.RECORD_COLUMNS), (f"{root}.targets{ext or '.parquet'}",
+                                                               cls.TARGET_COLUMNS)):
+                select = ", ".join("array_to_string(clauses, ',')" if c == "clauses" else _sql(_q(c))
+                                   for c in columns)
+                tables.append(con.execute(f"SELECT {select} FROM read_parquet({_sql(_str(file))})").fetchall())
+        except _duckdb().Error as err:
+            raise OSError(f"cannot read `{path}` as a result: {str(err).splitlines()[0]}") from err
+        finally:
+            con.close()
+        decoded = {bytes(k).decode("utf-8", "replace"): bytes(v).decode("utf-8", "replace") for k, v in meta}
+        return decoded, tables[0], tables[1]
+
     @staticmethod
-    def _copy(con, source: str, columns: dict[str, str], dest: str) -> None:
+    def _copy(con, source: str, columns: dict[str, str], dest: str, metadata: str = "") -> None:
         spec = ", ".join(f"{_sql(_str(c))}: {_sql(_str(t))}" for c, t in columns.items())
         select = ", ".join(f"nullif(string_split({_sql(_q(c))}, ','), [''])::VARCHAR[] AS clauses"
                            if c == "clauses" else _sql(_q(c)) for c in columns)
@@ -694,7 +727,7 @@ class ParquetWriter:
             con.execute(
                 f"COPY (SELECT {select} FROM read_csv({_sql(_str(source))}, header = false, "
                 f"quote = '\"', escape = '\"', nullstr = '\\N', auto_detect = false, columns = {{{spec}}})) "
-                f"TO {_sql(_str(dest))} (FORMAT parquet)")
+                f"TO {_sql(_str(dest))} (FORMAT parquet{metadata})")
         except _duckdb().Error as err:
             raise OSError(f"cannot write `{dest}`: {str(err).splitlines()[0]}") from err
 

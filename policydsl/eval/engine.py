@@ -55,10 +55,22 @@ ENGINES: dict[str, type] = {"reference": ReferenceEngine}
 ENGINE_MODULES = {"reference": None, "compiled": "compiled", "duckdb": "duckdb_engine"}
 
 
-def make_engine(policy: ir.Policy, name: str = "reference") -> Engine:
-    """The engine called `name`; fast engines register themselves in ENGINES when imported."""
+REFERENCE_ONLY = "several entities are evaluated by the reference engine only"
+
+
+def check_engine_name(name: str) -> None:
+    """ValueError naming every engine, when `name` is none of them."""
     if name not in ENGINE_MODULES:
         raise ValueError(f"unknown engine `{name}`; engines: {', '.join(ENGINE_MODULES)}")
+
+
+def make_engine(policy: ir.Policy, name: str = "reference") -> Engine:
+    """The engine called `name`; fast engines register themselves in ENGINES when imported."""
+    check_engine_name(name)
+    if policy.entities:
+        # Each engine judges one kind of record; `eval.entities` judges several, per entity.
+        raise ValueError(f"{REFERENCE_ONLY}, each entity on its own: judge them together with "
+                         "`Policy.evaluate({ENTITY: DATA, ...}, year)`")
     if name not in ENGINES:
         import importlib
 

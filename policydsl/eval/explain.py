@@ -71,7 +71,27 @@ def _explain(e: ir.Expr, env: Env, year: int, holds: bool) -> str:
         c = evaluate(e.cond, env, year)
         branch = e.then if c else e.else_
         return f"{_explain(e.cond, env, year, bool(c))}, so {_explain(branch, env, year, holds)}"
+    if isinstance(e, ir.ChildAgg):
+        return _parts(e, env, year, holds)
     return f"`{e.text}` is {'true' if holds else 'false'}"
+
+
+def _parts(e: ir.ChildAgg, env: Env, year: int, holds: bool) -> str:
+    """`all(groups, ...)` / `any(groups, ...)`: which parts decided it, by id."""
+    from .reference import part_values
+
+    found = part_values(e, env, year)
+    text = f"`{e.text}` is {'true' if holds else 'false'}"
+    if isinstance(found, Unknown):
+        return text
+    deciding = [pid for pid, v in found if v is (e.kind == "any")]
+    if not found:
+        return f"{text}: no {e.entity} records"
+    if not deciding:
+        return f"{text} for each of {len(found)} {e.entity} record(s)"
+    ids = ", ".join(f"`{pid}`" for pid in deciding[:5]) + (", …" if len(deciding) > 5 else "")
+    word = "holds" if e.kind == "any" else "fails"
+    return f"{text}: {word} for {e.entity} {ids}, {len(deciding)} of {len(found)}"
 
 
 def _flatten(items, cls):
@@ -103,7 +123,9 @@ def _operand(e: ir.Expr, value, typ, env: Env, year: int, exact=None) -> str:
         return f"{shown} (`{e.name}`)"
     if isinstance(e, ir.Sched):
         return f"{shown} (the {year} target)"
-    facts = sorted({x.name: x for x in ir.walk(e) if isinstance(x, ir.Fact)}.items())
+    if isinstance(e, ir.ChildAgg):
+        return f"{shown} (`{e.text}`)"
+    facts = sorted({x.name: x for x in ir.walk_own(e) if isinstance(x, ir.Fact)}.items())
     parts = [f"`{for_year(e, year)}`" + (f" = {show(exact, typ)}" if exact is not None else "")]
     parts += [f"`{name}` is {show(evaluate(f, env, year), f.type)}" for name, f in facts]
     return f"{shown} ({'; '.join(parts)})"

@@ -21,15 +21,53 @@ def not_in_force_text(rule: ir.Rule, year: int) -> str:
     return f"not in force in {year} (in force {span})"
 
 
+def out_of_force(rule: ir.Rule, year: int) -> str | None:
+    """Why a rule is not in force when judged in `year` (its days, when it has them, on the
+    evaluation date), or None when it is."""
+    if rule.in_force is not None:
+        return not_in_force_on(rule, year)
+    start, end = rule.years
+    return None if start <= year <= end else not_in_force_text(rule, year)
+
+
+def not_in_force_on(rule: ir.Rule, year: int) -> str | None:
+    """Why a rule with days in force is not in force on the evaluation date, or None."""
+    days = rule.in_force
+    if days is None:
+        return None
+    from ..dates import day_of, in_force_text
+
+    day = day_of(year)
+    if (days.start is not None and day < days.start) or (days.end is not None and day > days.end):
+        why = f", {days.why}" if days.why else ""
+        return f"not in force on {day.isoformat()} (in force {in_force_text(days)}{why})"
+    return None
+
+
+def not_yet_due(rule: ir.Rule, env: Env, year: int) -> tuple[str, str] | None:
+    """(outcome, why) when a duty with a due day is not yet judged on the evaluation date."""
+    if rule.due is None:
+        return None
+    from ..dates import day_of
+
+    due = evaluate(rule.due, env, year)
+    if isinstance(due, Unknown):
+        return UNKNOWN, "cannot tell when it is due: " + _reasons(due)
+    day = day_of(year)
+    if day < due:
+        return NOT_APPLICABLE, f"not yet due on {day.isoformat()}: due on {due.isoformat()} (`{rule.due.text}`)"
+    return None
+
+
 def judge_record(rule: ir.Rule, env: Env, exemptions: Mapping[str, str], year: int) -> Outcome:
     """The outcome of one per-record rule on one record."""
 
     def out(kind: str, why: str) -> Outcome:
         return Outcome(rule.name, rule.clauses, rule.modality, kind, why)
 
-    start, end = rule.years
-    if not start <= year <= end:
-        return out(NOT_APPLICABLE, not_in_force_text(rule, year))
+    outside = out_of_force(rule, year)
+    if outside is not None:
+        return out(NOT_APPLICABLE, outside)
     try:
         if rule.scope is not None:
             inside = evaluate(rule.scope, env, year)
@@ -37,6 +75,9 @@ def judge_record(rule: ir.Rule, env: Env, exemptions: Mapping[str, str], year: i
                 return out(UNKNOWN, "cannot tell whether the rule applies: " + _reasons(inside))
             if inside is False:
                 return out(NOT_APPLICABLE, "out of scope: " + explain(rule.scope, env, year, scope=True))
+        pending = not_yet_due(rule, env, year)
+        if pending is not None:
+            return out(*pending)
         for key in rule.exemption_keys:
             if key in exemptions:
                 what = f"rule {key}" if key == rule.name else key
@@ -55,9 +96,9 @@ def group_label(policy: ir.Policy, group: ir.Group, value) -> str:
 
 def judge_target(policy: ir.Policy, rule: ir.Rule, envs: Sequence[Env], year: int) -> list[TargetResult]:
     """One result for the whole population, or one per group (every declared group)."""
-    start, end = rule.years
-    if not start <= year <= end:
-        return [_target(rule, label, None, None, NOT_APPLICABLE, not_in_force_text(rule, year))
+    outside = out_of_force(rule, year)
+    if outside is not None:
+        return [_target(rule, label, None, None, NOT_APPLICABLE, outside)
                 for label in _labels(policy, rule, envs)]
     in_scope, undecided = [], 0
     try:

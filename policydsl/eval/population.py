@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from .. import ir
 from ..results import NOT_APPLICABLE, TargetResult
-from .judge import _judge_population, _target, group_label, not_in_force_text
+from .judge import _judge_population, _target, group_label, out_of_force
 from .validate import Record
 from .values import EmptyPopulation, NotInForce, Unknown
 
@@ -96,8 +96,7 @@ class TargetStats:
         self.targets = [_Target(rule) for rule in policy.targets]
 
     def in_force(self, t: _Target) -> bool:
-        start, end = t.rule.years
-        return start <= self.year <= end
+        return out_of_force(t.rule, self.year) is None
 
     def add_records(self, program, records: Iterable[Record]) -> None:
         """Feed records one by one through a compiled `Program`."""
@@ -170,7 +169,7 @@ class TargetStats:
                 values = sorted((v for v in present if v is not None), key=repr)
         why = None
         if not self.in_force(t):
-            why = not_in_force_text(rule, year)
+            why = out_of_force(rule, year)
         elif t.scope_not_in_force is not None:
             why = f"not in force in {year} (its schedule starts in {t.scope_not_in_force.first_year})"
         if why is not None:

@@ -202,6 +202,91 @@ def _agg(e: ir.Agg, env, year, pop):
     return sum((Fraction(v) for v in values), Fraction(0)) / len(values)
 
 
+# ---- aggregates over the parts of a record -------------------------------------------------
+
+
+class Parts(tuple):
+    """The key under which a record's environment holds its parts of one entity: a tuple
+    key never collides with a fact name. The value is a sequence of (id, env) pairs, or an
+    `Unknown` when the record's parts cannot be told (its id is not unique)."""
+
+    __slots__ = ()
+
+    def __new__(cls, entity: str) -> Parts:
+        return super().__new__(cls, ("parts", entity))
+
+
+def part_values(e: ir.ChildAgg, env, year: int) -> list[tuple[str, object]] | Unknown:
+    """Each part's id and the value of the aggregate's argument on it (True for `count`)."""
+    parts = env.get(Parts(e.entity))
+    if parts is None:
+        return unknown(f"the {e.entity} records of this record are not given")
+    if isinstance(parts, Unknown):
+        return parts
+    out = []
+    for pid, part in parts:
+        out.append((pid, True if e.arg is None else evaluate(e.arg, _Within(part, env), year)))
+    return out
+
+
+class _Within(Mapping):
+    """A part's facts, then its parent's: a condition on each group may name its committee's facts."""
+
+    __slots__ = ("part", "parent")
+
+    def __init__(self, part: Mapping, parent: Mapping):
+        self.part, self.parent = part, parent
+
+    def __getitem__(self, key):
+        if key in self.part:
+            return self.part[key]
+        return self.parent[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self.part or key in self.parent
+
+    def __iter__(self):
+        return iter({**self.parent, **self.part})
+
+    def __len__(self) -> int:
+        return len({**self.parent, **self.part})
+
+
+def _child_agg(e: ir.ChildAgg, env, year, pop):
+    found = part_values(e, env, year)
+    if isinstance(found, Unknown):
+        return found
+    values = [v for _, v in found]
+    bad = [v for v in values if isinstance(v, Unknown)]
+    k = e.kind
+    # Kleene logic: one failing part decides `all`, one passing part decides `any`.
+    if k == "all" and any(v is False for v in values):
+        return False
+    if k == "any" and any(v is True for v in values):
+        return True
+    if bad:
+        return Unknown(frozenset({f"{len(bad)} of {len(values)} {e.entity} record(s) unknown in "
+                                  f"`{e.text}` ({_inner(bad)})"}))
+    if k == "all":
+        return True
+    if k == "any":
+        return False
+    if k == "count":
+        return Fraction(sum(1 for v in values if v is True))
+    if k == "sum":
+        return sum((Fraction(v) for v in values), Fraction(0))
+    if not values:
+        return unknown(f"`{e.text}` of no {e.entity} records")
+    if k == "share":
+        return Fraction(sum(1 for v in values if v is True), len(values))
+    return Fraction(min(values) if k == "min" else max(values))
+
+
+def _inner(bad: list[Unknown]) -> str:
+    reasons = sorted(_merge(*bad).reasons)
+    return "; ".join(f"`{r}` is missing or invalid" if r.isidentifier() else r for r in reasons)
+
+
 def _merge(*values) -> Unknown:
     out = frozenset()
     for v in values:
@@ -210,8 +295,27 @@ def _merge(*values) -> Unknown:
     return Unknown(out)
 
 
+def _date_shift(e: ir.DateShift, env, year, pop):
+    from ..dates import shift
+
+    d = evaluate(e.operand, env, year, pop)
+    if isinstance(d, Unknown):
+        return d
+    moved = shift(d, e.months, e.days)
+    return unknown(f"`{e.text}` falls outside the calendar") if moved is None else moved
+
+
+def _eval_date(e: ir.EvalDate, env, year, pop):
+    from ..dates import day_of
+
+    day = day_of(year)
+    return day if e.kind == "date" else Fraction(day.year)
+
+
 _EVAL = {
     ir.Const: _const, ir.Fact: _fact, ir.Arith: _arith, ir.Neg: _neg, ir.Func: _func,
     ir.Cmp: _cmp, ir.Between: _between, ir.Member: _member, ir.And: _and, ir.Or: _or,
     ir.Not: _not, ir.Cond: _cond, ir.Sched: _sched, ir.Table: _table, ir.Agg: _agg,
+    ir.DateShift: _date_shift, ir.EvalDate: _eval_date,
+    ir.ChildAgg: _child_agg,
 }

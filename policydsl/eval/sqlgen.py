@@ -15,6 +15,13 @@ wide enough for that bound before the engine can overflow: an expression that
 could need more than 38 digits is refused (`Unsupported`), so the caller evaluates
 it in Python instead, never with a rounded value.
 
+A division by a value known only at run time (`pupils / classes`) is a `Quotient`
+of two such numbers. It is never divided either: sums, products and quotients of
+quotients are formed on their tops and bottoms, and a comparison of `a/b` with `c/d`
+is `a*d` against `c*b`, reversed when `b*d` is negative. Each quotient keeps every
+divisor met on the way: one of them zero is the reference's division by zero, so the
+comparison is unknown (a divisor can move to the top: `x / (y / z)` is `x*z / y`).
+
 SQL's three-valued logic is Kleene's, as the reference interpreter's is: NULL is
 `unknown`, `NULL AND FALSE` is FALSE, `NULL OR TRUE` is TRUE. Only CASE needs care
 (a NULL condition takes the ELSE branch), so conditions test for NULL first.
@@ -22,6 +29,7 @@ SQL's three-valued logic is Kleene's, as the reference interpreter's is: NULL is
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Callable, Mapping
 from fractions import Fraction
@@ -110,6 +118,64 @@ def times(n: Num, factor: Fraction, construct: str) -> Num:
                n.den * q, bound, n.places)
 
 
+@attrs.frozen
+class Quotient:
+    """`top / bottom`, two exact numbers, for a division by a value known only at run time.
+    Only arithmetic and comparisons take one; anything else refuses it."""
+
+    top: Num
+    bottom: Num
+    divisors: tuple[exp.Expression, ...] = ()  # each nonzero, or a division by zero happened
+
+
+ONE = Num(exp.Literal.number(1), 1, Fraction(1), 0)
+
+
+def add(a: Num, b: Num, op: str, construct: str) -> Num:
+    """`a + b` or `a - b` over a common denominator."""
+    a, b = common(a, b, construct)
+    bound = a.bound + b.bound
+    places = max(a.places, b.places)
+    cls = exp.Add if op == "+" else exp.Sub
+    return Num(cls(this=_widen(a, bound, places, construct), expression=b.sql), a.den, bound, places)
+
+
+def mul(a: Num, b: Num, construct: str) -> Num:
+    if a is ONE or b is ONE:
+        return b if a is ONE else a
+    bound = a.bound * b.bound
+    places = a.places + b.places
+    return Num(exp.Mul(this=_widen(a, bound, places, construct), expression=b.sql),
+               a.den * b.den, bound, places)
+
+
+def _quotient(v: Num | Quotient) -> Quotient:
+    return v if isinstance(v, Quotient) else Quotient(v, ONE)
+
+
+def _distinct(items) -> tuple[exp.Expression, ...]:
+    seen: dict[str, exp.Expression] = {}
+    for x in items:
+        seen.setdefault(x.sql(), x)
+    return tuple(seen.values())
+
+
+def quotient_arith(a: Num | Quotient, b: Num | Quotient, op: str, construct: str) -> Quotient:
+    """`a op b` as a quotient: `(t/u) ± (v/w) = (t*w ± v*u) / (u*w)`, `(t/u) * (v/w) = t*v / (u*w)`,
+    `(t/u) / (v/w) = t*w / (u*v)`, where `v` joins the divisors that must not be zero."""
+    qa, qb = _quotient(a), _quotient(b)
+    (t, u), (v, w) = (qa.top, qa.bottom), (qb.top, qb.bottom)
+    divisors = qa.divisors + qb.divisors
+    if op in ("+", "-"):
+        return Quotient(add(mul(t, w, construct), mul(v, u, construct), op, construct),
+                        mul(u, w, construct), _distinct(divisors))
+    if op == "*":
+        return Quotient(mul(t, v, construct), mul(u, w, construct), _distinct(divisors))
+    known_nonzero = _is_literal(v.sql) and v.bound != 0  # a constant divisor other than 0
+    return Quotient(mul(t, w, construct), mul(u, v, construct),
+                    _distinct(divisors if known_nonzero else (*divisors, v.sql)))
+
+
 def common(a: Num, b: Num, construct: str) -> tuple[Num, Num]:
     den = math.lcm(a.den, b.den)
     return _scaled(a, den // a.den, construct), _scaled(b, den // b.den, construct)
@@ -169,6 +235,10 @@ class FactColumn:
     value: exp.Expression | Num
 
 
+def date_literal(day: datetime.date) -> exp.Expression:
+    return exp.Cast(this=exp.Literal.string(day.isoformat()), to=exp.DataType.build("DATE"))
+
+
 class ExprCompiler:
     """Compiles IR expressions of one year; `facts` maps a fact name to its column."""
 
@@ -193,15 +263,31 @@ class ExprCompiler:
         return v
 
     def __call__(self, e: ir.Expr) -> exp.Expression | Num:
+        v = self._value(e)
+        if isinstance(v, Quotient):
+            raise Unsupported(f"`{e.text}`", "a division by a value that is not a constant, "
+                                             "used elsewhere than in arithmetic or a comparison")
+        return v
+
+    def _value(self, e: ir.Expr) -> exp.Expression | Num | Quotient:
+        """The SQL of `e`; a `Quotient` only below a division by a run-time value."""
         method = getattr(self, "_" + type(e).__name__, None)
         if method is None:
             raise Unsupported(type(e).__name__, "no SQL form yet")
         return method(e)
 
+    def _numeric(self, e: ir.Expr) -> Num | Quotient:
+        v = self._value(e)
+        if not isinstance(v, Num | Quotient):
+            raise Unsupported(type(e).__name__, "a condition where a number is expected")
+        return v
+
     # -- leaves --------------------------------------------------------------------
 
     def _Const(self, e: ir.Const):
         v = e.value
+        if e.type == ir.DATE:
+            return date_literal(v)
         if isinstance(v, bool):
             return exp.Boolean(this=v)
         if isinstance(e.type, ir.Enum):
@@ -218,23 +304,16 @@ class ExprCompiler:
 
     # -- arithmetic ----------------------------------------------------------------
 
-    def _Arith(self, e: ir.Arith) -> Num:
-        a, b = self.number(e.left), self.number(e.right)
+    def _Arith(self, e: ir.Arith) -> Num | Quotient:
         where = f"`{e.text}`"
+        a, b = self._numeric(e.left), self._numeric(e.right)
+        divisor = _constant(e.right) if e.op == "/" else None
+        if isinstance(a, Quotient) or isinstance(b, Quotient) or (e.op == "/" and divisor is None):
+            return quotient_arith(a, b, e.op, where)
         if e.op in ("+", "-"):
-            a, b = common(a, b, where)
-            bound = a.bound + b.bound
-            places = max(a.places, b.places)
-            cls = exp.Add if e.op == "+" else exp.Sub
-            return Num(cls(this=_widen(a, bound, places, where), expression=b.sql), a.den, bound, places)
+            return add(a, b, e.op, where)
         if e.op == "*":
-            bound = a.bound * b.bound
-            places = a.places + b.places
-            return Num(exp.Mul(this=_widen(a, bound, places, where), expression=b.sql),
-                       a.den * b.den, bound, places)
-        divisor = _constant(e.right)
-        if divisor is None:
-            raise Unsupported(where, "division by a value that is not a constant")
+            return mul(a, b, where)
         if divisor == 0:
             return Num(exp.Null(), 1, Fraction(0), 0)  # the reference: unknown, division by zero
         # a / (p/q) = a * q / p: multiply by q (sign of p folded in), divide the denominator by |p|
@@ -245,12 +324,21 @@ class ExprCompiler:
                                                   expression=integer(factor))
         return Num(sql, a.den * abs(p), bound, a.places)
 
-    def _Neg(self, e: ir.Neg) -> Num:
-        a = self.number(e.operand)
+    def _Neg(self, e: ir.Neg) -> Num | Quotient:
+        a = self._numeric(e.operand)
+        if isinstance(a, Quotient):
+            return Quotient(Num(exp.Neg(this=paren(a.top.sql)), a.top.den, a.top.bound, a.top.places),
+                            a.bottom, a.divisors)
         return Num(exp.Neg(this=paren(a.sql)), a.den, a.bound, a.places)
 
-    def _Func(self, e: ir.Func) -> Num:
+    def _Func(self, e: ir.Func) -> Num | Quotient:
         where = f"`{e.text}`"
+        if e.name == "abs":
+            a = self._numeric(e.args[0])
+            if isinstance(a, Quotient):
+                top, bottom = (Num(exp.Abs(this=n.sql), n.den, n.bound, n.places)
+                               for n in (a.top, a.bottom))
+                return Quotient(top, bottom, a.divisors)
         args = [self.number(x) for x in e.args]
         if e.name in ("min", "max"):
             out = args[0]
@@ -288,23 +376,62 @@ class ExprCompiler:
     # -- conditions ------------------------------------------------------------------
 
     def _Cmp(self, e: ir.Cmp) -> exp.Expression:
-        left, right = self(e.left), self(e.right)
-        op = _CMP[e.op]
-        if isinstance(left, Num) and isinstance(right, Num):
-            where = f"`{e.text}`"
-            a, b = common(left, right, where)
-            return op(this=a.sql, expression=b.sql)
-        if isinstance(left, Num) or isinstance(right, Num):
+        left, right = self._value(e.left), self._value(e.right)
+        numbers = [isinstance(v, Num | Quotient) for v in (left, right)]
+        if all(numbers):
+            return self._compare(left, e.op, right, f"`{e.text}`")
+        if any(numbers):
             raise Unsupported(f"`{e.text}`", "a number compared with a value that is not one")
-        return op(this=left, expression=right)
+        return _CMP[e.op](this=left, expression=right)
+
+    def _compare(self, left: Num | Quotient, op: str, right: Num | Quotient, where: str) -> exp.Expression:
+        if isinstance(left, Num) and isinstance(right, Num):
+            a, b = common(left, right, where)
+            return _CMP[op](this=a.sql, expression=b.sql)
+        # t/u op v/w: t*w op v*u when u*w > 0, the other way round when it is negative;
+        # unknown when a divisor is zero (a division by zero) or unknown
+        ql, qr = _quotient(left), _quotient(right)
+        (t, u), (v, w) = (ql.top, ql.bottom), (qr.top, qr.bottom)
+        a, b = common(mul(t, w, where), mul(v, u, where), where)
+        bottoms = [n.sql for n in (u, w) if n is not ONE]
+        zero = any_of([exp.EQ(this=x.copy(), expression=exp.Literal.number(0))
+                       for x in _distinct(ql.divisors + qr.divisors)])
+        positive = [paren(exp.GT(this=x.copy(), expression=exp.Literal.number(0))) for x in bottoms]
+        same_sign = positive[0] if len(positive) == 1 else exp.EQ(this=positive[0], expression=positive[1])
+        return case([(paren(zero), exp.Null()), (same_sign, _CMP[op](this=a.sql, expression=b.sql))],
+                    _CMP[op](this=b.sql.copy(), expression=a.sql.copy()))
+
+    # -- dates: DATE values, moved by whole months then days (DuckDB keeps the day of the
+    # month or takes the month's last day, as policydsl/dates.py does) ---------------------
+
+    def _DateShift(self, e: ir.DateShift) -> exp.Expression:
+        day = self(e.operand)
+        moved: exp.Expression = day
+        for amount, unit in ((e.months, "MONTH"), (e.days, "DAY")):
+            if amount:
+                moved = exp.Add(this=moved, expression=exp.Interval(
+                    this=exp.Literal.number(amount), unit=exp.Var(this=unit)))
+        moved = exp.Cast(this=moved, to=exp.DataType.build("DATE"))
+        # outside the calendar the reference's value is unknown
+        inside = exp.Between(this=moved.copy(), low=date_literal(datetime.date.min),
+                             high=date_literal(datetime.date.max))
+        return case([(inside, moved)])
+
+    def _EvalDate(self, e: ir.EvalDate):
+        from ..dates import day_of
+
+        day = day_of(self.year)
+        return date_literal(day) if e.kind == "date" else const_num(Fraction(day.year))
 
     def _Between(self, e: ir.Between) -> exp.Expression:
-        s, lo, hi = self.number(e.subject), self.number(e.low), self.number(e.high)
+        if e.subject.type == ir.DATE:
+            s, lo, hi = self(e.subject), self(e.low), self(e.high)
+            return paren(exp.And(this=exp.LTE(this=lo, expression=s),
+                                 expression=exp.LTE(this=s.copy(), expression=hi)))
+        s, lo, hi = self._numeric(e.subject), self._numeric(e.low), self._numeric(e.high)
         where = f"`{e.text}`"
-        s1, lo1 = common(s, lo, where)
-        s2, hi1 = common(s, hi, where)
-        return paren(exp.And(this=exp.LTE(this=lo1.sql, expression=s1.sql),
-                             expression=exp.LTE(this=s2.sql, expression=hi1.sql)))
+        return paren(exp.And(this=self._compare(lo, "<=", s, where),
+                             expression=self._compare(s, "<=", hi, where)))
 
     def _Member(self, e: ir.Member) -> exp.Expression:
         subject = self(e.subject)
@@ -473,6 +600,10 @@ def render(tree: exp.Expression, dialect: str = "duckdb") -> str:
 
 
 def in_force(rule: ir.Rule, year: int) -> bool:
+    from .judge import out_of_force
+
+    if rule.in_force is not None:  # days in force: decided for the evaluation date
+        return out_of_force(rule, year) is None
     return rule.years[0] <= year <= rule.years[1]
 
 
@@ -487,6 +618,13 @@ def outcome_code(rule: ir.Rule, compiler: ExprCompiler, exempted: exp.Expression
         scope = compiler.boolean(rule.scope)
         branches += [(is_null(scope), exp.Literal.number(CODE["unknown"])),
                      (exp.Not(this=paren(scope)), exp.Literal.number(CODE["not_applicable"]))]
+    if rule.due is not None:  # judged from the due day on (judge.not_yet_due)
+        from ..dates import day_of
+
+        due = compiler(rule.due)
+        branches += [(is_null(due), exp.Literal.number(CODE["unknown"])),
+                     (exp.LT(this=date_literal(day_of(compiler.year)), expression=due.copy()),
+                      exp.Literal.number(CODE["not_applicable"]))]
     if exempted is not None and rule.modality == "in_principle":
         branches.append((exempted, exp.Literal.number(CODE["exempted"])))
     branches += [(is_null(cond), exp.Literal.number(CODE["unknown"])),
@@ -500,5 +638,5 @@ def target_aggregates(rule: ir.Rule) -> tuple[ir.Agg, ...]:
                                if isinstance(x, ir.Agg) and x.arg is not None))
 
 
-__all__ = ["CODE", "MAX_DIGITS", "ExprCompiler", "FactColumn", "Num", "Unsupported",
+__all__ = ["CODE", "MAX_DIGITS", "ExprCompiler", "FactColumn", "Num", "Quotient", "Unsupported",
            "const_num", "outcome_code", "target_aggregates", "in_force"]

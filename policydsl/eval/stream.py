@@ -343,7 +343,9 @@ class JsonWriter:
         if provenance is not None:  # `policydsl.provenance.provenance`: what produced this result
             head += ',\n "provenance": ' + _indented(provenance, 1)
         # written with the first record, so a file that cannot be read leaves no half document
-        self.head = head + f',\n "year": {year},\n "records": ['
+        date = getattr(year, "date", None)  # judged on a day (`--date`)
+        day = f',\n "date": "{date.isoformat()}"' if date is not None else ""
+        self.head = head + f',\n "year": {int(year)}{day},\n "records": ['
 
     def record(self, r: RecordResult) -> None:
         if self.first:
@@ -363,7 +365,9 @@ class JsonLinesWriter:
 
     def __init__(self, out: IO[str], info: PolicyInfo, year: int, provenance: dict | None = None):
         self.out = out
-        self.head: dict | None = {"policy": info.to_json(), "year": year}  # with the first line
+        self.head: dict | None = {"policy": info.to_json(), "year": int(year)}  # with the first line
+        if getattr(year, "date", None) is not None:  # judged on a day (`--date`)
+            self.head["date"] = year.date.isoformat()
         if provenance is not None:
             self.head["provenance"] = provenance
 

@@ -95,6 +95,8 @@ def show(value: object, typ: ir.Type) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return value
+    if typ == ir.DATE and hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[union-attr]
     if isinstance(typ, ir.Num):
         amount = Fraction(value) / typ.scale
         if typ.unit == "%":

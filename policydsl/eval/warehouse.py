@@ -88,6 +88,8 @@ def _read(fact: ir.FactDef) -> tuple[exp.Expression, exp.Expression]:
                                 (exp.Not(this=sqlgen.paren(in_range)), exp.Boolean(this=False))],
                                exp.EQ(this=col, expression=as_dec))
         return as_dec.copy(), readable
+    if fact.kind == "date":
+        raise Unsupported(f"fact `{fact.name}`", "date columns have no SQL form yet")
     if fact.kind == "enum":
         members = list(fact.type.members)
         value = sqlgen.case([(exp.EQ(this=col, expression=exp.Literal.string(m)), _num(i))
@@ -150,6 +152,12 @@ class _Builder:
         self.value = {f.name: f"v{i}" for i, f in enumerate(policy.facts)}
         facts = {f.name: _value_column(f, self.value[f.name]) for f in policy.facts}
         self.compiler = ExprCompiler(facts, year)
+        from ..dates import date_construct
+
+        for rule in policy.all_rules:  # days in force are decided here; the rest is not portable yet
+            why = date_construct(attrs.evolve(rule, in_force=None))
+            if why is not None:
+                raise Unsupported(f"rule `{rule.name}`", f"{why}: no SQL form in the warehouse dialects yet")
 
     def sql(self, tree: exp.Expression, where: str) -> str:
         tree = adapt(tree, self.dialect)
@@ -277,6 +285,10 @@ def statements(policy, year: int, dialect: str = "duckdb", table: str = "facts")
     """The SQL of `policy` (a `Policy` or its checked IR) in `year` for `dialect`, over `table`.
     Raises `Unsupported` naming the rule and the construct the SQL cannot hold exactly."""
     checked: ir.Policy = getattr(policy, "ir", policy)
+    if checked.entities:
+        from .engine import REFERENCE_ONLY
+
+        raise Unsupported("several entities", REFERENCE_ONLY)
     b = _Builder(checked, year, dialect, table)
     records, names = b.records()
     targets = []

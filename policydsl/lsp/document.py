@@ -16,7 +16,7 @@ from fractions import Fraction
 import attrs
 
 from .. import ast, ir
-from ..diagnostics import ERROR, Diagnostic, has_errors
+from ..diagnostics import ERROR, Diagnostic
 from ..keywords import COMPARISONS, EN, KEYWORDS, ZH, is_cjk
 from ..source import Source, Span
 
@@ -58,31 +58,34 @@ class Document:
     """One version of a text, parsed and checked; symbols and occurrences indexed."""
 
     def __init__(self, name: str, text: str):
-        from ..checker.bounds import check_module as check_limits
-        from ..checker.typecheck import Checker
-        from ..loader import parse
+        from ..loader import run
 
         self.source = Source(name, text)
         self.text = text
-        self.module: ast.Module | None = None
-        self.checked: ir.Policy | None = None
-        self._checker: Checker | None = None
+        forms: dict[str, object] = {}
         try:
             # The stages of `loader.check_source`, keeping the AST that hover and rename need.
-            self.module, diagnostics = parse(self.source)
-            if self.module is not None and not has_errors(diagnostics):
-                too_big = check_limits(self.module, self.source)
-                if too_big:
-                    diagnostics = diagnostics + too_big
-                else:
-                    self._checker = Checker(self.module, self.source)
-                    self.checked = self._checker.run()
-                    diagnostics = diagnostics + self._checker.diagnostics
+            checked, diagnostics = run(self.source, "parse", "check", forms=forms)
         except Exception as e:  # a bug must not take the editor's server down: say so on line 1
-            self.module = self.checked = self._checker = None
+            checked, forms = None, {}
             diagnostics = [Diagnostic("E9000", ERROR, f"internal error in policydsl: {type(e).__name__}: {e}",
                                       Span(0, 0), self.source, help="this is a bug in policydsl; please report it")]
+        self.module: ast.Module | None = forms.get("lower")  # type: ignore[assignment]
+        self.checked: ir.Policy | None = checked  # type: ignore[assignment]
+        self._within_limits = forms.get("limits") is not None  # so the checker may read it
         self.diagnostics: list[Diagnostic] = list(diagnostics)
+
+    @functools.cached_property
+    def _checker(self):
+        """A checker that has read the declarations, for reading a literal as the checker
+        does (a quantity's hover); built on the first such hover, not on every change."""
+        if not self._within_limits:
+            return None
+        from ..checker.typecheck import Checker
+
+        checker = Checker(self.module, self.source)
+        checker.run()
+        return checker
 
     # ---- the index (built on first use: diagnostics do not wait for it) -----------
 
@@ -143,6 +146,10 @@ class Document:
         span = _find_word(masked, d.name, d.span.start, d.span.end)
         if span is not None:
             yield Symbol(d.name, kind, span, d)
+        if isinstance(d, ast.EntityDecl) and d.plural and d.plural != d.name and span is not None:
+            plural = _find_word(masked, d.plural, span.end, d.span.end)  # `count(groups)` names it
+            if plural is not None:
+                yield Symbol(d.plural, kind, plural, d)
 
     def occurrence_at(self, offset: int) -> Occurrence | None:
         for occ in self.occurrences:
@@ -223,6 +230,8 @@ class Document:
                 out.append("modality: " + rule.modality.replace("_", " "))
                 first, last = rule.years
                 out.append(f"in force: {first}" + (f"–{last}" if last != first else ""))
+                if rule.entity:
+                    out.append(f"judges: each {rule.entity}")
                 if rule.section:
                     out.append(f"section: {_md(rule.section)}")
                 if rule.quote:
@@ -237,7 +246,12 @@ class Document:
             what = f"= {d.factor + ' ' if d.factor else ''}{self._slice(d.base.span)}" if d.base else "a counting unit"
             return f"**unit** {', '.join(f'`{n}`' for n in d.names)}: {_md(what)}"
         if sym.kind == ENTITY:
-            return f"**entity** `{sym.name}`" + (f" — {_md(sym.decl.label)}" if sym.decl.label else "")
+            d = sym.decl
+            out = [f"**entity** `{d.name}`" + (f" — {_md(d.label)}" if d.label else "")]
+            if d.parent is not None and d.key is not None:
+                out.append(f"part of `{d.parent.name}`: each record's `{d.key.name}` holds its "
+                           f"{d.parent.name}'s id")
+            return "\n\n".join(out)
         return None
 
     def _quantity_hover(self, node: ast.Number | ast.Per | ast.Percent) -> str | None:
@@ -291,19 +305,10 @@ class Document:
 
     # ---- completion ----------------------------------------------------------
 
-    def completions(self, offset: int) -> list[tuple[str, str, str]]:
-        """(label, kind, detail) for what may be written at `offset`, the likeliest first:
-        only the types after `fact NAME:`, units first after a number."""
-        if _inside_string_or_comment(self.text, offset):
-            return []
-        line = self.text[self.text.rfind("\n", 0, offset) + 1:offset]
-        if _FACT_TYPE_POSITION.match(line):
-            lang = ZH if line.lstrip().startswith("事实") else EN
-            return [(KEYWORDS[k].spelling(lang), "keyword", "type") for k in ("integer", "decimal", "bool", "text", "enum")]
-        everything = self._all_completions()
-        if _AFTER_NUMBER.search(line):
-            return [c for c in everything if c[1] == UNIT] + [c for c in everything if c[1] != UNIT]
-        return everything
+    def completions(self, offset: int, parsed: Document | None = None) -> list[tuple[str, str, str]]:
+        """`completions` at `offset` of this text, with the names of this version, or of
+        `parsed` (the last version that parsed) when this one does not parse."""
+        return completions(self.text, offset, self if self.module is not None or parsed is None else parsed)
 
     def _all_completions(self) -> list[tuple[str, str, str]]:
         out: list[tuple[str, str, str]] = []
@@ -358,15 +363,45 @@ class Document:
         return [s for (ns, _), s in self.symbols.items() if ns == "rule"]
 
 
+def completions(text: str, offset: int, known: Document) -> list[tuple[str, str, str]]:
+    """(label, kind, detail) for what may be written at `offset` of `text`, the likeliest
+    first: only the types after `fact NAME:`, units first after a number.
+
+    The context is read from `text`, the names from `known`, a version already parsed:
+    a text being typed often does not parse (`must area >= `), and parsing a big policy
+    again for every completion request would make each keystroke wait for it."""
+    if _inside_string_or_comment(text, offset):
+        return []
+    line = text[text.rfind("\n", 0, offset) + 1:offset]
+    if _FACT_TYPE_POSITION.match(line):
+        lang = ZH if line.lstrip().startswith("事实") else EN
+        return [(KEYWORDS[k].spelling(lang), "keyword", "type") for k in ("integer", "decimal", "bool", "text", "enum")]
+    everything = known._all_completions()
+    if _AFTER_NUMBER.search(line):
+        return [c for c in everything if c[1] == UNIT] + [c for c in everything if c[1] != UNIT]
+    return everything
+
+
 def _walk(root: object) -> Iterator[object]:
     stack = [root]
     while stack:
         x = stack.pop()
         if isinstance(x, tuple):
             stack.extend(x)
-        elif attrs.has(type(x)):
-            yield x
-            stack.extend(getattr(x, f.name) for f in attrs.fields(type(x)) if f.name not in ("span", "comments"))
+        else:
+            children = _child_fields(type(x))
+            if children is not None:
+                yield x
+                stack.extend(getattr(x, name) for name in children)
+
+
+@functools.cache
+def _child_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields of an AST node class that may hold nodes (None: not a node). Cached: a
+    big policy has tens of thousands of nodes and a few dozen classes."""
+    if not attrs.has(cls):
+        return None
+    return tuple(f.name for f in attrs.fields(cls) if f.name not in ("span", "comments"))
 
 
 def _names(module: ast.Module) -> Iterator[ast.Name]:
@@ -378,7 +413,7 @@ def _words(masked: str) -> Iterator[tuple[int, str]]:
     and a rate's `每` + numeral prefix is taken off so its unit is found."""
     for m in _WORD.finditer(masked):
         word, start = m.group(), m.start()
-        if not any(is_cjk(ch) for ch in word):
+        if word.isascii() or not any(is_cjk(ch) for ch in word):
             yield start, word
             continue
         pos = 0
@@ -394,8 +429,19 @@ def _words(masked: str) -> Iterator[tuple[int, str]]:
 
 
 def _find_word(masked: str, word: str, start: int, end: int) -> Span | None:
-    m = re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)").search(masked, start, end)
-    return Span(m.start(), m.end()) if m else None
+    """The first `word` in `masked[start:end]` not inside a longer word. A plain search, not a
+    regular expression per name: a policy declares thousands of names, more than `re` caches."""
+    at = masked.find(word, start, end)
+    while at >= 0:
+        after = at + len(word)
+        if not (at > 0 and _is_word_char(masked[at - 1])) and not (after < len(masked) and _is_word_char(masked[after])):
+            return Span(at, after)
+        at = masked.find(word, at + 1, end)
+    return None
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def _inside_string_or_comment(text: str, offset: int) -> bool:

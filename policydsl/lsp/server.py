@@ -1,9 +1,10 @@
 """`policydsl lsp`: the language server over stdio, on pygls.
 
-On each change the fast stages (syntax, names, types and units, limits) run after
-a short pause and their diagnostics are published at once; after a longer pause
-the consistency analysis runs in a worker process (`worker.py`) and its findings
-are published with them, unless the text changed meanwhile.
+On each change the fast stages (syntax, names, types and units, limits) run after a
+short pause, on a thread beside the event loop, and their diagnostics are published at
+once; after a longer pause the consistency analysis runs in a worker process
+(`worker.py`) and its findings are published with them, unless the text changed
+meanwhile.
 
 Settings (initialization options, or `policydsl` in workspace/didChangeConfiguration):
 `year` (the year the code lenses evaluate; default: the current year within the
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..diagnostics import ERROR, WARNING
-from .document import Document
+from .document import Document, completions
 from .positions import LineIndex
 from .worker import AnalysisWorker
 
@@ -46,20 +48,40 @@ class PolicyServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("policydsl", __version__)
         self.docs: dict[str, Document] = {}
+        self.parsed: dict[str, Document] = {}  # the last version of each text that parsed
         self.generation: dict[str, int] = {}
         self.tasks: dict[str, asyncio.Task] = {}
         self.settings: dict[str, Any] = {}
         self.worker = AnalysisWorker()
         self.root: str | None = None
+        # Texts are parsed and checked on one thread beside the event loop: a policy at the
+        # limits takes seconds, and meanwhile the server keeps reading messages (a newer
+        # change, a completion) instead of letting them queue behind the parse.
+        self.builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policydsl-check")
+        self.building: dict[str, tuple[str, asyncio.Future]] = {}
 
     # ---- documents and diagnostics -------------------------------------------
 
-    def document(self, uri: str) -> Document:
+    async def document(self, uri: str) -> Document:
+        """The document of the text as it is now: the one already built, or built on the
+        checking thread (one build per text, however many requests wait for it)."""
         text = self.workspace.get_text_document(uri).source
         doc = self.docs.get(uri)
-        if doc is None or doc.text != text:
-            doc = Document(_name(uri), text)
+        if doc is not None and doc.text == text:
+            return doc
+        pending = self.building.get(uri)
+        if pending is None or pending[0] != text:
+            future = asyncio.get_running_loop().run_in_executor(self.builder, Document, _name(uri), text)
+            pending = self.building[uri] = (text, future)
+        # Shielded: a diagnostics task cancelled by the next keystroke must not cancel a
+        # build that a hover is also waiting for.
+        doc = await asyncio.shield(pending[1])
+        if self.building.get(uri) is pending:
+            del self.building[uri]
+        if uri in self.workspace.text_documents:  # not closed meanwhile
             self.docs[uri] = doc
+            if doc.module is not None:
+                self.parsed[uri] = doc
         return doc
 
     def changed(self, uri: str, delay: float) -> None:
@@ -72,7 +94,9 @@ class PolicyServer(LanguageServer):
 
     async def _diagnose(self, uri: str, generation: int, delay: float) -> None:
         await asyncio.sleep(delay)
-        doc = self.document(uri)
+        doc = await self.document(uri)
+        if self.generation.get(uri) != generation:
+            return  # the text changed during the build: the newer change publishes
         self.publish(uri, doc, [])
         if not self.settings.get("analysis", True) or doc.checked is None:
             return
@@ -158,6 +182,7 @@ def initialize(ls: PolicyServer, params: types.InitializeParams) -> None:
 @server.feature(types.SHUTDOWN)
 def shutdown(ls: PolicyServer, params: None) -> None:
     ls.worker.close()
+    ls.builder.shutdown(wait=False, cancel_futures=True)
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -187,12 +212,13 @@ def did_close(ls: PolicyServer, params: types.DidCloseTextDocumentParams) -> Non
     if task is not None:
         task.cancel()
     ls.docs.pop(uri, None)
+    ls.parsed.pop(uri, None)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
-def hover(ls: PolicyServer, params: types.HoverParams) -> types.Hover | None:
-    doc = ls.document(params.text_document.uri)
+async def hover(ls: PolicyServer, params: types.HoverParams) -> types.Hover | None:
+    doc = await ls.document(params.text_document.uri)
     index = LineIndex(doc.text)
     found = doc.hover(index.offset(params.position))
     if found is None:
@@ -203,20 +229,24 @@ def hover(ls: PolicyServer, params: types.HoverParams) -> types.Hover | None:
 
 
 @server.feature(types.TEXT_DOCUMENT_COMPLETION)
-def completion(ls: PolicyServer, params: types.CompletionParams) -> types.CompletionList:
-    doc = ls.document(params.text_document.uri)
-    offset = LineIndex(doc.text).offset(params.position)
+async def completion(ls: PolicyServer, params: types.CompletionParams) -> types.CompletionList:
+    uri = params.text_document.uri
+    text = ls.workspace.get_text_document(uri).source
+    # Names from the last version that parsed, not from this keystroke's text: that one
+    # is parsed by the diagnostics a moment later, never twice.
+    known = ls.parsed.get(uri) or await ls.document(uri)
+    offset = LineIndex(text).offset(params.position)
     # The document lists the likeliest first; the sort text keeps that order.
     items = [types.CompletionItem(label=label, kind=_COMPLETION_KIND.get(kind), detail=detail,
                                   sort_text=f"{rank:05d}")
-             for rank, (label, kind, detail) in enumerate(doc.completions(offset))]
+             for rank, (label, kind, detail) in enumerate(completions(text, offset, known))]
     return types.CompletionList(is_incomplete=False, items=items)
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-def definition(ls: PolicyServer, params: types.DefinitionParams) -> types.Location | None:
+async def definition(ls: PolicyServer, params: types.DefinitionParams) -> types.Location | None:
     uri = params.text_document.uri
-    doc = ls.document(uri)
+    doc = await ls.document(uri)
     index = LineIndex(doc.text)
     occ = doc.occurrence_at(index.offset(params.position))
     if occ is None:
@@ -225,9 +255,9 @@ def definition(ls: PolicyServer, params: types.DefinitionParams) -> types.Locati
 
 
 @server.feature(types.TEXT_DOCUMENT_REFERENCES)
-def references(ls: PolicyServer, params: types.ReferenceParams) -> list[types.Location]:
+async def references(ls: PolicyServer, params: types.ReferenceParams) -> list[types.Location]:
     uri = params.text_document.uri
-    doc = ls.document(uri)
+    doc = await ls.document(uri)
     index = LineIndex(doc.text)
     occ = doc.occurrence_at(index.offset(params.position))
     if occ is None:
@@ -239,8 +269,8 @@ def references(ls: PolicyServer, params: types.ReferenceParams) -> list[types.Lo
 
 
 @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
-def prepare_rename(ls: PolicyServer, params: types.PrepareRenameParams) -> types.Range | None:
-    doc = ls.document(params.text_document.uri)
+async def prepare_rename(ls: PolicyServer, params: types.PrepareRenameParams) -> types.Range | None:
+    doc = await ls.document(params.text_document.uri)
     index = LineIndex(doc.text)
     occ = doc.occurrence_at(index.offset(params.position))
     if occ is None or isinstance(doc.rename(occ.span.start, occ.symbol.name), str):
@@ -249,9 +279,9 @@ def prepare_rename(ls: PolicyServer, params: types.PrepareRenameParams) -> types
 
 
 @server.feature(types.TEXT_DOCUMENT_RENAME)
-def rename(ls: PolicyServer, params: types.RenameParams) -> types.WorkspaceEdit:
+async def rename(ls: PolicyServer, params: types.RenameParams) -> types.WorkspaceEdit:
     uri = params.text_document.uri
-    doc = ls.document(uri)
+    doc = await ls.document(uri)
     index = LineIndex(doc.text)
     edits = doc.rename(index.offset(params.position), params.new_name)
     if isinstance(edits, str):
@@ -261,13 +291,13 @@ def rename(ls: PolicyServer, params: types.RenameParams) -> types.WorkspaceEdit:
 
 
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
-def formatting(ls: PolicyServer, params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
+async def formatting(ls: PolicyServer, params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
     from ..diagnostics import PolicyError
     from ..fmt import FormatError, format_text
 
-    doc = ls.document(params.text_document.uri)
+    doc = await ls.document(params.text_document.uri)
     try:
-        out = format_text(doc.source)
+        out = await asyncio.get_running_loop().run_in_executor(ls.builder, format_text, doc.source)
     except (PolicyError, FormatError):
         return None  # the diagnostics already say why
     if out == doc.text:
@@ -279,7 +309,7 @@ def formatting(ls: PolicyServer, params: types.DocumentFormattingParams) -> list
 @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
 async def code_lens(ls: PolicyServer, params: types.CodeLensParams) -> list[types.CodeLens]:
     uri = params.text_document.uri
-    doc = ls.document(uri)
+    doc = await ls.document(uri)
     year = ls.year_for(doc)
     if year is None:
         return []
@@ -302,7 +332,7 @@ async def code_lens(ls: PolicyServer, params: types.CodeLensParams) -> list[type
 async def evaluate_command(ls: PolicyServer, *args) -> str:
     uri, rule = str(args[0]), str(args[1])
     year = int(args[2]) if len(args) > 2 and args[2] is not None else None
-    doc = ls.document(uri)
+    doc = await ls.document(uri)
     year = year or ls.year_for(doc)
     if year is None:
         return "the policy has errors"
@@ -315,8 +345,8 @@ async def evaluate_command(ls: PolicyServer, *args) -> str:
 
 
 @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
-def inlay_hint(ls: PolicyServer, params: types.InlayHintParams) -> list[types.InlayHint]:
-    doc = ls.document(params.text_document.uri)
+async def inlay_hint(ls: PolicyServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+    doc = await ls.document(params.text_document.uri)
     index = LineIndex(doc.text)
     return [types.InlayHint(position=index.position(h.offset), label=h.label, kind=types.InlayHintKind.Parameter,
                             padding_left=True) for h in doc.inlay_hints()]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from ..provenance import EMBEDDED
 from ..results import FAIL, OUTCOMES, UNKNOWN
 from ..textsafe import html_text as h
 from .charts import ACHIEVED, REQUIRED, YEAR_COLOURS, Bar, Row, hbar_chart
@@ -26,7 +27,8 @@ from .model import (
     target_type,
     wording,
 )
-from .text import target_explanation, who
+from .provenance import rows, stamp
+from .text import denominator, target_explanation, who
 from .words import ZH, Wording
 
 _CSS = """
@@ -50,14 +52,20 @@ footer{margin-top:2rem;color:#777;font-size:.8rem}
 """
 
 
-def render_html(policy, years: Sequence[YearReport], options: ReportOptions | None = None) -> str:
+def render_html(policy, years: Sequence[YearReport], options: ReportOptions | None = None,
+                provenance: dict | None = None, name: str = "report.html") -> str:
+    """The page; with `provenance` (`policydsl.provenance.provenance`) it shows what produced
+    it and carries it, with each year's verdicts, for `policydsl replay` (`name` is the
+    file the replay command shown is given)."""
     options = options or ReportOptions()
     w = wording(policy, options)
     meta = policy.ir.meta
     title = (meta.original if w.lang == ZH and meta.original else meta.title) or meta.name
     out = [f'<!DOCTYPE html>\n<html lang="{"zh-Hans" if w.lang == ZH else "en"}">\n<head>\n'
            '<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-           f"<title>{h(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<header>\n"
+           f"<title>{h(title)}</title>\n"
+           + (f'<meta name="{EMBEDDED}" content="{h(stamp(provenance, years))}">\n' if provenance else "")
+           + f"<style>{_CSS}</style>\n</head>\n<body>\n<header>\n"
            f"<h1>{h(title)}</h1>\n"]
     other = meta.title if title != meta.title else meta.original
     if other:
@@ -71,6 +79,8 @@ def render_html(policy, years: Sequence[YearReport], options: ReportOptions | No
         out += _group_charts(policy, w, years, options.by)
     for y in years:
         out += _year(policy, w, y, options)
+    if provenance:
+        out += _provenance(w, provenance, name)
     out.append(f'<footer id="end">{h(w("print_note", name=meta.name, fingerprint=policy.fingerprint))}</footer>\n'
                "</body>\n</html>\n")
     return "".join(out)
@@ -113,7 +123,7 @@ def _target_charts(policy, w: Wording, years: Sequence[YearReport]) -> list[str]
     for group_tracks in by_rule.values():
         rule = group_tracks[0].rule
         typ = target_type(rule)
-        title = f"{w.rule(rule)} ({','.join(rule.clauses)})"
+        title = f"{w.rule(rule)} ({','.join(rule.clauses)})" + (denominator(rule, w) or "")
         if len(group_tracks) == 1 and group_tracks[0].group is None:
             rows = [_target_row(w, str(y.year), r, typ) for y, r in zip(years, group_tracks[0].results, strict=True)
                     if r is not None and r.value is not None]
@@ -216,5 +226,70 @@ def _year(policy, w: Wording, y: YearReport, options: ReportOptions) -> list[str
     return out
 
 
+def _provenance(w: Wording, block: dict, name: str) -> list[str]:
+    table = _table([w("prov_what"), w("prov_value")], [[(what, ""), (value, "")] for what, value in rows(block, w)])
+    return [f'<section id="provenance">\n<h2>{h(w("provenance_head"))}</h2>\n', table,
+            f"<p>{h(w('prov_replay', file=name))}</p>\n</section>\n"]
+
+
 def _rule(policy, name: str):
     return next(r for r in policy.ir.all_rules if r.name == name)
+
+
+# ---- the impact of a policy change (`policydsl diff OLD NEW --facts DATA --format html`) ---------------
+
+
+def render_impact_html(impact, diff, proof: str) -> str:
+    """The records a policy change affects, as one self-contained page for the auditor:
+    per year, each rule and target that was proved to change or moves a verdict, with
+    what was proved, the changed records with their labels and both outcomes, the
+    targets under both versions; then the proof itself (`proof`, the text of `diff`).
+    English, like the rest of `diff`; every text from the policies or the data escaped."""
+    from ..audit.render import counted, target_sides
+
+    title = f"Policy change: {diff.old.name} {diff.old.version or ''} → {diff.new.version or ''}"
+    out = ['<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+           '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+           f"<title>{h(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<header>\n"
+           f"<h1>{h(title)}</h1>\n"
+           f'<p class="meta">OLD {h(diff.old.fingerprint)} · NEW {h(diff.new.fingerprint)} · '
+           f"data {h(impact.data)}" + (f" · by {h(impact.by)}" if impact.by else "") + "</p>\n</header>\n"]
+    labels = list(impact.labels)
+    group = [impact.by] if impact.by and impact.by not in labels else []
+    for y in impact.years:
+        affected = y.affected_records()
+        out.append(f'<section class="year" id="year-{y.year}">\n<h2>{y.year}: {h(counted(y.records, "record"))}, '
+                   f"{h(counted(len(affected), 'record'))} changing the outcome of a rule</h2>\n")
+        if y.note:
+            out.append(f'<p class="muted">{h(y.note)}</p>\n')
+        shown = [r for r in y.rules if r.is_interesting]
+        rows = [[(f"{r.kind} {r.name}", ""), (",".join(r.clauses), ""), (r.symbolic.replace("_", " "), ""),
+                 (str(r.affected), "n fail" if r.affected else "n"),
+                 ("proved, but no change on this data" if r.unaffected_proof else
+                  ", ".join(f"{n} {k}" for k, n in r.counts.items()), "")] for r in shown]
+        if rows:
+            out.append(_table(["rule or target", "clauses", "proved", "changed", "changes"], rows))
+        for r in shown:
+            if r.changes:
+                out.append(f"<h3>{h(r.kind)} {h(r.name)} ({h(','.join(r.clauses))}): "
+                           f"{h(counted(r.affected, 'record'))}</h3>\n")
+                out.append(_table(["id", *labels, *group, "OLD", "NEW", "change", "NEW explanation"],
+                                  [[(x.id, ""), *[(dict(x.labels).get(k, ""), "") for k in labels],
+                                    *([(x.group or "", "")] if group else []), (x.old, ""), (x.new, ""),
+                                    (x.kind, "fail" if x.new in ("fail", "unknown") else "pass"),
+                                    (x.new_explanation, "")] for x in r.changes]))
+            if r.targets:
+                out.append(f"<h3>target {h(r.name)} ({h(','.join(r.clauses))})</h3>\n")
+                out.append(_table(["group", "OLD", "NEW", ""],
+                                  [[(t.group or "whole population", ""), *((side, "") for side in target_sides(t)),
+                                    ("changes" if t.changed else "same verdict", "fail" if t.changed else "")]
+                                   for t in r.targets]))
+        if y.exemption_errors:
+            out.append("<h3>Exemptions NEW refuses</h3>\n")
+            out.append(_table(["id", "message"], [[(rid, ""), (m, "")] for rid, m in y.exemption_errors]))
+        out.append("</section>\n")
+    out.append('<section id="proof">\n<h2>What was proved</h2>\n<pre>'
+               + "\n".join(h(line) for line in proof.splitlines()) + "</pre>\n</section>\n")
+    out.append("</body>\n</html>\n")
+    return "".join(out)
+

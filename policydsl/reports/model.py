@@ -137,7 +137,10 @@ def targets_for_group(policy: ir.Policy, year: YearReport, fact: str, value) -> 
 
 
 def in_force(rule: ir.Rule, year: int) -> bool:
-    return rule.years[0] <= year <= rule.years[1]
+    """In force when judged in `year` (on its day, for a rule with days in force)."""
+    from ..eval.judge import out_of_force
+
+    return out_of_force(rule, year) is None
 
 
 @attrs.frozen
@@ -162,11 +165,12 @@ def _failing(c: ReportCollector, rule: str) -> int:
 
 
 def _trend(values: list[Fraction], met: bool) -> str:
-    """`met` every year; otherwise the last value against the first."""
+    """`met` every year; otherwise the last value against the first (`unmet` when there
+    is only one year to compare, so a single failing year is not shown as a blank)."""
     if met:
         return "met"
     if len(values) < 2:
-        return "single"
+        return "unmet"
     if values[-1] == values[0]:
         return "steady"
     return "improving" if values[-1] > values[0] else "worse"

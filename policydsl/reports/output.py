@@ -3,8 +3,11 @@ command line (and any other driver) uses."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 
 from .model import ReportOptions, YearReport, evaluate_years
 
@@ -17,19 +20,21 @@ def evaluate(policy, sources: Sequence[tuple[int, object]], options: ReportOptio
 
 
 def write(policy, years: Sequence[YearReport], options: ReportOptions, fmt: str = "text",
-          path: str | None = None) -> None:
-    """Write the report of `years` as `fmt` to `path` (stdout for text and HTML without one)."""
+          path: str | None = None, provenance: dict | None = None) -> None:
+    """Write the report of `years` as `fmt` to `path` (stdout for text and HTML without one).
+    HTML and workbooks carry `provenance` (`policydsl.provenance.provenance`) when given."""
     if fmt == "xlsx":
         from .workbook import write_workbook
 
         if path is None:
             raise ValueError("a workbook is written to a file: give --output PATH")
-        write_workbook(policy, years, options, path)
+        with into_place(path) as partial:
+            write_workbook(policy, years, options, partial, provenance, os.path.basename(path))
         return
     if fmt == "html":
         from .html import render_html
 
-        text = render_html(policy, years, options)
+        text = render_html(policy, years, options, provenance, os.path.basename(path or "report.html"))
     else:
         from .text import render_text
 
@@ -37,5 +42,29 @@ def write(policy, years: Sequence[YearReport], options: ReportOptions, fmt: str 
     if path is None:
         sys.stdout.write(text)
     else:
-        with open(path, "w", encoding="utf-8") as f:
+        with into_place(path) as partial, open(partial, "w", encoding="utf-8") as f:
             f.write(text)
+
+
+@contextlib.contextmanager
+def into_place(path: str) -> Iterator[str]:
+    """A file beside `path` to write, renamed to `path` when the block ends without an
+    error (and removed when it fails), so no half-written report ever has the name asked
+    for. It gets the permissions a new file would get (`mkstemp` makes it private)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, partial = tempfile.mkstemp(prefix=".policydsl-", dir=folder)
+    os.close(fd)
+    try:
+        yield partial
+        os.chmod(partial, new_file_mode())
+        os.replace(partial, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)
+
+
+def new_file_mode() -> int:
+    """The permissions `open(path, "w")` gives a new file under the process's umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask

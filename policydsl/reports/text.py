@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from .. import ir
-from ..results import EXEMPTED, FAIL, OUTCOMES, UNKNOWN
+from ..results import EXEMPTED, FAIL, NOT_APPLICABLE, OUTCOMES, UNKNOWN
 from ..textsafe import visible
 from .model import (
     ReportOptions,
@@ -109,7 +109,10 @@ def _header(policy, w: Wording, years: Sequence[YearReport], fingerprint: str) -
 
 def _year(policy, w: Wording, y: YearReport, options: ReportOptions) -> list[str]:
     c = y.collector
-    out = [w("year_head", year=y.year, count=w.records(c.records)), ""]
+    day = getattr(y.year, "date", None)  # judged on a day (`--date`), not a whole year
+    head = (w("day_head", day=day.isoformat(), count=w.records(c.records)) if day is not None
+            else w("year_head", year=y.year, count=w.records(c.records)))
+    out = [head, ""]
     out += _rules(policy, w, y)
     out += _targets(policy, w, y)
     if options.by is not None:
@@ -148,12 +151,17 @@ def _rules(policy, w: Wording, y: YearReport) -> list[str]:
 
 def target_explanation(policy, w: Wording, t) -> str:
     """A target's explanation, with what the denominator of a share counts."""
-    text = w.explanation(t.explanation)
-    rule = _rule(policy, t.rule)
+    note = denominator(_rule(policy, t.rule), w) if t.outcome != NOT_APPLICABLE else None  # nothing was counted
+    return w.explanation(t.explanation) + (note or "")
+
+
+def denominator(rule: ir.Rule, w: Wording) -> str | None:
+    """What the denominator of a share target counts when it is not every record
+    (`（分母：满足“社区党组织”的社区）`); None for other targets and whole populations."""
     scope = scope_text(rule, w)
-    if scope and ("share" in t.explanation or "/" in (rule.condition.text or "")):
-        text += w("denominator_of", plural=w.plural, scope=scope)
-    return text
+    cond = rule.condition
+    shares = any(isinstance(x, ir.Agg) and x.kind == "share" for x in ir.walk(cond)) or "/" in (cond.text or "")
+    return w("denominator_of", plural=w.plural, scope=scope) if scope and shares else None
 
 
 def _targets(policy, w: Wording, y: YearReport) -> list[str]:
@@ -316,6 +324,10 @@ def _trajectory(policy, w: Wording, years: Sequence[YearReport], options: Report
         out += _table(rows)
         out.append("  " + (f"（{w('col_achieved')} / {w('col_required')}；✗ 未达到）" if w.lang == ZH
                            else f"({w('col_achieved')} / {w('col_required')}; ✗ not met)"))
+        for rule in dict.fromkeys(t.rule for t in ttracks):  # a share's denominator, once per target
+            note = denominator(rule, w)
+            if note:
+                out.append(f"  {w.rule(rule)} [{_clauses(rule)}]{note}")
         out.append("")
     return out
 

@@ -12,29 +12,34 @@ only as a cell value.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
 
 from .. import ir
+from ..audit.impact import KINDS as KIND_COLUMNS  # the kinds of change of outcome, a column each
+from ..provenance import EMBEDDED
 from ..results import FAIL, OUTCOMES, UNKNOWN
 from ..textsafe import visible
 from .model import ReportOptions, YearReport, in_force, target_type, wording
+from .provenance import rows, stamp
 from .text import target_explanation
 from .words import Wording
 
 _SHEET = {"en": {"summary": "Summary", "rules": "Rules", "targets": "Targets", "exemptions": "Exemptions",
-                 "errors": "Data errors"},
+                 "errors": "Data errors", "provenance": "Provenance"},
           "zh": {"summary": "汇总", "rules": "规则", "targets": "目标", "exemptions": "豁免",
-                 "errors": "数据错误"}}
+                 "errors": "数据错误", "provenance": "来源与复现"}}
+_CELL = 32000  # an Excel cell holds at most 32767 characters: the embedded JSON is split
 
 
-def sheet_names(policy, options: ReportOptions) -> list[str]:
-    """The sheets `write_workbook` writes, in order."""
+def sheet_names(policy, options: ReportOptions, provenance: bool = False) -> list[str]:
+    """The sheets `write_workbook` writes, in order (the last one only with a provenance block)."""
     w = wording(policy, options)
     names = list(_SHEET[w.lang].values())
-    return names[:3] + [_rule_sheet(r, names) for r in policy.rules] + names[3:]
+    return names[:3] + [_rule_sheet(r, names) for r in policy.rules] + names[3:5] + names[5:5 + provenance]
 
 
 def _rule_sheet(rule: ir.Rule, taken: list[str]) -> str:
@@ -85,7 +90,11 @@ class _Pct:
         self.value = value
 
 
-def write_workbook(policy, years: Sequence[YearReport], options: ReportOptions, path: str) -> None:
+def write_workbook(policy, years: Sequence[YearReport], options: ReportOptions, path: str,
+                   provenance: dict | None = None, name: str | None = None) -> None:
+    """The workbook; with `provenance` its last sheet says what produced it and carries
+    the block, with each year's verdicts, for `policydsl replay` (`name`: the file the
+    replay command shown is given, by default the name of `path`)."""
     try:
         import xlsxwriter  # the `report` extra; loaded only for a workbook
     except ImportError:
@@ -94,8 +103,7 @@ def write_workbook(policy, years: Sequence[YearReport], options: ReportOptions, 
         raise ReportError("--format xlsx needs xlsxwriter: pip install 'policydsl[report]'") from None
     w = wording(policy, options)
     names = _SHEET[w.lang]
-    book = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                      "strings_to_urls": False})
+    book = _workbook(xlsxwriter, path)
     formats = {"head": book.add_format({"bold": True, "bg_color": "#EEF3F8", "text_wrap": True}),
                "pct": book.add_format({"num_format": "0.00%"})}
     label_heads = [w.fact(f) for f in policy.ir.label_facts]
@@ -122,8 +130,33 @@ def write_workbook(policy, years: Sequence[YearReport], options: ReportOptions, 
                 for e in r.errors:
                     sheet.add([y.year, r.id, *_labels(w, labels), e.field, e.message])
         sheet.close()
+        if provenance:
+            _provenance(book, names["provenance"], w, provenance, years, formats, name or os.path.basename(path))
     finally:
         book.close()
+
+
+def _provenance(book, name, w: Wording, block: dict, years, formats, file: str) -> None:
+    sheet = _Sheet(book, name, [w("prov_what"), w("prov_value")], formats)
+    for what, value in rows(block, w):
+        sheet.add([what, value])
+    sheet.add([w("prov_replay", file=file), None])
+    text = stamp(block, years)
+    for start in range(0, len(text), _CELL):  # read back in order by `policydsl replay`
+        sheet.add([EMBEDDED, text[start:start + _CELL]])
+    sheet.close()
+
+
+def _workbook(xlsxwriter, path: str):
+    """A workbook that takes every text as text (no formula, number or link read into it),
+    and the same bytes for the same report: its creation time is the ZIP epoch its parts
+    are stamped with anyway, not the clock (the provenance sheet says what produced it)."""
+    import datetime
+
+    book = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False,
+                                      "strings_to_urls": False})
+    book.set_properties({"created": datetime.datetime(1980, 1, 1, tzinfo=datetime.UTC)})
+    return book
 
 
 def _labels(w: Wording, labels: tuple) -> list[str]:
@@ -244,3 +277,74 @@ def _failures(book, name, policy, rule: ir.Rule, w: Wording, years, formats, lab
             row.append(w.explanation(o.explanation))
             sheet.add(row)
     sheet.close()
+
+
+# ---- the impact of a policy change (`policydsl diff OLD NEW --facts DATA --format xlsx`) -------------
+
+
+def write_impact_workbook(impact, diff, path: str) -> None:
+    """The records a change affects, as a workbook for the auditor: per year and rule what
+    the diff proved and how many records change outcome; every changed record with its
+    labels and both outcomes; every target's value and verdict under both versions; the
+    exemptions the new version refuses. English, like the rest of `diff`."""
+    try:
+        import xlsxwriter
+    except ImportError:
+        from .model import ReportError
+
+        raise ReportError("--format xlsx needs xlsxwriter: pip install 'policydsl[report]'") from None
+    book = _workbook(xlsxwriter, path)
+    formats = {"head": book.add_format({"bold": True, "bg_color": "#EEF3F8", "text_wrap": True}),
+               "pct": book.add_format({"num_format": "0.00%"})}
+    labels = list(impact.labels)
+    group = [impact.by] if impact.by and impact.by not in labels else []
+    try:
+        sheet = _Sheet(book, "Summary", ["year", "kind", "name", "clauses", "proved", "records", "changed",
+                                         *KIND_COLUMNS], formats)
+        for y in impact.years:
+            for r in y.rules:
+                counts = r.counts
+                sheet.add([y.year, r.kind, r.name, ",".join(r.clauses), r.symbolic.replace("_", " "), y.records,
+                           r.affected, *[counts.get(k, 0) for k in KIND_COLUMNS]])
+        sheet.close()
+        sheet = _Sheet(book, "Changed records", ["year", "rule", "clauses", "id", *labels, *group, "OLD", "NEW",
+                                                 "change", "OLD explanation", "NEW explanation"], formats)
+        for y in impact.years:
+            for r in y.rules:
+                for x in r.changes:
+                    shown = dict(x.labels)
+                    sheet.add([y.year, r.name, ",".join(r.clauses), x.id, *[shown.get(k) for k in labels],
+                               *([x.group] if group else []), x.old, x.new, x.kind, x.old_explanation,
+                               x.new_explanation])
+        sheet.close()
+        sheet = _Sheet(book, "Targets", ["year", "target", "clauses", "group", "OLD value", "OLD required",
+                                         "OLD verdict", "NEW value", "NEW required", "NEW verdict", "changes"],
+                       formats)
+        for y in impact.years:
+            for r in y.rules:
+                for t in r.targets:
+                    sheet.add([y.year, r.name, ",".join(r.clauses), t.group,
+                               _exact(t.old_value, t.old_shown[0]), _exact(t.old_required, t.old_shown[1]),
+                               t.old_outcome,
+                               _exact(t.new_value, t.new_shown[0]), _exact(t.new_required, t.new_shown[1]),
+                               t.new_outcome, t.changed])
+        sheet.close()
+        sheet = _Sheet(book, "Refused exemptions", ["year", "id", "message"], formats)
+        for y in impact.years:
+            for rid, message in y.exemption_errors:
+                sheet.add([y.year, rid, message])
+        sheet.close()
+    finally:
+        book.close()
+
+
+def _exact(text: str | None, shown: str | None) -> object:
+    """A target's value as a number cell: a share as a percent, a plain count as a number;
+    anything with a unit stays as the drafter writes it (`200 m2`)."""
+    if text is None:
+        return None
+    if shown is not None and shown.endswith("%"):
+        return _Pct(Fraction(text))
+    if shown is None or re.fullmatch(r"≈?-?[\d.]+", shown):
+        return Fraction(text)
+    return shown

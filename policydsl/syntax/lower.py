@@ -42,7 +42,9 @@ _NUMERAL_HELP = "write it in digits (`1200`) or as it is said in full (`一千�
 # How a duplicated rule attribute is named in a message, by language.
 _ATTR_WORDS = {keywords.EN: {"requirement": "requirement", "years": "years"},
                keywords.ZH: {"requirement": "requirement (`必须`/`原则上`/`力争`)", "years": "years (`在`/`自`/`截至`)"}}
-_ATTR_CONCEPT = {"section": "section", "quote": "quote", "scope": "where", "group": "for_each"}
+_ATTR_CONCEPT = {"section": "section", "quote": "quote", "scope": "where", "group": "for_each",
+                 "due": "due", "entity": "on"}
+_VALIDITY = ("in_force", "amended", "repealed", "superseded")
 
 
 class Lowerer:
@@ -105,6 +107,9 @@ class Lowerer:
             if key in fields:
                 word = keywords.spelling(key, self.lang_at(_span(a)))
                 self.error(_span(a), f"`{word}` is given twice in the policy header")
+            if key in _VALIDITY:
+                fields["validity"] = self.validity(fields.get("validity"), key, a)
+                continue
             if key == "period":
                 years = [self.year(c) for c in a.children]
                 fields["period"] = (years[0], years[1] if len(years) > 1 else None)
@@ -148,10 +153,14 @@ class Lowerer:
         return ast.SetLiteral(tuple(values), _span(t))
 
     def d_entity_decl(self, t):
-        name, plural, label, *labels = t.children
+        name, plural, parent, label, *labels = t.children
+        of = key = None
+        if parent is not None:
+            of, key = (ast.Name(str(n), _span(n)) for n in parent.children)
         return ast.EntityDecl(str(name), str(plural) if plural else None,
                               self.string(label) if label else None,
-                              tuple(ast.Name(str(n), _span(n)) for n in labels if n is not None), _span(t))
+                              tuple(ast.Name(str(n), _span(n)) for n in labels if n is not None), _span(t),
+                              of, key)
 
     def d_fact_decl(self, t):
         name, ftype, *rest = t.children
@@ -197,7 +206,8 @@ class Lowerer:
                 clauses.extend(ast.ClauseRef(str(c), _span(c)) for c in a.children)
                 continue
             key = {"section_attr": "section", "quote_attr": "quote", "scope_attr": "scope",
-                   "group_attr": "group", "requirement": "requirement"}.get(kind, "years")
+                   "group_attr": "group", "requirement": "requirement", "due_attr": "due",
+                   "on_attr": "entity"}.get(kind, "years")
             if key in fields:
                 # Name the construct in the language of the keyword the drafter wrote.
                 lang = self.lang_at(_span(a))
@@ -235,6 +245,10 @@ class Lowerer:
         fact, within = a.children
         return ast.GroupBy(str(fact), self.set_ref(within) if within is not None else None, _span(a))
 
+    def a_on_attr(self, a):
+        (name,) = a.children
+        return ast.Name(str(name), _span(name))
+
     def a_requirement(self, a):
         word, cond = a.children
         return ast.Requirement(modality_of(str(word)), self.expr(cond), _span(a))
@@ -249,6 +263,56 @@ class Lowerer:
 
     def a_years_until(self, a):
         return ast.Years("until", None, self.year(a.children[0]), _span(a))
+
+    # ---- dates (policydsl/dates.py) ------------------------------------------
+
+    def date(self, tok: lark.Token) -> ast.DateLit:
+        from ..dates import parse_literal
+
+        text = str(tok)
+        day = parse_literal(text)
+        if day is None:
+            self.error(_span(tok), f"`{text}` is not a day of the calendar", code="E0008",
+                       help="write a date that exists, as `2024-07-01` or `2024年7月1日`")
+            return ast.DateLit("0001-01-01", _span(tok), text)
+        return ast.DateLit(day.isoformat(), _span(tok), text)
+
+    def date_range(self, t) -> tuple[ast.DateLit | None, ast.DateLit | None]:
+        days = [self.date(c) for c in t.children if isinstance(c, lark.Token)]
+        if t.data == "in_force_until":
+            return None, days[0]
+        return days[0], (days[1] if len(days) > 1 else None)
+
+    def validity(self, v: ast.Validity | None, key: str, a) -> ast.Validity:
+        v = v or ast.Validity(span=_span(a))
+        span = _span(a)
+        twice = {"in_force": v.start is not None or v.end is not None, "repealed": v.repealed is not None,
+                 "superseded": v.superseded_by is not None}.get(key, False)
+        if twice:
+            word = keywords.spelling({"in_force": "in_force", "repealed": "repealed_on",
+                                      "superseded": "superseded_by"}[key], self.lang_at(span))
+            self.error(span, f"`{word}` is given twice in the policy header")
+            return v
+        if key == "in_force":
+            start, end = self.date_range(a.children[0])
+            return attrs.evolve(v, start=start, end=end)
+        if key == "amended":
+            return attrs.evolve(v, amended=(*v.amended, self.date(a.children[0])))
+        if key == "repealed":
+            return attrs.evolve(v, repealed=self.date(a.children[0]))
+        tok = a.children[0]
+        return attrs.evolve(v, superseded_by=self.string(tok) if tok.type == "STRING" else str(tok))
+
+    def a_in_force_attr(self, a):
+        start, end = self.date_range(a.children[0])
+        keyword = self.source.text[_span(a).start:_span(a.children[0]).start].strip() != ""
+        return ast.InForce(start, end, _span(a), keyword)
+
+    def a_due_attr(self, a):
+        return self.expr(a.children[0])
+
+    def e_date(self, t):
+        return self.date(t.children[0])
 
     def set_ref(self, t):
         if t.data == "set_name":

@@ -63,11 +63,9 @@ def parser() -> lark.Lark:
 
 def keyword_pattern() -> str:
     """Every word keyword, as a regular expression (a numeral before one is not its count)."""
-    from ..highlight import _pattern
-
     words = [w for kw in (*keywords.KEYWORDS.values(), *keywords.COMPARISONS.values())
              for w in kw.spellings if w and w[0].isalpha()]
-    return _pattern(words)
+    return keywords.word_pattern(words)
 
 
 def parse_tree(source: Source) -> tuple[lark.Tree | None, list[Diagnostic], list[lark.Token]]:
@@ -247,7 +245,7 @@ def check_tree_depth(tree: lark.Tree, source: Source) -> Diagnostic | None:
     deepest part."""
     limit = current_limits().depth
     # Lark nests about one tree level per expression level (parentheses are flat);
-    # the margin leaves the exact count, with names, to `check_module`.
+    # the margin leaves the exact count, with names, to `checker.bounds.check_limits`.
     tree_limit = 2 * limit + 10
     for decl in getattr(tree, "children", ()):
         stack = [(decl, 1)]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import policydsl
-from policydsl.audit.core import compare
 from policydsl.audit.impact import impact
+from policydsl.audit.policy_diff import compare
 from policydsl.cli import main
 from policydsl.data.read import read_records
 from policydsl.decisions import read_decisions

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import policydsl
-from policydsl.audit.core import compare
 from policydsl.audit.impact import EXEMPTION_STOPS, PASS_TO_FAIL, impact, kind_of
+from policydsl.audit.policy_diff import compare
 from policydsl.audit.render import impact_markdown, impact_text
 from policydsl.cli import main
 from policydsl.data.read import read_records
@@ -97,6 +97,18 @@ def test_stricter_target_that_moves_no_verdict_today_is_reported_with_its_witnes
             "the witness is what would be affected") in text
 
 
+def test_target_values_are_shown_as_the_drafter_writes_them_and_kept_exact_in_json(v2_impact):
+    d, found = v2_impact
+    (y2025,) = [y for y in found.years if y.year == 2025]
+    (share,) = [r for r in y2025.rules if r.name == "service_space_share"]
+    (row,) = share.targets
+    assert (row.old_value, row.old_required, row.new_required) == ("0.62", "0.8", "0.85")  # exact, for programs
+    assert (row.old_shown, row.new_shown) == (("62%", "80%"), ("62%", "85%"))
+    assert "whole population: OLD fail at 62% (needs 80%); NEW fail at 62% (needs 85%)" in impact_text(found, d)
+    assert row.to_json()["new"] == {"value": "0.62", "required": "0.85", "outcome": "fail",
+                                    "shown": {"value": "62%", "required": "85%"}}
+
+
 def test_rule_proved_stricter_with_zero_affected_records_is_reported_as_such(versions, tmp_path):
     old = versions[0]
     # The sample without its communities of exactly 1000 households: raising the lower
@@ -163,6 +175,16 @@ def test_cli_diff_with_facts_json_holds_the_impact_and_years_range(capsys):
     assert all(r["kind"] == "fail → pass" and r["group"] for r in size["records"])
 
 
+def test_cli_diff_show_all_lists_every_changed_record_and_a_bad_show_exits_2(capsys):
+    code = main(["diff", str(OLD), str(NEW), "--facts", str(DATA), "--year", "2024", "--show", "all"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "11 records change outcome: 11 fail → pass" in out
+    assert out.count(": fail → pass\n") == 11 and "more (all of them" not in out
+    assert main(["diff", str(OLD), str(NEW), "--facts", str(DATA), "--show", "-1"]) == 2
+    assert "expected a number of records or `all`, not '-1'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("args, message", [
     (["--year", "2024"], "need `--facts DATA`"),
     (["--facts", str(DATA), "--years", "2025-2023"], "from the earlier year"),
@@ -216,6 +238,12 @@ def test_text_from_records_cannot_act_on_a_terminal_or_forge_markdown(tmp_path):
         assert "\nSummary: 0 violations" not in out
     md = impact_markdown(found, d)
     assert "\\*\\*bold\\*\\*" in md and "\\|" in md
+    from policydsl.audit.render import render
+    from policydsl.reports.html import render_impact_html
+
+    page = render_impact_html(found, d, render(d, "text"))
+    assert "\x1b" not in page and "\x07" not in page and "\u202e" not in page and "<script" not in page
+    assert "north\\u001b[2J|**bold**" in page and "x\\u001b]0;pwned\\u0007\\u000aSummary" in page
 
 
 class _Labelled:
@@ -247,3 +275,52 @@ def test_cli_diff_by_an_unknown_fact_suggests_the_nearest_and_exits_2(capsys):
     code = main(["diff", str(OLD), str(NEW), "--facts", str(DATA), "--by", "regoin"])
     assert code == 2
     assert "`--by regoin` is not a fact of either version; did you mean `region`?" in capsys.readouterr().err
+
+
+def test_cli_diff_xlsx_lists_the_same_changed_records_as_json_with_labels_and_typed_targets(capsys, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    pytest.importorskip("xlsxwriter")
+    args = ["diff", str(OLD), str(NEW), "--facts", str(DATA), "--years", "2024-2025", "--by", "region"]
+    assert main([*args, "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    path = tmp_path / "impact.xlsx"
+    assert main([*args, "--format", "xlsx", "--output", str(path)]) == 1
+    assert "rule `community_size` (C21): looser" in capsys.readouterr().out  # the proof stays on the terminal
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Summary", "Changed records", "Targets", "Refused exemptions"]
+    rows = list(book["Changed records"].iter_rows(values_only=True))
+    assert rows[0][:6] == ("year", "rule", "clauses", "id", "name", "region")
+    from_json = {(y["year"], r["name"], x["id"], x["labels"]["name"], x["labels"]["region"], x["kind"])
+                 for y in doc["impact"]["years"] for r in y["rules"] if r["kind"] == "rule" for x in r["records"]}
+    assert {(r[0], r[1], r[3], r[4], r[5], r[8]) for r in rows[1:]} == from_json and len(from_json) == 22
+    summary = {(r[0], r[2]): r[6] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary[(2025, "community_size")] == 11 and summary[(2025, "service_space_share")] == 0
+    share = next(r for r in book["Targets"].iter_rows(min_row=2) if r[0].value == 2025 and r[1].value ==
+                 "service_space_share")
+    assert [c.value for c in share[4:10]] == [pytest.approx(0.62), pytest.approx(0.8), "fail",
+                                              pytest.approx(0.62), pytest.approx(0.85), "fail"]
+    assert share[4].number_format == "0.00%"
+    assert main(["diff", str(OLD), str(NEW), "--format", "xlsx"]) == 2
+    assert "give `--facts DATA` and `--output PATH`" in capsys.readouterr().err
+
+
+def test_cli_diff_html_is_one_page_listing_the_same_changed_records_as_json(capsys, tmp_path):
+    args = ["diff", str(OLD), str(NEW), "--facts", str(DATA), "--years", "2024-2025", "--by", "region"]
+    assert main([*args, "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    path = tmp_path / "impact.html"
+    assert main([*args, "--format", "html", "--output", str(path)]) == 1
+    page = path.read_text(encoding="utf-8")
+    assert "<script" not in page and "http" not in page.replace("http://www.w3.org", "")
+    for y in doc["impact"]["years"]:
+        section = page.partition(f'id="year-{y["year"]}"')[2].partition("</section>")[0]
+        for r in y["rules"]:
+            for x in r.get("records", []):
+                row = (f"<tr><td>{x['id']}</td><td>{x['labels']['name']}</td><td>{x['labels']['region']}</td>"
+                       f"<td>{x['old']['outcome']}</td><td>{x['new']['outcome']}</td>")
+                assert row in section, row
+        assert section.count("<td>CF-") == sum(len(r.get("records", [])) for r in y["rules"])
+    assert "fail at 62% (needs 85%)" in page and "proved, but no change on this data" in page
+    assert '<section id="proof">' in page and "whole policy, per record: 2023–2025 looser" in page
+    assert main(["diff", str(OLD), str(NEW), "--format", "html"]) == 2
+    assert "give `--facts DATA`" in capsys.readouterr().err

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import policydsl
-from policydsl.audit.core import compare
 from policydsl.audit.impact import impact, kind_of
+from policydsl.audit.policy_diff import compare
 from tests.diff.test_diff_property import HEAD, records, rules
 
 

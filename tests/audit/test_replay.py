@@ -68,7 +68,7 @@ def test_an_unchanged_result_replays_with_exit_0(workdir, capsys, fmt):
     (workdir / "result").write_text(_eval(capsys, fmt), encoding="utf-8")
     code, out, _ = _replay(capsys, "result")
     assert code == 0, out
-    assert "reproduced: 300 record(s)" in out
+    assert "reproduced: 300 records and 21 target results, every verdict identical" in out
 
 
 def test_replay_finds_the_files_relative_to_the_result_from_another_directory(workdir, capsys, monkeypatch):
@@ -146,6 +146,20 @@ def test_results_with_provenance_are_byte_identical_across_runs_and_hash_seeds(w
     assert b'"provenance"' in runs[0]
 
 
+@pytest.mark.parametrize("fmt", ["html", "xlsx", "parquet"])
+def test_reports_and_parquet_with_provenance_are_byte_identical_across_hash_seeds(workdir, fmt):
+    if fmt == "xlsx":
+        pytest.importorskip("xlsxwriter")
+    runs = []
+    for seed in ("0", "1"):
+        out = workdir / f"result.{fmt}"  # the same name each time: the page names itself
+        by = ["--by", "region"] if fmt != "parquet" else []
+        _run(["eval", "policy.pol", "--facts", "data.csv", "--year", "2025", "--format", fmt, *by,
+              "--output", str(out)], workdir, seed)
+        runs.append(out.read_bytes() + (out.with_suffix(".targets.parquet").read_bytes() if fmt == "parquet" else b""))
+    assert runs[0] == runs[1]
+
+
 def test_in_memory_records_digest_is_their_canonical_form_in_order():
     a = [{"id": "x", "rooms": "200.00", "ok": True}, {"id": "y", "rooms": 3}]
     same = [{"ok": True, "rooms": "200.00", "id": "x"}, {"rooms": 3, "id": "y"}]  # keys in another order
@@ -166,7 +180,7 @@ def test_ids_from_a_result_cannot_forge_report_lines_or_act_on_a_terminal():
 
     text = Replay("p.pol", ("d.csv",), (), tuple(compare_records(recorded, now))).text()
     assert "\x1b" not in text and "\nreproduced: all" not in text
-    assert text.splitlines()[-1] == "not reproduced: 1 verdict(s) differ"
+    assert text.splitlines()[-1] == "not reproduced: 1 verdict differs"
 
 
 def test_reordered_records_have_another_data_digest_and_the_same_verdicts_per_id(workdir, capsys):
@@ -189,3 +203,118 @@ def test_an_engine_no_longer_available_is_replaced_by_the_reference_and_said_so(
     code, out, _ = _replay(capsys, "result.json")
     assert code == 0, out
     assert "note: engine `retired_engine` is not available; replayed with the reference engine" in out
+
+
+# ---- every other output of eval: Parquet (every verdict), HTML and workbook (each year's counts)
+
+
+def _write(fmt: str, *facts_and_years: str, output: str | None = None) -> str:
+    output = output or f"result.{fmt}"
+    code = main(["eval", "policy.pol", *facts_and_years, "--format", fmt, "--output", output, "--lang", "en"])
+    assert code in (0, 1)
+    return output
+
+
+def _report_provenance(path: Path) -> dict:
+    from policydsl.audit.replay import read_result
+
+    return read_result(path)
+
+
+THREE_YEARS = ("--facts", "data.csv", "--years", "2023-2025")
+
+
+@pytest.mark.parametrize("fmt,args,records", [
+    ("parquet", ("--facts", "data.csv", "--year", "2024"), 300),
+    ("html", THREE_YEARS, 900),
+    ("xlsx", THREE_YEARS, 900),
+])
+def test_parquet_html_and_workbook_results_carry_provenance_and_replay_with_exit_0(workdir, capsys, fmt, args,
+                                                                                 records):
+    pytest.importorskip("xlsxwriter")
+    result = _write(fmt, *args)
+    doc = _report_provenance(workdir / result)
+    json_prov = json.loads(_eval(capsys))["provenance"]
+    # The same block as the JSON result's, but for the years the report covers.
+    assert doc["provenance"] == {**json_prov, "years": [2024] if fmt == "parquet" else [2023, 2024, 2025]}
+    jsonschema.validate(doc["provenance"], SCHEMA["properties"]["provenance"])
+    code, out, _ = _replay(capsys, result)
+    assert code == 0, out
+    assert out.splitlines()[-1].startswith(f"reproduced: {records} records and ")
+
+
+def test_a_report_shows_its_provenance_to_the_reader(workdir, capsys):
+    pytest.importorskip("openpyxl")
+    import openpyxl
+
+    page = (workdir / _write("html", *THREE_YEARS)).read_text(encoding="utf-8")
+    section = page[page.index('<section id="provenance">'):]
+    assert file_digest(workdir / "data.csv") in section and file_digest(workdir / "policy.pol") in section
+    assert "policydsl replay result.html" in section
+    book = openpyxl.load_workbook(workdir / _write("xlsx", *THREE_YEARS))
+    assert book.sheetnames[-1] == "Provenance"
+    rows = {r[0]: r[1] for r in book["Provenance"].iter_rows(min_row=2, values_only=True)}
+    assert rows["data"] == "data.csv" and rows["data sha256"] == file_digest(workdir / "data.csv")
+    assert rows["year"] == "2023, 2024, 2025" and rows["engine"] == DEFAULT_ENGINE
+
+
+def test_a_report_of_one_file_per_year_names_each_file_with_its_year(workdir, capsys):
+    shutil.copy(workdir / "data.csv", workdir / "data2025.csv")
+    result = _write("html", "--facts", "2024=data.csv", "--facts", "2025=data2025.csv")
+    data = _report_provenance(workdir / result)["provenance"]["data"]
+    assert [(d["path"], d["year"]) for d in data] == [("data.csv", 2024), ("data2025.csv", 2025)]
+    # A changed file is named with the year it was read for, and the counts that moved.
+    text = (workdir / "data2025.csv").read_text(encoding="utf-8")
+    (workdir / "data2025.csv").write_text(text.replace(",9999.99,", ",10000.00,", 1), encoding="utf-8")
+    code, out, _ = _replay(capsys, result)
+    assert code == 1
+    assert "changed: data file `data2025.csv` (for 2025): sha256 recorded" in out
+    assert "data.csv`:" not in out
+    assert "different: 2025, rule `operating_funds_floor`: recorded 1 fail, 299 pass, now 300 pass" in out
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "html", "xlsx"])
+def test_one_byte_of_data_or_one_rule_changed_makes_every_format_fail_replay(workdir, capsys, fmt):
+    pytest.importorskip("xlsxwriter")
+    result = _write(fmt, "--facts", "data.csv", "--year", "2024")
+    data = (workdir / "data.csv").read_text(encoding="utf-8")
+    (workdir / "data.csv").write_text(data.replace(",9999.99,", ",10000.00,", 1), encoding="utf-8")
+    code, out, _ = _replay(capsys, result)
+    assert code == 1 and "changed: data file `data.csv`: sha256 recorded" in out
+    assert "policy file" not in out
+    assert "operating_funds_floor" in out and "different:" in out
+    (workdir / "data.csv").write_text(data, encoding="utf-8")
+    assert _replay(capsys, result)[0] == 0
+    policy = (workdir / "policy.pol").read_text(encoding="utf-8")
+    (workdir / "policy.pol").write_text(policy.replace("2024: 60%", "2024: 65%"), encoding="utf-8")
+    code, out, _ = _replay(capsys, result)
+    assert code == 1 and "changed: policy fingerprint (its meaning) recorded" in out
+    assert "service_space_share" in out  # the target whose verdict moved
+
+
+def test_a_parquet_result_without_its_targets_file_or_an_html_page_without_provenance_exits_2(workdir, capsys):
+    _write("parquet", "--facts", "data.csv", "--year", "2024")
+    (workdir / "result.targets.parquet").unlink()
+    code, _, err = _replay(capsys, "result.parquet")
+    assert code == 2 and "result.targets.parquet" in err
+    (workdir / "page.html").write_text("<!DOCTYPE html><html><body>hand-made</body></html>", encoding="utf-8")
+    code, _, err = _replay(capsys, "page.html")
+    assert code == 2 and "no `provenance` block" in err
+
+
+def test_a_damaged_workbook_or_parquet_file_exits_2_with_the_reason(workdir, capsys):
+    import zipfile
+
+    pytest.importorskip("xlsxwriter")
+    _write("xlsx", "--facts", "data.csv", "--year", "2024")
+    with zipfile.ZipFile(workdir / "result.xlsx") as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/sharedStrings.xml"] = parts["xl/sharedStrings.xml"][:200]  # cut short
+    with zipfile.ZipFile(workdir / "damaged.xlsx", "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    code, _, err = _replay(capsys, "damaged.xlsx")
+    assert code == 2 and "cannot read the workbook `damaged.xlsx`" in err
+    (workdir / "junk.parquet").write_bytes(b"PAR1 not really")
+    code, _, err = _replay(capsys, "junk.parquet")
+    assert code == 2 and "junk.parquet" in err and "Traceback" not in err

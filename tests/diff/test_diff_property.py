@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import policydsl
 from policydsl.audit import model as m
-from policydsl.audit.core import compare
+from policydsl.audit.policy_diff import compare
 from policydsl.audit.semantic import MEETS
 from policydsl.eval.judge import judge_record
 

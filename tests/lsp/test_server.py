@@ -115,6 +115,17 @@ async def test_completion_offers_facts_units_members_levels_and_keywords(client:
                if item.kind == types.CompletionItemKind.EnumMember)  # a set's members, quoted
 
 
+async def test_completion_while_the_text_does_not_parse_still_offers_the_facts(client: LanguageClient, tmp_path):
+    uri, text = _open(client, tmp_path / "typing.pol", CHIFENG.read_text(encoding="utf-8"))
+    await _diagnostics(client, uri)
+    typing = text.replace("one_stop_center_m2 >= 50 m2", "one_stop_center_m2 >= ")
+    _change(client, uri, typing, 2)
+    result = await client.text_document_completion_async(types.CompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=_pos(typing, "one_stop_center_m2 >= ", 22)))
+    labels = {i.label: i for i in result.items}
+    assert labels["households"].kind == types.CompletionItemKind.Field
+
+
 async def test_definition_references_and_rename_of_a_fact(client: LanguageClient):
     uri, text = _open(client, CHIFENG)
     use = _pos(text, "staff_trained", 2, nth=1)

@@ -92,3 +92,29 @@ def test_completion_offers_types_after_a_fact_name_and_units_first_after_a_numbe
     elsewhere = text.index("must has_own_office") + 5
     assert doc.completions(elsewhere)[0][1] == "fact"
     assert doc.completions(text.index('"社区名称"') + 2) == []  # inside a string
+
+
+def test_a_name_is_found_as_a_whole_word_not_inside_a_keyword_or_a_longer_name():
+    from policydsl.lsp.document import Document
+
+    text = ("policy p\n  period 2024 to 2025\nfact fa: integer\nfact a: integer\n"
+            "fact 面积: decimal m2\nrule r\n  must a + fa >= 1\nrule r2\n  must 面积 >= 1 m2\n")
+    doc = Document("p.pol", text)
+    a = doc.symbols[("value", "a")]
+    assert text[a.span.start - 5:a.span.end] == "fact a"  # not the `a` of `fact`, nor of `fa`
+    assert [text[s.start - 2:s.end] for s in doc.references(a)] == ["t a", "t a"]
+    area = doc.symbols[("value", "面积")]
+    assert [text[s.start:s.end] for s in doc.references(area)] == ["面积", "面积"]
+
+
+def test_completion_in_a_text_that_does_not_parse_offers_the_names_of_the_last_that_did():
+    from policydsl.lsp.document import Document
+
+    text = CHIFENG.read_text(encoding="utf-8")
+    typing = text.replace("one_stop_center_m2 >= 50 m2", "one_stop_center_m2 >= ")
+    doc = Document("c.pol", typing)
+    assert doc.module is None  # `>=` with nothing after it
+    at = typing.index("one_stop_center_m2 >= ") + len("one_stop_center_m2 >= ")
+    facts = [label for label, kind, _ in doc.completions(at, Document("c.pol", text)) if kind == "fact"]
+    assert "one_stop_center_m2" in facts and "households" in facts
+    assert doc.completions(typing.index('"社区名称"') + 2, Document("c.pol", text)) == []  # a string still

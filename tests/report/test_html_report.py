@@ -71,6 +71,17 @@ def test_report_has_summary_charts_failures_exemptions_and_print_css(report):
         assert region in text
 
 
+def test_report_names_its_provenance_and_each_shares_denominator(report):
+    from policydsl.provenance import file_digest
+
+    text = report.read_text(encoding="utf-8")
+    section = text.partition('<section id="provenance">')[2].partition("</section>")[0]
+    assert "来源与复现" in section and file_digest(POLICY) in section and file_digest(SAMPLE) in section
+    assert "policydsl replay report.html" in section
+    assert text.count('<meta name="policydsl-provenance" content="') == 1
+    assert "“五个好”社区党组织比例 (C16)（分母：满足“社区党组织”的社区）" in text  # the chart's title
+
+
 def _chromium(*args: str, tmp: Path) -> subprocess.CompletedProcess:
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--no-first-run", "--enable-logging=stderr",

@@ -95,6 +95,32 @@ def test_html_and_workbook_reports_show_no_hostile_character_raw(capsys, tmp_pat
         assert any("\\u001b" in c for c in cells)
 
 
+@pytest.mark.parametrize("fmt", ["html", "xlsx"])
+def test_a_hostile_data_file_name_in_the_provenance_is_shown_escaped_and_still_replays(capsys, tmp_path,
+                                                                                     monkeypatch, fmt):
+    monkeypatch.chdir(tmp_path)
+    name = "d\u202e<b>\x1b[2J.jsonl"  # a bidi override, markup and an escape sequence in a file name
+    hostile_data(tmp_path).rename(tmp_path / name)
+    hostile_policy(tmp_path)
+    code, _, _ = run(capsys, "eval", "hostile.pol", "--facts", name, "--year", "2023", "--format", fmt,
+                     "--output", f"report.{fmt}")
+    assert code == 1
+    if fmt == "html":
+        text = (tmp_path / "report.html").read_text(encoding="utf-8")
+        assert_clean(text)
+        assert "<b>" not in text and "d\\u202e&lt;b&gt;\\u001b[2J.jsonl" in text
+    else:
+        import openpyxl
+
+        cells = [str(v) for row in openpyxl.load_workbook(tmp_path / "report.xlsx").worksheets[-1].iter_rows(
+            values_only=True) for v in row if v is not None]
+        assert_clean("\n".join(cells))
+        assert "d\\u202e<b>\\u001b[2J.jsonl" in cells
+    code, out, _ = run(capsys, "replay", f"report.{fmt}")  # the block keeps the real name
+    assert code == 0, out
+    assert_clean(out)
+
+
 @pytest.mark.parametrize("fmt", ["markdown", "html"])
 def test_rendered_policy_shows_no_hostile_character_raw(capsys, tmp_path, fmt):
     code, out, _ = run(capsys, "render", hostile_policy(tmp_path), "--format", fmt)

@@ -1,13 +1,12 @@
 """The text report of the Chifeng sample, in Chinese and English, for one year and
 three, with and without `--by region`: compared with golden files
-(`UPDATE_GOLDEN=1` rewrites them), plus the properties that make them right."""
+(`pytest --update-golden` rewrites them), plus the properties that make them right."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
 import re
 from pathlib import Path
 
@@ -42,13 +41,10 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_text_report_is_the_golden_file(capsys, case):
+def test_text_report_is_the_golden_file(capsys, case, golden):
     code, out, _ = run(capsys, "eval", POLICY, "--facts", SAMPLE, "--show", "3", *CASES[case])
     assert code == 1
-    path = GOLDEN / f"chifeng_{case}.txt"
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(out, encoding="utf-8")
-    assert out == path.read_text(encoding="utf-8")
+    golden(GOLDEN / f"chifeng_{case}.txt", out)
 
 
 def _json_counts(capsys, year: int) -> dict:
@@ -107,6 +103,19 @@ def test_every_share_says_what_its_denominator_counts(capsys):
     assert "占比≈79.87%（298个社区中238个），不低于70%（2024年目标）（分母：满足“社区党组织”的社区）" in zh
     _, en, _ = run(capsys, "eval", POLICY, "--facts", SAMPLE, "--year", "2024", "--lang", "en")
     assert "(238 of 298 communities), at least 70% (the 2024 target) (denominator: communities where `has_party_org`)" in en
+
+
+def test_the_trajectory_of_a_share_says_its_denominator_and_a_lone_failing_year_is_not_met(capsys):
+    _, zh, _ = run(capsys, "eval", POLICY, "--facts", SAMPLE, "--years", "2023-2025")
+    trajectory = zh.partition("\n2023年：")[0]
+    assert "  “五个好”社区党组织比例 [C16]（分母：满足“社区党组织”的社区）\n" in trajectory
+    assert "服务用房200平方米以上的社区比例 [C07]（分母" not in trajectory  # a share of every community
+    _, en, _ = run(capsys, "eval", POLICY, "--facts", SAMPLE, "--years", "2023-2025", "--lang", "en")
+    trajectory = en.partition("\nyear 2023:")[0]
+    assert "  five_good_share [C16] (denominator: communities where `has_party_org`)\n" in trajectory
+    # In force one year only, and failing then: said so, not left blank.
+    assert re.search(r"\n  leaders_education +C18 +\(all\) +— +— +≈78% / 80% ✗ +not met\n", trajectory)
+    assert re.search(r"\n  every_one_stop +C14 +— +— +201 +not met\n", trajectory)
 
 
 def test_failing_records_show_their_name_and_region(capsys):

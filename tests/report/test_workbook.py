@@ -48,12 +48,24 @@ def json_outcomes():
     return counts, failing
 
 
-def test_sheets_are_summary_rules_targets_one_per_rule_exemptions_errors(book):
+def test_sheets_are_summary_rules_targets_one_per_rule_exemptions_errors_provenance(book):
     names = book.sheetnames
-    assert names[:3] == ["汇总", "规则", "目标"] and names[-2:] == ["豁免", "数据错误"]
+    assert names[:3] == ["汇总", "规则", "目标"] and names[-3:] == ["豁免", "数据错误", "来源与复现"]
     assert "C08 worker_income" in names and "C17 staff_training_first_year" in names
-    assert len(names) == 3 + 20 + 2
+    assert len(names) == 3 + 20 + 3
     assert all(len(n) <= 31 for n in names)
+
+
+def test_provenance_sheet_names_the_policy_and_data_digests_and_the_years(book):
+    from policydsl.provenance import EMBEDDED, file_digest
+
+    rows = [r for r in book["来源与复现"].iter_rows(min_row=2, values_only=True)]
+    shown = {r[0]: r[1] for r in rows if r[0] != EMBEDDED}
+    assert shown["政策文件 sha256"] == file_digest(POLICY) and shown["数据 sha256"] == file_digest(SAMPLE)
+    assert shown["年份"] == "2023、2024、2025"
+    assert "核验本报告可否复现：policydsl replay report.xlsx" in shown  # its own name, not a temporary one
+    embedded = json.loads("".join(r[1] for r in rows if r[0] == EMBEDDED))
+    assert [v["year"] for v in embedded["verdicts"]] == list(YEARS)
 
 
 def test_every_sheet_has_a_frozen_filtered_header(book):
@@ -93,7 +105,7 @@ def test_rule_counts_are_the_json_counts(book, json_outcomes):
 def test_failure_sheets_list_exactly_the_json_failures(book, json_outcomes):
     _, failing = json_outcomes
     rows = set()
-    for ws in book.worksheets[3:-2]:
+    for ws in book.worksheets[3:-3]:
         rule = ws.title.split(" ", 1)[1]
         for r in ws.iter_rows(min_row=2, values_only=True):
             rows.add((r[0], rule, r[1]))

@@ -71,3 +71,16 @@ def test_bidirectional_controls_written_as_escapes_get_the_same_warning(escape):
 def test_an_escaped_backslash_before_u202e_is_not_a_bidi_control():
     policy = policydsl.loads(HEADER + 'rule r clause C1 quote "admin \\\\u202e" must ok\n', "b.pol")
     assert not [w for w in policy.warnings if w.code == "W0003"]
+
+
+def test_every_format_and_control_character_is_shown_escaped_and_spaces_are_kept():
+    import sys
+    import unicodedata
+
+    from policydsl.textsafe import visible
+
+    hidden = [chr(c) for c in range(sys.maxunicode + 1)
+              if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp")]
+    assert all("\\u" in visible(c) for c in hidden), [hex(ord(c)) for c in hidden if "\\u" not in visible(c)]
+    assert visible("\U000e0041") == "\\udb40\\udc41"  # a tag character: hidden text, spelt out
+    assert visible("社区\u3000名称 a\u00a0b") == "社区\u3000名称 a\u00a0b"  # spaces are not hidden

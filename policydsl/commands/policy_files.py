@@ -1,5 +1,6 @@
-"""Helpers shared by subcommands: loading with diagnostics, reading standard input,
-expanding directories, writing files safely."""
+"""Policy files as the subcommands read and write them: a path, a directory of `.pol`
+files or standard input (`-`) read, loaded with its diagnostics printed, and written back
+atomically."""
 
 from __future__ import annotations
 
@@ -95,3 +96,14 @@ def load_or_report(path: str):
         return None
     print_diagnostics(policy.load_warnings)
     return policy
+
+
+def show_count(text: str) -> int | None:
+    """`--show N|all`: how many records a list shows; None for all of them."""
+    import argparse
+
+    if text == "all":
+        return None
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a number of records or `all`, not {text!r}")
