@@ -4,6 +4,7 @@ never a traceback or a hang."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -56,9 +57,12 @@ def test_any_arguments_give_a_result_or_an_error_message(command: str, args: lis
         argv = [command, *[str(folder / a) if a in FILES or a == "missing.pol" else a for a in args]]
         if command == "lsp" or "--output" in argv and command != "eval":
             return  # the server reads standard input until it closes
-        try:
-            rc, out, err = run_cli(argv)
-        except SystemExit as exit_:  # argparse: a usage error or --help
-            rc, out, err = (exit_.code if isinstance(exit_.code, int) else 2), "", ""
+        # run inside the folder: `.`, a relative --output or `fmt` of a folder must never
+        # touch the files of the project the tests run from
+        with contextlib.chdir(folder):
+            try:
+                rc, out, err = run_cli(argv)
+            except SystemExit as exit_:  # argparse: a usage error or --help
+                rc, out, err = (exit_.code if isinstance(exit_.code, int) else 2), "", ""
         found = problems(argv, rc, out, err)
         assert not found, f"{found} from `policydsl {' '.join(argv)}`: {err[-2000:]}"
