@@ -28,6 +28,9 @@ def read_source(path: str | os.PathLike[str]) -> Source:
     """Read a policy file; unreadable files raise PolicyError with a diagnostic."""
     name = str(path)
     limit = current_limits().policy_bytes
+    if not name:  # Path("") is the current folder: say what was given, not "Is a directory"
+        raise PolicyError([Diagnostic("E0010", ERROR, "cannot read ``: the file name is empty",
+                                      None, Source("<empty name>", ""))])
     try:
         with Path(path).open("rb") as f:
             data = f.read(limit + 1)  # a byte past the limit is enough to refuse: /dev/zero never ends

@@ -17,13 +17,16 @@ What `policies()` draws (`GenPolicy.text` is a complete, valid `.pol` file):
   (`b1`, optional `b2`), integer with a counting unit (`n1` households, `n2` persons,
   with `>= 0` and `n2 <= n1`-free constraints), decimal with units (`d1` m2,
   optional `d2` m2, `y1` yuan per year), an ordered enum (`e1`: low < mid < high) and
-  a text fact in a named set (`t1` in `zones`);
+  a text fact in a named set (`t1` in `zones`), a free text fact (`t2`, optional)
+  and an integer without bounds (`i1`, optional);
 - per-record rules with every modality (`must`, `in principle`, `strive`),
   optional scopes (`where`) and years (`in`, `from`, `from … to`), whose conditions
   combine comparisons, `between`, `in` / `not in` sets, enum levels, `and` / `or` /
   `not`, `if … then … else`, and numeric terms built from facts, quantities with
   units, rates (`20 m2 per 100 households`), percentages (`70% of y1`), `+ -`,
-  `min` / `max` / `floor` / `ceil`, `lookup` tables and year schedules;
+  `min` / `max` / `floor` / `ceil` / `abs` / unary `-`, `lookup` tables and year
+  schedules; text comparisons with literals, some never in the data (`"p" = "q"`);
+  scopes that compare with a schedule not in force in every year;
 - population targets: `share`, `count`, `sum`, `mean` and ratios of sums, against
   constants or schedules, for the whole population or `for each` group;
 - with `dates=True`, two date facts (`c1`, optional `c2`), comparisons of dates with
@@ -34,7 +37,8 @@ What `policies()` draws (`GenPolicy.text` is a complete, valid `.pol` file):
 `records(gen)` draws records (plain dicts, values written as CSV text would be)
 that lean on the policy's own constants: exactly on a threshold, one cent either
 side, zero, missing fields (so outcomes are `unknown`), malformed values (so
-records carry errors) and exemptions for in-principle clauses.
+records carry errors) and exemptions for in-principle clauses; `i1` at and across the
+int32, int64 and uint64 edges; `t2` and ids with control, bidi and zero-width characters.
 `policy_and_records()` draws both together with a year inside the period.
 
 For the formatter's round-trip properties, `modules()` builds any syntactically valid
@@ -54,10 +58,22 @@ from hypothesis import strategies as st
 from policydsl import ast
 
 # dimension -> (unit written after a constant, facts of that dimension)
-UNITS = {"area": "m2", "count": "households", "money": "yuan per year"}
-FACTS_OF = {"area": ("d1", "d2"), "count": ("n1",), "money": ("y1",)}
+UNITS = {"area": "m2", "count": "households", "money": "yuan per year", "plain": ""}
+FACTS_OF = {"area": ("d1", "d2"), "count": ("n1",), "money": ("y1",), "plain": ("i1",)}
 LEVELS = ("low", "mid", "high")
 ZONES = ("north", "south", "east")
+# Text literals of free-text comparisons: some occur in the data, some never do (two
+# literals absent from the data must still differ), one is empty.
+TEXTS = ("north", "p", "q", "west", "")
+# Values of the free-text fact: the literals, and text with control and bidi characters.
+TEXT_VALUES = (*TEXTS, "\x1b]0;x\x07", "a\u202eb", "\u200b", "社区")
+# Integers at and across the edges of the machine types (engines with fixed-width
+# arithmetic must not wrap): int32, int64 (-2**63 has no positive counterpart), uint64.
+EDGE_INTEGERS = (2**31 - 1, 2**31, -(2**31), -(2**31) - 1, 2**32, 2**53 + 1, 2**63 - 1, 2**63,
+                 -(2**63), -(2**63) + 1, -(2**63) - 1, 2**64, -(2**64), 10**30, -(10**30))
+# Characters a record id may hold besides its name: none of them may break a row or an
+# output (line breaks are left out: a quoted line break is judged by the CSV recovery).
+ID_SUFFIXES = ("", "", "", "", "\x1b[2J", "\u202e", "\u200b", "\x85", "\x07", "\t", "é", "\ufeff")
 MODALITIES = ("must", "in principle", "strive")
 
 FACT_DECLS = """\
@@ -72,6 +88,8 @@ fact d2: decimal m2 optional
 fact y1: decimal yuan per year
 fact e1: enum low < mid < high
 fact t1: text in zones
+fact t2: text optional
+fact i1: integer optional
 """
 DATE_FACTS = """\
 fact c1: date
@@ -152,10 +170,10 @@ class _Writer:
         value = self.draw(st.sampled_from([0, 1, 3, 50, 100, 200, 400, 1000, 2000]))
         cents = self.draw(st.sampled_from([0, 0, 0, 5, 50, 99]))
         d = Decimal(value) + Decimal(cents) / 100
-        if dim == "count":
+        if dim in ("count", "plain"):
             d = Decimal(value)
         self.numbers[dim].add(d)
-        return f"{d} {UNITS[dim]}"
+        return f"{d} {UNITS[dim]}".rstrip()
 
     def percent(self) -> str:
         return f"{self.draw(st.sampled_from(['0', '30', '50', '70', '85', '95', '100', '12.5']))}%"
@@ -169,7 +187,7 @@ class _Writer:
 
     def num(self, dim: str, depth: int) -> str:
         leaves = ["fact", "fact", "const"]
-        branches = ["pct", "add", "minmax", "round", "if", "lookup", "sched"] if depth > 0 else []
+        branches = ["pct", "add", "minmax", "round", "if", "lookup", "sched", "abs"] if depth > 0 else []
         kind = self.draw(st.sampled_from(leaves + branches))
         if kind == "fact":
             return self.draw(st.sampled_from(FACTS_OF[dim]))
@@ -184,6 +202,8 @@ class _Writer:
         if kind == "minmax":
             f = self.draw(st.sampled_from(["min", "max"]))
             return f"{f}({self.num(dim, d)}, {self.num(dim, d)})"
+        if kind == "abs":
+            return f"abs({self.num(dim, d)})" if self.draw(st.booleans()) else f"(-{self.num(dim, d)})"
         if kind == "round":
             f = self.draw(st.sampled_from(["floor", "ceil"]))
             return f"{f}({self.num(dim, d)})"
@@ -200,10 +220,19 @@ class _Writer:
     def schedule(self, value) -> str:
         return "[" + ", ".join(f"{y}: {value()}" for y in self.years()) + "]"
 
+    def scope(self, depth: int) -> str:
+        """A `where` condition; sometimes one that compares with a schedule, which is not
+        in force in the years before its first entry."""
+        if self.draw(st.integers(0, 3)) == 0:
+            dim = self.draw(st.sampled_from(list(UNITS)))
+            fact = self.draw(st.sampled_from(FACTS_OF[dim]))
+            return f"{fact} >= {self.schedule(lambda: self.number(dim))}"
+        return self.cond(depth)
+
     # ---- conditions ---------------------------------------------------------------
 
     def cond(self, depth: int) -> str:
-        leaves = ["bool", "cmp", "cmp", "between", "set", "level"] + (["date"] * 3 if self.with_dates else [])
+        leaves = ["bool", "cmp", "cmp", "between", "set", "level", "text"] + (["date"] * 3 if self.with_dates else [])
         branches = ["and", "or", "not", "if", "rate"] if depth > 0 else []
         kind = self.draw(st.sampled_from(leaves + branches))
         d = max(depth - 1, 0)
@@ -223,6 +252,12 @@ class _Writer:
                 return f"t1 {self.draw(st.sampled_from(['in', 'not in']))} zones"
             chosen = self.draw(st.lists(st.sampled_from(ZONES), min_size=1, max_size=2, unique=True))
             return "t1 in {" + ", ".join(f'"{z}"' for z in chosen) + "}"
+        if kind == "text":
+            op = self.draw(st.sampled_from(["=", "!="]))
+            left = self.draw(st.sampled_from(["t2", "t2", "t1", "lit"]))
+            right = self.draw(st.sampled_from(TEXTS))
+            left = f'"{self.draw(st.sampled_from(TEXTS))}"' if left == "lit" else left
+            return f'{left} {op} "{right}"'
         if kind == "level":
             op = self.draw(st.sampled_from([">=", ">", "=", "!=", "<"]))
             return f"e1 {op} {self.draw(st.sampled_from(LEVELS))}"
@@ -310,7 +345,7 @@ def policies(draw, max_rules: int = 4, max_targets: int = 2, depth: int = 2, dat
         days = _days_attr(draw, w) if dates else ""
         text = f"rule r{i}\n  clause {clause}\n" + (days or _years_attr(draw, period))
         if draw(st.booleans()):
-            text += f"  where {w.cond(1)}\n"
+            text += f"  where {w.scope(1)}\n"
         if dates and draw(st.integers(0, 2)) == 0:
             text += f"  due {w.date_term()}\n"
         text += f"  {modality} {w.cond(depth)}\n"
@@ -320,7 +355,7 @@ def policies(draw, max_rules: int = 4, max_targets: int = 2, depth: int = 2, dat
         days = _days_attr(draw, w) if dates else ""
         text = f"target g{i}\n  clause T{i}\n" + (days or _years_attr(draw, period))
         if draw(st.booleans()):
-            text += f"  where {w.cond(0)}\n"
+            text += f"  where {w.scope(0)}\n"
         group = draw(st.sampled_from(["", "t1", "e1", "b1", "t1 in {\"north\", \"east\"}"]))
         if group:
             text += f"  for each {group}\n"
@@ -353,15 +388,17 @@ def _number(draw, gen: GenPolicy, dim: str, integer: bool) -> str:
 
 
 @st.composite
-def record_for(draw, gen: GenPolicy, index: int = 0) -> dict:
-    """One record as plain text fields; sometimes missing or malformed fields."""
-    rec: dict[str, object] = {"id": f"s{index}"}
+def record_for(draw, gen: GenPolicy, index: int = 0, damage: int = 20) -> dict:
+    """One record as plain text fields; a field is missing or malformed once in
+    `damage / 2` draws."""
+    rec: dict[str, object] = {"id": f"s{index}{draw(st.sampled_from(ID_SUFFIXES))}"}
     specs = [("b1", "bool"), ("b2", "bool"), ("n1", "count"), ("n2", "person"), ("d1", "area"),
-             ("d2", "area"), ("y1", "money"), ("e1", "enum"), ("t1", "text")]
+             ("d2", "area"), ("y1", "money"), ("e1", "enum"), ("t1", "text"), ("t2", "free"),
+             ("i1", "wide")]
     if gen.dates:
         specs += [("c1", "date"), ("c2", "date")]
     for name, kind in specs:
-        roll = draw(st.integers(0, 19))
+        roll = draw(st.integers(0, damage - 1))
         if roll == 0:
             continue  # missing
         if roll == 1:
@@ -378,6 +415,12 @@ def record_for(draw, gen: GenPolicy, index: int = 0) -> dict:
             rec[name] = draw(st.sampled_from(LEVELS))
         elif kind == "text":
             rec[name] = draw(st.sampled_from(ZONES))
+        elif kind == "free":
+            rec[name] = draw(st.sampled_from(TEXT_VALUES))
+        elif kind == "wide" and draw(st.booleans()):
+            rec[name] = str(draw(st.sampled_from(EDGE_INTEGERS)))
+        elif kind == "wide":
+            rec[name] = _number(draw, gen, "plain", integer=True)
         elif kind == "person":
             rec[name] = str(draw(st.integers(0, 12)))
         else:
@@ -389,18 +432,20 @@ def record_for(draw, gen: GenPolicy, index: int = 0) -> dict:
 
 
 @st.composite
-def records(draw, gen: GenPolicy, min_size: int = 0, max_size: int = 12) -> list[dict]:
+def records(draw, gen: GenPolicy, min_size: int = 0, max_size: int = 12, damage: int = 20) -> list[dict]:
     """Records for `gen`, with distinct ids."""
     n = draw(st.integers(min_size, max_size))
-    return [draw(record_for(gen, i)) for i in range(n)]
+    return [draw(record_for(gen, i, damage)) for i in range(n)]
 
 
 @st.composite
-def policy_and_records(draw, max_records: int = 12, dates: bool = False) -> Case:
+def policy_and_records(draw, max_records: int = 12, damage: int = 20, dates: bool = False) -> Case:
     """A policy, records for it and a year inside its period (with `dates`, a day: one the
-    policy names, a day either side of it, or a year's last day)."""
+    policy names, a day either side of it, or a year's last day). A higher `damage` draws
+    fewer missing and malformed fields (an engine that hands damaged records to another
+    path is tested on clean ones with a high value)."""
     gen = draw(policies(dates=dates))
-    recs = draw(records(gen, max_size=max_records))
+    recs = draw(records(gen, max_size=max_records, damage=damage))
     year = draw(st.integers(*gen.period))
     if dates:
         days = sorted(d for d in gen.dates if gen.period[0] <= d.year <= gen.period[1])

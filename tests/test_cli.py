@@ -140,3 +140,44 @@ def test_no_command_prints_help_and_exits_2(capsys):
     code, _, err = run(capsys)
     assert code == 2
     assert "usage: policydsl" in err
+
+
+# ---- outputs that cannot be written: a full disk, a closed pipe --------------------------
+
+_PLAN = str(ROOT / "policies" / "chifeng_2023.pol")
+_WRITING_COMMANDS = [
+    ["check", _PLAN], ["render", _PLAN], ["render", "--format", "markdown", _PLAN],
+    ["diff", _PLAN, str(ROOT / "policies" / "versions" / "chifeng_2023_v2.pol")], ["test", _PLAN],
+    ["sql", _PLAN, "--year", "2024"],
+    ["eval", _PLAN, "--facts", str(ROOT / "examples" / "chifeng_communities.csv"), "--year", "2024"],
+]
+
+
+def _policydsl(argv: list[str], **kw):
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "policydsl", *argv], cwd=ROOT, stderr=subprocess.PIPE, **kw)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize("argv", _WRITING_COMMANDS, ids=lambda a: " ".join(a[:2]).replace(str(ROOT), ""))
+def test_every_command_writing_to_a_full_disk_says_so_and_fails(argv) -> None:
+    with open("/dev/full", "w") as full:
+        proc = _policydsl(argv, stdout=full)
+        err = proc.stderr.read().decode()
+    assert proc.wait() == 2
+    assert "policydsl: error: cannot write the output: No space left on device" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv", _WRITING_COMMANDS, ids=lambda a: " ".join(a[:2]).replace(str(ROOT), ""))
+def test_every_command_whose_output_is_closed_says_so_and_fails(argv) -> None:
+    import subprocess
+
+    proc = _policydsl(argv, stdout=subprocess.PIPE)
+    proc.stdout.close()  # the reader went away before anything was written (`| head -0`)
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 2
+    assert "policydsl: error: the output was closed before it was complete" in err
+    assert "Traceback" not in err

@@ -12,6 +12,7 @@ import argparse
 import sys
 import time
 
+from ..textsafe import visible
 from .policy_files import load_or_report, show_count
 
 DEFAULT_ENGINE = "duckdb"
@@ -111,6 +112,14 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _say_encoding(data, result, forced: str | None) -> None:
+    """Name the encoding a data file was read in when it was decided and is not UTF-8:
+    a file whose text reads both ways is then plain to check (and `--encoding` settles it)."""
+    if forced is None and result.encoding not in (None, "UTF-8"):
+        print(f"policydsl: note: `{visible(data)}` was read as {result.encoding}, decided from its bytes; "
+              f"give --encoding NAME to read it otherwise", file=sys.stderr)
+
+
 def run(args) -> int:
     from policydsl.data.read import DataError
     from policydsl.eval.stream import JsonLinesWriter, JsonWriter, evaluate_stream
@@ -165,6 +174,7 @@ def run(args) -> int:
                     raise
                 progress.close()
                 writer.finish(result)
+            _say_encoding(data, result, args.encoding)
             return 1 if result.has_findings else 0
         from policydsl.reports import output
 
@@ -180,6 +190,8 @@ def run(args) -> int:
         years = output.evaluate(policy, sources, options, progress)
         progress.close()
         output.write(policy, years, options, args.format, args.output, provenance=block)
+        for (_, data), year_report in zip(sources, years, strict=True):
+            _say_encoding(data, year_report, args.encoding)
     except (YearError, DataError, ReportError, ValueError, OSError) as e:  # ValueError: an unknown engine name
         if isinstance(e, BrokenPipeError) or (isinstance(e, OSError) and e.filename is None
                                               and not isinstance(e, DataError | ReportError)):

@@ -28,6 +28,7 @@ import contextlib
 import csv
 import datetime
 import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
@@ -101,8 +102,10 @@ def _fn(name: str, *args: exp.Expression) -> exp.Expression:
 
 def _csv_shape(path: str) -> tuple[list[str], int] | None:
     """The header and the number of records of a CSV file that is plainly one record a
-    line: UTF-8 throughout, no lone carriage return, no blank line, and a header of
-    distinct, non-empty, unpadded names without quotes. None for anything else.
+    line: UTF-8 throughout, no lone carriage return, no blank line, no NUL byte, and a
+    header of distinct, non-empty, unpadded names without quotes. None for anything
+    else, and for anything but a regular file (a device such as /dev/zero or a pipe
+    never ends or cannot be read twice; our reader reads it in bounded pieces).
     (Quoted fields spanning lines are caught afterwards: DuckDB's record count must
     equal the line count.)"""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -111,9 +114,13 @@ def _csv_shape(path: str) -> tuple[list[str], int] | None:
     ascii_only = True
     first: bytes | None = None
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         with open(path, "rb") as f:
             while block := f.read(1 << 22):
                 decoder.decode(block)  # raises on bytes that are not UTF-8
+                if b"\x00" in block:
+                    return None
                 ascii_only = ascii_only and block.isascii()
                 data = tail + block
                 if b"\n\n" in data or b"\n\r\n" in data:

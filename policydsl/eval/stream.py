@@ -75,6 +75,9 @@ class StreamResult:
         self.report = report  # the `reports.collector.ReportCollector` it was given, or None
         self.targets = targets
         self.summary = tally.summary(targets)
+        # How a data file's bytes were read ("UTF-8", "GB18030", ...); None for records
+        # given as objects, whose text is already decoded.
+        self.encoding: str | None = None
 
     @property
     def has_findings(self) -> bool:
@@ -114,9 +117,12 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
         batch = duckdb_engine.evaluate(policy, data, year, format) if plain and _batchable(data) else None
         if batch is not None:
             try:
-                return _from_batch(policy, batch, year, on_record, on_batch, report)
+                result = _from_batch(policy, batch, year, on_record, on_batch, report)
             finally:
                 batch.close()
+            if isinstance(data, str | os.PathLike) and not duckdb_engine.is_parquet(data, format):
+                result.encoding = "UTF-8"  # DuckDB is given UTF-8 files only
+            return result
         engine = "compiled"
     if isinstance(data, str | os.PathLike):
         from . import duckdb_engine
@@ -126,7 +132,10 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
         else:
             from ..data.read import read_records
 
-            data = read_records(data, format, encoding=encoding)
+            records = read_records(data, format, encoding=encoding)
+            result = _stream(policy, records, year, engine, on_record, progress, chunk_size, report)
+            result.encoding = records.encoding
+            return result
     else:
         from ..data.frames import as_rows
 

@@ -43,6 +43,7 @@ class YearReport:
     targets: list[TargetResult]
     summary: dict
     has_findings: bool
+    encoding: str | None = None  # how the data file's bytes were read; None for records
 
 
 def check_options(policy, options: ReportOptions) -> None:
@@ -88,7 +89,7 @@ def evaluate_years(policy, sources: Sequence[tuple[int, object]], options: Repor
 def from_stream(result) -> YearReport:
     """A `YearReport` from a driver's result (`eval.stream.StreamResult` or the like)."""
     return YearReport(result.year, result.report, list(result.targets), result.summary,
-                      result.has_findings)
+                      result.has_findings, getattr(result, "encoding", None))
 
 
 def wording(policy, options: ReportOptions) -> Wording:

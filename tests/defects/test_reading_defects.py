@@ -58,6 +58,20 @@ def test_gbk_text_that_is_also_valid_utf8_is_read_as_gbk() -> None:
     assert records.encoding == "GB18030"
 
 
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_the_encoding_decided_for_a_file_is_named_when_it_is_not_utf8(fmt: str) -> None:
+    folder = HERE / "gbk_misdetected_as_utf8"
+    argv = ["eval", str(folder / "gbkutf8.pol"), "--facts", str(folder / "gbkutf8.csv"), "--year", "2024",
+            "--format", fmt]
+    rc, _, err = run_cli(argv)
+    assert rc == 0
+    assert err == (f"policydsl: note: `{folder / 'gbkutf8.csv'}` was read as GB18030, decided from its bytes; "
+                   "give --encoding NAME to read it otherwise\n")
+    assert run_cli([*argv, "--encoding", "gb18030"])[2] == ""  # chosen, so nothing to say
+    assert run_cli(["eval", CHIFENG, "--facts", str(ROOT / "examples" / "chifeng_communities.csv"),
+                    "--year", "2024", "--format", fmt])[2] == ""  # UTF-8: nothing to say
+
+
 def test_a_forced_encoding_is_used_and_named() -> None:
     folder = HERE / "gbk_misdetected_as_utf8"
     records = read_records(folder / "gbkutf8.csv", encoding="utf-8")
@@ -86,3 +100,12 @@ def test_one_stray_byte_is_one_row_error_wherever_it_is(name: str, line: int, re
 def test_an_endless_device_as_data_is_refused_at_once(fmt: str) -> None:
     with pytest.raises(DataError, match="is a binary file, not text"):
         read_records("/dev/zero", fmt)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "compiled", "reference"])
+def test_an_endless_device_given_to_eval_is_refused_by_every_engine(engine: str) -> None:
+    # The DuckDB engine first scans a CSV's shape; a device has no end to scan to.
+    rc, out, err = run_cli(["eval", CHIFENG, "--facts", "/dev/zero", "--year", "2024", "--engine", engine])
+    assert (rc, out) == (2, "")
+    assert err.strip() == "policydsl: error: cannot read `/dev/zero`: it is a binary file, not text"
+

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policydsl import keywords
 from policydsl.loader import parse
@@ -72,3 +74,53 @@ def test_duplicate_attribute_is_named_with_the_keyword_the_drafter_used():
     _, diagnostics = parse(Source("t.pol", "规则 r\n  适用于 a\n  适用于 b\n  必须 c\n"))
     assert diagnostics[0].message == "rule `r` has more than one `适用于`"
     assert diagnostics[0].help == "combine conditions with `且`"
+
+
+# ---- every numeral, read back ----------------------------------------------------------
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def _section(n: int) -> str:
+    """1..9999 in the standard form: one 零 for each run of zeros between digits."""
+    out, gap = "", False
+    for unit, size in (("千", 1000), ("百", 100), ("十", 10), ("", 1)):
+        d = n // size % 10
+        if d:
+            out += ("零" if gap else "") + _DIGITS[d] + unit
+            gap = False
+        elif out:
+            gap = True
+    return out
+
+
+def _numeral(n: int) -> str:
+    """`n` (below 10**12) as a standard Chinese numeral: 一亿零一, 三千零二十, 十二万."""
+    if n == 0:
+        return "零"
+    yi, wan, low = n // 10**8, n // 10**4 % 10**4, n % 10**4
+    out = _section(yi) + "亿" if yi else ""
+    if wan:
+        out += ("零" if out and wan < 1000 else "") + _section(wan) + "万"
+    if low:
+        out += ("零" if out and (low < 1000 or not wan) else "") + _section(low)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.integers(0, 10**4), st.integers(0, 10**12 - 1)))
+def test_every_standard_chinese_numeral_reads_as_its_value(n: int) -> None:
+    assert keywords.cn_numeral(_numeral(n)) == n
+    if str(n).startswith("1") and 10 <= n < 20:
+        assert keywords.cn_numeral(_numeral(n)[1:]) == n  # 十二 as well as 一十二
+
+
+@pytest.mark.parametrize("unit", [("千", 1000), ("百", 100), ("万", 10000)])
+@pytest.mark.parametrize("first", range(1, 10))
+@pytest.mark.parametrize("second", range(1, 10))
+def test_an_abbreviated_numeral_reads_its_last_digit_one_place_down(unit, first: int, second: int) -> None:
+    name, size = unit
+    # 一千二 is 1200, 两千五 2500, 三百五 350, 万五 15000
+    assert keywords.cn_numeral(_DIGITS[first] + name + _DIGITS[second]) == first * size + second * size // 10
+    if first == 2:
+        assert keywords.cn_numeral("两" + name + _DIGITS[second]) == 2 * size + second * size // 10

@@ -69,7 +69,7 @@ def problems(argv: list[str], rc: int, out: str, err: str) -> list[str]:
     if rc not in (0, 1, 2):
         found.append(f"exit code {rc}")
     if argv[0] in ("check", "fmt", "render") and rc == 2 and not found:
-        if "--format" in argv and argv[argv.index("--format") + 1] == "json":
+        if "--format" in argv[:-1] and argv[argv.index("--format") + 1] == "json":
             if not _json_errors(out):
                 found.append("refused without a diagnostic in the JSON report: " + out[:300])
         elif not (_LOCATED.search(err) or _FILE_LEVEL.search(err)):
