@@ -420,8 +420,9 @@ def test_a_periodic_duty_explains_the_day_it_needs():
     assert "(`评估日 - 两年`)" in got.explanation
 
 
-def test_per_before_any_other_unit_stays_a_rate():
-    rate = parse(Source("t.pol", "规则 r\n  必须 a 不低于 b 每 100 户\n"))[0].decls[0]
+@pytest.mark.parametrize("text", ["必须 a 不低于 b 每 100 户", "必须 a 不低于 1万元 每 年"])
+def test_per_before_any_other_unit_or_spaced_stays_a_rate(text):
+    rate = parse(Source("t.pol", f"规则 r\n  {text}\n"))[0].decls[0]
     assert type(rate.requirement.condition.right).__name__ == "Per"
 
 
