@@ -99,7 +99,8 @@ class DateChecks:
         example = "`每2年`, `每6个月`, `每30天`" if n.chinese else "`every 2 years`, `every 6 months`, `every 30 days`"
         self.error(p.span, f"a period is a whole number of years, months, weeks or days, not "
                    f"`{self.text(p.span)}`", code="E0185",
-                   help=f"write it out: {example}; for half a year write `6 months` (`6个月`)")
+                   help=f"write it out: {example}; for half a year write "
+                        f"{'`每6个月`' if n.chinese else '`every 6 months`'}")
         return None
 
     @staticmethod
