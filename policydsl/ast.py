@@ -101,6 +101,18 @@ class Between:
 
 
 @node
+class Periodic:
+    """`last_inspection every 2 years`: a periodic duty, met when the date falls within the
+    last period before the evaluation date (the checker reads it as
+    `last_inspection >= eval_date - 2 years`)."""
+
+    subject: Expr
+    period: Expr  # a whole number of years, months, weeks or days (`2 years`, `year`)
+    span: Span = _span()
+    chinese: bool = attrs.field(default=False, eq=False, repr=False)  # written `每`, for fmt
+
+
+@node
 class SetLiteral:
     values: tuple[Expr, ...]  # String, Number or Name nodes
     span: Span = _span()
@@ -174,7 +186,7 @@ class Lookup:
 
 
 Expr = (
-    Number | Percent | Bool | String | Name | Neg | Binary | Per | Compare | Between
+    Number | Percent | Bool | String | Name | Neg | Binary | Per | Compare | Between | Periodic
     | InSet | BoolOp | Not | If | Call | Schedule | Lookup | SetLiteral
 )
 

@@ -523,6 +523,17 @@ class _Printer:
                 text = (f"{self.expr(s, SUM, indent)} {kw('between')} {about}{self.expr(low, SUM, indent)} "
                         f"{joint} {self.expr(high, SUM, indent)}")
                 return CMP, text + (f" {kw('between_end')}" if self.lang == ZH else "") + self._within(e, indent)
+            case ast.Periodic(subject=s, period=period):
+                # `每2年` runs on; `every 2 years` is spaced. A bare unit stays bare (`every year`).
+                every = self.written(KEYWORDS["every"], s.span.end, period.span.start)
+                zh = language_of(every) == ZH
+                if isinstance(period, ast.Name):
+                    written = period.name
+                elif isinstance(period, ast.Number) and period.numeral and zh:  # `每两年` as written
+                    written = f"{period.numeral}{period.unit or ''}"
+                else:
+                    written = self.expr(period, SUM, indent)
+                return CMP, f"{self.expr(s, SUM, indent)} {every}{'' if zh else ' '}{written}"
             case ast.InSet(subject=s, set=ref, negated=negated):
                 if not negated:
                     op = kw("in")

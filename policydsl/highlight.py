@@ -26,7 +26,7 @@ ATTRIBUTES = ("title", "original", "version", "issuer", "period", "clause", "sec
               "in_force", "due", "amended_on", "repealed_on", "superseded_by", "date_mark")
 MODALITIES = ("must", "in_principle", "strive")
 WORD_OPERATORS = ("or", "and", "not", "in", "not_in", "between", "between_and", "between_end",
-                  "of", "per", "about", "within")
+                  "of", "per", "every", "about", "within")
 TYPES = ("optional", "bool", "text", "integer", "decimal", "enum", "date")
 CONSTANTS = ("true", "false")
 BUILTINS = ("share", "count", "sum", "mean", "min", "max", "floor", "ceil", "abs", "all", "any")

@@ -112,6 +112,7 @@ KEYWORDS: dict[str, Keyword] = {
     "in_force": _k("_IN_FORCE", "in force", "施行", zh_alt=("生效",)),
     "date_mark": _k("_DATE_MARK", "", "起", zh_alt=("止",)),
     "due": _k("_DUE", "due", "到期"),
+    "every": _k("_EVERY", "every", "每"),
     "amended_on": _k("_AMENDED_ON", "amended on", "修订于"),
     "repealed_on": _k("_REPEALED_ON", "repealed on", "废止于"),
     "superseded_by": _k("_SUPERSEDED_BY", "superseded by", "被替代为"),

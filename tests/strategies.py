@@ -31,6 +31,7 @@ What `policies()` draws (`GenPolicy.text` is a complete, valid `.pol` file):
   constants or schedules, for the whole population or `for each` group;
 - with `dates=True`, two date facts (`c1`, optional `c2`), comparisons of dates with
   literals in both forms, calendar arithmetic (`c1 + 6 months`, `eval_date - 2 years`),
+  periodic duties (`c1 every 2 years`, `c2 每两年`),
   `eval_year`, days in force per rule, due days (`due c1 + 1 year`) and the policy's
   validity (`in force from`, `repealed on`).
 
@@ -157,7 +158,11 @@ class _Writer:
         return f"{base} {op} {duration}"
 
     def date_cond(self) -> str:
-        kind = self.draw(st.sampled_from(["cmp", "cmp", "between", "year"]))
+        kind = self.draw(st.sampled_from(["cmp", "cmp", "between", "year", "every"]))
+        if kind == "every":  # a periodic duty: `c1 >= eval_date - 2 years`, as a plan says it
+            period = self.draw(st.sampled_from(["every 2 years", "every year", "every 6 months",
+                                                "every 30 days", "每2年", "每两年", "每6个月", "每年"]))
+            return f"{self.draw(st.sampled_from(['c1', 'c2']))} {period}"
         if kind == "between":
             return f"{self.date_term()} between {self.date_literal()} and {self.date_literal()}"
         if kind == "year":

@@ -64,6 +64,45 @@ class DateChecks:
             return ir.Const(moved, ir.DATE, n.span, text)
         return ir.DateShift(left, months, days, ir.DATE, n.span, text)
 
+    def x_Periodic(self, n: ast.Periodic, ctx) -> ir.Expr | None:
+        """`last_inspection every 2 years`: read as `last_inspection >= eval_date - 2 years`,
+        so every engine judges it with the comparison it already has."""
+        subject = self.expr(n.subject, ctx)
+        period = self._period(n)
+        if subject is None or period is None:
+            return None
+        if subject.type != ir.DATE:
+            name = self.text(n.subject.span)
+            every = "每2年" if n.chinese else "every 2 years"
+            self.error(n.subject.span, f"a periodic duty names the day it was last done, but `{name}` "
+                       f"is {self.describe(subject.type)}", code="E0184",
+                       help=f"declare the day as a fact (`fact last_inspection: date`) and write "
+                            f"`must last_inspection {every}`; for a count per period, compare it "
+                            "with `>=`")
+            return None
+        months, days, words = period
+        now = "评估日" if n.chinese else "eval_date"
+        since = ir.DateShift(ir.EvalDate("date", ir.DATE, n.period.span, now), -months, -days,
+                             ir.DATE, n.period.span, f"{now} - {words}")
+        return ir.Cmp(">=", subject, since, ir.BOOL, n.span, self.text(n.span))
+
+    def _period(self, n: ast.Periodic) -> tuple[int, int, str] | None:
+        """The months and days of a period (`2 years`, `6个月`, or a bare unit: `year`, `年`)."""
+        p = n.period
+        if isinstance(p, ast.Name) and p.name in DURATION_UNITS and p.name not in self.facts:
+            months, days = DURATION_UNITS[p.name]
+            return months, days, f"1{'' if n.chinese else ' '}{p.name}"
+        if self.is_duration(p) and int(p.text) > 0:  # type: ignore[union-attr]
+            assert isinstance(p, ast.Number) and p.unit is not None
+            months, days = DURATION_UNITS[p.unit]
+            return months * int(p.text), days * int(p.text), self.text(p.span)
+        example = "`每2年`, `每6个月`, `每30天`" if n.chinese else "`every 2 years`, `every 6 months`, `every 30 days`"
+        self.error(p.span, f"a period is a whole number of years, months, weeks or days, not "
+                   f"`{self.text(p.span)}`", code="E0185",
+                   help=f"write it out: {example}; for half a year write "
+                        f"{'`每6个月`' if n.chinese else '`every 6 months`'}")
+        return None
+
     @staticmethod
     def duration_help(unit: str) -> str | None:
         """For `30 days` outside date arithmetic: a duration only moves a date."""

@@ -440,6 +440,11 @@ class Lowerer:
         return ast.Between(self.expr(s), self.expr(lo), self.expr(hi), _span(t), about,
                            self.expr(tolerance) if tolerance is not None else None)
 
+    def e_periodic(self, t):
+        subject, period = t.children
+        every = self.source.text[_span(subject).end:_span(period).start]
+        return ast.Periodic(self.expr(subject), self.expr(period), _span(t), chinese="每" in every)
+
     def e_in_set(self, t, negated=False):
         s, ref = t.children
         return ast.InSet(self.expr(s), self.set_ref(ref), negated, _span(t))

@@ -24,7 +24,8 @@ def test_every_keyword_spelling_is_accepted_by_its_terminal(concept, word, termi
         test_every_keyword_spelling_is_accepted_by_its_terminal("in", "in", "_IN")
         return
     regexp = parser().get_terminal(terminal).pattern.to_regexp()
-    m = re.match(regexp, word + " 1")
+    # Chinese `每` means "every" only right before a calendar period (`每2年`); else "per".
+    m = re.match(regexp, word + ("2年" if word == "每" else " 1"))
     assert m is not None and m.group(0).strip() == word
 
 

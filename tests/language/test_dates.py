@@ -162,7 +162,7 @@ def test_the_examples_show_every_outcome_kind(policy):
 
 def test_policydsl_test_exits_0_on_the_fixture(capsys):
     assert main(["test", str(WATERWORKS), "--strict"]) == 0
-    assert "21 of 21 examples pass" in capsys.readouterr().out
+    assert "23 of 23 examples pass" in capsys.readouterr().out
 
 
 def test_duckdb_judges_date_columns_itself(policy, tmp_path):
@@ -382,3 +382,73 @@ def test_a_dated_duckdb_batch_written_whole_equals_the_record_by_record_writer(t
     assert outs["duckdb"] == outs["compiled"]
     if fmt == "json":
         assert '"date": "2025-02-28"' in outs["duckdb"] and outs["duckdb"].count('"field": "accepted"') == 4
+
+
+# ---- periodic duties: `every 2 years`, `每2年` ------------------------------------------------
+
+_PERIODIC = "policy p period 2024 to 2027\nfact last: date optional\nfact n: integer\n"
+
+
+@pytest.mark.parametrize("text", ["must last every 2 years", "必须 last 每2年", "必须 last 每两年",
+                                  "must last every 24 months", "必须 last 每24个月"])
+def test_a_periodic_duty_is_the_comparison_with_the_evaluation_date_shifted_back(text):
+    short = _policy(f"fact last: date\nrule r clause C1 {text}\n")
+    long = _policy("fact last: date\nrule r clause C1 must last >= eval_date - 2 years\n")
+    assert short.fingerprint == long.fingerprint
+    for day, outcome in (("2023-07-01", "pass"), ("2023-06-30", "fail")):
+        got = short.evaluate_record({"id": "a", "last": day}, D(2025, 7, 1), engine="reference").outcomes[0]
+        assert got.outcome == outcome
+
+
+def test_every_year_and_every_month_need_no_count():
+    year = _policy("fact last: date\nrule r clause C1 must last every year\n")
+    zh = _policy("fact last: date\nrule r clause C1 必须 last 每年\n")
+    assert year.fingerprint == zh.fingerprint == _policy(
+        "fact last: date\nrule r clause C1 must last >= eval_date - 1 year\n").fingerprint
+    month = _policy("fact last: date\nrule r clause C1 必须 last 每月\n")
+    rec = {"id": "a", "last": "2025-06-01"}
+    assert month.evaluate_record(rec, D(2025, 7, 1), engine="reference").outcomes[0].outcome == "pass"
+    assert month.evaluate_record(rec, D(2025, 7, 2), engine="reference").outcomes[0].outcome == "fail"
+
+
+def test_a_periodic_duty_explains_the_day_it_needs():
+    p = _policy("fact last: date\nrule r clause C1 must last every 2 years\n")
+    got = p.evaluate_record({"id": "a", "last": "2023-06-30"}, D(2025, 7, 1), engine="reference").outcomes[0]
+    assert "needs at least 2023-07-01 (`eval_date - 2 years`)" in got.explanation
+    zh = _policy("fact last: date\nrule r clause C1 必须 last 每两年\n")
+    got = zh.evaluate_record({"id": "a", "last": "2023-06-30"}, D(2025, 7, 1), engine="reference").outcomes[0]
+    assert "(`评估日 - 两年`)" in got.explanation
+
+
+@pytest.mark.parametrize("text", ["必须 a 不低于 b 每 100 户", "必须 a 不低于 1万元 每 年"])
+def test_per_before_any_other_unit_or_spaced_stays_a_rate(text):
+    rate = parse(Source("t.pol", f"规则 r\n  {text}\n"))[0].decls[0]
+    assert type(rate.requirement.condition.right).__name__ == "Per"
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("must n every 2 years", "E0184"),          # not a date
+    ("must last every 1.5 years", "E0185"),     # not a whole number
+    ("must last every 2 households", "E0185"),  # not a calendar period
+    ("必须 last 每0年", "E0185"),
+])
+def test_a_periodic_duty_mistake_is_named_with_a_hint(text, code):
+    with pytest.raises(policydsl.PolicyError) as e:
+        policydsl.loads(_PERIODIC + f"rule r clause C1 {text}\n")
+    (d,) = [d for d in e.value.diagnostics if d.is_error]
+    assert d.code == code and d.help
+
+
+@pytest.mark.parametrize(("rule", "kept"), [
+    ("规则 r 条款 C1 必须 last 每两年", "必须 last 每两年"),
+    ("rule r clause C1 must last every 2 years", "must last every 2 years"),
+    ("规则 r 条款 C1 必须 last 每年 且 last 每6个月", "必须 last 每年 且 last 每6个月"),
+    ("rule r clause C1 must last every year", "must last every year"),
+])
+def test_fmt_keeps_a_periodic_duty_as_written_and_its_meaning_in_either_language(rule, kept):
+    src = _PERIODIC + rule + "\n"
+    once = format_text(Source("t.pol", src))
+    assert kept in once
+    assert format_text(Source("t.pol", once)) == once
+    for lang in ("en", "zh"):
+        assert policydsl.loads(format_text(Source("t.pol", src), lang)).fingerprint == policydsl.loads(src).fingerprint

@@ -118,3 +118,13 @@ def test_completion_in_a_text_that_does_not_parse_offers_the_names_of_the_last_t
     facts = [label for label, kind, _ in doc.completions(at, Document("c.pol", text)) if kind == "fact"]
     assert "one_stop_center_m2" in facts and "households" in facts
     assert doc.completions(typing.index('"社区名称"') + 2, Document("c.pol", text)) == []  # a string still
+
+
+def test_completion_after_a_date_fact_offers_the_periodic_duty_keyword():
+    from policydsl.lsp.document import Document
+
+    text = "policy p period 2024 to 2026\nfact last: date\nrule r clause C1 must last \n"
+    doc = Document("c.pol", text)
+    assert ("every", "keyword", "keyword") in doc.completions(len(text) - 1)
+    zh = "政策 p 期限 2024年至2026年\n事实 last: 日期\n规则 r 条款 C1 必须 last \n"
+    assert ("每", "keyword", "keyword") in Document("c.pol", zh).completions(len(zh) - 1)
