@@ -36,8 +36,8 @@ def canonical(value: object, year: int | None = None) -> str:
         if isinstance(x, _Lit):
             out.append(x.text)
         elif year is not None and isinstance(x, ir.Sched):
-            chosen = [v for y, v in x.entries if y <= year]
-            stack.append(chosen[-1] if chosen else _Lit("(NotInForce)"))
+            chosen = ir.schedule_entry(x, year)
+            stack.append(_Lit("(NotInForce)") if chosen is None else chosen)
         elif attrs.has(type(x)):
             x = _normal(x)
             fields = [f for f in attrs.fields(type(x)) if f.eq and not _omitted(f, x)]

@@ -8,12 +8,16 @@ Evaluators, the analyser and the differ read only this.
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from fractions import Fraction
+from typing import TypeVar
 
 import attrs
 
 from .source import Source, Span
 from .units import Dim
+
+T = TypeVar("T")
 
 
 def _span() -> Span:
@@ -338,13 +342,20 @@ def walk_own(e: Expr):
                 stack.extend(c for c in (b.low, b.high, b.value) if c is not None)
 
 
-def schedule_entry(sched: Sched, year: int) -> Expr | None:
-    """The entry of `sched` in force in `year`: the latest at or before it; None before the first."""
+def in_force(entries: Iterable[tuple[int, T]], year: int) -> T | None:
+    """Of (year, value) pairs in year order, the value in force in `year`: the latest at or
+    before it; None before the first. The one reading of a schedule, for the IR's `Sched`
+    and for the syntax tree's schedules alike."""
     chosen = None
-    for y, value in sched.entries:
+    for y, value in entries:
         if y <= year:
             chosen = value
     return chosen
+
+
+def schedule_entry(sched: Sched, year: int) -> Expr | None:
+    """The entry of `sched` in force in `year` (None before its first year)."""
+    return in_force(sched.entries, year)
 
 
 # Comparison operators: how each applies (to Fractions and to solver terms alike), and its

@@ -136,7 +136,7 @@ def for_year(e: ir.Expr, year: int) -> str:
     text = e.text
     for x in ir.walk(e):
         if isinstance(x, ir.Sched) and x.text and x.text in text:
-            entry = next((v for y, v in reversed(x.entries) if y <= year), None)
+            entry = ir.schedule_entry(x, year)
             if entry is not None:
                 text = text.replace(x.text, entry.text)
     return text

@@ -481,10 +481,7 @@ class ExprCompiler:
         return case(ifs, other if other is not None else exp.Null())
 
     def _Sched(self, e: ir.Sched):
-        chosen = None
-        for y, value in e.entries:
-            if y <= self.year:
-                chosen = value
+        chosen = ir.schedule_entry(e, self.year)
         if chosen is None:
             raise Unsupported(f"`{e.text}`", f"a schedule not yet in force in {self.year}")
         return self(chosen)
