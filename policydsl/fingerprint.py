@@ -20,8 +20,6 @@ import attrs
 from . import ir
 from .eval.values import int_text
 
-_FLIP = {"<=": ">=", "<": ">"}
-
 
 def canonical(value: object, year: int | None = None) -> str:
     """A deterministic text form of IR values; the input to the fingerprint.
@@ -67,8 +65,8 @@ def _omitted(field: attrs.Attribute, x: object) -> bool:
 
 def _normal(x: object) -> object:
     """The same node with order-free parts in a fixed order."""
-    if isinstance(x, ir.Cmp) and x.op in _FLIP:
-        return attrs.evolve(x, op=_FLIP[x.op], left=x.right, right=x.left)
+    if isinstance(x, ir.Cmp) and ir.COMPARATORS[x.op].bound == "upper":
+        return attrs.evolve(x, op=ir.COMPARATORS[x.op].flipped, left=x.right, right=x.left)
     if isinstance(x, ir.Member):
         return attrs.evolve(x, values=_sorted(x.values))
     if isinstance(x, ir.FactDef):

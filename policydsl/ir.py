@@ -8,9 +8,9 @@ Evaluators, the analyser and the differ read only this.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -358,11 +358,31 @@ def schedule_entry(sched: Sched, year: int) -> Expr | None:
     return in_force(sched.entries, year)
 
 
-# Comparison operators: how each applies (to Fractions and to solver terms alike), and its
-# mirror image (`a op b` is `b MIRROR[op] a`).
-COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
-           "=": operator.eq, "!=": operator.ne}
-MIRROR = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "=": "=", "!=": "!="}
+@attrs.frozen
+class Comparison:
+    """A comparison operator (`Cmp.op`) and what every engine needs to know of it; engines
+    keep their own target form (SQL node, generated source) keyed by `op`."""
+
+    op: str
+    apply: Callable[[Any, Any], Any]  # on Fractions and on solver terms alike
+    flipped: str  # `a op b` is `b flipped a`
+    negated: str  # `not (a op b)` is `a negated b`, on known values
+    words: str  # in explanations: `needs at least 40%`
+    bound: str | None  # what `x op c` sets on x: "lower", "upper", "equal" (None for `!=`)
+
+    @property
+    def strict(self) -> bool:
+        return self.op in ("<", ">")
+
+
+COMPARATORS: dict[str, Comparison] = {c.op: c for c in (
+    Comparison(">=", operator.ge, "<=", "<", "at least", "lower"),
+    Comparison(">", operator.gt, "<", "<=", "more than", "lower"),
+    Comparison("<=", operator.le, ">=", ">", "at most", "upper"),
+    Comparison("<", operator.lt, ">", ">=", "less than", "upper"),
+    Comparison("=", operator.eq, "=", "!=", "exactly", "equal"),
+    Comparison("!=", operator.ne, "!=", "=", "other than", None),
+)}
 # When a lookup bracket matches its key: every (left, operator, right) holds, the sides
 # naming the key or the bracket's bounds; an `else` bracket always matches.
 BRACKET_TESTS = {

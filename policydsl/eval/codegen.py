@@ -37,7 +37,8 @@ from ..ir import schedule_entry
 from .values import NotInForce
 
 # Operator tables: the only operators generated source contains.
-COMPARISONS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "=": "==", "!=": "!="}
+# Python spells the IR's `=` as `==`; the other comparisons as the IR does.
+COMPARISONS = {op: "==" if op == "=" else op for op in ir.COMPARATORS}
 ARITHMETIC = {"+": "+", "-": "-", "*": "*"}
 # `floor` and `ceil` of a pair `n / d` (d > 0): whole numbers in canonical base units.
 ROUNDING_PARTS = {"floor": "{n} // {d}", "ceil": "-(-{n} // {d})"}

@@ -72,17 +72,7 @@ def _func(e: ir.Func, env, year, pop):
 
 
 def compare(op: str, a, b) -> bool:
-    if op == ">=":
-        return a >= b
-    if op == ">":
-        return a > b
-    if op == "<=":
-        return a <= b
-    if op == "<":
-        return a < b
-    if op == "=":
-        return a == b
-    return a != b
+    return ir.COMPARATORS[op].apply(a, b)
 
 
 def _cmp(e: ir.Cmp, env, year, pop):

@@ -225,6 +225,7 @@ def all_of(items: list[exp.Expression]) -> exp.Expression:
     return paren(out)
 
 
+# The SQL node of each of `ir.COMPARATORS` (a test holds the two to the same operators).
 _CMP = {">=": exp.GTE, ">": exp.GT, "<=": exp.LTE, "<": exp.LT, "=": exp.EQ, "!=": exp.NEQ}
 
 
