@@ -299,24 +299,31 @@ Expr = (Const | Fact | Arith | Neg | Func | Cmp | Between | Member | And | Or | 
         | Sched | Table | Agg | ChildAgg | DateShift | EvalDate)
 
 
+# The fields of an expression node that hold sub-expressions (besides the tuples of
+# `Func`, `Sched` and `Table`, which `children` reads by node type).
+_CHILD_FIELDS = ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_", "key", "arg")
+
+
+def children(x: Expr) -> list[Expr]:
+    """The expressions directly inside `x`, in a fixed order; every entry of a schedule."""
+    out = [c for c in (getattr(x, f, None) for f in _CHILD_FIELDS)
+           if c is not None and not isinstance(c, str | bool)]
+    if isinstance(x, Func):
+        out.extend(x.args)
+    elif isinstance(x, Sched):
+        out.extend(v for _, v in x.entries)
+    elif isinstance(x, Table):
+        out.extend(c for b in x.brackets for c in (b.low, b.high, b.value) if c is not None)
+    return out
+
+
 def walk(e: Expr):
     """Every sub-expression of an IR expression, iteratively (no recursion limit)."""
     stack = [e]
     while stack:
         x = stack.pop()
         yield x
-        for field in ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_",
-                      "key", "arg"):
-            child = getattr(x, field, None)
-            if child is not None and not isinstance(child, str | bool):
-                stack.append(child)
-        if isinstance(x, Func):
-            stack.extend(x.args)
-        elif isinstance(x, Sched):
-            stack.extend(v for _, v in x.entries)
-        elif isinstance(x, Table):
-            for b in x.brackets:
-                stack.extend(c for c in (b.low, b.high, b.value) if c is not None)
+        stack.extend(children(x))
 
 
 def walk_own(e: Expr):
@@ -326,20 +333,8 @@ def walk_own(e: Expr):
     while stack:
         x = stack.pop()
         yield x
-        if isinstance(x, ChildAgg):
-            continue
-        for field in ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_",
-                      "key", "arg"):
-            child = getattr(x, field, None)
-            if child is not None and not isinstance(child, str | bool):
-                stack.append(child)
-        if isinstance(x, Func):
-            stack.extend(x.args)
-        elif isinstance(x, Sched):
-            stack.extend(v for _, v in x.entries)
-        elif isinstance(x, Table):
-            for b in x.brackets:
-                stack.extend(c for c in (b.low, b.high, b.value) if c is not None)
+        if not isinstance(x, ChildAgg):
+            stack.extend(children(x))
 
 
 def in_force(entries: Iterable[tuple[int, T]], year: int) -> T | None:
@@ -356,6 +351,11 @@ def in_force(entries: Iterable[tuple[int, T]], year: int) -> T | None:
 def schedule_entry(sched: Sched, year: int) -> Expr | None:
     """The entry of `sched` in force in `year` (None before its first year)."""
     return in_force(sched.entries, year)
+
+
+# Arithmetic on Fractions and solver terms alike; division is not here because what a
+# zero divisor gives is each engine's own answer (unknown, NULL, a guarded ratio).
+ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 
 
 @attrs.frozen

@@ -312,7 +312,7 @@ class Encoding:
                 at = a.term() if isinstance(a, Ratio) else a
                 return Ratio(at, bt), _and(d, bt != 0)
             at, bt = _term(a), _term(b)
-            return {"+": at + bt, "-": at - bt, "*": at * bt}[e.op], d
+            return ir.ARITHMETIC[e.op](at, bt), d
         if isinstance(e, ir.Neg):
             a, d = self.term(e.operand, agg)
             return -a, d
@@ -519,18 +519,7 @@ def _check_schedules(e: ir.Expr, year: int) -> None:
     stack = [e]
     while stack:
         x = stack.pop()
-        if isinstance(x, ir.Sched):
-            stack.append(schedule_entry(x, year))
-            continue
-        for field in ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_",
-                      "key", "arg"):
-            child = getattr(x, field, None)
-            if child is not None and not isinstance(child, str | bool):
-                stack.append(child)
-        if isinstance(x, ir.Func):
-            stack.extend(x.args)
-        elif isinstance(x, ir.Table):
-            stack.extend(c for b in x.brackets for c in (b.low, b.high, b.value) if c is not None)
+        stack.extend([schedule_entry(x, year)] if isinstance(x, ir.Sched) else ir.children(x))
 
 
 # ---- populations ------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from .values import NotInForce
 # Operator tables: the only operators generated source contains.
 # Python spells the IR's `=` as `==`; the other comparisons as the IR does.
 COMPARISONS = {op: "==" if op == "=" else op for op in ir.COMPARATORS}
-ARITHMETIC = {"+": "+", "-": "-", "*": "*"}
+ARITHMETIC = {op: op for op in ir.ARITHMETIC}  # Python spells them as the IR does
 # `floor` and `ceil` of a pair `n / d` (d > 0): whole numbers in canonical base units.
 ROUNDING_PARTS = {"floor": "{n} // {d}", "ceil": "-(-{n} // {d})"}
 # Builtins generated code may call; nothing else is reachable from it.
@@ -95,7 +95,7 @@ def fold(e: ir.Arith) -> Fraction | None:
         return None
     if e.op == "/":
         return None if b == 0 else a / b
-    return {"+": a + b, "-": a - b, "*": a * b}[e.op]
+    return ir.ARITHMETIC[e.op](a, b)
 
 
 def product(*factors: str | None) -> str | None:

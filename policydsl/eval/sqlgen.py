@@ -556,12 +556,8 @@ def _constant(e: ir.Expr) -> Fraction | None:
         a, b = _constant(e.left), _constant(e.right)
         if a is None or b is None:
             return None
-        if e.op == "+":
-            return a + b
-        if e.op == "-":
-            return a - b
-        if e.op == "*":
-            return a * b
+        if e.op in ir.ARITHMETIC:
+            return ir.ARITHMETIC[e.op](a, b)
         return None if b == 0 else a / b
     return None
 

@@ -1,5 +1,6 @@
-"""The one table of comparison operators: each entry agrees with itself, and every engine's
-own spelling of the operators names exactly the operators of the table."""
+"""The one table of comparison operators and the one of arithmetic: each comparison agrees
+with itself, and every engine's own spelling of the operators names exactly those of the
+tables and computes as they do."""
 
 from __future__ import annotations
 
@@ -57,3 +58,10 @@ def test_generated_python_compares_as_the_table_does():
     for op, text in codegen.COMPARISONS.items():
         for a, b in itertools.product(VALUES, repeat=2):
             assert eval(f"a {text} b", {}, {"a": a, "b": b}) == ir.COMPARATORS[op].apply(a, b)
+
+
+def test_generated_python_does_arithmetic_as_the_table_does():
+    assert set(codegen.ARITHMETIC) == set(ir.ARITHMETIC)
+    for op, text in codegen.ARITHMETIC.items():
+        for a, b in itertools.product(VALUES, repeat=2):
+            assert eval(f"a {text} b", {}, {"a": a, "b": b}) == ir.ARITHMETIC[op](a, b)
