@@ -20,8 +20,6 @@ import attrs
 from . import ir
 from .eval.values import int_text
 
-_FLIP = {"<=": ">=", "<": ">"}
-
 
 def canonical(value: object, year: int | None = None) -> str:
     """A deterministic text form of IR values; the input to the fingerprint.
@@ -36,8 +34,8 @@ def canonical(value: object, year: int | None = None) -> str:
         if isinstance(x, _Lit):
             out.append(x.text)
         elif year is not None and isinstance(x, ir.Sched):
-            chosen = [v for y, v in x.entries if y <= year]
-            stack.append(chosen[-1] if chosen else _Lit("(NotInForce)"))
+            chosen = ir.schedule_entry(x, year)
+            stack.append(_Lit("(NotInForce)") if chosen is None else chosen)
         elif attrs.has(type(x)):
             x = _normal(x)
             fields = [f for f in attrs.fields(type(x)) if f.eq and not _omitted(f, x)]
@@ -67,8 +65,8 @@ def _omitted(field: attrs.Attribute, x: object) -> bool:
 
 def _normal(x: object) -> object:
     """The same node with order-free parts in a fixed order."""
-    if isinstance(x, ir.Cmp) and x.op in _FLIP:
-        return attrs.evolve(x, op=_FLIP[x.op], left=x.right, right=x.left)
+    if isinstance(x, ir.Cmp) and ir.COMPARATORS[x.op].bound == "upper":
+        return attrs.evolve(x, op=ir.COMPARATORS[x.op].flipped, left=x.right, right=x.left)
     if isinstance(x, ir.Member):
         return attrs.evolve(x, values=_sorted(x.values))
     if isinstance(x, ir.FactDef):

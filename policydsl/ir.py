@@ -8,12 +8,16 @@ Evaluators, the analyser and the differ read only this.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable, Iterable
 from fractions import Fraction
+from typing import Any, TypeVar
 
 import attrs
 
 from .source import Source, Span
 from .units import Dim
+
+T = TypeVar("T")
 
 
 def _span() -> Span:
@@ -295,24 +299,31 @@ Expr = (Const | Fact | Arith | Neg | Func | Cmp | Between | Member | And | Or | 
         | Sched | Table | Agg | ChildAgg | DateShift | EvalDate)
 
 
+# The fields of an expression node that hold sub-expressions (besides the tuples of
+# `Func`, `Sched` and `Table`, which `children` reads by node type).
+_CHILD_FIELDS = ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_", "key", "arg")
+
+
+def children(x: Expr) -> list[Expr]:
+    """The expressions directly inside `x`, in a fixed order; every entry of a schedule."""
+    out = [c for c in (getattr(x, f, None) for f in _CHILD_FIELDS)
+           if c is not None and not isinstance(c, str | bool)]
+    if isinstance(x, Func):
+        out.extend(x.args)
+    elif isinstance(x, Sched):
+        out.extend(v for _, v in x.entries)
+    elif isinstance(x, Table):
+        out.extend(c for b in x.brackets for c in (b.low, b.high, b.value) if c is not None)
+    return out
+
+
 def walk(e: Expr):
     """Every sub-expression of an IR expression, iteratively (no recursion limit)."""
     stack = [e]
     while stack:
         x = stack.pop()
         yield x
-        for field in ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_",
-                      "key", "arg"):
-            child = getattr(x, field, None)
-            if child is not None and not isinstance(child, str | bool):
-                stack.append(child)
-        if isinstance(x, Func):
-            stack.extend(x.args)
-        elif isinstance(x, Sched):
-            stack.extend(v for _, v in x.entries)
-        elif isinstance(x, Table):
-            for b in x.brackets:
-                stack.extend(c for c in (b.low, b.high, b.value) if c is not None)
+        stack.extend(children(x))
 
 
 def walk_own(e: Expr):
@@ -322,36 +333,56 @@ def walk_own(e: Expr):
     while stack:
         x = stack.pop()
         yield x
-        if isinstance(x, ChildAgg):
-            continue
-        for field in ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_",
-                      "key", "arg"):
-            child = getattr(x, field, None)
-            if child is not None and not isinstance(child, str | bool):
-                stack.append(child)
-        if isinstance(x, Func):
-            stack.extend(x.args)
-        elif isinstance(x, Sched):
-            stack.extend(v for _, v in x.entries)
-        elif isinstance(x, Table):
-            for b in x.brackets:
-                stack.extend(c for c in (b.low, b.high, b.value) if c is not None)
+        if not isinstance(x, ChildAgg):
+            stack.extend(children(x))
 
 
-def schedule_entry(sched: Sched, year: int) -> Expr | None:
-    """The entry of `sched` in force in `year`: the latest at or before it; None before the first."""
+def in_force(entries: Iterable[tuple[int, T]], year: int) -> T | None:
+    """Of (year, value) pairs in year order, the value in force in `year`: the latest at or
+    before it; None before the first. The one reading of a schedule, for the IR's `Sched`
+    and for the syntax tree's schedules alike."""
     chosen = None
-    for y, value in sched.entries:
+    for y, value in entries:
         if y <= year:
             chosen = value
     return chosen
 
 
-# Comparison operators: how each applies (to Fractions and to solver terms alike), and its
-# mirror image (`a op b` is `b MIRROR[op] a`).
-COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
-           "=": operator.eq, "!=": operator.ne}
-MIRROR = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "=": "=", "!=": "!="}
+def schedule_entry(sched: Sched, year: int) -> Expr | None:
+    """The entry of `sched` in force in `year` (None before its first year)."""
+    return in_force(sched.entries, year)
+
+
+# Arithmetic on Fractions and solver terms alike; division is not here because what a
+# zero divisor gives is each engine's own answer (unknown, NULL, a guarded ratio).
+ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+@attrs.frozen
+class Comparison:
+    """A comparison operator (`Cmp.op`) and what every engine needs to know of it; engines
+    keep their own target form (SQL node, generated source) keyed by `op`."""
+
+    op: str
+    apply: Callable[[Any, Any], Any]  # on Fractions and on solver terms alike
+    flipped: str  # `a op b` is `b flipped a`
+    negated: str  # `not (a op b)` is `a negated b`, on known values
+    words: str  # in explanations: `needs at least 40%`
+    bound: str | None  # what `x op c` sets on x: "lower", "upper", "equal" (None for `!=`)
+
+    @property
+    def strict(self) -> bool:
+        return self.op in ("<", ">")
+
+
+COMPARATORS: dict[str, Comparison] = {c.op: c for c in (
+    Comparison(">=", operator.ge, "<=", "<", "at least", "lower"),
+    Comparison(">", operator.gt, "<", "<=", "more than", "lower"),
+    Comparison("<=", operator.le, ">=", ">", "at most", "upper"),
+    Comparison("<", operator.lt, ">", ">=", "less than", "upper"),
+    Comparison("=", operator.eq, "=", "!=", "exactly", "equal"),
+    Comparison("!=", operator.ne, "!=", "=", "other than", None),
+)}
 # When a lookup bracket matches its key: every (left, operator, right) holds, the sides
 # naming the key or the bracket's bounds; an `else` bracket always matches.
 BRACKET_TESTS = {

@@ -152,13 +152,9 @@ def _schedule(rule: ir.Rule) -> tuple[tuple[int, str], ...]:
               for e in ir.walk(part) if isinstance(e, ir.Sched)]
     if len(scheds) != 1:  # none, or several: the requirement text already shows them
         return ()
-    entries = scheds[0].entries
     first, last = rule.years
-    out = []
-    for year in range(first, last + 1):
-        held = [v.text for y, v in entries if y <= year]
-        out.append((year, held[-1] if held else "not yet in force"))
-    return tuple(out)
+    held = [(year, ir.schedule_entry(scheds[0], year)) for year in range(first, last + 1)]
+    return tuple((year, "not yet in force" if v is None else v.text) for year, v in held)
 
 
 def _comment_above(text: str, start: int) -> str | None:

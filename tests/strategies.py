@@ -45,11 +45,19 @@ int32, int64 and uint64 edges; `t2` and ids with control, bidi and zero-width ch
 For the formatter's round-trip properties, `modules()` builds any syntactically valid
 `ast.Module` (names need not resolve) and `typed_rules()` builds rules the checker
 accepts under `TYPED_HEADER`, so their fingerprints can be compared.
+
+For the semantic diff and the impact report, `rule_versions()` draws one version of a
+rule `r` about the facts of `VERSION_HEAD` (thresholds, operators, modality, years,
+scope), and `records_near_thresholds(seed, n)` records on or next to its thresholds.
+
+This is the one strategies module of the tests: a strategy used by more than one test
+file belongs here, not in a test file that others import.
 """
 
 from __future__ import annotations
 
 import datetime
+import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -652,4 +660,53 @@ def typed_rules(draw) -> list[ast.RuleDecl]:
             scope=draw(st.none() | _conditions(0)),
             requirement=ast.Requirement(draw(modalities), draw(_conditions())),
         ))
+    return out
+
+
+# ---- versions of one rule, for the semantic diff and the impact report ---------------
+
+VERSION_HEAD = """
+policy p
+  period 2024 to 2025
+entity site, sites
+fact a: integer person >= 0
+fact b: decimal m2 >= 0
+fact open: bool
+fact level: enum low < mid < high
+"""
+
+VERSION_OPS = (">=", ">", "<=", "<", "=", "!=")
+VERSION_A_VALUES = (0, 1, 5, 10, 11, 20)
+VERSION_B_VALUES = ("0", "2.5", "10", "10.01", "30")
+
+
+@st.composite
+def rule_versions(draw) -> str:
+    """One version of a rule `r` under `VERSION_HEAD`: random thresholds, operators, modality, years, scope."""
+    atoms = [f"a {draw(st.sampled_from(VERSION_OPS))} {draw(st.sampled_from(VERSION_A_VALUES))} person",
+             f"b {draw(st.sampled_from(VERSION_OPS))} {draw(st.sampled_from(VERSION_B_VALUES))} m2",
+             f"level >= {draw(st.sampled_from(('low', 'mid', 'high')))}",
+             "open"]
+    picked = draw(st.lists(st.sampled_from(atoms), min_size=1, max_size=2, unique=True))
+    cond = f" {draw(st.sampled_from(('and', 'or')))} ".join(picked)
+    modality = draw(st.sampled_from(("must", "in principle", "strive")))
+    lines = ["rule r", "  clause X1"]
+    years = draw(st.sampled_from(("", "from 2025", "in 2024")))
+    if years:
+        lines.append("  " + years)
+    if draw(st.booleans()):
+        lines.append(f"  where {draw(st.sampled_from(('open', 'not open', 'a >= 5 person')))}")
+    lines.append(f"  {modality} {cond}")
+    return "\n".join(lines) + "\n"
+
+
+def records_near_thresholds(seed: int, n: int = 150) -> list[dict[str, str]]:
+    """Random records, most of them on or next to the thresholds the rules use."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        a = rng.choice(VERSION_A_VALUES + tuple(v + 1 for v in VERSION_A_VALUES) + (rng.randint(0, 30),))
+        b = rng.choice(VERSION_B_VALUES + ("2.49", "9.99", "29.99", str(rng.randint(0, 40))))
+        out.append({"id": str(i), "a": str(max(a - rng.choice((0, 0, 1)), 0)), "b": b,
+                    "open": rng.choice(("true", "false")), "level": rng.choice(("low", "mid", "high"))})
     return out

@@ -665,13 +665,10 @@ def _resolve(e: ir.Expr, year: int) -> ir.Expr | None:
     return attrs.evolve(e, **changes) if changes else e
 
 
-_SIDE = {">=": "lower", ">": "lower", "<=": "upper", "<": "upper", "=": "equal"}
-
-
 def _quantity(cond: ir.Expr | None):
     """(subject, bound side) of a threshold comparison, or None for other shapes."""
-    if isinstance(cond, ir.Cmp) and cond.op in _SIDE:
-        return cond.left, _SIDE[cond.op]
+    if isinstance(cond, ir.Cmp) and ir.COMPARATORS[cond.op].bound is not None:
+        return cond.left, ir.COMPARATORS[cond.op].bound
     return None
 
 

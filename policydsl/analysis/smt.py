@@ -312,7 +312,7 @@ class Encoding:
                 at = a.term() if isinstance(a, Ratio) else a
                 return Ratio(at, bt), _and(d, bt != 0)
             at, bt = _term(a), _term(b)
-            return {"+": at + bt, "-": at - bt, "*": at * bt}[e.op], d
+            return ir.ARITHMETIC[e.op](at, bt), d
         if isinstance(e, ir.Neg):
             a, d = self.term(e.operand, agg)
             return -a, d
@@ -472,7 +472,7 @@ class Encoding:
 
 def _bracket_match(kind: str, key, lo, hi) -> z3.BoolRef:
     sides = {"key": key, "low": lo, "high": hi}
-    tests = [ir.COMPARE[op](sides[a], sides[b]) for a, op, b in ir.BRACKET_TESTS[kind]]
+    tests = [ir.COMPARATORS[op].apply(sides[a], sides[b]) for a, op, b in ir.BRACKET_TESTS[kind]]
     return TRUE if not tests else tests[0] if len(tests) == 1 else _and(tests)
 
 
@@ -503,14 +503,14 @@ def _fraction(v: z3.ExprRef) -> Fraction:
 
 def compare(op: str, a: Numeric, b: Numeric) -> z3.BoolRef:
     """`a op b`, cross-multiplying a ratio by its denominator (by sign) to stay linear."""
-    apply = ir.COMPARE
+    cmp = ir.COMPARATORS[op]
     if isinstance(a, Ratio) and not isinstance(b, Ratio):
-        pos = _and(a.den > 0, apply[op](a.num, b * a.den))
-        neg = _and(a.den < 0, apply[ir.MIRROR[op]](a.num, b * a.den))
+        pos = _and(a.den > 0, cmp.apply(a.num, b * a.den))
+        neg = _and(a.den < 0, ir.COMPARATORS[cmp.flipped].apply(a.num, b * a.den))
         return _or(pos, neg)
     if isinstance(b, Ratio) and not isinstance(a, Ratio):
-        return compare(ir.MIRROR[op], b, a)
-    return apply[op](_term(a), _term(b))
+        return compare(cmp.flipped, b, a)
+    return cmp.apply(_term(a), _term(b))
 
 
 def _check_schedules(e: ir.Expr, year: int) -> None:
@@ -519,18 +519,7 @@ def _check_schedules(e: ir.Expr, year: int) -> None:
     stack = [e]
     while stack:
         x = stack.pop()
-        if isinstance(x, ir.Sched):
-            stack.append(schedule_entry(x, year))
-            continue
-        for field in ("left", "right", "operand", "subject", "low", "high", "cond", "then", "else_",
-                      "key", "arg"):
-            child = getattr(x, field, None)
-            if child is not None and not isinstance(child, str | bool):
-                stack.append(child)
-        if isinstance(x, ir.Func):
-            stack.extend(x.args)
-        elif isinstance(x, ir.Table):
-            stack.extend(c for b in x.brackets for c in (b.low, b.high, b.value) if c is not None)
+        stack.extend([schedule_entry(x, year)] if isinstance(x, ir.Sched) else ir.children(x))
 
 
 # ---- populations ------------------------------------------------------------------------

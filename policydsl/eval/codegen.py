@@ -30,11 +30,16 @@ import math
 from fractions import Fraction
 
 from .. import ir
+
+# Bound here, not read as `ir.schedule_entry`, so that a fault can be put into this engine
+# alone and the comparison with the reference shown to catch it.
+from ..ir import schedule_entry
 from .values import NotInForce
 
 # Operator tables: the only operators generated source contains.
-COMPARISONS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "=": "==", "!=": "!="}
-ARITHMETIC = {"+": "+", "-": "-", "*": "*"}
+# Python spells the IR's `=` as `==`; the other comparisons as the IR does.
+COMPARISONS = {op: "==" if op == "=" else op for op in ir.COMPARATORS}
+ARITHMETIC = {op: op for op in ir.ARITHMETIC}  # Python spells them as the IR does
 # `floor` and `ceil` of a pair `n / d` (d > 0): whole numbers in canonical base units.
 ROUNDING_PARTS = {"floor": "{n} // {d}", "ceil": "-(-{n} // {d})"}
 # Builtins generated code may call; nothing else is reachable from it.
@@ -81,15 +86,6 @@ def shifted(day, months: int, days: int):
     return U if moved is None else moved
 
 
-def schedule_entry(e: ir.Sched, year: int) -> ir.Expr | None:
-    """The entry of a schedule in force in `year`: the latest at or before it (None: none yet)."""
-    chosen = None
-    for y, value in e.entries:
-        if y <= year:
-            chosen = value
-    return chosen
-
-
 def fold(e: ir.Arith) -> Fraction | None:
     """Constant arithmetic, done once (`20 m2 per 100 households` is one number)."""
     if not (isinstance(e.left, ir.Const) and isinstance(e.right, ir.Const)):
@@ -99,7 +95,7 @@ def fold(e: ir.Arith) -> Fraction | None:
         return None
     if e.op == "/":
         return None if b == 0 else a / b
-    return {"+": a + b, "-": a - b, "*": a * b}[e.op]
+    return ir.ARITHMETIC[e.op](a, b)
 
 
 def product(*factors: str | None) -> str | None:
@@ -654,5 +650,4 @@ class RationalGen(ExprGen):
 
 
 __all__ = ["ARITHMETIC", "BUILTINS", "COMPARISONS", "ROUNDING", "ROUNDING_PARTS", "U", "ExprGen",
-           "RationalGen", "Source", "Unknown", "build", "ceil_value", "floor_value", "fold", "product",
-           "schedule_entry"]
+           "RationalGen", "Source", "Unknown", "build", "ceil_value", "floor_value", "fold", "product"]

@@ -10,8 +10,10 @@ from .. import ir
 from .reference import Env, evaluate
 from .values import EmptyPopulation, Unknown, show
 
-_OP_WORD = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than", "=": "exactly",
-            "!=": "other than"}
+
+def _bound(op: str) -> str | None:
+    """What `x op c` asks of x: enough of it ("lower"), at most so much ("upper"), "equal"."""
+    return ir.COMPARATORS[op].bound
 
 
 def explain(e: ir.Expr, env: Env, year: int, scope: bool = False) -> str:
@@ -136,7 +138,7 @@ def for_year(e: ir.Expr, year: int) -> str:
     text = e.text
     for x in ir.walk(e):
         if isinstance(x, ir.Sched) and x.text and x.text in text:
-            entry = next((v for y, v in reversed(x.entries) if y <= year), None)
+            entry = ir.schedule_entry(x, year)
             if entry is not None:
                 text = text.replace(x.text, entry.text)
     return text
@@ -150,12 +152,12 @@ def _cmp(e: ir.Cmp, env, year, holds) -> str:
     left = f"{_subject(e.left)} is {show(a, typ)}"
     right = _operand(e.right, needed, typ, env, year, exact)
     if holds:
-        return f"{left}, {_OP_WORD[e.op]} {right}"
-    text = f"{left}, needs {_OP_WORD[e.op]} {right}"
-    if isinstance(typ, ir.Num) and e.op in (">=", ">", "<=", "<"):
-        gap = (needed - a) if e.op in (">=", ">") else (a - needed)
+        return f"{left}, {ir.COMPARATORS[e.op].words} {right}"
+    text = f"{left}, needs {ir.COMPARATORS[e.op].words} {right}"
+    if isinstance(typ, ir.Num) and _bound(e.op) in ("lower", "upper"):
+        gap = (needed - a) if _bound(e.op) == "lower" else (a - needed)
         if gap > 0:
-            text += f": {show(gap, typ)} {'short' if e.op in ('>=', '>') else 'over'}"
+            text += f": {show(gap, typ)} {'short' if _bound(e.op) == 'lower' else 'over'}"
     return text
 
 
@@ -163,12 +165,12 @@ def _whole_requirement(e: ir.Cmp, typ, b):
     """A count compared with a fractional threshold needs a whole number: 3.0025 workers
     means 4. Returns (the requirement to show, the exact threshold or None)."""
     if not (isinstance(typ, ir.Num) and typ.integer and isinstance(e.left, ir.Fact)
-            and isinstance(b, Fraction) and e.op in (">=", ">", "<=", "<")):
+            and isinstance(b, Fraction) and _bound(e.op) in ("lower", "upper")):
         return b, None
     units = b / typ.scale
     if units.denominator == 1:
         return b, None
-    whole = math.ceil(units) if e.op in (">=", ">") else math.floor(units)
+    whole = math.ceil(units) if _bound(e.op) == "lower" else math.floor(units)
     return Fraction(whole) * typ.scale, b
 
 
@@ -222,8 +224,8 @@ def explain_target(e: ir.Expr, pop, year: int, holds: bool, plural: str, singula
             what = f"share {show(a, typ)} ({int(met)} of {len(pop)} {noun(len(pop))})"
         else:
             what = f"count {show(a, typ)} {noun(a)}"
-        text = f"{what}, {verb}{_OP_WORD[e.op]} {right}"
-        if not holds and e.op in (">=", ">"):
+        text = f"{what}, {verb}{ir.COMPARATORS[e.op].words} {right}"
+        if not holds and _bound(e.op) == "lower":
             need = _more_needed(left.kind, e.op, met, len(pop), b)
             if need is not None:
                 text += f": {need} more {noun(need)}"
@@ -234,19 +236,19 @@ def explain_target(e: ir.Expr, pop, year: int, holds: bool, plural: str, singula
         n = evaluate(left.left, {}, year, pop)
         d = evaluate(left.right, {}, year, pop)
         detail = f" ({show(n, left.left.type)} of {show(d, left.right.type)})"
-        if not holds and e.op in (">=", ">") and isinstance(b, Fraction):
+        if not holds and _bound(e.op) == "lower" and isinstance(b, Fraction):
             # How much more of the numerator, the denominator unchanged.
             unit = left.left.type.scale if isinstance(left.left.type, ir.Num) else 1
             gap = (b * d - n) / unit
-            whole = math.ceil(gap) if e.op == ">=" else math.floor(gap) + 1
+            whole = math.floor(gap) + 1 if ir.COMPARATORS[e.op].strict else math.ceil(gap)
             if whole > 0:
                 amount, _, unit_name = show(Fraction(whole) * unit, left.left.type).partition(" ")
                 more = f": {amount} more {unit_name}".rstrip()
-    return f"`{left.text}` is {show(a, typ)}{detail}, {verb}{_OP_WORD[e.op]} {right}{more}"
+    return f"`{left.text}` is {show(a, typ)}{detail}, {verb}{ir.COMPARATORS[e.op].words} {right}{more}"
 
 
 def _more_needed(kind: str, op: str, met, n: int, required) -> int | None:
     target = Fraction(required) * (n if kind == "share" else 1)
-    need = math.ceil(target) if op == ">=" else math.floor(target) + 1
+    need = math.floor(target) + 1 if ir.COMPARATORS[op].strict else math.ceil(target)
     more = int(need - met)
     return more if 0 < more <= (n - met if kind == "share" else more) else None

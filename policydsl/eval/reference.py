@@ -37,12 +37,8 @@ def _arith(e: ir.Arith, env, year, pop):
     b = evaluate(e.right, env, year, pop)
     if isinstance(a, Unknown) or isinstance(b, Unknown):
         return _merge(a, b)
-    if e.op == "+":
-        return a + b
-    if e.op == "-":
-        return a - b
-    if e.op == "*":
-        return a * b
+    if e.op in ir.ARITHMETIC:
+        return ir.ARITHMETIC[e.op](a, b)
     if b == 0:
         return unknown(f"division by zero in `{e.text}`")
     return Fraction(a) / b
@@ -72,17 +68,7 @@ def _func(e: ir.Func, env, year, pop):
 
 
 def compare(op: str, a, b) -> bool:
-    if op == ">=":
-        return a >= b
-    if op == ">":
-        return a > b
-    if op == "<=":
-        return a <= b
-    if op == "<":
-        return a < b
-    if op == "=":
-        return a == b
-    return a != b
+    return ir.COMPARATORS[op].apply(a, b)
 
 
 def _cmp(e: ir.Cmp, env, year, pop):

@@ -225,6 +225,7 @@ def all_of(items: list[exp.Expression]) -> exp.Expression:
     return paren(out)
 
 
+# The SQL node of each of `ir.COMPARATORS` (a test holds the two to the same operators).
 _CMP = {">=": exp.GTE, ">": exp.GT, "<=": exp.LTE, "<": exp.LT, "=": exp.EQ, "!=": exp.NEQ}
 
 
@@ -481,10 +482,7 @@ class ExprCompiler:
         return case(ifs, other if other is not None else exp.Null())
 
     def _Sched(self, e: ir.Sched):
-        chosen = None
-        for y, value in e.entries:
-            if y <= self.year:
-                chosen = value
+        chosen = ir.schedule_entry(e, self.year)
         if chosen is None:
             raise Unsupported(f"`{e.text}`", f"a schedule not yet in force in {self.year}")
         return self(chosen)
@@ -558,12 +556,8 @@ def _constant(e: ir.Expr) -> Fraction | None:
         a, b = _constant(e.left), _constant(e.right)
         if a is None or b is None:
             return None
-        if e.op == "+":
-            return a + b
-        if e.op == "-":
-            return a - b
-        if e.op == "*":
-            return a * b
+        if e.op in ir.ARITHMETIC:
+            return ir.ARITHMETIC[e.op](a, b)
         return None if b == 0 else a / b
     return None
 

@@ -286,10 +286,7 @@ class Document:
         last = max(period[1] if period else first, node.entries[-1].year)
         out = []
         for year in range(max(first, period[0]) if period else first, last + 1):
-            chosen = None
-            for entry in node.entries:
-                if entry.year <= year:
-                    chosen = entry
+            chosen = ir.in_force(((e.year, e) for e in node.entries), year)
             if chosen is not None:
                 out.append((year, self._slice(chosen.value.span)))
         return out

@@ -202,9 +202,10 @@ def _margin(rule: ir.Rule, t: TargetResult) -> Fraction | None:
     cond = rule.condition
     if t.value is None or t.required is None or not isinstance(cond, ir.Cmp):
         return None
-    if cond.op in (">=", ">"):
+    bound = ir.COMPARATORS[cond.op].bound
+    if bound == "lower":
         return t.value - t.required
-    if cond.op in ("<=", "<"):
+    if bound == "upper":
         return t.required - t.value
     return -abs(t.value - t.required)
 

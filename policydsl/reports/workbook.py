@@ -242,7 +242,8 @@ def _measure(rule: ir.Rule, env, year: int):
             a, b = evaluate(cond.left, env, year), evaluate(cond.right, env, year)
             if isinstance(a, Unknown) or isinstance(b, Unknown):
                 return None, None, None, cond.left.type
-            margin = a - b if cond.op in (">=", ">") else b - a if cond.op in ("<=", "<") else None
+            bound = ir.COMPARATORS[cond.op].bound
+            margin = a - b if bound == "lower" else b - a if bound == "upper" else None
             return a, b, margin, cond.left.type
         if isinstance(cond, ir.Between) and isinstance(cond.subject.type, ir.Num):
             s = evaluate(cond.subject, env, year)

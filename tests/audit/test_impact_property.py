@@ -9,15 +9,15 @@ from hypothesis import strategies as st
 import policydsl
 from policydsl.audit.impact import impact, kind_of
 from policydsl.audit.policy_diff import compare
-from tests.diff.test_diff_property import HEAD, records, rules
+from tests.strategies import VERSION_HEAD, records_near_thresholds, rule_versions
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rules(), rules(), st.integers(0, 2**16), st.integers(1, 60))
+@given(rule_versions(), rule_versions(), st.integers(0, 2**16), st.integers(1, 60))
 def test_every_listed_record_changes_outcome_and_no_unlisted_record_does(old_rule, new_rule, seed, n):
-    old = policydsl.loads(HEAD + old_rule)
-    new = policydsl.loads(HEAD + new_rule)
-    sample = records(seed, n)
+    old = policydsl.loads(VERSION_HEAD + old_rule)
+    new = policydsl.loads(VERSION_HEAD + new_rule)
+    sample = records_near_thresholds(seed, n)
     d = compare(old, new)
     found = impact(old, new, d, sample, [2024, 2025], engine="reference")
     for y in found.years:
@@ -55,9 +55,9 @@ def targets(draw) -> str:
 @given(targets(), targets(), st.integers(0, 2**16), st.integers(0, 40))
 def test_every_target_verdict_the_impact_shows_is_the_reference_verdict_of_each_version(
         old_target, new_target, seed, n):
-    old = policydsl.loads(HEAD + old_target)
-    new = policydsl.loads(HEAD + new_target)
-    sample = records(seed, n)
+    old = policydsl.loads(VERSION_HEAD + old_target)
+    new = policydsl.loads(VERSION_HEAD + new_target)
+    sample = records_near_thresholds(seed, n)
     found = impact(old, new, compare(old, new), sample, [2024], engine="reference")
     a = old.evaluate(sample, 2024, engine="reference")
     b = new.evaluate(sample, 2024, engine="reference")

@@ -15,7 +15,7 @@ from policydsl.fmt import format_module, format_text
 from policydsl.keywords import COMPARISONS, language_of
 from policydsl.source import Source
 from policydsl.units import UnitRegistry
-from tests.ast_strategies import modules
+from tests.strategies import modules
 
 KEPT = Path(__file__).parent / "words_kept.pol"
 
