@@ -618,31 +618,7 @@ class Batch:
         return col.value if col is not None else exp.Null()
 
     def _run_target(self, t, query: str, dens: list[int]) -> None:
-        grouped = t.rule.group is not None
-        rows = self.con.execute(query).fetchall()
-        if not sqlgen.in_force(t.rule, self.year):
-            for (value,) in rows:
-                t.seen[value] = None
-            return
-        aggs = t.aggs
-        for row in rows:
-            value, undecided, no_group, size = row[:4]
-            t.undecided += undecided
-            t.no_group += no_group
-            if grouped and value is not None:
-                t.seen[value] = None
-            if not size:
-                continue
-            key = value if grouped else None
-            totals = t.group(key)
-            t.sizes[key] += size
-            for k, agg in enumerate(aggs):
-                unknown, true, total = row[4 + 3 * k: 7 + 3 * k]
-                tot = totals[agg]
-                tot.unknown += unknown
-                tot.true += true
-                if total is not None:
-                    tot.total += Fraction(total) / dens[k]
+        t.add_rows(self.con.execute(query).fetchall(), dens, sqlgen.in_force(t.rule, self.year))
 
     # -- reading results back --------------------------------------------------------------
 

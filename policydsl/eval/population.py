@@ -11,7 +11,7 @@ answers each aggregate from the totals.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 
 from .. import ir
@@ -85,6 +85,39 @@ class _Target:
             totals = self.totals[value] = {a: AggTotals() for a in self.aggs}
             self.sizes[value] = 0
         return totals
+
+    def add_rows(self, rows: Iterable[Sequence], dens: Sequence[int], in_force: bool,
+                 missing_sum: Callable[[ir.Agg], None] | None = None) -> None:
+        """Totals an SQL engine computed, one row per group: the group value, the records with
+        an undecided scope, those in scope with no group, the group's size, then per aggregate
+        its unknown count, true count and exact sum over `dens[k]`. A target not in force
+        only notes the groups met. `missing_sum` is told of a sum the engine left NULL
+        although some values were known."""
+        grouped = self.rule.group is not None
+        if not in_force:
+            for (value,) in rows:
+                self.seen[value] = None
+            return
+        for row in rows:
+            value, undecided, no_group, size = row[:4]
+            self.undecided += undecided
+            self.no_group += no_group
+            if grouped and value is not None:
+                self.seen[value] = None
+            if not size:
+                continue
+            key = value if grouped else None
+            totals = self.group(key)
+            self.sizes[key] += size
+            for k, agg in enumerate(self.aggs):
+                unknown, true, total = row[4 + 3 * k: 7 + 3 * k]
+                tot = totals[agg]
+                tot.unknown += unknown
+                tot.true += true
+                if total is not None:
+                    tot.total += Fraction(total) / dens[k]
+                elif missing_sum is not None and agg.kind in ("sum", "mean") and size > unknown:
+                    missing_sum(agg)
 
 
 class TargetStats:

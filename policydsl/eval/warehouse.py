@@ -315,31 +315,10 @@ def target_results(policy, year: int, totals: Sequence[tuple[TargetQuery, Sequen
 
 
 def _feed(t: _Target, query: TargetQuery, rows: Sequence[Sequence]) -> None:
-    grouped = t.rule.group is not None
-    if not query.in_force:
-        for (value,) in rows:
-            t.seen[value] = None
-        return
-    for row in rows:
-        value, undecided, no_group, size = row[:4]
-        t.undecided += undecided
-        t.no_group += no_group
-        if grouped and value is not None:
-            t.seen[value] = None
-        if not size:
-            continue
-        key = value if grouped else None
-        totals = t.group(key)
-        t.sizes[key] += size
-        for k, agg in enumerate(t.aggs):
-            unknown, true, total = row[4 + 3 * k: 7 + 3 * k]
-            tot = totals[agg]
-            tot.unknown += unknown
-            tot.true += true
-            if total is not None:
-                tot.total += Fraction(total) / query.dens[k]
-            elif agg.kind in ("sum", "mean") and size > unknown:
-                raise Unsupported(f"`{agg.text}`", "the engine returned no sum for known values")
+    def missing_sum(agg: ir.Agg) -> None:
+        raise Unsupported(f"`{agg.text}`", "the engine returned no sum for known values")
+
+    t.add_rows(rows, query.dens, query.in_force, missing_sum)
 
 
 # ---- dialect typing ------------------------------------------------------------------
