@@ -46,6 +46,26 @@ def test_chifeng_examples_all_pass_and_cover_every_rule_and_schedule_year():
     assert report.coverage.never_failing == ()  # every rule is also shown failing
 
 
+# Every policy shipped with worked examples beside it (the tutorial's, the fixtures'):
+# found by their files, so a new fixture with examples is tested without being listed.
+EXAMPLE_POLICIES = sorted(p.with_name(p.name.removesuffix(".examples.json") + ".pol")
+                          for folder in ("docs/examples", "tests/fixtures")
+                          for p in (ROOT / folder).glob("*.examples.json"))
+
+
+@pytest.mark.parametrize("path", EXAMPLE_POLICIES, ids=lambda p: p.stem)
+def test_every_worked_example_of_a_shipped_policy_passes_and_covers_every_rule(path):
+    policy = policydsl.load(path)
+    report = run_examples(policy, load_examples(examples_path(path), policy))
+    assert [r.example.name for r in report.failures] == []
+    assert report.coverage.complete and report.coverage.never_failing == ()
+
+
+def test_every_fixture_with_examples_is_found():
+    names = {p.stem for p in EXAMPLE_POLICIES}
+    assert {"schools", "water", "waterworks", "hillside_libraries"} <= names
+
+
 def test_chifeng_examples_cite_every_clause_of_the_policy():
     policy = policydsl.load(CHIFENG)
     named = {rule for ex in load_examples(examples_path(CHIFENG), policy) for rule in ex.expect}
