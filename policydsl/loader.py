@@ -1,11 +1,14 @@
 """Text to checked policy: the front half of the pipeline, as an ordered table of stages.
 
-`STAGES` lists them in order: read → parse → lower → limits → check → analyse. Each is a
-function from one form to the next (`path → Source → Parsed → ast.Module → ast.Module →
-ir.Policy → ir.Policy`) that also returns its diagnostics; `run` applies them in order
-and stops after a stage that produced nothing or an error, so a later stage never sees
-a form an earlier one refused. `policydsl.load` runs up to `check` (the analysis is
-lazy, on `Policy.warnings`); `policydsl.check` and `policydsl check` run them all.
+`STAGES` lists them in order: read → parse → lower → limits → resolve → typecheck →
+analyse. Each is a function from one form to the next (`path → Source → Parsed →
+ast.Module → ast.Module → Resolved → ir.Policy → ir.Policy`) that also returns its
+diagnostics; `run` applies them in order and stops after a stage that produced nothing
+or an error, so a later stage never sees a form an earlier one refused. The one
+exception is resolve, whose form is whole even with errors: typecheck still reports the
+errors of every expression, and gives no policy. `policydsl.load` runs up to
+`typecheck` (the analysis is lazy, on `Policy.warnings`); `policydsl.check` and
+`policydsl check` run them all.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -22,6 +26,9 @@ from . import ast, ir
 from .diagnostics import ERROR, WARNING, Diagnostic, PolicyError, has_errors
 from .limits import current as current_limits
 from .source import Source, Span
+
+if TYPE_CHECKING:
+    from .checker.resolve import Resolved
 
 
 def read_source(path: str | os.PathLike[str]) -> Source:
@@ -122,11 +129,19 @@ def limits_stage(module: ast.Module, source: Source) -> tuple[ast.Module | None,
     return (None if too_big else module), too_big
 
 
-def check_stage(module: ast.Module, source: Source) -> tuple[ir.Policy | None, list[Diagnostic]]:
-    """AST → `ir.Policy`: names, types and units checked."""
-    from .checker.typecheck import check_module
+def resolve_stage(module: ast.Module, source: Source) -> tuple[Resolved, list[Diagnostic]]:
+    """`ast.Module` → `Resolved`: the declarations and what each name stands for. Its form
+    is given even with errors, so the next stage reports those of every expression too."""
+    from .checker.resolve import resolve
 
-    return check_module(module, source)
+    return resolve(module, source)
+
+
+def typecheck_stage(resolved: Resolved) -> tuple[ir.Policy | None, list[Diagnostic]]:
+    """`Resolved` → `ir.Policy`: types and units checked, `let`s inlined, constants folded."""
+    from .checker.typecheck import typecheck
+
+    return typecheck(resolved)
 
 
 def analyse_stage(policy: ir.Policy) -> tuple[ir.Policy, list[Diagnostic]]:
@@ -141,6 +156,7 @@ class Stage:
     name: str
     run: Callable[..., tuple[object | None, list[Diagnostic]]]
     needs_source: bool = False  # called as run(value, source)
+    goes_on_after_errors: bool = False  # its form, even with errors, is for the next stage
 
 
 STAGES: tuple[Stage, ...] = (
@@ -148,7 +164,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("parse", parse_stage),
     Stage("lower", lower_stage),
     Stage("limits", limits_stage, needs_source=True),
-    Stage("check", check_stage, needs_source=True),
+    Stage("resolve", resolve_stage, needs_source=True, goes_on_after_errors=True),
+    Stage("typecheck", typecheck_stage),
     Stage("analyse", analyse_stage),
 )
 STAGE_NAMES = tuple(s.name for s in STAGES)
@@ -170,14 +187,14 @@ def run(value: object, first: str = "read", last: str = "analyse",
             forms[stage.name] = value
         if isinstance(value, Source):
             source = value
-        if value is None or (has_errors(more) and i < len(stages) - 1):
+        if value is None or (has_errors(more) and i < len(stages) - 1 and not stage.goes_on_after_errors):
             return None, diagnostics
     return value, diagnostics
 
 
 def check_source(source: Source) -> tuple[ir.Policy | None, list[Diagnostic]]:
-    """Every stage from parse to check; diagnostics of every stage reached."""
-    policy, diagnostics = run(source, "parse", "check")
+    """Every stage from parse to typecheck; diagnostics of every stage reached."""
+    policy, diagnostics = run(source, "parse", "typecheck")
     return policy, diagnostics  # type: ignore[return-value]
 
 

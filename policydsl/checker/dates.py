@@ -1,7 +1,8 @@
 """The checker's part for dates: date literals, calendar arithmetic, the evaluation
 date, days in force, due days and a policy's validity (see policydsl/dates.py).
 
-A mixin of `typecheck.Checker`, so the date constructs stay in one place.
+`DateChecks` is a part of `typecheck.TypeChecker`, so the date constructs stay in one
+place; `validity` is read by the resolve stage with the policy's header.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import datetime
 from fractions import Fraction
 
+import attrs
+
 from .. import ast, ir
 from ..dates import DURATION_UNITS, EVAL_NAMES, duration_text, shift, validity_days
 from ..units import DIMENSIONLESS
+from .expressions import Ctx, type_name
 
 _YEAR_HELP = ("a year is not a day: write the day (`2024-01-01`, `2024年1月1日`), or compare "
               "`eval_year` with the year")
@@ -22,10 +26,9 @@ def _day(lit: ast.DateLit | None) -> datetime.date | None:
 
 
 class DateChecks:
-    """Methods of the checker for the date constructs. The checker provides `CTX` (its
-    expression context) and `describe` (a type's name for messages)."""
+    """The date constructs' part of the type checker (see `typecheck.TypeChecker`)."""
 
-    def x_DateLit(self, n: ast.DateLit, ctx) -> ir.Expr:
+    def date_literal(self, n: ast.DateLit, ctx) -> ir.Expr:
         return ir.Const(datetime.date.fromisoformat(n.iso), ir.DATE, n.span, n.text or n.iso)
 
     def eval_name(self, n: ast.Name) -> ir.Expr:
@@ -64,7 +67,7 @@ class DateChecks:
             return ir.Const(moved, ir.DATE, n.span, text)
         return ir.DateShift(left, months, days, ir.DATE, n.span, text)
 
-    def x_Periodic(self, n: ast.Periodic, ctx) -> ir.Expr | None:
+    def periodic(self, n: ast.Periodic, ctx) -> ir.Expr | None:
         """`last_inspection every 2 years`: read as `last_inspection >= eval_date - 2 years`,
         so every engine judges it with the comparison it already has."""
         subject = self.expr(n.subject, ctx)
@@ -75,7 +78,7 @@ class DateChecks:
             name = self.text(n.subject.span)
             every = "每2年" if n.chinese else "every 2 years"
             self.error(n.subject.span, f"a periodic duty names the day it was last done, but `{name}` "
-                       f"is {self.describe(subject.type)}", code="E0184",
+                       f"is {type_name(subject.type)}", code="E0184",
                        help=f"declare the day as a fact (`fact last_inspection: date`) and write "
                             f"`must last_inspection {every}`; for a count per period, compare it "
                             "with `>=`")
@@ -103,14 +106,6 @@ class DateChecks:
                         f"{'`每6个月`' if n.chinese else '`every 6 months`'}")
         return None
 
-    @staticmethod
-    def duration_help(unit: str) -> str | None:
-        """For `30 days` outside date arithmetic: a duration only moves a date."""
-        if unit not in DURATION_UNITS:
-            return None
-        return (f"`{unit}` moves a date (`completed + 30 days`); it is not a unit of a "
-                "quantity: declare one with `unit` if a count of them is meant")
-
     def date_compare_help(self, lt: ir.Type, rt: ir.Type) -> str | None:
         if ir.DATE in (lt, rt) and (isinstance(lt, ir.Num) or isinstance(rt, ir.Num)):
             return _YEAR_HELP
@@ -120,13 +115,13 @@ class DateChecks:
 
     def in_force_years(self, y: ast.InForce) -> tuple[int, int] | None:
         """The years of a rule in force between two days (both checked against the period)."""
-        first, last = self.period or (0, 9999)
+        first, last = self.resolved.period
         start, end = _day(y.start), _day(y.end)
         ok = True
         for day in (d for d in (start, end) if d is not None):
             if not first <= day.year <= last:
                 self.error(y.span, f"{day.isoformat()} is outside the policy period "
-                           f"{self._period_words()}", code="E0150", help=self._period_help())
+                           f"{self.resolved.period_words()}", code="E0150", help=self.resolved.period_help())
                 ok = False
         if ok and start is not None and end is not None and start > end:
             self.error(y.span, f"the rule comes into force on {start.isoformat()} but ends on "
@@ -136,27 +131,8 @@ class DateChecks:
             return None
         return (start.year if start else first, end.year if end else last)
 
-    def validity(self, h: ast.PolicyDecl) -> ir.Validity | None:
-        v = h.validity
-        if v is None:
-            return None
-        start, end, repealed = _day(v.start), _day(v.end), _day(v.repealed)
-        if start is not None and end is not None and start > end:
-            self.error(v.span, f"the policy comes into force on {start.isoformat()} but ends on "
-                       f"{end.isoformat()}", code="E0173")
-        amended = tuple(sorted(_day(a) for a in v.amended))
-        if start is not None:
-            for day in (*amended, repealed):
-                if day is not None and day < start:
-                    self.error(v.span, f"{day.isoformat()} comes before the policy is in force "
-                               f"({start.isoformat()})", code="E0174",
-                               help="an amendment or repeal follows the day the policy comes into force")
-        return ir.Validity(start, end, amended, repealed, v.superseded_by)
-
     def with_dates(self, d: ast.RuleDecl, rule: ir.Rule, meta: ir.Meta | None) -> ir.Rule | None:
         """The rule with its days in force (its own and the policy's) and its due day."""
-        import attrs
-
         in_force = _rule_days(d.years, meta.validity if meta is not None else None)
         due = None
         if d.due is not None:
@@ -164,17 +140,44 @@ class DateChecks:
                 self.error(d.due.span, "`due` belongs to a rule: a target measures the population",
                            code="E0176", help=f"write `rule {d.name}` for a duty of each record")
                 return None
-            due = self.expr(d.due, self.CTX())
+            due = self.expr(d.due, Ctx())
             if due is None:
                 return None
             if due.type != ir.DATE:
-                self.error(d.due.span, f"`due` needs a date, but this is {self.describe(due.type)}",
+                self.error(d.due.span, f"`due` needs a date, but this is {type_name(due.type)}",
                            code="E0175", help="write the day the duty falls due, e.g. "
                                               "`due completed + 2 years`")
                 return None
         if in_force is None and due is None:
             return rule
         return attrs.evolve(rule, in_force=in_force, due=due)
+
+
+def duration_help(unit: str) -> str | None:
+    """For `30 days` outside date arithmetic: a duration only moves a date."""
+    if unit not in DURATION_UNITS:
+        return None
+    return (f"`{unit}` moves a date (`completed + 30 days`); it is not a unit of a "
+            "quantity: declare one with `unit` if a count of them is meant")
+
+
+def validity(report, h: ast.PolicyDecl) -> ir.Validity | None:
+    """The policy's days in force, amendments and repeal; `report` is told what is out of order."""
+    v = h.validity
+    if v is None:
+        return None
+    start, end, repealed = _day(v.start), _day(v.end), _day(v.repealed)
+    if start is not None and end is not None and start > end:
+        report.error(v.span, f"the policy comes into force on {start.isoformat()} but ends on "
+                     f"{end.isoformat()}", code="E0173")
+    amended = tuple(sorted(_day(a) for a in v.amended))
+    if start is not None:
+        for day in (*amended, repealed):
+            if day is not None and day < start:
+                report.error(v.span, f"{day.isoformat()} comes before the policy is in force "
+                             f"({start.isoformat()})", code="E0174",
+                             help="an amendment or repeal follows the day the policy comes into force")
+    return ir.Validity(start, end, amended, repealed, v.superseded_by)
 
 
 def _rule_days(years: object, validity: ir.Validity | None) -> ir.InForce | None:
@@ -204,4 +207,4 @@ def shift_text(months: int, days: int) -> str:
     return f"{sign} {duration_text(months, days)}"
 
 
-__all__ = ["EVAL_NAMES", "DateChecks", "shift_text"]
+__all__ = ["EVAL_NAMES", "DateChecks", "duration_help", "shift_text", "validity"]

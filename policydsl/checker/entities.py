@@ -20,7 +20,8 @@ from ..diagnostics import Label, nearest
 from ..units import DIMENSIONLESS
 
 if TYPE_CHECKING:
-    from .typecheck import Checker
+    from .resolve import Resolver
+    from .typecheck import TypeChecker
 
 # What a record may measure of its parts, and how many arguments each takes after the entity.
 CHILD_AGGREGATES = {"count": (0, 1), "sum": (1, 1), "min": (1, 1), "max": (1, 1), "all": (1, 1),
@@ -45,7 +46,7 @@ class EntityPlan:
         return self.entities[0]
 
 
-def plan(checker: Checker, decls: tuple[ast.Decl, ...]) -> EntityPlan | None:
+def plan(checker: Resolver, decls: tuple[ast.Decl, ...]) -> EntityPlan | None:
     """The entities, each with its facts; None when the policy declares at most one."""
     declared = [d for d in decls if isinstance(d, ast.EntityDecl)]
     if len(declared) < 2:
@@ -83,7 +84,7 @@ def plan(checker: Checker, decls: tuple[ast.Decl, ...]) -> EntityPlan | None:
                               f"not of `{d.name}`", code="E0183",
                               help=f"label each {d.name} by its own facts, declared after `entity {d.name}`")
         entity = ir.Entity(d.name, plural, tuple(own),
-                           label=d.label, label_facts=checker._labels([d]))
+                           label=d.label, label_facts=checker.labels([d]))
         for w in words:
             by_word[w] = entity
             spans[w] = d
@@ -99,13 +100,13 @@ def plan(checker: Checker, decls: tuple[ast.Decl, ...]) -> EntityPlan | None:
     return out
 
 
-def _kind(checker: Checker, name: str) -> str:
+def _kind(checker: Resolver, name: str) -> str:
     if name in checker.fact_decls:
         return "fact"
     return "set" if name in checker.sets else "definition"
 
 
-def _parent(checker: Checker, p: EntityPlan, d: ast.EntityDecl) -> None:
+def _parent(checker: Resolver, p: EntityPlan, d: ast.EntityDecl) -> None:
     assert d.parent is not None and d.key is not None
     child = p.by_word[d.name]
     parent = p.by_word.get(d.parent.name)
@@ -145,7 +146,7 @@ def _depth(p: EntityPlan, e: ir.Entity) -> int:
     return depth
 
 
-def _check_cycles(checker: Checker, p: EntityPlan, spans: dict) -> None:
+def _check_cycles(checker: Resolver, p: EntityPlan, spans: dict) -> None:
     for i, e in enumerate(p.entities):
         seen, x = [e.name], e
         while x.parent is not None:
@@ -168,7 +169,7 @@ def is_child_aggregate(p: EntityPlan, n: ast.Call) -> bool:
             and n.args[0].name in p.by_word)
 
 
-def unknown_entity(checker: Checker, p: EntityPlan, n: ast.Call) -> bool:
+def unknown_entity(checker: TypeChecker, p: EntityPlan, n: ast.Call) -> bool:
     """`count(grups)`: a name that is no fact, definition or set where an entity may stand.
     Reports it and returns True."""
     if n.func not in CHILD_AGGREGATES or not n.args or not isinstance(n.args[0], ast.Name):
@@ -187,7 +188,7 @@ def unknown_entity(checker: Checker, p: EntityPlan, n: ast.Call) -> bool:
     return True
 
 
-def child_aggregate(checker: Checker, p: EntityPlan, n: ast.Call, ctx, inner, type_name) -> ir.Expr | None:
+def child_aggregate(checker: TypeChecker, p: EntityPlan, n: ast.Call, ctx, inner, type_name) -> ir.Expr | None:
     """`inner` is the checking context of the argument; `type_name` names a type in a message."""
     child = p.get(n.args[0].name)  # type: ignore[union-attr]
     lo, hi = CHILD_AGGREGATES[n.func]
@@ -227,7 +228,7 @@ def child_aggregate(checker: Checker, p: EntityPlan, n: ast.Call, ctx, inner, ty
                 return None
     if n.func in ("count", "all", "any", "share"):
         if arg is not None:
-            arg = checker._expect_bool(arg, rest[0], f"the condition of `{n.func}`")
+            arg = checker.expect_bool(arg, rest[0], f"the condition of `{n.func}`")
             if arg is None:
                 return None
         typ: ir.Type = {"count": COUNT, "share": PERCENT}.get(n.func, ir.BOOL)
@@ -249,7 +250,7 @@ def _parts_help(p: EntityPlan) -> str:
     return f"aggregate over the parts of a record, e.g. `count({e.plural})` in a rule about {e.parent}s"
 
 
-def entity_name_used(checker: Checker, p: EntityPlan, n: ast.Name) -> bool:
+def entity_name_used(checker: TypeChecker, p: EntityPlan, n: ast.Name) -> bool:
     """An entity named where a value is expected; reports it and returns True."""
     e = p.by_word.get(n.name)
     if e is None:
@@ -269,7 +270,7 @@ def is_key(p: EntityPlan, fact: str) -> bool:
 # ---- the entity each rule judges --------------------------------------------------------
 
 
-def assign(checker: Checker, p: EntityPlan, d: ast.RuleDecl, rule: ir.Rule) -> ir.Rule | None:
+def assign(checker: TypeChecker, p: EntityPlan, d: ast.RuleDecl, rule: ir.Rule) -> ir.Rule | None:
     """`rule` with the entity it judges; None (and an error) when it mixes entities."""
     found: dict[str, ir.Expr] = {}  # entity -> the first expression that makes the rule its own
     why: dict[str, str] = {}
@@ -313,7 +314,7 @@ def assign(checker: Checker, p: EntityPlan, d: ast.RuleDecl, rule: ir.Rule) -> i
     return attrs.evolve(rule, entity=entity)
 
 
-def stated_single(checker: Checker, d: ast.RuleDecl) -> bool:
+def stated_single(checker: TypeChecker, d: ast.RuleDecl) -> bool:
     """`on NAME` in a policy with one entity: it must name that entity. Reports it if not."""
     assert d.entity is not None
     declared = [e for e in checker.module.decls if isinstance(e, ast.EntityDecl)][:1]

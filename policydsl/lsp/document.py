@@ -65,27 +65,25 @@ class Document:
         forms: dict[str, object] = {}
         try:
             # The stages of `loader.check_source`, keeping the AST that hover and rename need.
-            checked, diagnostics = run(self.source, "parse", "check", forms=forms)
+            checked, diagnostics = run(self.source, "parse", "typecheck", forms=forms)
         except Exception as e:  # a bug must not take the editor's server down: say so on line 1
             checked, forms = None, {}
             diagnostics = [Diagnostic("E9000", ERROR, f"internal error in policydsl: {type(e).__name__}: {e}",
                                       Span(0, 0), self.source, help="this is a bug in policydsl; please report it")]
         self.module: ast.Module | None = forms.get("lower")  # type: ignore[assignment]
         self.checked: ir.Policy | None = checked  # type: ignore[assignment]
-        self._within_limits = forms.get("limits") is not None  # so the checker may read it
+        self._resolved = forms.get("resolve")  # the declarations a literal is read against
         self.diagnostics: list[Diagnostic] = list(diagnostics)
 
     @functools.cached_property
     def _checker(self):
-        """A checker that has read the declarations, for reading a literal as the checker
-        does (a quantity's hover); built on the first such hover, not on every change."""
-        if not self._within_limits:
+        """A type checker over the resolved declarations, for reading a literal as the
+        checker does (a quantity's hover); built on the first such hover, not on every change."""
+        if self._resolved is None:
             return None
-        from ..checker.typecheck import Checker
+        from ..checker.typecheck import TypeChecker
 
-        checker = Checker(self.module, self.source)
-        checker.run()
-        return checker
+        return TypeChecker(self._resolved)
 
     # ---- the index (built on first use: diagnostics do not wait for it) -----------
 
@@ -208,7 +206,7 @@ class Document:
             out = [f"**fact** `{sym.name}`" + (f" — {_md(d.label)}" if d.label else "")]
             fact = _find(c.facts if c else (), sym.name)
             if fact is not None:
-                from ..checker.typecheck import type_name
+                from ..checker.expressions import type_name
 
                 out.append(f"type: {fact.kind}, {_md(type_name(fact.type))}")
                 if fact.optional:
@@ -257,13 +255,13 @@ class Document:
     def _quantity_hover(self, node: ast.Number | ast.Per | ast.Percent) -> str | None:
         if self._checker is None:
             return None
-        from ..checker.typecheck import _Ctx
+        from ..checker.expressions import Ctx
         from ..eval.values import exact_text
         from ..units import describe_dim
 
         errors = len(self._checker.diagnostics)
         try:
-            const = self._checker.expr(node, _Ctx())  # the checker's own reading of the literal
+            const = self._checker.expr(node, Ctx())  # the checker's own reading of the literal
         finally:
             del self._checker.diagnostics[errors:]
         if not isinstance(const, ir.Const) or not isinstance(const.type, ir.Num):
@@ -315,7 +313,7 @@ class Document:
                 detail = sym.kind
                 fact = _find(c.facts if c else (), name) if sym.kind == FACT else None
                 if fact is not None:
-                    from ..checker.typecheck import type_name
+                    from ..checker.expressions import type_name
 
                     detail = f"fact: {type_name(fact.type)}"
                 out.append((name, sym.kind, detail))

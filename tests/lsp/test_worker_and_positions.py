@@ -72,7 +72,7 @@ def test_a_bug_in_a_stage_becomes_a_diagnostic_not_a_dead_server(monkeypatch):
     def broken(self):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(typecheck.Checker, "run", broken)
+    monkeypatch.setattr(typecheck.TypeChecker, "run", broken)
     doc = Document("c.pol", CHIFENG.read_text(encoding="utf-8"))
     (d,) = doc.diagnostics
     assert d.code == "E9000" and "RuntimeError: boom" in d.message
