@@ -384,7 +384,8 @@ COMPARATORS: dict[str, Comparison] = {c.op: c for c in (
     Comparison("!=", operator.ne, "!=", "=", "other than", None),
 )}
 # When a lookup bracket matches its key: every (left, operator, right) holds, the sides
-# naming the key or the bracket's bounds; an `else` bracket always matches.
+# naming the key or the bracket's bounds; an `else` bracket always matches. A bracket of
+# categories (`in`) matches a key among its values instead.
 BRACKET_TESTS = {
     "below": (("key", "<", "high"),),
     "above": (("key", ">", "low"),),
@@ -392,6 +393,18 @@ BRACKET_TESTS = {
     "range": (("low", "<=", "key"), ("key", "<=", "high")),
     "else": (),
 }
+
+
+def bracket_conditions(kind: str, key: Any, low: Any, high: Any,
+                       compare: Callable[[str, Any, Any], Any] | None = None) -> list[Any]:
+    """What must all hold for `key` to fall in a bracket of `kind` with these bounds, in the
+    caller's form: each test of `BRACKET_TESTS[kind]` as `compare(op, left, right)`, by
+    default the comparator itself (a bool of Fractions, a solver term); an engine that
+    writes code passes its own spelling. Empty for `else`, which always matches."""
+    sides = {"key": key, "low": low, "high": high}
+    if compare is None:
+        return [COMPARATORS[op].apply(sides[a], sides[b]) for a, op, b in BRACKET_TESTS[kind]]
+    return [compare(op, sides[a], sides[b]) for a, op, b in BRACKET_TESTS[kind]]
 
 
 # ---- declarations ----------------------------------------------------------------

@@ -471,8 +471,7 @@ class Encoding:
 
 
 def _bracket_match(kind: str, key, lo, hi) -> z3.BoolRef:
-    sides = {"key": key, "low": lo, "high": hi}
-    tests = [ir.COMPARATORS[op].apply(sides[a], sides[b]) for a, op, b in ir.BRACKET_TESTS[kind]]
+    tests = ir.bracket_conditions(kind, key, lo, hi)
     return TRUE if not tests else tests[0] if len(tests) == 1 else _and(tests)
 
 

@@ -33,7 +33,7 @@ from .. import ir
 
 # Bound here, not read as `ir.schedule_entry`, so that a fault can be put into this engine
 # alone and the comparison with the reference shown to catch it.
-from ..ir import schedule_entry
+from ..ir import bracket_conditions, schedule_entry
 from .values import NotInForce
 
 # Operator tables: the only operators generated source contains.
@@ -273,6 +273,10 @@ class ExprGen:
         a, b = self(e.left), self(e.right)
         return self.guarded([a, b], f"{a} {COMPARISONS[e.op]} {b}")
 
+    @staticmethod
+    def _comparison(op: str, a: str, b: str) -> str:
+        return f"{a} {COMPARISONS[op]} {b}"
+
     def guarded(self, operands: list[str], value: str) -> str:
         """`t = value`, or `U` when any operand is unknown (checked only if it can be)."""
         src = self.src
@@ -411,9 +415,8 @@ class ExprGen:
             bad = " or ".join(f"{x} is U" for x in (lo, hi) if x is not None)
             if bad:
                 src.emit(f"if {bad}: {t} = U; break")
-            test = {"below": f"{key} < {hi}", "above": f"{key} > {lo}", "from": f"{key} >= {lo}",
-                    "range": f"{lo} <= {key} <= {hi}", "else": "True",
-                    "in": f"{key} in {src.const(frozenset(b.values))}"}[b.kind]
+            test = (f"{key} in {src.const(frozenset(b.values))}" if b.kind == "in" else
+                    " and ".join(bracket_conditions(b.kind, key, lo, hi, self._comparison)) or "True")
             src.emit(f"if {test}:")
             src.depth += 1
             src.emit(f"{t} = {self(b.value)}; break")
@@ -618,18 +621,10 @@ class RationalGen(ExprGen):
         return tn, td
 
     def _bracket_test(self, kind: str, key: Parts, lo: Parts | None, hi: Parts | None) -> str:
-        def cmp(a: Parts, op: str, b: Parts) -> str:
-            return f"{self._mul(a[0], b[1]) or '1'} {op} {self._mul(b[0], a[1]) or '1'}"
+        def cmp(op: str, a: Parts, b: Parts) -> str:  # n1/d1 op n2/d2 as n1*d2 op n2*d1 (d > 0)
+            return f"{self._mul(a[0], b[1]) or '1'} {COMPARISONS[op]} {self._mul(b[0], a[1]) or '1'}"
 
-        if kind == "below":
-            return cmp(key, "<", hi)  # type: ignore[arg-type]
-        if kind == "above":
-            return cmp(key, ">", lo)  # type: ignore[arg-type]
-        if kind == "from":
-            return cmp(key, ">=", lo)  # type: ignore[arg-type]
-        if kind == "range":
-            return f"{cmp(lo, '<=', key)} and {cmp(key, '<=', hi)}"  # type: ignore[arg-type]
-        return "True"
+        return " and ".join(bracket_conditions(kind, key, lo, hi, cmp)) or "True"
 
     def _n_Agg(self, e: ir.Agg) -> Parts:
         raise ValueError("aggregates are measured over a population, not per record")

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from .. import ir
+from ..ir import bracket_conditions
 from .values import EmptyPopulation, NotInForce, Unknown, unknown
 
 Env = Mapping[str, object]
@@ -151,21 +152,9 @@ def _table(e: ir.Table, env, year, pop):
         hi = evaluate(b.high, env, year, pop) if b.high is not None else None
         if isinstance(lo, Unknown) or isinstance(hi, Unknown):
             return _merge(*(v for v in (lo, hi) if isinstance(v, Unknown)))
-        if (key in b.values) if b.kind == "in" else bracket_matches(b.kind, key, lo, hi):
+        if (key in b.values) if b.kind == "in" else all(bracket_conditions(b.kind, key, lo, hi)):
             return evaluate(b.value, env, year, pop)
     return unknown(f"no bracket of `{e.text}` matches")
-
-
-def bracket_matches(kind: str, key, lo, hi) -> bool:
-    if kind == "below":
-        return key < hi
-    if kind == "above":
-        return key > lo
-    if kind == "from":
-        return key >= lo
-    if kind == "range":
-        return lo <= key <= hi
-    return True
 
 
 def _agg(e: ir.Agg, env, year, pop):

@@ -23,7 +23,7 @@ SEARCH = settings(max_examples=400, deadline=None, derandomize=True, database=No
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-# One record on each boundary a fault moves: `x` exactly 10 (`>=`), 14.5 (floor and
+# One record on each boundary a fault moves: `x` exactly 10 (`>=`, `below 10`), 14.5 (floor and
 # ceil fall either side of 15), a text that is neither literal, a group of two whose
 # share is exactly 50%, and a schedule that steps up in the year judged.
 WITNESS = Case(GenPolicy("""
@@ -37,6 +37,7 @@ rule stepped clause C2 must x >= [2023: 10 m2, 2024: 20 m2]
 rule rounded clause C3 must floor(x) >= 15 m2
 rule literal clause C4 must t = "p" or "p" = "q"
 target half clause C5 for each zone must share(x >= 12 m2) >= 50%
+rule banded clause C6 must lookup x { below 10 m2: false, else: true }
 """, (2023, 2025)), [{"id": "on", "x": "10", "t": "yes", "zone": "north"},
                      {"id": "between", "x": "14.5", "t": "yes", "zone": "north"}], 2024)
 
@@ -81,6 +82,17 @@ def _text_literals_merged(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(codegen.ExprGen, "_Const", merged)
 
 
+def _lookup_bounds_made_inclusive(mp: pytest.MonkeyPatch) -> None:
+    # The compiled engine's brackets only (the reference reads `ir.bracket_conditions`
+    # itself): `below 10 m2` takes 10 too.
+    conditions = codegen.bracket_conditions
+
+    def inclusive(kind, key, low, high, compare):
+        return conditions(kind, key, low, high, lambda op, a, b: compare({"<": "<=", ">": ">="}.get(op, op), a, b))
+
+    mp.setattr(codegen, "bracket_conditions", inclusive)
+
+
 def _group_count_off_by_one(mp: pytest.MonkeyPatch) -> None:
     original = population._Target.group
 
@@ -95,7 +107,8 @@ def _group_count_off_by_one(mp: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("mutate", [_swap_pass_and_fail, _at_least_made_strict, _schedule_shifted_one_year,
-                                    _floor_and_ceil_swapped, _text_literals_merged, _group_count_off_by_one],
+                                    _floor_and_ceil_swapped, _text_literals_merged, _group_count_off_by_one,
+                                    _lookup_bounds_made_inclusive],
                          ids=lambda f: f.__name__.strip("_"))
 def test_the_agreement_check_reports_an_injected_fault_on_boundary_records(mutate, monkeypatch) -> None:
     assert disagreements(WITNESS) == []  # without the fault
