@@ -49,6 +49,11 @@ _COLUMN = {"integer": ("DECIMAL(18, 0)", 0, Fraction(10**15)), "decimal": ("DECI
 _TYPES = {"bool": "BOOLEAN", "text": "VARCHAR", "enum": "INTEGER", "date": "DATE"}
 
 
+# What an aggregate is for a record without parts, as the reference has it (None: unknown).
+OF_NO_PARTS: dict[str, object] = {"count": 0, "sum": 0, "all": True, "any": False,
+                                  "min": None, "max": None, "share": None}
+
+
 class _Unfit(Exception):
     """A value the columns cannot hold exactly: its record is judged by the reference."""
 
@@ -278,22 +283,30 @@ class _Entity:
         def unknown_if_any_null(value: exp.Expression, sql: exp.Expression) -> exp.Expression:
             return sqlgen.case([(some(sqlgen.is_null(value)), exp.Null())], sql)
 
+        def of_no_parts(value: exp.Expression) -> exp.Expression:
+            empty = OF_NO_PARTS[e.kind]
+            if empty is None:  # unknown: the LEFT JOIN leaves it NULL
+                return value
+            literal = exp.Boolean(this=empty) if isinstance(empty, bool) else exp.Literal.number(empty)
+            return sqlgen.case([(none, literal)], value)
+
         if e.arg is None:  # count(parts)
-            return Num(sqlgen.case([(none, exp.Literal.number(0))], size.copy()), 1, Fraction(n), 0)
+            return Num(of_no_parts(size.copy()), 1, Fraction(n), 0)
         if e.kind in ("count", "all", "any", "share"):
             v = inner.boolean(e.arg)
             if e.kind == "count":
                 counted = column(unknown_if_any_null(v, count_where(v.copy())))
-                return Num(sqlgen.case([(none, exp.Literal.number(0))], counted), 1, Fraction(n), 0)
+                return Num(of_no_parts(counted), 1, Fraction(n), 0)
             if e.kind == "share":
                 top = column(unknown_if_any_null(v, count_where(v.copy())))
-                return Quotient(Num(top, 1, Fraction(n), 0), Num(size.copy(), 1, Fraction(n), 0))
-            # Kleene: one deciding part decides, else an unknown part leaves it unknown
-            # (what decides, the value of no parts): a false part decides `all`, a true one `any`
-            decides, empty = (exp.Not(this=sqlgen.paren(v)), True) if e.kind == "all" else (v, False)
-            value = sqlgen.case([(some(decides), exp.Boolean(this=not empty)),
-                                 (some(sqlgen.is_null(v.copy())), exp.Null())], exp.Boolean(this=empty))
-            return sqlgen.case([(none, exp.Boolean(this=empty))], column(value))
+                return Quotient(Num(of_no_parts(top), 1, Fraction(n), 0), Num(size.copy(), 1, Fraction(n), 0))
+            # Kleene: one deciding part decides (a false one `all`, a true one `any`), else an
+            # unknown part leaves it unknown
+            decided = e.kind == "any"
+            decides = v if decided else exp.Not(this=sqlgen.paren(v))
+            value = sqlgen.case([(some(decides), exp.Boolean(this=decided)),
+                                 (some(sqlgen.is_null(v.copy())), exp.Null())], exp.Boolean(this=not decided))
+            return of_no_parts(column(value))
         v = inner.number(e.arg)
         if e.kind == "sum":
             bound = v.bound * n
@@ -302,10 +315,10 @@ class _Entity:
                 raise Unsupported(where, f"a sum that needs {digits} digits")
             total = exp.Sum(this=exp.Cast(this=v.sql, to=sqlgen.decimal_type(digits, v.places)))
             summed = column(unknown_if_any_null(v.sql, total))
-            return Num(sqlgen.case([(none, exp.Literal.number(0))], summed), v.den, bound, v.places)
+            return Num(of_no_parts(summed), v.den, bound, v.places)
         if e.kind in ("min", "max"):
             picked = (exp.Min if e.kind == "min" else exp.Max)(this=v.sql)
-            return Num(column(unknown_if_any_null(v.sql, picked)), v.den, v.bound, v.places)
+            return Num(of_no_parts(column(unknown_if_any_null(v.sql, picked))), v.den, v.bound, v.places)
         raise Unsupported(where, f"the aggregate `{e.kind}`")
 
 
