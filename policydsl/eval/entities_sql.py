@@ -100,9 +100,11 @@ class _Tables:
             facts = [policy.fact(n) for n in e.facts]
             own_parts = [Parts(c.name) for c in policy.entities if c.parent == e.name]
             rows, python = [], set()
+            writers = [(f.name, _writer(f)) for f in facts]
             for i, rec in enumerate(records[e.name]):
+                get = rec.values.get
                 try:
-                    cells = [_cell(f, rec.values.get(f.name)) for f in facts]
+                    cells = [write(get(name)) for name, write in writers]
                 except _Unfit:
                     cells = [None] * len(facts)
                     python.add(i)
@@ -145,30 +147,43 @@ def _type(fact: ir.FactDef) -> str:
     return _COLUMN[fact.kind][0] if fact.kind in _COLUMN else _TYPES[fact.kind]
 
 
-def _cell(fact: ir.FactDef, value: object) -> str | None:
-    """A validated value as the text of its column's cell (None: missing)."""
-    if value is None:
-        return None
+def _writer(fact: ir.FactDef) -> Callable[[object], str | None]:
+    """A function of a validated value of `fact`: the text of its column's cell (None:
+    missing); _Unfit when the column cannot hold it exactly."""
     kind = fact.kind
     if kind in _COLUMN:
         _, places, bound = _COLUMN[kind]
         scale = fact.type.scale if isinstance(fact.type, ir.Num) else Fraction(1)
-        shown = Fraction(value) / scale
-        scaled = shown * 10**places
-        if scaled.denominator != 1 or abs(shown) >= bound:
-            raise _Unfit(fact.name)
-        whole, rest = divmod(abs(scaled.numerator), 10**places)
-        sign = "-" if scaled < 0 else ""
-        return f"{sign}{whole}.{rest:0{places}d}" if places else f"{sign}{whole}"
+        # value / scale in units of 10**-places, on integers: Fraction arithmetic costs more
+        top, bottom, unit = scale.denominator * 10**places, scale.numerator, 10**places
+        limit = int(bound) * unit
+
+        def number(value):
+            if value is None:
+                return None
+            num, den = value.numerator * top, value.denominator * bottom
+            scaled, rest = divmod(num, den)
+            if rest or not -limit < scaled < limit:
+                raise _Unfit(fact.name)
+            whole, part = divmod(abs(scaled), unit)
+            sign = "-" if scaled < 0 else ""
+            return f"{sign}{whole}.{part:0{places}d}" if places else f"{sign}{whole}"
+
+        return number
     if kind == "bool":
-        return "true" if value else "false"
+        return lambda value: None if value is None else ("true" if value else "false")
     if kind == "date":
-        return value.isoformat()
+        return lambda value: None if value is None else value.isoformat()
     if kind == "enum":
-        return str(int(value))
-    if not isinstance(value, str) or not value or "\x00" in value:
-        raise _Unfit(fact.name)
-    return value
+        return lambda value: None if value is None else str(int(value))
+
+    def text(value):
+        # an empty text would read back as missing, a NUL byte does not pass through CSV
+        if value is not None and (not isinstance(value, str) or not value or "\x00" in value):
+            raise _Unfit(fact.name)
+        return value
+
+    return text
 
 
 class _Entity:
@@ -199,27 +214,36 @@ class _Entity:
             codes, by_sql = [None] * len(rules), {}
         python = self.tables.python[self.entity.name]
         explainer = CompiledEngine(self.part)
-        over_parts = [any(isinstance(x, ir.ChildAgg) for part in (r.scope, r.condition, r.due)
-                          if part is not None for x in ir.walk(part)) for r in rules]
+        year = self.year
+        # per rule: None (the reference judges it) or (name, clauses, modality, explain(record))
+        plans = []
+        for k, (rule, code) in enumerate(zip(rules, codes, strict=True)):
+            if code is None:
+                plans.append(None)
+                continue
+            over_parts = any(isinstance(x, ir.ChildAgg) for part in (rule.scope, rule.condition, rule.due)
+                             if part is not None for x in ir.walk(part))
+            # a rule over parts reads the parts too: its explanation is not memoised on facts
+            explain = ((lambda rec, rule=rule: judge_record(rule, rec.values, rec.exemptions, year).explanation)
+                       if over_parts else
+                       (lambda rec, k=k: explainer.outcome(k, rec.values, rec.exemptions, year).explanation))
+            plans.append((k, rule.name, rule.clauses, rule.modality, explain))
         out = []
         for i, rec in enumerate(records):
-            if i in python or not rules:
-                out.append(RecordResult(rec.id, tuple(judge_record(r, rec.values, rec.exemptions, self.year)
+            if i in python:
+                out.append(RecordResult(rec.id, tuple(judge_record(r, rec.values, rec.exemptions, year)
                                                       for r in rules), rec.errors))
                 continue
             row = by_sql.get(i)
             outcomes: list[Outcome] = []
-            for k, rule in enumerate(rules):
-                if codes[k] is None:
-                    outcomes.append(judge_record(rule, rec.values, rec.exemptions, self.year))
-                    continue
-                explain = _explainer(rule, rec, self.year) if over_parts[k] else \
-                    _memoised(explainer, k, rec, self.year)
-                outcomes.append(deferred_outcome(rule.name, rule.clauses, rule.modality, OUTCOMES[row[k]],
-                                                 explain))
+            for rule, plan in zip(rules, plans, strict=True):
+                if plan is None:
+                    outcomes.append(judge_record(rule, rec.values, rec.exemptions, year))
+                else:
+                    k, name, clauses, modality, explain = plan
+                    outcomes.append(deferred_outcome(name, clauses, modality, OUTCOMES[row[k]], explain, rec))
             out.append(RecordResult(rec.id, tuple(outcomes), rec.errors))
-        judged_in_python = len(records) if not rules else len(python)
-        return tuple(out), Fallback(judged_in_python, tuple(skipped))
+        return tuple(out), Fallback(len(python) if rules else 0, tuple(skipped))
 
     def _run(self, codes: Sequence[exp.Expression | None]) -> dict[int, tuple[int, ...]] | None:
         """Each record's codes (by row; a rule without SQL has code None), or None when
@@ -320,11 +344,3 @@ class _Entity:
             picked = (exp.Min if e.kind == "min" else exp.Max)(this=v.sql)
             return Num(of_no_parts(column(unknown_if_any_null(v.sql, picked))), v.den, v.bound, v.places)
         raise Unsupported(where, f"the aggregate `{e.kind}`")
-
-
-def _explainer(rule: ir.Rule, rec: Record, year: int) -> Callable[[object], str]:
-    return lambda _: judge_record(rule, rec.values, rec.exemptions, year).explanation
-
-
-def _memoised(explainer, k: int, rec: Record, year: int) -> Callable[[object], str]:
-    return lambda _: explainer.outcome(k, rec.values, rec.exemptions, year).explanation
