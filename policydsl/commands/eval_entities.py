@@ -1,6 +1,7 @@
 """`policydsl eval` of a policy with several entities: `--facts ENTITY=DATA` for each.
 
-The reference engine judges them (see `eval.entities`); the text report shows each
+DuckDB judges the per-record rules (`eval.entities_sql`), or with `--engine
+reference` the interpreter (see `eval.entities`); the text report shows each
 entity in turn, and `--format json` is one document whose records and targets name
 their entity, with counts per entity in its summary.
 """
@@ -67,8 +68,8 @@ def text_report(policy, result: EntityEvaluation, options=None) -> str:
 
 def run(policy, args) -> int:
     from policydsl.data.read import DataError
-    from policydsl.eval.engine import check_engine_name
-    from policydsl.eval.entities import REFERENCE_ONLY, EntityDataError, evaluate_entities
+    from policydsl.eval.engine import SEVERAL_ENTITIES, SEVERAL_ENTITIES_ONLY, check_engine_name
+    from policydsl.eval.entities import EntityDataError, evaluate_entities
     from policydsl.policy import YearError
     from policydsl.reports.model import ReportOptions
     from policydsl.textsafe import visible
@@ -91,8 +92,8 @@ def run(policy, args) -> int:
         for year in years:
             policy.check_year(year)
         check_engine_name(args.engine)  # an unknown engine name fails before any output
-        if args.engine != "reference":
-            print(f"policydsl: note: {REFERENCE_ONLY}", file=sys.stderr)
+        if args.engine not in SEVERAL_ENTITIES:
+            print(f"policydsl: note: {SEVERAL_ENTITIES_ONLY}; the reference judges them", file=sys.stderr)
         results = [evaluate_entities(policy, data, policy.ir.meta.judged_year(y), format=args.data_format,
                                      encoding=args.encoding, engine=args.engine, shown_year=y)
                    for y in years]
@@ -105,7 +106,7 @@ def run(policy, args) -> int:
         text = json.dumps(results[0].to_json(), ensure_ascii=False, indent=1) + "\n"
     else:
         options = ReportOptions(lang=args.lang, by=args.by, show=args.show, ids=args.ids,
-                                engine="reference", data_format=args.data_format, encoding=args.encoding)
+                                engine=args.engine if args.engine in SEVERAL_ENTITIES else "reference", data_format=args.data_format, encoding=args.encoding)
         text = "\n".join(text_report(policy, r, options) for r in results)
     if args.output:
         from .policy_files import write_atomically

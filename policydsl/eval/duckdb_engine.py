@@ -554,18 +554,7 @@ class Batch:
         self.con.execute(f"UPDATE rec SET {', '.join(sets)} FROM exc WHERE rec.rowid = exc.r")
 
     def _load_rows(self, table: str, columns: list[str], types: list[str], rows: list[list]) -> None:
-        """A temporary table of plain numbers and booleans, handed over as a CSV file
-        (DuckDB reads one far faster than it inserts rows one by one)."""
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="policydsl-") as tmp:
-            path = os.path.join(tmp, f"{table}.csv")
-            with open(path, "w", newline="", encoding="utf-8") as f:
-                csv.writer(f, lineterminator="\n").writerows(rows)  # a text's own line ends are quoted
-            spec = ", ".join(f"'{c}': '{t}'" for c, t in zip(columns, types, strict=True))
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv("
-                             f"{_sql(_str(path))}, header = false, delim = ',', quote = '\"', escape = '\"', new_line = '\\n', "
-                             f"auto_detect = false, columns = {{{spec}}})")
+        load_rows(self.con, table, columns, types, rows)
 
     # -- targets -----------------------------------------------------------------------------
 
@@ -986,6 +975,35 @@ class DuckDBEngine(CompiledEngine):
 
 
 ENGINES["duckdb"] = DuckDBEngine
+
+
+# ---- for the evaluation of several entities (`entities_sql`) ---------------------------
+
+
+def connection():
+    """A connection of its own to the process's database; the caller closes it."""
+    return _connect()
+
+
+def load_rows(con, table: str, columns: list[str], types: list[str], rows: list[list]) -> None:
+    """A temporary table of plain values, handed over as a CSV file (DuckDB reads one far
+    faster than it inserts rows one by one). None is NULL; an empty text is not allowed
+    (our reader never gives one: an empty cell is a missing value)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="policydsl-") as tmp:
+        path = os.path.join(tmp, f"{table}.csv")
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f, lineterminator="\n").writerows(rows)  # a text's own line ends are quoted
+        spec = ", ".join(f"'{c}': '{t}'" for c, t in zip(columns, types, strict=True))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv("
+                    f"{_sql(_str(path))}, header = false, delim = ',', quote = '\"', escape = '\"', new_line = '\\n', "
+                    f"auto_detect = false, columns = {{{spec}}})")
+
+
+def database_error() -> type[Exception]:
+    """The exception DuckDB raises for a query it cannot run."""
+    return _duckdb().Error
 
 
 def evaluate(policy, data, year: int, format: str | None = None) -> Batch | None:

@@ -55,7 +55,9 @@ ENGINES: dict[str, type] = {"reference": ReferenceEngine}
 ENGINE_MODULES = {"reference": None, "compiled": "compiled", "duckdb": "duckdb_engine"}
 
 
-REFERENCE_ONLY = "several entities are evaluated by the reference engine only"
+# The engines that judge a policy with several entities together (`eval.entities`).
+SEVERAL_ENTITIES = ("duckdb", "reference")
+SEVERAL_ENTITIES_ONLY = "several entities are evaluated by the duckdb and reference engines only"
 
 
 def check_engine_name(name: str) -> None:
@@ -69,7 +71,7 @@ def make_engine(policy: ir.Policy, name: str = "reference") -> Engine:
     check_engine_name(name)
     if policy.entities:
         # Each engine judges one kind of record; `eval.entities` judges several, per entity.
-        raise ValueError(f"{REFERENCE_ONLY}, each entity on its own: judge them together with "
+        raise ValueError(f"{SEVERAL_ENTITIES_ONLY}, all entities together: judge them with "
                          "`Policy.evaluate({ENTITY: DATA, ...}, year)`")
     if name not in ENGINES:
         import importlib

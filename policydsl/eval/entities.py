@@ -19,7 +19,7 @@ import attrs
 from .. import ir
 from ..data.read import FieldError
 from ..results import Evaluation, PolicyInfo, RecordResult, TargetResult, summarize
-from .engine import REFERENCE_ONLY
+from .engine import SEVERAL_ENTITIES, SEVERAL_ENTITIES_ONLY
 from .reference import Parts
 from .values import Unknown
 
@@ -39,6 +39,9 @@ class EntityEvaluation:
     engine: str = "reference"
     # Each entity's records as validated (facts by name), in order: for report labels.
     fields: dict[str, tuple] = attrs.field(factory=dict, eq=False, repr=False)
+    # With the DuckDB engine, what the reference judged instead, per entity
+    # (`entities_sql.Fallback`): records SQL could not hold, rules it could not express.
+    fallback: dict[str, object] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def records(self) -> tuple[RecordResult, ...]:
@@ -100,7 +103,9 @@ def evaluate_entities(policy, data: object, year: int, *, format: str | None = N
                       shown_year: int | None = None) -> EntityEvaluation:
     """Judge every entity of `policy` (a `Policy`) in `year` (the year judged), `data`
     mapping each entity to a path, a DataFrame or Arrow object, or an iterable of mappings.
-    `engine` is the engine asked for; every engine but the reference falls back to it.
+    `engine` is the engine asked for: `duckdb` judges the per-record rules in SQL
+    (`entities_sql`), `reference` with the interpreter; any other falls back to the
+    reference. Targets are the reference's either way.
     `shown_year` is the year the result names (the year asked), by default `year`."""
     from .engine import ReferenceEngine, check_engine_name
     from .validate import Validator
@@ -115,17 +120,26 @@ def evaluate_entities(policy, data: object, year: int, *, format: str | None = N
         records[name] = [validate(raw) for raw in _raw(sources[name], format, encoding)]
     _link(checked, records)
     shown = year if shown_year is None else shown_year
-    out: dict[str, Evaluation] = {}
     for e in checked.entities:
         if e.parent is not None and e.key is not None:
             parts[e.name] = _by_parent(parts[e.name], e.key, records[e.parent])
-        eng = ReferenceEngine(parts[e.name])
-        recs = records[e.name]
-        results = tuple(eng.record(r, year) for r in recs)
-        out[e.name] = Evaluation(policy.info, shown, results, tuple(eng.targets(recs, year)))
-    return EntityEvaluation(policy.info, shown, out, "reference" if engine == "reference" else
-                            f"reference ({REFERENCE_ONLY})",
-                            {name: tuple(r.values for r in recs) for name, recs in records.items()})
+    fallback: dict = {}
+    if engine == "duckdb":
+        from .entities_sql import judge
+
+        judged, fallback = judge(checked, parts, records, year)
+    else:
+        judged = {name: tuple(ReferenceEngine(parts[name]).record(r, year) for r in recs)
+                  for name, recs in records.items()}
+    out: dict[str, Evaluation] = {}
+    for e in checked.entities:
+        # targets: the reference, on every record of the entity
+        targets = tuple(ReferenceEngine(parts[e.name]).targets(records[e.name], year))
+        out[e.name] = Evaluation(policy.info, shown, judged[e.name], targets)
+    name = engine if engine in SEVERAL_ENTITIES else f"reference ({SEVERAL_ENTITIES_ONLY})"
+    return EntityEvaluation(policy.info, shown, out, name,
+                            {name: tuple(r.values for r in recs) for name, recs in records.items()},
+                            fallback)
 
 
 def _raw(source: object, format: str | None, encoding: str | None):

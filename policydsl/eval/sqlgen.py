@@ -244,10 +244,12 @@ class ExprCompiler:
     """Compiles IR expressions of one year; `facts` maps a fact name to its column."""
 
     def __init__(self, facts: Mapping[str, FactColumn], year: int,
-                 aggregate: Callable[[ir.Agg], exp.Expression | Num] | None = None):
+                 aggregate: Callable[[ir.Agg], exp.Expression | Num] | None = None,
+                 parts: Callable[[ir.ChildAgg], exp.Expression | Num | Quotient] | None = None):
         self.facts = facts
         self.year = year
         self.aggregate = aggregate
+        self.parts = parts  # the SQL of an aggregate over a record's parts (several entities)
 
     # -- entry points --------------------------------------------------------------
 
@@ -539,6 +541,11 @@ class ExprCompiler:
         if self.aggregate is None:
             raise Unsupported(f"`{e.text}`", "an aggregate outside a target")
         return self.aggregate(e)
+
+    def _ChildAgg(self, e: ir.ChildAgg):
+        if self.parts is None:
+            raise Unsupported(f"`{e.text}`", "an aggregate over parts, without their relation")
+        return self.parts(e)
 
 
 def _is_literal(e: exp.Expression) -> bool:

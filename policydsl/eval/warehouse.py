@@ -286,9 +286,10 @@ def statements(policy, year: int, dialect: str = "duckdb", table: str = "facts")
     Raises `Unsupported` naming the rule and the construct the SQL cannot hold exactly."""
     checked: ir.Policy = getattr(policy, "ir", policy)
     if checked.entities:
-        from .engine import REFERENCE_ONLY
+        from .engine import SEVERAL_ENTITIES_ONLY
 
-        raise Unsupported("several entities", REFERENCE_ONLY)
+        raise Unsupported("several entities", f"{SEVERAL_ENTITIES_ONLY} (`policydsl eval --facts ENTITY=DATA`), "
+                                              "not as SQL of one table")
     b = _Builder(checked, year, dialect, table)
     records, names = b.records()
     targets = []

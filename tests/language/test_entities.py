@@ -123,7 +123,7 @@ def test_eval_json_names_each_record_s_entity_and_fits_the_schema(capsys):
     captured = capsys.readouterr()
     doc = json.loads(captured.out)
     jsonschema.validate(doc, SCHEMA)
-    assert "several entities are evaluated by the reference engine only" in captured.err
+    assert captured.err == ""  # DuckDB judges several entities: no fallback to note
     counts = {name: s["records"] for name, s in doc["summary"]["entities"].items()}
     assert counts == {"district": 4, "plant": 5, "sample": 46}
     assert len(doc["records"]) == 4 + 5 + 46  # nothing dropped, the bad records too
@@ -146,7 +146,16 @@ def test_eval_says_which_entity_data_is_missing_or_wrong(capsys, facts, message)
 
 def test_sql_refuses_several_entities_explicitly(capsys):
     assert main(["sql", str(WATER), "--year", "2025"]) == 2
-    assert "several entities are evaluated by the reference engine only" in capsys.readouterr().err
+    assert "several entities are evaluated by the duckdb and reference engines only" in capsys.readouterr().err
+
+
+def test_eval_with_an_engine_that_cannot_judge_several_entities_says_the_reference_does(capsys):
+    assert main(["eval", str(WATER), *FACTS, "--year", "2025", "--format", "json", "--engine", "compiled"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == ("policydsl: note: several entities are evaluated by the duckdb and reference "
+                            "engines only; the reference judges them\n")
+    main(["eval", str(WATER), *FACTS, "--year", "2025", "--format", "json", "--engine", "reference"])
+    assert json.loads(capsys.readouterr().out) == json.loads(captured.out)
 
 
 def test_check_says_the_rules_over_parts_are_undecided(water):
@@ -373,7 +382,7 @@ def test_the_warehouse_sql_refuses_several_entities(water):
     from policydsl.eval.sqlgen import Unsupported
     from policydsl.eval.warehouse import statements
 
-    with pytest.raises(Unsupported, match="several entities are evaluated by the reference engine only"):
+    with pytest.raises(Unsupported, match="several entities are evaluated by the duckdb and reference engines only"):
         statements(water, 2025, "spark")
 
 

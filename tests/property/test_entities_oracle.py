@@ -3,8 +3,8 @@ agrees with a direct computation written here (Kleene logic over the parts, part
 by their key, a repeated parent id making its aggregates unknown); and the check bites:
 each fault injected into the interpreter is found.
 
-Several entities are judged by the reference engine only (the fast engines refuse them),
-so the independent computation stands in for a second engine.
+The DuckDB engine is held to the same computation here, and to the reference itself in
+tests/property/test_entities_duckdb.py.
 """
 
 from __future__ import annotations
@@ -88,9 +88,9 @@ def _outcomes(households: int, sizes: list[int | None]) -> dict[str, str]:
     return {"cap": _verdict(len(sizes) <= 3), **{rule: _verdict(v) for rule, v in exact.items()}}
 
 
-def disagreements(case) -> list[str]:
+def disagreements(case, engine: str = "reference") -> list[str]:
     committees, groups = case
-    ev = POLICY.evaluate({"committee": committees, "group": groups}, 2024)
+    ev = POLICY.evaluate({"committee": committees, "group": groups}, 2024, engine=engine)
     got = [{o.rule: o.outcome for o in r.outcomes} for r in ev.entities["committee"].records]
     want = expected(committees, groups)
     out = [f"committee {c['id']} #{i}: {rule} is {g[rule]}, expected {w[rule]}"
@@ -110,6 +110,12 @@ def disagreements(case) -> list[str]:
 @given(populations())
 def test_reference_aggregates_over_parts_match_a_direct_computation(case):
     assert disagreements(case) == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(populations())
+def test_duckdb_aggregates_over_parts_match_a_direct_computation(case):
+    assert disagreements(case, "duckdb") == []
 
 
 # ---- the check bites ---------------------------------------------------------------------------
