@@ -119,6 +119,42 @@ def shift(d: Date, months: int, days: int) -> Date | None:
         return None
 
 
+def shift_domain(months: int, days: int) -> tuple[Date, Date] | None:
+    """The days `d` for which `shift(d, months, days)` is a day, as (first, last); None
+    when there is none. They are one interval: a shift never moves a later day before an
+    earlier one (the end-of-month rule only merges days), and it is in the calendar
+    when both its month step and its day step are. An evaluator that must not compute a
+    day outside its calendar (an ANSI engine raises) tests this range first."""
+    low, high = 12, 9999 * 12 + 11  # the month indexes of years 1 and 9999
+    first, last = max(low, low - months), min(high, high - months)  # where the month step lands inside
+    if first > last:
+        return None
+    start = Date(first // 12, first % 12 + 1, 1)
+    end_year, end_month = last // 12, last % 12 + 1
+    end = Date(end_year, end_month, calendar.monthrange(end_year, end_month)[1])
+
+    def landed(ordinal: int) -> int:  # the ordinal of the day step's result, month step inside
+        d = Date.fromordinal(ordinal)
+        index = d.year * 12 + (d.month - 1) + months
+        year, month = divmod(index, 12)
+        return Date(year, month + 1, min(d.day, calendar.monthrange(year, month + 1)[1])).toordinal() + days
+
+    def search(lo: int, hi: int, ok) -> int:  # the first ordinal in [lo, hi] where ok holds (monotone), or hi + 1
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            if ok(mid):
+                hi = mid - 1
+            else:
+                lo = mid + 1
+        return lo
+
+    lo, hi = start.toordinal(), end.toordinal()
+    top = Date.max.toordinal()
+    a = search(lo, hi, lambda o: landed(o) >= 1)
+    b = search(lo, hi, lambda o: landed(o) > top) - 1
+    return (Date.fromordinal(a), Date.fromordinal(b)) if a <= b else None
+
+
 def duration_text(months: int, days: int) -> str:
     """`2 years`, `6 months`, `1 year 3 months`, `10 days`: a duration for explanations."""
     parts = []

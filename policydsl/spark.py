@@ -7,7 +7,7 @@
 
 The DataFrame's columns are the policy's facts with the types `docs/scale-out.md`
 lists (DECIMAL for decimal facts, integer types for integer facts, BOOLEAN, STRING
-for text and enum members), an `id` column and, when a rule holds `in principle`,
+for text and enum members, DATE for date facts), an `id` column and, when a rule holds `in principle`,
 an `exemptions` column of comma-separated clause ids. Spark computes the outcome
 codes and the totals of each target; the verdicts of the targets are decided here,
 in Python, with Fractions. `pyspark` is the optional extra `policydsl[spark]`.
@@ -35,7 +35,8 @@ class SparkEvaluation:
 
 _EXACT_TYPES = {"integer": ("DecimalType", "ByteType", "ShortType", "IntegerType", "LongType"),
                 "decimal": ("DecimalType", "ByteType", "ShortType", "IntegerType", "LongType"),
-                "bool": ("BooleanType",), "text": ("StringType",), "enum": ("StringType",)}
+                "bool": ("BooleanType",), "text": ("StringType",), "enum": ("StringType",),
+                "date": ("DateType",)}  # a TIMESTAMP carries a time and a zone: not a day
 
 
 def _check_schema(checked, frame) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -177,28 +179,39 @@ def _from_parquet(path) -> dict:
 
     try:
         meta, rows, targets = ParquetWriter.read(path)
+        doc = _embedded(meta.get(EMBEDDED), path)
+        several = any(isinstance(d, dict) and "entity" in d for d in (doc.get("provenance") or {}).get("data") or [])
+        if several:  # a policy with several entities: each row leads with its entity
+            from ..eval.entity_parquet import EntityParquetWriter
+
+            meta, rows, targets = EntityParquetWriter.read(path)
+        else:
+            rows = [(None, *row) for row in rows]
+            targets = [(None, *t) for t in targets]
     except OSError as e:
         raise ReplayError(str(e)) from None
-    doc = _embedded(meta.get(EMBEDDED), path)
     records: list[dict] = []
-    for rid, rule, _clauses, _modality, outcome, _explanation, errors in rows:
+    for entity, rid, rule, _clauses, _modality, outcome, _explanation, errors in rows:
         # A record's rows are consecutive; a repeated id starts a new record at a rule seen again.
-        if not records or records[-1]["id"] != rid or rule in records[-1]["_rules"]:
-            records.append({"id": rid, "outcomes": [], "errors": errors or "", "_rules": set()})
+        if (not records or records[-1]["id"] != rid or records[-1].get("entity") != entity
+                or rule in records[-1]["_rules"]):
+            records.append({**({"entity": entity} if several else {}), "id": rid, "outcomes": [],
+                            "errors": errors or "", "_rules": set()})
         if rule:
             records[-1]["outcomes"].append({"rule": rule, "outcome": outcome})
             records[-1]["_rules"].add(rule)
     for r in records:
         del r["_rules"]
     doc["records"] = records
-    doc["targets"] = [{"rule": t[0], "group": t[3], "outcome": t[6], "value": t[4]} for t in targets]
+    doc["targets"] = [{**({"entity": t[0]} if several else {}), "rule": t[1], "group": t[4], "outcome": t[7],
+                       "value": t[5]} for t in targets]
     doc["shape"] = "parquet"
     return doc
 
 
 def _as_parquet(record: dict) -> dict:
     """A record's JSON reduced to what a Parquet result holds."""
-    return {"id": record["id"], "outcomes": [{"rule": o["rule"], "outcome": o["outcome"]} for o in record["outcomes"]],
+    return {**({"entity": record["entity"]} if "entity" in record else {}), "id": record["id"], "outcomes": [{"rule": o["rule"], "outcome": o["outcome"]} for o in record["outcomes"]],
             "errors": "; ".join(f"{e['field']}: {e['message']}" for e in record["errors"])}
 
 
@@ -239,9 +252,11 @@ def locate(recorded: str | None, given: str | None, result: Path, what: str) -> 
                       f"(looked in {', '.join(str(c) for c in candidates)})")
 
 
-def replay(result_path: str | os.PathLike[str], *, policy: str | None = None, facts: str | None = None,
-           engine: str | None = None) -> Replay:
-    """Re-evaluate a result; raises `ReplayError` when something cannot be used."""
+def replay(result_path: str | os.PathLike[str], *, policy: str | None = None,
+           facts: str | Sequence[str] | None = None, engine: str | None = None) -> Replay:
+    """Re-evaluate a result; raises `ReplayError` when something cannot be used. `facts`
+    replaces the data the result names: one path, or `ENTITY=PATH` for any entity of a
+    policy with several."""
     from ..diagnostics import PolicyError
     from ..loader import read_source
     from ..policy import Policy
@@ -264,6 +279,12 @@ def replay(result_path: str | os.PathLike[str], *, policy: str | None = None, fa
     want = recorded_policy.get("fingerprint")
     if want and loaded.fingerprint != want:
         digests.append(f"policy fingerprint (its meaning) recorded {want}, now {loaded.fingerprint}")
+    if loaded.ir.entities:
+        return _replay_entities(loaded, doc, result, facts, policy_path, digests, notes, engine)
+    if isinstance(facts, list | tuple):
+        if len(facts) > 1:
+            raise ReplayError("--facts is given once for a result of a policy with one entity")
+        facts = facts[0] if facts else None
     inputs = prov.get("data") or []
     if not inputs or (len(inputs) > 1 and facts is not None):
         raise ReplayError(f"the result names {len(inputs)} data inputs; --facts replaces exactly one")
@@ -309,6 +330,123 @@ def replay(result_path: str | os.PathLike[str], *, policy: str | None = None, fa
     verdicts += compare_targets(doc["targets"], now_targets)
     return Replay(policy_path, data_paths, tuple(digests), tuple(verdicts), tuple(notes),
                   len(evaluation.records), len(evaluation.targets))
+
+
+def _replay_entities(policy, doc: dict, result: Path, facts, policy_path: str, digests: list[str],
+                     notes: list[str], engine: str | None) -> Replay:
+    """`replay` of a result of a policy with several entities: each entity's data located and
+    its digest checked, every entity judged again, and its verdicts compared: records and
+    targets matched within their entity, or each entity's counts per year for a report."""
+    from ..data.read import DataError
+    from ..eval.entities import EntityDataError, evaluate_entities
+    from ..provenance import verdict_summary
+
+    prov = doc["provenance"]
+    given = _entity_facts(policy, facts)
+    sources: dict[str, str] = {}
+    formats: set = set()
+    for entry in prov.get("data") or []:
+        name = entry.get("entity") if isinstance(entry, dict) else None
+        if name not in {e.name for e in policy.ir.entities}:
+            raise ReplayError(f"policy `{policy.name}` judges several kinds of record, but the result's data "
+                              f"input `{entry.get('path') if isinstance(entry, dict) else entry}` names none of them")
+        data_path = locate(entry.get("path"), given.pop(name, None), result, "data")
+        fmt = entry.get("format") if entry.get("format") in ("csv", "json", "jsonl", "parquet") else None
+        _check_data(entry, data_path, fmt, digests)
+        sources[name] = data_path
+        formats.add(fmt)
+    if given:
+        raise ReplayError(f"--facts names {', '.join(f'`{n}`' for n in given)}, whose data the result does not name")
+    fmt = formats.pop() if len(formats) == 1 else None
+    years = prov.get("years") or ([doc["year"]] if isinstance(doc.get("year"), int) else [])
+    if not years or ("verdicts" not in doc and len(years) != 1):
+        raise ReplayError(f"the result names {len(years)} years; an eval result of records has exactly one")
+    if engine not in (None, "reference"):
+        notes.append(f"several entities are judged by the reference engine only, not `{engine}`")
+    when = _days(prov, doc)
+    found: dict = {}
+
+    def judged(year: int):
+        if year not in found:
+            try:
+                policy.check_year(year)
+                shown = when.get(year, year)
+                found[year] = evaluate_entities(policy, sources, policy.ir.meta.judged_year(shown), format=fmt,
+                                                shown_year=shown)
+            except (DataError, EntityDataError, ValueError) as e:
+                raise ReplayError(str(e)) from None
+        return found[year]
+
+    data_paths = tuple(dict.fromkeys(sources.values()))
+    if "verdicts" in doc:
+        out: list[str] = []
+        records = targets = 0
+        for summary in doc["verdicts"]:
+            year = summary.get("year") if isinstance(summary, dict) else None
+            name = summary.get("entity") if isinstance(summary, dict) else None
+            if year not in years or name not in sources:
+                raise ReplayError(f"the result's verdicts name entity {name!r} in year {year!r}, "
+                                  "which its provenance does not")
+            ev = judged(year).entities[name]
+            counts: dict[str, Counter] = {r.name: Counter() for r in policy.ir.for_entity(name).rules}
+            for rec in ev.records:
+                for o in rec.outcomes:
+                    counts.setdefault(o.rule, Counter())[o.outcome] += 1
+            now = verdict_summary(year, counts, ev.targets)
+            records += len(ev.records)
+            targets += len(now["targets"])
+            old_rules, new_rules = summary.get("rules") or {}, now["rules"]
+            for rule in dict.fromkeys([*old_rules, *new_rules]):
+                if old_rules.get(rule) != new_rules.get(rule):
+                    out.append(f"{year}, {name}, rule `{rule}`: recorded {_counts(old_rules.get(rule))}, "
+                               f"now {_counts(new_rules.get(rule))}")
+            out += [f"{year}, {name}, {line}" for line in compare_targets(summary.get("targets") or [], now["targets"])]
+        return Replay(policy_path, data_paths, tuple(digests), tuple(out), tuple(notes), records, targets)
+    evaluation = judged(years[0]).to_json()
+    now, now_targets = evaluation["records"], evaluation["targets"]
+    if doc.get("shape") == "parquet":
+        now = [_as_parquet(r) for r in now]
+        now_targets = [{k: t[k] for k in ("entity", "rule", "group", "outcome", "value")} for t in now_targets]
+    verdicts: list[str] = []
+    for name in dict.fromkeys([*sources, *(r.get("entity") for r in doc["records"] if isinstance(r, dict))]):
+        mine = [r for r in doc["records"] if isinstance(r, dict) and r.get("entity") == name]
+        verdicts += [f"{name} {line}" for line in compare_records(mine, [r for r in now if r["entity"] == name])]
+        verdicts += [f"{name} {line}" for line in compare_targets(
+            [t for t in doc["targets"] if isinstance(t, dict) and t.get("entity") == name],
+            [t for t in now_targets if t["entity"] == name])]
+    return Replay(policy_path, data_paths, tuple(digests), tuple(verdicts), tuple(notes), len(now), len(now_targets))
+
+
+def _entity_facts(policy, facts) -> dict[str, str]:
+    """`--facts ENTITY=PATH` replacements, by entity name (a plural is accepted too)."""
+    if facts is None:
+        return {}
+    words = {w: e.name for e in policy.ir.entities for w in (e.name, e.plural)}
+    out: dict[str, str] = {}
+    for f in [facts] if isinstance(facts, str) else facts:
+        name, sep, path = f.partition("=")
+        if not sep or name not in words:
+            raise ReplayError(f"policy `{policy.name}` judges several kinds of record "
+                              f"({', '.join(e.name for e in policy.ir.entities)}): give --facts ENTITY=DATA, "
+                              f"not `{f}`")
+        out[words[name]] = path
+    return out
+
+
+def _days(prov: dict, doc: dict) -> dict:
+    """The day judged in each year, for a result judged on a day (`--date`)."""
+    import datetime
+
+    from ..dates import on
+
+    out = {}
+    for text in prov.get("dates") or ([doc["date"]] if isinstance(doc.get("date"), str) else []):
+        try:
+            day = datetime.date.fromisoformat(text)
+        except (TypeError, ValueError):
+            raise ReplayError(f"the result names the day `{text}`, which is not YYYY-MM-DD") from None
+        out[day.year] = on(day.year, day)
+    return out
 
 
 def _check_data(entry: dict, data_path: str, fmt: str | None, digests: list[str]) -> None:

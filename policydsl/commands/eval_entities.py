@@ -1,9 +1,13 @@
 """`policydsl eval` of a policy with several entities: `--facts ENTITY=DATA` for each.
 
 DuckDB judges the per-record rules (`eval.entities_sql`), or with `--engine
-reference` the interpreter (see `eval.entities`); the text report shows each
-entity in turn, and `--format json` is one document whose records and targets name
-their entity, with counts per entity in its summary.
+reference` the interpreter (see `eval.entities`). Every format of a policy with one
+entity is written, each naming the entity of what it holds: the text report, the HTML
+page (a section per entity) and the workbook show each entity in turn; `--format json`
+is one document whose records and targets name their `entity`, with counts per entity
+in its summary; JSON Lines gives each record and target line its `entity`; Parquet has
+an `entity` column in both files. All but text carry the provenance, with the digest
+of each entity's data, for `policydsl replay`.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import attrs
 if TYPE_CHECKING:
     from ..eval.entities import EntityEvaluation
 
-FORMATS = ("text", "json")
+ONE_YEAR = ("json", "jsonl", "parquet")  # formats of every verdict: one year each
 
 
 def sources(policy, facts: list[str]) -> dict[str, str]:
@@ -71,7 +75,7 @@ def run(policy, args) -> int:
     from policydsl.eval.engine import SEVERAL_ENTITIES, SEVERAL_ENTITIES_ONLY, check_engine_name
     from policydsl.eval.entities import EntityDataError, evaluate_entities
     from policydsl.policy import YearError
-    from policydsl.reports.model import ReportOptions
+    from policydsl.reports.model import ReportError, ReportOptions
     from policydsl.textsafe import visible
 
     try:
@@ -79,10 +83,10 @@ def run(policy, args) -> int:
         years = list(dict.fromkeys(args.year + (args.years or []) + getattr(args, "dates", [])))
         if not years:
             raise ValueError("give the year to judge: --year YEAR (or --years FIRST-LAST, or --date YYYY-MM-DD)")
-        if args.format not in FORMATS:
-            raise ValueError(f"--format {args.format} takes a policy with one entity; use text or json")
-        if args.format == "json" and len(years) > 1:
-            raise ValueError("--format json takes one year; use text for several")
+        if args.format in ONE_YEAR and len(years) > 1:
+            raise ValueError(f"--format {args.format} takes one year; use text, html or xlsx for several")
+        if args.format in ("xlsx", "parquet") and not args.output:
+            raise ValueError(f"--format {args.format} writes a file: give --output PATH")
         if args.by is not None and not any(args.by in e.facts for e in policy.ir.entities):
             from policydsl.diagnostics import nearest
 
@@ -102,16 +106,107 @@ def run(policy, args) -> int:
             raise
         print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)  # it may quote a file name
         return 2
-    if args.format == "json":
-        text = json.dumps(results[0].to_json(), ensure_ascii=False, indent=1) + "\n"
-    else:
-        options = ReportOptions(lang=args.lang, by=args.by, show=args.show, ids=args.ids,
-                                engine=args.engine if args.engine in SEVERAL_ENTITIES else "reference", data_format=args.data_format, encoding=args.encoding)
-        text = "\n".join(text_report(policy, r, options) for r in results)
-    if args.output:
-        from .policy_files import write_atomically
-
-        write_atomically(args.output, text)
-    else:
-        sys.stdout.write(text)
+    engine = args.engine if args.engine in SEVERAL_ENTITIES else "reference"
+    options = ReportOptions(lang=args.lang, by=args.by, show=args.show, ids=args.ids,
+                            engine=engine, data_format=args.data_format, encoding=args.encoding)
+    try:
+        write(policy, data, years, results, options, args.format, args.output, args.data_format)
+    except (DataError, ReportError, OSError) as e:
+        if isinstance(e, BrokenPipeError) or (isinstance(e, OSError) and e.filename is None
+                                              and not isinstance(e, DataError | ReportError)):
+            raise  # the output itself failed: the command line's handler says so
+        print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)
+        return 2
     return 1 if any(r.has_findings for r in results) else 0
+
+
+def provenance_block(policy, data: dict[str, str], years: list[int], data_format: str | None,
+                     engine: str = "reference") -> dict:
+    """The provenance of a result: the policy, each entity's data file with its digest, and
+    the engine that judged it."""
+    from ..provenance import input_entry, provenance
+
+    inputs = [{**input_entry(path, data_format), "entity": name} for name, path in data.items()]
+    return provenance(policy, inputs, years, engine)
+
+
+def write(policy, data: dict[str, str], years: list[int], results: list[EntityEvaluation], options,
+          fmt: str, path: str | None, data_format: str | None) -> None:
+    """`results` (one per year) as `fmt`, to `path` (written whole) or standard output."""
+    from .eval import _Output
+    from .policy_files import write_atomically
+
+    if fmt == "text":
+        text = "\n".join(text_report(policy, r, options) for r in results)
+        if path:
+            write_atomically(path, text)
+        else:
+            sys.stdout.write(text)
+        return
+    try:
+        block = provenance_block(policy, data, years, data_format, options.engine)
+    except OSError as e:
+        from ..data.read import DataError
+
+        raise DataError(f"cannot read `{e.filename}`: {e.strerror or e}") from None
+    if fmt in ("html", "xlsx"):
+        import os
+
+        from ..reports.entities import entity_parts
+        from ..reports.output import into_place
+
+        parts = entity_parts(policy, results, options)
+        name = os.path.basename(path or "report.html")
+        if fmt == "xlsx":
+            from ..reports.workbook import write_entities_workbook
+
+            with into_place(path) as partial:
+                write_entities_workbook(policy, parts, options, partial, block, name)
+            return
+        from ..reports.html import render_entities_html
+
+        page = render_entities_html(policy, parts, options, block, name)
+        if path:
+            with into_place(path) as partial, open(partial, "w", encoding="utf-8") as f:
+                f.write(page)
+        else:
+            sys.stdout.write(page)
+        return
+    result, = results
+    with _Output(path, binary=fmt == "parquet") as out:
+        if fmt == "parquet":
+            from ..eval.entity_parquet import EntityParquetWriter
+            from ..provenance import embedded
+
+            EntityParquetWriter(out.path, policy.info, result.year, embedded(block)).write(result)
+        elif fmt == "json":
+            out.stream.write(json.dumps(json_document(result, block), ensure_ascii=False, indent=1) + "\n")
+        else:
+            write_lines(out.stream, result, block)
+
+
+def _head(result: EntityEvaluation, block: dict) -> dict:
+    date = getattr(result.year, "date", None)  # judged on a day (`--date`)
+    return {"policy": result.policy.to_json(), "provenance": block, "year": int(result.year),
+            **({"date": date.isoformat()} if date is not None else {})}
+
+
+def json_document(result: EntityEvaluation, block: dict) -> dict:
+    """The `--format json` document: `EntityEvaluation.to_json` with the provenance."""
+    return {**_head(result, block), **{k: v for k, v in result.to_json().items() if k not in ("policy", "year")}}
+
+
+def write_lines(out, result: EntityEvaluation, block: dict) -> None:
+    """`--format jsonl`: the head line, a `record` line each and a `target` line each,
+    every one naming its `entity`, then the `summary` line (with the counts per entity)."""
+    doc = result.to_json()
+
+    def line(obj: dict) -> None:
+        out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+    line(_head(result, block))
+    for r in doc["records"]:
+        line({"record": r})
+    for t in doc["targets"]:
+        line({"target": t})
+    line({"summary": doc["summary"]})

@@ -17,7 +17,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("result", metavar="RESULT",
                    help="the output of `policydsl eval --format json|jsonl|parquet|html|xlsx`")
     p.add_argument("--policy", metavar="FILE", help="the policy file, instead of the path the result records")
-    p.add_argument("--facts", metavar="DATA", help="the data file, instead of the path the result records")
+    p.add_argument("--facts", metavar="DATA|ENTITY=DATA", action="append",
+                   help="the data file, instead of the path the result records; for a policy with several "
+                        "entities ENTITY=DATA, repeated for each entity to replace")
     p.add_argument("--engine", metavar="NAME",
                    help="evaluator (default: the one the result records, or reference if it is not available)")
 

@@ -898,18 +898,21 @@ class ParquetWriter:
     def _records_path(self) -> str:
         return os.path.join(self._tmp.name, "records.parquet")
 
-    def finish(self, result) -> None:
+    @staticmethod
+    def _target_row(t) -> list[str]:
         from .values import exact_text
 
+        return [t.rule, ",".join(t.clauses), t.modality, _nullable(t.group),
+                _nullable(None if t.value is None else exact_text(t.value)),
+                _nullable(None if t.required is None else exact_text(t.required)), t.outcome, t.explanation]
+
+    def finish(self, result) -> None:
         self._file.close()
         targets = os.path.join(self._tmp.name, "targets.csv")
         with open(targets, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             for t in result.targets:
-                w.writerow([t.rule, ",".join(t.clauses), t.modality, _nullable(t.group),
-                            _nullable(None if t.value is None else exact_text(t.value)),
-                            _nullable(None if t.required is None else exact_text(t.required)),
-                            t.outcome, t.explanation])
+                w.writerow(self._target_row(t))
         con = _connect()
         try:
             if self._written:  # `batch` wrote the records, with the metadata, already

@@ -404,20 +404,31 @@ class ExprCompiler:
         return case([(paren(zero), exp.Null()), (same_sign, _CMP[op](this=a.sql, expression=b.sql))],
                     _CMP[op](this=b.sql.copy(), expression=a.sql.copy()))
 
-    # -- dates: DATE values, moved by whole months then days (DuckDB keeps the day of the
-    # month or takes the month's last day, as policydsl/dates.py does) ---------------------
+    # -- dates: DATE values, moved by whole months then days. DuckDB, Spark 3 and later
+    # (ADD_MONTHS), Trino, PostgreSQL and BigQuery (DATE_ADD) all keep the day of the
+    # month or take the month's last day, as policydsl/dates.py does ----------------------
 
     def _DateShift(self, e: ir.DateShift) -> exp.Expression:
+        from ..dates import day_of, shift, shift_domain
+
+        null = exp.Cast(this=exp.Null(), to=exp.DataType.build("DATE"))
+        fixed = (e.operand.value if isinstance(e.operand, ir.Const) else
+                 day_of(self.year) if isinstance(e.operand, ir.EvalDate) and e.operand.kind == "date" else None)
+        if fixed is not None:  # a known day (`eval_date - 2 years`) is moved here, by the reference's rule
+            moved_day = shift(fixed, e.months, e.days)
+            return null if moved_day is None else date_literal(moved_day)
         day = self(e.operand)
+        domain = shift_domain(e.months, e.days)
+        if domain is None:  # no day stays in the calendar: the reference's value is unknown
+            return null
         moved: exp.Expression = day
         for amount, unit in ((e.months, "MONTH"), (e.days, "DAY")):
             if amount:
-                moved = exp.Add(this=moved, expression=exp.Interval(
-                    this=exp.Literal.number(amount), unit=exp.Var(this=unit)))
+                moved = exp.DateAdd(this=moved, expression=exp.Literal.number(amount), unit=exp.Var(this=unit))
         moved = exp.Cast(this=moved, to=exp.DataType.build("DATE"))
-        # outside the calendar the reference's value is unknown
-        inside = exp.Between(this=moved.copy(), low=date_literal(datetime.date.min),
-                             high=date_literal(datetime.date.max))
+        # Outside the calendar the reference's value is unknown; the day is tested before it
+        # is moved, so no engine computes a day it cannot hold (an ANSI engine would raise).
+        inside = exp.Between(this=day.copy(), low=date_literal(domain[0]), high=date_literal(domain[1]))
         return case([(inside, moved)])
 
     def _EvalDate(self, e: ir.EvalDate):

@@ -26,6 +26,7 @@ BigQuery's NUMERIC keeps 9 decimals and 29 whole digits, checked the same way.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -88,8 +89,10 @@ def _read(fact: ir.FactDef) -> tuple[exp.Expression, exp.Expression]:
                                 (exp.Not(this=sqlgen.paren(in_range)), exp.Boolean(this=False))],
                                exp.EQ(this=col, expression=as_dec))
         return as_dec.copy(), readable
-    if fact.kind == "date":
-        raise Unsupported(f"fact `{fact.name}`", "date columns have no SQL form yet")
+    if fact.kind == "date":  # a DATE column; a day past the reference's calendar is not read
+        inside = exp.Between(this=col, low=sqlgen.date_literal(datetime.date.min),
+                             high=sqlgen.date_literal(datetime.date.max))
+        return col, sqlgen.paren(exp.Or(this=sqlgen.is_null(col), expression=inside))
     if fact.kind == "enum":
         members = list(fact.type.members)
         value = sqlgen.case([(exp.EQ(this=col, expression=exp.Literal.string(m)), _num(i))
@@ -106,6 +109,8 @@ def _why(fact: ir.FactDef) -> str:
     if fact.kind == "decimal":
         return (f"{fact.name}: not a number of at most {DEC_DIGITS - DEC_PLACES} whole digits "
                 f"and {DEC_PLACES} decimals")
+    if fact.kind == "date":
+        return f"{fact.name}: not a day of years 1 to 9999"
     return f"{fact.name}: not one of the members of its type"
 
 
@@ -152,12 +157,6 @@ class _Builder:
         self.value = {f.name: f"v{i}" for i, f in enumerate(policy.facts)}
         facts = {f.name: _value_column(f, self.value[f.name]) for f in policy.facts}
         self.compiler = ExprCompiler(facts, year)
-        from ..dates import date_construct
-
-        for rule in policy.all_rules:  # days in force are decided here; the rest is not portable yet
-            why = date_construct(attrs.evolve(rule, in_force=None))
-            if why is not None:
-                raise Unsupported(f"rule `{rule.name}`", f"{why}: no SQL form in the warehouse dialects yet")
 
     def sql(self, tree: exp.Expression, where: str) -> str:
         tree = adapt(tree, self.dialect)
@@ -347,6 +346,9 @@ def adapt(tree: exp.Expression, dialect: str) -> exp.Expression:
                 child = [walk(c) if isinstance(c, exp.Expression) else c for c in child]
             args[key] = child
         node = type(old)(**args)
+        if isinstance(node, exp.DateAdd):  # a count of months or days: an integer, never a decimal
+            node.set("expression", old.expression.copy())
+            return node
         if isinstance(node, exp.Add | exp.Sub | exp.Mul):
             left = node.this
             if isinstance(left, exp.Cast) and _decimal_of(left.to) is not None:

@@ -59,12 +59,45 @@ def render_html(policy, years: Sequence[YearReport], options: ReportOptions | No
     file the replay command shown is given)."""
     options = options or ReportOptions()
     w = wording(policy, options)
+    body = _body(policy, w, years, options)
+    return _page(policy, w, years, body, stamp(provenance, years) if provenance else None, provenance, name)
+
+
+def render_entities_html(policy, parts: Sequence, options: ReportOptions | None = None,
+                         provenance: dict | None = None, name: str = "report.html") -> str:
+    """The page of a policy with several entities: one section per entity (`parts`, each a
+    `reports.entities.EntityPart`), each laid out as the page of a policy with one, its
+    anchors prefixed by the entity's name; the provenance names each entity's data."""
+    from .provenance import stamp_entities
+
+    options = options or ReportOptions()
+    w = wording(policy, options)
+    body = []
+    by_name = {part.entity.name: part for part in parts}
+    for part in parts:
+        pw = wording(part.policy, part.options)
+        e = part.entity
+        anchor = f"{e.name}-"
+        parent = (pw("entity_part", parent=wording(by_name[e.parent].policy, options).entity, fact=pw.fact(e.key))
+                  if e.parent is not None else "")
+        body.append(f'<section class="entity" id="entity-{h(e.name)}">\n'
+                    f'<h2 class="entity">{h(pw("entity_head", plural=pw.plural, parent=parent))}</h2>\n')
+        body += _body(part.policy, pw, part.years, part.options, anchor)
+        body.append("</section>\n")
+    years = parts[0].years if parts else []
+    embedded = stamp_entities(provenance, parts) if provenance else None
+    return _page(policy, w, years, body, embedded, provenance, name)
+
+
+def _page(policy, w: Wording, years: Sequence[YearReport], body: list[str], embedded: str | None,
+          provenance: dict | None, name: str) -> str:
+    """The page around `body`: head, header, the provenance and the footer."""
     meta = policy.ir.meta
     title = (meta.original if w.lang == ZH and meta.original else meta.title) or meta.name
     out = [f'<!DOCTYPE html>\n<html lang="{"zh-Hans" if w.lang == ZH else "en"}">\n<head>\n'
            '<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n'
            f"<title>{h(title)}</title>\n"
-           + (f'<meta name="{EMBEDDED}" content="{h(stamp(provenance, years))}">\n' if provenance else "")
+           + (f'<meta name="{EMBEDDED}" content="{h(embedded)}">\n' if embedded else "")
            + f"<style>{_CSS}</style>\n</head>\n<body>\n<header>\n"
            f"<h1>{h(title)}</h1>\n"]
     other = meta.title if title != meta.title else meta.original
@@ -73,17 +106,23 @@ def render_html(policy, years: Sequence[YearReport], options: ReportOptions | No
     version = w("version_part", version=meta.version) if meta.version else ""
     out.append(f'<p class="meta">{h(w("meta_line", name=meta.name, version=version, first=meta.period[0], last=meta.period[1], fingerprint=policy.fingerprint))}</p>\n')
     out.append(f"<p>{h(w('years_head', years='、'.join(str(y.year) for y in years)))}</p>\n</header>\n")
-    out += _summary(w, years)
-    out += _target_charts(policy, w, years)
-    if options.by is not None:
-        out += _group_charts(policy, w, years, options.by)
-    for y in years:
-        out += _year(policy, w, y, options)
+    out += body
     if provenance:
         out += _provenance(w, provenance, name)
     out.append(f'<footer id="end">{h(w("print_note", name=meta.name, fingerprint=policy.fingerprint))}</footer>\n'
                "</body>\n</html>\n")
     return "".join(out)
+
+
+def _body(policy, w: Wording, years: Sequence[YearReport], options: ReportOptions, anchor: str = "") -> list[str]:
+    """The summary, the charts and each year of one entity; `anchor` prefixes its ids."""
+    out = _summary(w, years, anchor)
+    out += _target_charts(policy, w, years, anchor)
+    if options.by is not None:
+        out += _group_charts(policy, w, years, options.by, anchor)
+    for y in years:
+        out += _year(policy, w, y, options, anchor)
+    return out
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[tuple[str, str]]]) -> str:
@@ -96,7 +135,7 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[tuple[str, str]]]) -> st
     return "".join(out)
 
 
-def _summary(w: Wording, years: Sequence[YearReport]) -> list[str]:
+def _summary(w: Wording, years: Sequence[YearReport], anchor: str = "") -> list[str]:
     head = [w("col_year"), w("col_records"), w("data_errors")]
     head += [w("kind_col", kind=w.verdict(FAIL, m), modality=w.modality(m)) for m in ("must", "in_principle", "strive")]
     head += [w.outcome_head(UNKNOWN), w("targets_failed")]
@@ -108,15 +147,15 @@ def _summary(w: Wording, years: Sequence[YearReport]) -> list[str]:
                     + [(str(c.kinds.get(m, 0)), "n fail" if c.kinds.get(m, 0) else "n")
                        for m in ("must", "in_principle", "strive", UNKNOWN)]
                     + [(str(failed_targets), "n fail" if failed_targets else "n")])
-    return [f'<section id="summary">\n<h2>{h(w("summary_html"))}</h2>\n', _table(head, rows), "</section>\n"]
+    return [f'<section id="{anchor}summary">\n<h2>{h(w("summary_html"))}</h2>\n', _table(head, rows), "</section>\n"]
 
 
-def _target_charts(policy, w: Wording, years: Sequence[YearReport]) -> list[str]:
+def _target_charts(policy, w: Wording, years: Sequence[YearReport], anchor: str = "") -> list[str]:
     tracks = target_tracks(policy.ir, years)
     if not tracks:
         return []
     legend = [(w("col_achieved"), ACHIEVED), (w("col_required"), REQUIRED)]
-    out = [f'<section id="targets">\n<h2>{h(w("charts"))}</h2>\n<div class="charts">\n']
+    out = [f'<section id="{anchor}targets">\n<h2>{h(w("charts"))}</h2>\n<div class="charts">\n']
     by_rule: dict[str, list] = {}
     for t in tracks:
         by_rule.setdefault(t.rule.name, []).append(t)
@@ -147,10 +186,10 @@ def _target_row(w: Wording, label: str, r, typ) -> Row:
                "" if r.outcome in ("pass", "not_applicable") else " ✗")
 
 
-def _group_charts(policy, w: Wording, years: Sequence[YearReport], fact: str) -> list[str]:
+def _group_charts(policy, w: Wording, years: Sequence[YearReport], fact: str, anchor: str = "") -> list[str]:
     groups = group_values(policy.ir, fact, years)
     legend = [(str(y.year), YEAR_COLOURS[i % len(YEAR_COLOURS)]) for i, y in enumerate(years)]
-    out = [f'<section id="by-group">\n<h2>{h(w("by_chart", plural=w.plural, fact=w.fact(fact)))}</h2>\n'
+    out = [f'<section id="{anchor}by-group">\n<h2>{h(w("by_chart", plural=w.plural, fact=w.fact(fact)))}</h2>\n'
            '<div class="charts">\n']
     for track in rule_tracks(policy.ir, years):
         if not any(track.failing):
@@ -172,9 +211,9 @@ def _group_charts(policy, w: Wording, years: Sequence[YearReport], fact: str) ->
     return out
 
 
-def _year(policy, w: Wording, y: YearReport, options: ReportOptions) -> list[str]:
+def _year(policy, w: Wording, y: YearReport, options: ReportOptions, anchor: str = "") -> list[str]:
     c = y.collector
-    out = [f'<section class="year" id="year-{y.year}">\n<h2>{h(w("year_head", year=y.year, count=w.records(c.records)))}</h2>\n']
+    out = [f'<section class="year" id="{anchor}year-{y.year}">\n<h2>{h(w("year_head", year=y.year, count=w.records(c.records)))}</h2>\n']
     active = [r for r in policy.rules if in_force(r, y.year)]
     out.append(f"<h3>{h(w('rules_head', entity=w.entity, year=y.year))}</h3>\n")
     head = [w("col_rule"), w("col_clauses"), w("col_modality")] + [w.outcome_head(o) for o in OUTCOMES]

@@ -30,3 +30,11 @@ def rows(block: dict, w: Wording) -> list[tuple[str, str]]:
     out += [(w("col_year"), w("and").join(str(y) for y in block["years"])),
             (w("prov_tool"), block["tool"]), (w("prov_engine"), block["engine"])]
     return out
+
+
+def stamp_entities(block: dict, parts: Sequence) -> str:
+    """`stamp` of a policy with several entities: a verdict summary per entity and year,
+    each naming its `entity` (`parts`: `reports.entities.EntityPart`s)."""
+    return embedded(block, [{"entity": part.entity.name, **verdict_summary(y.year, y.collector.rule_counts,
+                                                                           y.targets)}
+                            for part in parts for y in part.years])

@@ -18,13 +18,15 @@ from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
 
+import attrs
+
 from .. import ir
 from ..audit.impact import KINDS as KIND_COLUMNS  # the kinds of change of outcome, a column each
 from ..provenance import EMBEDDED
 from ..results import FAIL, OUTCOMES, UNKNOWN
 from ..textsafe import visible
 from .model import ReportOptions, YearReport, in_force, target_type, wording
-from .provenance import rows, stamp
+from .provenance import rows
 from .text import target_explanation
 from .words import Wording
 
@@ -43,7 +45,12 @@ def sheet_names(policy, options: ReportOptions, provenance: bool = False) -> lis
 
 
 def _rule_sheet(rule: ir.Rule, taken: list[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\']", "_", f"{','.join(rule.clauses)} {rule.name}".strip())[:31]
+    return _sheet_name(f"{','.join(rule.clauses)} {rule.name}".strip(), taken)
+
+
+def _sheet_name(text: str, taken: list[str]) -> str:
+    """`text` as a sheet name not yet `taken` (at most 31 characters, none Excel refuses)."""
+    base = re.sub(r"[\[\]:*?/\\']", "_", text)[:31]
     name, n = base, 2
     while name in taken:
         name = f"{base[:28]}~{n}"
@@ -90,11 +97,49 @@ class _Pct:
         self.value = value
 
 
+@attrs.frozen
+class _Part:
+    """The records of one entity as the sheets read them; `entity` is the text of the
+    entity column, None in a policy with one entity (no such column)."""
+
+    entity: str | None
+    policy: object
+    years: Sequence[YearReport]
+    options: ReportOptions
+    w: Wording
+
+    @property
+    def lead(self) -> list:
+        return [] if self.entity is None else [self.entity]
+
+
 def write_workbook(policy, years: Sequence[YearReport], options: ReportOptions, path: str,
                    provenance: dict | None = None, name: str | None = None) -> None:
     """The workbook; with `provenance` its last sheet says what produced it and carries
     the block, with each year's verdicts, for `policydsl replay` (`name`: the file the
     replay command shown is given, by default the name of `path`)."""
+    from .provenance import stamp
+
+    part = _Part(None, policy, years, options, wording(policy, options))
+    embedded = stamp(provenance, years) if provenance else None
+    _write(policy, [part], options, path, provenance, embedded, name)
+
+
+def write_entities_workbook(policy, parts: Sequence, options: ReportOptions, path: str,
+                            provenance: dict | None = None, name: str | None = None) -> None:
+    """The workbook of a policy with several entities (`parts`: `reports.entities.EntityPart`s):
+    the sheets of one entity, with a column naming the entity where rows of several meet
+    (summary, targets, exemptions, data errors) and one sheet of rule counts per entity."""
+    from .provenance import stamp_entities
+
+    sheets = [_Part(wording(p.policy, p.options).plural, p.policy, p.years, p.options,
+                    wording(p.policy, p.options)) for p in parts]
+    embedded = stamp_entities(provenance, parts) if provenance else None
+    _write(policy, sheets, options, path, provenance, embedded, name)
+
+
+def _write(policy, parts: Sequence[_Part], options: ReportOptions, path: str, provenance: dict | None,
+           embedded: str | None, name: str | None) -> None:
     try:
         import xlsxwriter  # the `report` extra; loaded only for a workbook
     except ImportError:
@@ -103,45 +148,67 @@ def write_workbook(policy, years: Sequence[YearReport], options: ReportOptions, 
         raise ReportError("--format xlsx needs xlsxwriter: pip install 'policydsl[report]'") from None
     w = wording(policy, options)
     names = _SHEET[w.lang]
+    several = parts[0].entity is not None if parts else False
+    lead = [w("col_entity")] if several else []
     book = _workbook(xlsxwriter, path)
     formats = {"head": book.add_format({"bold": True, "bg_color": "#EEF3F8", "text_wrap": True}),
                "pct": book.add_format({"num_format": "0.00%"})}
-    label_heads = [w.fact(f) for f in policy.ir.label_facts]
-    # The group is a column of its own unless it is already one of the labels.
-    group_head = [w.fact(options.by)] if options.by and options.by not in policy.ir.label_facts else []
     try:
-        _summary(book, names["summary"], w, years, formats)
-        _rules(book, names["rules"], policy, w, years, formats, options)
-        _targets(book, names["targets"], policy, w, years, formats)
+        _summary(book, names["summary"], w, parts, lead, formats)
         taken = list(names.values())
-        for rule in policy.rules:
-            _failures(book, _rule_sheet(rule, taken), policy, rule, w, years, formats, label_heads, group_head)
-        sheet = _Sheet(book, names["exemptions"], [w("col_year"), w("col_id"), *label_heads, w("col_rule"),
-                                                   w("col_clauses"), w("col_reason")], formats)
-        for y in years:
-            for rid, labels, o in y.collector.exempted:
-                sheet.add([y.year, rid, *_labels(w, labels), w.rule(_rule(policy, o.rule)), ",".join(o.clauses),
-                           w.explanation(o.explanation)])
+        if several:  # the rule counts of each entity on a sheet of its own
+            for part in parts:
+                _rules(book, _sheet_name(f"{names['rules']} · {part.entity}", taken), part, [], formats)
+        else:
+            _rules(book, names["rules"], parts[0], [], formats)
+        _targets(book, names["targets"], w, parts, lead, formats)
+        for part in parts:
+            label_heads = [part.w.fact(f) for f in part.policy.ir.label_facts]
+            # The group is a column of its own unless it is already one of the labels.
+            by = part.options.by
+            group_head = [part.w.fact(by)] if by and by not in part.policy.ir.label_facts else []
+            for rule in part.policy.rules:
+                _failures(book, _rule_sheet(rule, taken), part.policy, rule, part.w, part.years, formats,
+                          label_heads, group_head)
+        # Labels differ between entities: with several, a record is named by its id alone.
+        sheet = _Sheet(book, names["exemptions"], [*lead, w("col_year"), w("col_id"), *_label_heads(parts),
+                                                   w("col_rule"), w("col_clauses"), w("col_reason")], formats)
+        for part in parts:
+            for y in part.years:
+                for rid, labels, o in y.collector.exempted:
+                    sheet.add([*part.lead, y.year, rid, *_shown_labels(part, labels),
+                               part.w.rule(_rule(part.policy, o.rule)), ",".join(o.clauses),
+                               part.w.explanation(o.explanation)])
         sheet.close()
-        sheet = _Sheet(book, names["errors"], [w("col_year"), w("col_id"), *label_heads, w("col_field"),
-                                               w("col_message")], formats)
-        for y in years:
-            for r, labels in y.collector.errors:
-                for e in r.errors:
-                    sheet.add([y.year, r.id, *_labels(w, labels), e.field, e.message])
+        sheet = _Sheet(book, names["errors"], [*lead, w("col_year"), w("col_id"), *_label_heads(parts),
+                                               w("col_field"), w("col_message")], formats)
+        for part in parts:
+            for y in part.years:
+                for r, labels in y.collector.errors:
+                    for e in r.errors:
+                        sheet.add([*part.lead, y.year, r.id, *_shown_labels(part, labels), e.field, e.message])
         sheet.close()
         if provenance:
-            _provenance(book, names["provenance"], w, provenance, years, formats, name or os.path.basename(path))
+            _provenance(book, names["provenance"], w, provenance, embedded, formats, name or os.path.basename(path))
     finally:
         book.close()
 
 
-def _provenance(book, name, w: Wording, block: dict, years, formats, file: str) -> None:
+def _label_heads(parts: Sequence[_Part]) -> list[str]:
+    if not parts or parts[0].entity is not None:
+        return []
+    return [parts[0].w.fact(f) for f in parts[0].policy.ir.label_facts]
+
+
+def _shown_labels(part: _Part, labels: tuple) -> list:
+    return [] if part.entity is not None else _labels(part.w, labels)
+
+
+def _provenance(book, name, w: Wording, block: dict, text: str, formats, file: str) -> None:
     sheet = _Sheet(book, name, [w("prov_what"), w("prov_value")], formats)
     for what, value in rows(block, w):
         sheet.add([what, value])
     sheet.add([w("prov_replay", file=file), None])
-    text = stamp(block, years)
     for start in range(0, len(text), _CELL):  # read back in order by `policydsl replay`
         sheet.add([EMBEDDED, text[start:start + _CELL]])
     sheet.close()
@@ -167,24 +234,26 @@ def _rule(policy, name: str) -> ir.Rule:
     return next(r for r in policy.ir.all_rules if r.name == name)
 
 
-def _summary(book, name, w: Wording, years, formats) -> None:
+def _summary(book, name, w: Wording, parts: Sequence[_Part], lead: list[str], formats) -> None:
     kinds = ("must", "in_principle", "strive")
-    sheet = _Sheet(book, name, [w("col_year"), w("col_records"), w("data_errors")]
+    sheet = _Sheet(book, name, [*lead, w("col_year"), w("col_records"), w("data_errors")]
                    + [w("kind_col", kind=w.verdict(FAIL, m), modality=w.modality(m)) for m in kinds]
                    + [w.outcome_head(UNKNOWN), w("targets_failed")], formats)
-    for y in years:
-        c = y.collector
-        sheet.add([y.year, c.records, c.errors_total] + [c.kinds.get(m, 0) for m in (*kinds, UNKNOWN)]
-                  + [sum(1 for t in y.targets if t.outcome == FAIL)])
+    for part in parts:
+        for y in part.years:
+            c = y.collector
+            sheet.add([*part.lead, y.year, c.records, c.errors_total] + [c.kinds.get(m, 0) for m in (*kinds, UNKNOWN)]
+                      + [sum(1 for t in y.targets if t.outcome == FAIL)])
     sheet.close()
 
 
-def _rules(book, name, policy, w: Wording, years, formats, options: ReportOptions) -> None:
+def _rules(book, name, part: _Part, lead: list[str], formats) -> None:
+    w, policy, options = part.w, part.policy, part.options
     by = [w.fact(options.by)] if options.by else []
     sheet = _Sheet(book, name, [w("col_year"), *by, w("col_rule"), w("col_name"),
                                 w("col_clauses"), w("col_modality")] + [w.outcome_head(o) for o in OUTCOMES],
                    formats)
-    for y in years:
+    for y in part.years:
         for rule in policy.rules:
             if not in_force(rule, y.year):
                 continue
@@ -213,20 +282,22 @@ def _unit(w: Wording, typ) -> str:
     return w.unit_name(typ.plural or typ.unit)
 
 
-def _targets(book, name, policy, w: Wording, years, formats) -> None:
-    sheet = _Sheet(book, name, [w("col_year"), w("col_target"), w("col_name"), w("col_clauses"),
+def _targets(book, name, w: Wording, parts: Sequence[_Part], lead: list[str], formats) -> None:
+    sheet = _Sheet(book, name, [*lead, w("col_year"), w("col_target"), w("col_name"), w("col_clauses"),
                                 w("col_modality"), w("col_group"), w("col_verdict"), w("col_achieved"),
                                 w("col_required"), w("col_unit"), w("col_explanation")], formats)
-    for y in years:
-        for t in y.targets:
-            rule = _rule(policy, t.rule)
-            if not in_force(rule, y.year):
-                continue
-            typ = target_type(rule)
-            sheet.add([y.year, w.rule(rule), rule.name, ",".join(t.clauses), w.modality(t.modality),
-                       t.group if t.group is not None else w("all"), w.verdict(t.outcome, t.modality),
-                       _amount(t.value, typ), _amount(t.required, typ), _unit(w, typ),
-                       target_explanation(policy, w, t)])
+    for part in parts:
+        pw = part.w
+        for y in part.years:
+            for t in y.targets:
+                rule = _rule(part.policy, t.rule)
+                if not in_force(rule, y.year):
+                    continue
+                typ = target_type(rule)
+                sheet.add([*part.lead, y.year, pw.rule(rule), rule.name, ",".join(t.clauses), pw.modality(t.modality),
+                           t.group if t.group is not None else pw("all"), pw.verdict(t.outcome, t.modality),
+                           _amount(t.value, typ), _amount(t.required, typ), _unit(pw, typ),
+                           target_explanation(part.policy, pw, t)])
     sheet.close()
 
 

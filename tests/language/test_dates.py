@@ -294,10 +294,11 @@ def test_sql_decides_days_in_force_for_the_day_asked(tmp_path, capsys):
     assert '3 AS "later"' not in after and '"v0" >= 250' in after
 
 
-def test_sql_refuses_a_due_day_explicitly(capsys):
-    assert main(["sql", str(WATERWORKS), "--year", "2025"]) != 0
-    err = capsys.readouterr().err
-    assert "a due day: no SQL form in the warehouse dialects yet" in err and "Traceback" not in err
+def test_sql_judges_a_due_day_as_a_branch_of_the_outcome_code(capsys):
+    assert main(["sql", str(WATERWORKS), "--year", "2025"]) == 0
+    out = capsys.readouterr().out  # not applicable before the day the duty falls due
+    assert "WHEN CAST('2025-12-31' AS DATE) < (CASE WHEN \"v1\" BETWEEN" in out
+    assert "ADD_MONTHS(\"v1\", 24)" not in out and '"v1" + INTERVAL 24 MONTH' in out
 
 
 def _plants(path: Path, n: int = 48) -> Path:

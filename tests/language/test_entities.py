@@ -318,14 +318,6 @@ def test_evaluate_takes_a_dataframe_for_one_entity_and_rows_for_another(committe
     assert _outcomes(ev, "committee")["c2"]["tied"] == "pass" and _outcomes(ev, "committee")["c1"]["cap"] == "pass"
 
 
-@pytest.mark.parametrize("fmt", ["html", "xlsx", "parquet", "jsonl"])
-def test_eval_refuses_report_formats_it_cannot_write_for_several_entities(capsys, tmp_path, fmt):
-    args = ["eval", str(WATER), *FACTS, "--year", "2025", "--format", fmt, "--output", str(tmp_path / "out")]
-    assert main(args) == 2
-    assert f"--format {fmt} takes a policy with one entity; use text or json" in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
-
-
 def test_eval_text_covers_several_years(capsys):
     assert main(["eval", str(WATER), *FACTS, "--years", "2025-2026", "--lang", "en"]) == 1
     out = capsys.readouterr().out

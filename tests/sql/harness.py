@@ -17,7 +17,7 @@ DECIMAL_TYPE = "DECIMAL(38, 10)"  # wider than the contract, so the engines' own
 def columns(policy) -> list[tuple[str, str]]:
     """(name, DuckDB type) of the typed table of `policy`."""
     kinds = {"integer": "BIGINT", "decimal": DECIMAL_TYPE, "bool": "BOOLEAN", "text": "VARCHAR",
-             "enum": "VARCHAR"}
+             "enum": "VARCHAR", "date": "DATE"}
     return [("id", "VARCHAR"), *((f.name, kinds[f.kind]) for f in policy.ir.facts),
             ("exemptions", "VARCHAR")]
 
@@ -99,7 +99,7 @@ def spark_frame(spark, policy, rows: list[tuple]):
     from pyspark.sql import types as T
 
     kinds = {"integer": T.LongType(), "decimal": T.DecimalType(38, 10), "bool": T.BooleanType(),
-             "text": T.StringType(), "enum": T.StringType()}
+             "text": T.StringType(), "enum": T.StringType(), "date": T.DateType()}
     schema = T.StructType([T.StructField("id", T.StringType()),
                            *(T.StructField(f.name, kinds[f.kind]) for f in policy.ir.facts),
                            T.StructField("exemptions", T.StringType())])
