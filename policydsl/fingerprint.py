@@ -31,22 +31,26 @@ def canonical(value: object, year: int | None = None) -> str:
     stack: list[object] = [value]
     while stack:  # iterative: deep expressions never hit the recursion limit
         x = stack.pop()
-        if isinstance(x, _Lit):
-            out.append(x.text)
-        elif year is not None and isinstance(x, ir.Sched):
-            chosen = ir.schedule_entry(x, year)
+        kind = type(x)
+        if kind is _Lit:
+            out.append(x.text)  # type: ignore[attr-defined]
+        elif year is not None and kind is ir.Sched:
+            chosen = ir.schedule_entry(x, year)  # type: ignore[arg-type]
             stack.append(_Lit("(NotInForce)") if chosen is None else chosen)
-        elif attrs.has(type(x)):
-            x = _normal(x)
-            fields = [f for f in attrs.fields(type(x)) if f.eq and not _omitted(f, x)]
-            stack.append(_Lit(")"))
-            for f in reversed(fields):
-                stack.append(getattr(x, f.name))
-                stack.append(_Lit(f" {f.name}="))
-            out.append("(" + type(x).__name__)
-        elif isinstance(x, tuple | list):
+        elif kind in _LAYOUTS or attrs.has(kind):
+            opening, fields = _layout(kind)
+            normal = _normal(x)
+            stack.append(_CLOSE)
+            for name, label, default in fields:
+                v = normal[name] if normal is not None and name in normal else getattr(x, name)
+                if default is not _KEPT and v == default:
+                    continue
+                stack.append(v)
+                stack.append(label)
+            out.append(opening)
+        elif kind is tuple or kind is list or isinstance(x, tuple | list):
             stack.append(_Lit("]"))
-            stack.extend(reversed(x))
+            stack.extend(reversed(x))  # type: ignore[call-overload]
             out.append("[")
         elif isinstance(x, Fraction):
             out.append(f"{int_text(x.numerator)}/{int_text(x.denominator)} ")
@@ -57,37 +61,52 @@ def canonical(value: object, year: int | None = None) -> str:
     return "".join(out)
 
 
-def _omitted(field: attrs.Attribute, x: object) -> bool:
+_KEPT = object()  # a field written whatever it holds
+_LAYOUTS: dict[type, tuple[str, tuple[tuple[str, object, object], ...]]] = {}
+
+
+def _layout(cls: type) -> tuple[str, tuple[tuple[str, object, object], ...]]:
+    """How a node of `cls` is written: its opening, and for each field taking part in
+    equality, last first (the order the stack wants), its name, label and the default
+    that leaves it out. Built once per class: a big policy has hundreds of thousands of nodes."""
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        fields = tuple((f.name, _Lit(f" {f.name}="), _omitted_default(f))
+                       for f in reversed(attrs.fields(cls)) if f.eq)
+        layout = _LAYOUTS[cls] = ("(" + cls.__name__, fields)
+    return layout
+
+
+def _omitted_default(field: attrs.Attribute) -> object:
     """A field added to the IR later is left out while it holds its default, so adding it
     does not change the fingerprint of any policy that does not use it."""
-    return field.metadata.get("fingerprint") == "omit_default" and getattr(x, field.name) == field.default
+    return field.default if field.metadata.get("fingerprint") == "omit_default" else _KEPT
 
 
-def _normal(x: object) -> object:
-    """The same node with order-free parts in a fixed order."""
+def _normal(x: object) -> dict[str, object] | None:
+    """The fields of `x` whose order-free parts are put in a fixed order (None: none)."""
     if isinstance(x, ir.Cmp) and ir.COMPARATORS[x.op].bound == "upper":
-        return attrs.evolve(x, op=ir.COMPARATORS[x.op].flipped, left=x.right, right=x.left)
+        return {"op": ir.COMPARATORS[x.op].flipped, "left": x.right, "right": x.left}
     if isinstance(x, ir.Member):
-        return attrs.evolve(x, values=_sorted(x.values))
+        return {"values": _sorted(x.values)}
     if isinstance(x, ir.FactDef):
         allowed = _sorted(x.allowed) if x.allowed is not None else None
-        return attrs.evolve(x, allowed=allowed, constraints=tuple(sorted(x.constraints, key=canonical)))
+        return {"allowed": allowed, "constraints": tuple(sorted(x.constraints, key=canonical))}
     if isinstance(x, ir.Group) and x.values is not None:  # None: each parent record, a part's key
-        return attrs.evolve(x, values=_sorted(x.values))
+        return {"values": _sorted(x.values)}
     if isinstance(x, ir.Rule | ir.Note):
-        return attrs.evolve(x, clauses=tuple(sorted(set(x.clauses))))
+        return {"clauses": tuple(sorted(set(x.clauses)))}
     if isinstance(x, ir.Policy):
-        return attrs.evolve(
-            x,
-            facts=tuple(sorted(x.facts, key=lambda f: f.name)),
-            rules=tuple(sorted(x.rules, key=lambda r: r.name)),
-            targets=tuple(sorted(x.targets, key=lambda r: r.name)),
-            notes=tuple(sorted(x.notes, key=canonical)),
-            entities=tuple(sorted(x.entities, key=lambda e: e.name)),
-        )
+        return {
+            "facts": tuple(sorted(x.facts, key=lambda f: f.name)),
+            "rules": tuple(sorted(x.rules, key=lambda r: r.name)),
+            "targets": tuple(sorted(x.targets, key=lambda r: r.name)),
+            "notes": tuple(sorted(x.notes, key=canonical)),
+            "entities": tuple(sorted(x.entities, key=lambda e: e.name)),
+        }
     if isinstance(x, ir.Entity):
-        return attrs.evolve(x, facts=tuple(sorted(x.facts)))
-    return x
+        return {"facts": tuple(sorted(x.facts))}
+    return None
 
 
 def _sorted(values: tuple[object, ...]) -> tuple[object, ...]:
@@ -99,6 +118,9 @@ class _Lit:
 
     def __init__(self, text: str):
         self.text = text
+
+
+_CLOSE = _Lit(")")
 
 
 def fingerprint(policy: ir.Policy) -> str:

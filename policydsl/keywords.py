@@ -261,6 +261,8 @@ GLUE_PRONE = tuple(sorted(
 
 def glued_keyword(name: str) -> str | None:
     """A Chinese keyword written inside `name` without spaces around it, if any."""
+    if name.isascii():  # every glue-prone keyword is Chinese; most names are not
+        return None
     for word in GLUE_PRONE:
         i = name.find(word)
         if i >= 0 and name != word:

@@ -52,7 +52,7 @@ TOTAL_BUDGET_S = 20  # the whole analysis of one policy; what is left undone is 
 # A policy larger than this many rule-years gets a smaller budget, in proportion, so that
 # `check` of a policy at the size limits stays within seconds (the analysis says what it skipped).
 SMALL_POLICY_RULE_YEARS = 300
-MIN_BUDGET_S = 2
+MIN_BUDGET_S = 0.5  # at the size limits: check stays within a few seconds, the parser's time
 
 
 def budget_s(rule_years: int) -> float:
@@ -168,6 +168,10 @@ def _names(rules: Iterable[ir.Rule]) -> str:
     return ", ".join(f"`{r.name}` ({_clauses(r)})" for r in rules)
 
 
+def _and(words: Sequence[str]) -> str:
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _years_text(years: Sequence[int]) -> str:
     years = sorted(years)
     if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
@@ -269,16 +273,18 @@ class _Analysis:
     def run(self) -> None:
         steps = [self.unsatisfiable, self.dead_and_vacuous, self.regressions, self.stops_early,
                  self.conflicts, self.implied, self.coverage]
-        for step in steps:
+        for i, step in enumerate(steps):
             name = step.__name__.replace("_", " ")
             try:
                 step()
             except _OutOfTime:
                 scaled = (f" (the budget of a policy of {len(self.policy.all_rules):,} rules over "
                           f"{len(self.years)} years)" if self.total_budget < TOTAL_BUDGET_S else "")
-                self.out.append(Finding("A0002", NOTE, f"analysis stopped after {self.total_budget:g} s"
-                                        f"{scaled}; "
-                                        f"the {name} check and those after it did not finish",
+                skipped = [s.__name__.replace("_", " ") for s in steps[i + 1:]]
+                not_run = (f", and the {_and(skipped)} checks did not run" if len(skipped) > 1 else
+                           f", and the {skipped[0]} check did not run" if skipped else "")
+                self.out.append(Finding("A0002", NOTE, f"analysis stopped after {self.total_budget:.2g} s"
+                                        f"{scaled}; the {name} check did not finish{not_run}",
                                         help="nothing is claimed about what was not checked"))
                 return
             except Exception as e:  # a bug in a check must not hide the others or crash `check`

@@ -76,16 +76,24 @@ def _count(size: int) -> str:
 
 
 def _children(node: object) -> Iterator[object]:
-    if not attrs.has(type(node)):
-        return
-    for field in attrs.fields(type(node)):
-        if field.name == "span":
-            continue
-        value = getattr(node, field.name)
+    for name in _child_fields(type(node)) or ():
+        value = getattr(node, name)
         if isinstance(value, tuple):
-            yield from (v for v in value if attrs.has(type(v)))
-        elif attrs.has(type(value)):
+            yield from (v for v in value if _child_fields(type(v)) is not None)
+        elif _child_fields(type(value)) is not None:
             yield value
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields of an AST node class that may hold nodes (None: not a node, such as a
+    string or a number); looked up once per class, since the walk visits every node of
+    policies at the size limits."""
+    if cls not in _FIELDS:
+        _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls) if f.name != "span") if attrs.has(cls) else None
+    return _FIELDS[cls]
 
 
 def _references(node: object, names: dict) -> set[str]:

@@ -614,5 +614,16 @@ def _expression_names(module: ast.Module):
             continue
         elif isinstance(x, tuple):
             stack.extend(x)
-        elif attrs.has(type(x)):
-            stack.extend(getattr(x, f.name) for f in attrs.fields(type(x)) if f.name != "span")
+        else:
+            stack.extend(getattr(x, name) for name in _node_fields(type(x)))
+
+
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _node_fields(cls: type) -> tuple[str, ...]:
+    """The fields of an AST node class but its span (none for a string or a number);
+    looked up once per class, as the walk visits every node of a big policy."""
+    if cls not in _NODE_FIELDS:
+        _NODE_FIELDS[cls] = tuple(f.name for f in attrs.fields(cls) if f.name != "span") if attrs.has(cls) else ()
+    return _NODE_FIELDS[cls]

@@ -57,8 +57,61 @@ def parser() -> lark.Lark:
     grammar = grammar_text()
     # lark keeps the built tables in a cache file keyed by the grammar's hash and its own
     # version, so a process builds them once per grammar instead of at every start.
-    return lark.Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                     maybe_placeholders=True, cache=True)
+    with _lean_positions():
+        return lark.Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
+                         maybe_placeholders=True, cache=True)
+
+
+class _Positions:
+    """lark's position propagation reduced to what the lowering reads, `start_pos` and
+    `end_pos` (lark's own also sets lines and columns, through many `getattr`s: a third
+    of the parse of a big policy). The rule is lark's: a node starts where the container
+    of its first child with a position starts, and ends where its last one's ends."""
+
+    __slots__ = ("node_builder",)
+
+    def __init__(self, node_builder, node_filter=None):
+        self.node_builder = node_builder
+
+    def __call__(self, children):
+        res = self.node_builder(children)
+        if isinstance(res, lark.Tree):
+            start = _edge(children, "container_start_pos", "start_pos")
+            if start is None:
+                return res
+            end = _edge(reversed(children), "container_end_pos", "end_pos")
+            meta = res.meta
+            if meta.empty:  # else already set: the rule was inlined (`?rule`)
+                meta.start_pos, meta.end_pos, meta.empty = start, end, False
+            meta.container_start_pos, meta.container_end_pos = start, end
+        return res
+
+
+def _edge(children, container: str, own: str) -> int | None:
+    for c in children:
+        if isinstance(c, lark.Tree):
+            if not c.meta.empty:
+                return getattr(c.meta, container)
+        elif isinstance(c, lark.Token):
+            return getattr(c, own)
+    return None
+
+
+@contextlib.contextmanager
+def _lean_positions() -> Iterator[None]:
+    """Build the parser with `_Positions` in place of lark's propagation (chosen when the
+    parser is built, so only while building it); lark without that hook keeps its own."""
+    from lark import parse_tree_builder as builder
+
+    original = getattr(builder, "make_propagate_positions", None)
+    if original is None:
+        yield
+        return
+    builder.make_propagate_positions = lambda option: _Positions if option is True else original(option)
+    try:
+        yield
+    finally:
+        builder.make_propagate_positions = original
 
 
 def keyword_pattern() -> str:

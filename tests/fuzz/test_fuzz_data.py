@@ -39,7 +39,7 @@ def csv_files(draw) -> tuple[bytes, int]:
     return data, records
 
 
-@fuzz_settings(ci_examples=100)
+@fuzz_settings(ci_examples=100, share=2)
 @given(csv_files())
 def test_every_nonblank_csv_line_is_one_record_in_the_output(case: tuple[bytes, int]) -> None:
     data, records = case
@@ -47,7 +47,7 @@ def test_every_nonblank_csv_line_is_one_record_in_the_output(case: tuple[bytes, 
         path = Path(tmp) / "records.csv"
         path.write_bytes(data)
         argv = ["eval", str(RIVERSIDE), "--facts", str(path), "--year", "2031", "--format", "json"]
-        rc, out, err = run_cli(argv)
+        rc, out, err = run_cli(argv, cwd=Path(tmp))
         assert not problems(argv, rc, out, err), err
         if rc == 2:  # refused as a whole: only a header that cannot be read, or NUL bytes
             assert "header" in err or "binary file" in err, err
@@ -57,14 +57,14 @@ def test_every_nonblank_csv_line_is_one_record_in_the_output(case: tuple[bytes, 
         assert result["summary"]["records_with_errors"] == sum(1 for r in result["records"] if r["errors"])
 
 
-@fuzz_settings(ci_examples=60)
+@fuzz_settings(ci_examples=60, share=8)
 @given(st.binary(max_size=2000), st.sampled_from(["csv", "json", "jsonl"]))
 def test_arbitrary_bytes_as_data_give_results_or_a_refusal(data: bytes, fmt: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"records.{fmt}"
         path.write_bytes(data)
         argv = ["eval", str(RIVERSIDE), "--facts", str(path), "--year", "2031", "--format", "json"]
-        rc, out, err = run_cli(argv)
+        rc, out, err = run_cli(argv, cwd=Path(tmp))
         assert not problems(argv, rc, out, err), err
         assert rc in (0, 1) or err.startswith("policydsl: error: "), err
 
@@ -123,7 +123,7 @@ def damaged_csv_files(draw) -> tuple[bytes, dict[int, str]]:
     return head + body, starts
 
 
-@fuzz_settings(ci_examples=150)
+@fuzz_settings(ci_examples=150, share=20)
 @given(damaged_csv_files())
 def test_every_line_that_holds_a_record_gives_exactly_one_record_naming_its_line(
         case: tuple[bytes, dict[int, str]]) -> None:
@@ -137,7 +137,7 @@ def test_every_line_that_holds_a_record_gives_exactly_one_record_naming_its_line
             assert any("opens a quote that is never closed" in m for m in rows), (record, data)
 
 
-@fuzz_settings(ci_examples=20)
+@fuzz_settings(ci_examples=20, share=2)
 @given(eval_argv_case=damaged_csv_files())
 def test_damaged_csv_through_eval_gives_one_record_per_record_line(eval_argv_case: tuple[bytes, dict[int, str]]) -> None:
     data, starts = eval_argv_case
@@ -155,7 +155,7 @@ _JSON_VALUES = st.recursive(
     max_leaves=8)
 
 
-@fuzz_settings(ci_examples=80)
+@fuzz_settings(ci_examples=80, share=20)
 @given(st.lists(st.one_of(st.dictionaries(st.text(max_size=5), _JSON_VALUES, max_size=4), _JSON_VALUES),
                 max_size=12),
        st.sampled_from([None, 0, 1, 2]), st.integers(1, 40), st.sampled_from(["utf-8", "gb18030"]))

@@ -3,8 +3,13 @@ analysis says what it skipped; the limit walk and in-force test stay linear."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import lark
+
 import policydsl
 from policydsl.analysis import checks
+from policydsl.syntax import parse
 
 
 def test_the_analysis_budget_never_grows_with_the_size_of_the_policy():
@@ -36,3 +41,35 @@ def test_a_scaled_budget_is_named_in_the_note(monkeypatch):
                              "  must staff <= 0 person\n", "p.pol")
     (note,) = [f for f in checks.findings(policy.ir) if f.code == "A0002"]
     assert "(the budget of a policy of 2 rules over 3 years)" in note.message
+
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted({*ROOT.glob("tests/**/*.pol"), *ROOT.glob("examples/**/*.pol")})
+
+
+def _spans(tree) -> list[tuple[str, int | None, int | None]]:
+    out, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, lark.Tree):
+            meta = node.meta
+            out.append((node.data, None if meta.empty else meta.start_pos, None if meta.empty else meta.end_pos))
+            stack.extend(node.children)
+    return out
+
+
+def test_every_tree_node_of_every_shipped_policy_has_the_span_lark_itself_would_give():
+    ours = parse.parser()
+    larks = lark.Lark(parse.grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,
+                      maybe_placeholders=True)
+    compared = 0
+    for path in SHIPPED:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            want = larks.parse(text)
+        except lark.exceptions.LarkError:
+            continue  # a policy written to be refused
+        assert _spans(ours.parse(text)) == _spans(want), path
+        compared += 1
+    assert compared > 50
+
