@@ -44,6 +44,7 @@ from .. import ir
 from ..diagnostics import ERROR, NOTE, WARNING, Diagnostic, Label
 from ..eval.values import show
 from . import smt
+from .incremental import Cancelled, Memo, rebind
 from .smt import Sat, Unknown, Unsat
 from .witness import Expect, FindingWitness, describe, replay
 
@@ -98,12 +99,16 @@ def analyse(policy: ir.Policy) -> list[Diagnostic]:
     return [f.diagnostic(policy) for f in findings(policy)]
 
 
-def findings(policy: ir.Policy, timeout_ms: int = TIMEOUT_MS) -> list[Finding]:
-    """Every consistency finding about `policy`, with witnesses that replay."""
+def findings(policy: ir.Policy, timeout_ms: int = TIMEOUT_MS, memo: Memo | None = None) -> list[Finding]:
+    """Every consistency finding about `policy`, with witnesses that replay.
+
+    With `memo`, the units of each check whose inputs the previous analysis saw give
+    back what they found then (see `incremental`); the findings are the same.
+    """
     if policy.entities:
-        return _entity_findings(policy, timeout_ms)
+        return _entity_findings(policy, timeout_ms, memo)
     policy, dated = _without_dates(policy)
-    a = _Analysis(policy, timeout_ms)
+    a = _Analysis(policy, timeout_ms, memo)
     a.run()
     return dated + a.out
 
@@ -131,7 +136,7 @@ def _without_dates(policy: ir.Policy) -> tuple[ir.Policy, list[Finding]]:
     return kept, notes
 
 
-def _entity_findings(policy: ir.Policy, timeout_ms: int) -> list[Finding]:
+def _entity_findings(policy: ir.Policy, timeout_ms: int, memo: Memo | None) -> list[Finding]:
     """Several kinds of record: each entity's rules on one record are analysed as a policy
     of their own; a rule that aggregates over parts is undecided, said so by name. Facts
     and clauses are checked over the whole policy."""
@@ -141,7 +146,7 @@ def _entity_findings(policy: ir.Policy, timeout_ms: int) -> list[Finding]:
         plain = [r for r in part.all_rules if not _has_child_agg(r)]
         sub = attrs.evolve(part, rules=tuple(r for r in plain if not r.is_target),
                            targets=tuple(r for r in plain if r.is_target))
-        out.extend(f for f in findings(sub, timeout_ms) if f.code not in _WHOLE_POLICY)
+        out.extend(f for f in findings(sub, timeout_ms, memo) if f.code not in _WHOLE_POLICY)
     measured = [r for r in policy.all_rules if _has_child_agg(r)]
     if measured:
         out.append(Finding("A0004", NOTE, "undecided: the consistency checks do not reason about "
@@ -184,7 +189,7 @@ class _OutOfTime(Exception):
 
 
 class _Analysis:
-    def __init__(self, policy: ir.Policy, timeout_ms: int):
+    def __init__(self, policy: ir.Policy, timeout_ms: int, memo: Memo | None = None):
         self.policy = policy
         self.timeout = timeout_ms
         first, last = policy.meta.period
@@ -199,6 +204,30 @@ class _Analysis:
         self.quiet: set[str] = set()  # rules already reported as dead or vacuous
         self.paired: set[frozenset[str]] = set()  # pairs already reported as conflicts
         self.unsat_years: set[int] = set()  # years whose must-rules contradict: all else follows
+        self.memo = memo
+        if memo is not None:  # what every unit reads besides its rules (the notes are read by none)
+            self.context = memo.context((policy.meta, policy.entity, policy.entity_plural, policy.facts,
+                                         policy.entities, tuple(self.texts)))
+
+    def unit(self, key: tuple, run):
+        """`run()` (a check on the rules in `key`, which appends findings and returns a value),
+        or what it found and returned when the previous analysis saw the same key."""
+        if self.memo is None:
+            return run()
+        key = (key[0], self.context, *key[1:])
+        kept = self.memo.get(key)
+        if kept is not None:
+            found, quiet, paired, value = kept
+            self.out.extend(rebind(f, self.policy) for f in found)
+            self.quiet |= quiet
+            self.paired |= paired
+            return value
+        n, quiet, paired = len(self.out), set(self.quiet), set(self.paired)
+        value = run()
+        found = tuple(self.out[n:])
+        if not any(f.code == "A0001" for f in found):  # undecided in time: ask again next time
+            self.memo.put(key, (found, self.quiet - quiet, self.paired - paired, value))
+        return value
 
     # ---- helpers -----------------------------------------------------------------------
 
@@ -277,6 +306,8 @@ class _Analysis:
             name = step.__name__.replace("_", " ")
             try:
                 step()
+            except Cancelled:
+                raise
             except _OutOfTime:
                 scaled = (f" (the budget of a policy of {len(self.policy.all_rules):,} rules over "
                           f"{len(self.years)} years)" if self.total_budget < TOTAL_BUDGET_S else "")
@@ -300,36 +331,14 @@ class _Analysis:
         for year in self.years:
             e = self.enc(year)
             musts = self.musts(year)
-            # Encoding thousands of rules takes seconds: the budget is watched while it happens.
-            terms = {r.name: e.satisfied(r) for r in musts if self.budget()}
-            core = smt.unsat_core(e.domain(), terms, self.budget())
-            if isinstance(core, Unknown):
-                self.undecided(f"the must-rules of {year} can all be met", musts)
-                continue
-            if isinstance(core, Unsat):
-                cores.setdefault(core.core, []).append(year)
-                self.unsat_years.add(year)
-                continue
             targets = [t for t in self.policy.targets if t.modality == "must" and e.in_force(t)]
-            if not targets:
-                continue
-            def every(rec, musts=musts):
-                return rec.satisfies_all(musts)
-
-            found, _ = self.find_population(
-                [year], targets,
-                lambda pops, y=year, targets=targets: [pops[y].every_record(every)]
-                + [pops[y].passes(t) for t in targets], readable=False)
-            if isinstance(found, Sat):
-                continue
-            pop = self.population(year, targets)
-            tracked = {t.name: pop.passes(t) for t in targets}
-            base = pop.domain() + pop.pin_groups(targets) + [pop.every_record(every)]
-            core = smt.unsat_core(base, tracked, self.budget()) if isinstance(found, Unsat) else found
-            if isinstance(core, Unknown):
-                self.undecided(f"the must-targets of {year} can all be met", targets)
-            elif isinstance(core, Unsat):
-                target_cores.setdefault(core.core, []).append(year)
+            kind, core = self.unit(("year", year, tuple(musts), tuple(targets)),
+                                   lambda y=year, m=musts, t=targets: self._year_unsatisfiable(y, m, t))
+            if kind == "rules":
+                cores.setdefault(core, []).append(year)
+                self.unsat_years.add(year)
+            elif kind == "targets":
+                target_cores.setdefault(core, []).append(year)
         for code, found, what in (("A0101", cores, "no record"), ("A0102", target_cores, "no population")):
             for core, years in found.items():
                 rules = tuple(sorted((by_name[n] for n in core), key=lambda r: r.span.start))
@@ -345,50 +354,86 @@ class _Analysis:
                                "any number of times)")
                 self.out.append(Finding(code, ERROR, message, rules, help=advice))
 
+    def _year_unsatisfiable(self, year: int, musts: list[ir.Rule], targets: list[ir.Rule]):
+        """("rules", core) when the must-rules of `year` contradict, ("targets", core) when
+        its must-targets do, (None, None) otherwise."""
+        e = self.enc(year)
+        # Encoding thousands of rules takes seconds: the budget is watched while it happens.
+        terms = {r.name: e.satisfied(r) for r in musts if self.budget()}
+        core = smt.unsat_core(e.domain(), terms, self.budget())
+        if isinstance(core, Unknown):
+            self.undecided(f"the must-rules of {year} can all be met", musts)
+            return None, None
+        if isinstance(core, Unsat):
+            return "rules", core.core
+        if not targets:
+            return None, None
+
+        def every(rec):
+            return rec.satisfies_all(musts)
+
+        found, _ = self.find_population(
+            [year], targets, lambda pops: [pops[year].every_record(every)]
+            + [pops[year].passes(t) for t in targets], readable=False)
+        if isinstance(found, Sat):
+            return None, None
+        pop = self.population(year, targets)
+        tracked = {t.name: pop.passes(t) for t in targets}
+        base = pop.domain() + pop.pin_groups(targets) + [pop.every_record(every)]
+        core = smt.unsat_core(base, tracked, self.budget()) if isinstance(found, Unsat) else found
+        if isinstance(core, Unknown):
+            self.undecided(f"the must-targets of {year} can all be met", targets)
+        elif isinstance(core, Unsat):
+            return "targets", core.core
+        return None, None
+
     def dead_and_vacuous(self) -> None:
         """A0201 scope never applies; A0202 condition always holds; A0203 can never hold."""
         for rule in self.policy.rules:
-            years = self.years_of(rule)
-            if not years:
-                continue
-            applies, fails, holds, undecided = [], [], [], False
-            for y in years:
-                e = self.enc(y)
-                dom = e.domain()
-                r1 = self.ask(dom + [e.applies(rule)])
-                r2 = self.ask(dom + [e.violated(rule)])
-                r3 = self.ask(dom + [e.passes(rule)])
-                if any(isinstance(r, Unknown) for r in (r1, r2, r3)):
-                    undecided = True
-                    break
-                applies.append(isinstance(r1, Sat))
-                fails.append(isinstance(r2, Sat))
-                holds.append(isinstance(r3, Sat))
-            if undecided:
-                self.undecided(f"`{rule.name}` can apply, pass and fail", [rule])
-                continue
-            y = years[0]
+            self.unit(("dead", rule), lambda rule=rule: self._dead_or_vacuous(rule))
+
+    def _dead_or_vacuous(self, rule: ir.Rule) -> None:
+        years = self.years_of(rule)
+        if not years:
+            return
+        applies, fails, holds, undecided = [], [], [], False
+        for y in years:
             e = self.enc(y)
-            name = f"`{rule.name}` ({_clauses(rule)})"
-            if rule.scope is not None and not any(applies):
-                self._one_rule("A0201", rule, y, [], "not_applicable",
-                               f"the scope of {name} never applies: no {self.policy.entity} can "
-                               f"meet `{rule.scope.text}`", "check the scope against the fact declarations")
-            elif any(applies) and not any(fails) and not any(holds):
-                self._one_rule("A0204", rule, y, [e.applies(rule)], "unknown",
-                               f"{name} can never be decided: `{rule.condition.text}` is unknown for "
-                               f"every {self.policy.entity} it applies to",
-                               "look for a division by zero or a bracket no value matches")
-            elif any(applies) and not any(fails):
-                y = years[holds.index(True)]
-                self._one_rule("A0202", rule, y, [self.enc(y).passes(rule)], "pass",
-                               f"the condition of {name} always holds given the fact declarations: "
-                               f"`{rule.condition.text}` cannot fail",
-                               "the rule checks nothing; tighten it or remove it")
-            elif rule.modality != "must" and any(applies) and not any(holds):
-                self._one_rule("A0203", rule, y, [e.violated(rule)], "fail",
-                               f"the condition of {name} can never hold where the rule applies",
-                               "every record in scope falls short of it")
+            dom = e.domain()
+            r1 = self.ask(dom + [e.applies(rule)])
+            r2 = self.ask(dom + [e.violated(rule)])
+            r3 = self.ask(dom + [e.passes(rule)])
+            if any(isinstance(r, Unknown) for r in (r1, r2, r3)):
+                undecided = True
+                break
+            applies.append(isinstance(r1, Sat))
+            fails.append(isinstance(r2, Sat))
+            holds.append(isinstance(r3, Sat))
+        if undecided:
+            self.undecided(f"`{rule.name}` can apply, pass and fail", [rule])
+            return
+        y = years[0]
+        e = self.enc(y)
+        name = f"`{rule.name}` ({_clauses(rule)})"
+        if rule.scope is not None and not any(applies):
+            self._one_rule("A0201", rule, y, [], "not_applicable",
+                           f"the scope of {name} never applies: no {self.policy.entity} can "
+                           f"meet `{rule.scope.text}`", "check the scope against the fact declarations")
+        elif any(applies) and not any(fails) and not any(holds):
+            self._one_rule("A0204", rule, y, [e.applies(rule)], "unknown",
+                           f"{name} can never be decided: `{rule.condition.text}` is unknown for "
+                           f"every {self.policy.entity} it applies to",
+                           "look for a division by zero or a bracket no value matches")
+        elif any(applies) and not any(fails):
+            y = years[holds.index(True)]
+            self._one_rule("A0202", rule, y, [self.enc(y).passes(rule)], "pass",
+                           f"the condition of {name} always holds given the fact declarations: "
+                           f"`{rule.condition.text}` cannot fail",
+                           "the rule checks nothing; tighten it or remove it")
+        elif rule.modality != "must" and any(applies) and not any(holds):
+            self._one_rule("A0203", rule, y, [e.violated(rule)], "fail",
+                           f"the condition of {name} can never hold where the rule applies",
+                           "every record in scope falls short of it")
 
     def _one_rule(self, code: str, rule: ir.Rule, year: int, asked: list, outcome: str,
                   message: str, help_text: str) -> None:
@@ -403,36 +448,38 @@ class _Analysis:
     def regressions(self) -> None:
         """A0301: a record (or population) that passes a rule in a later year and fails it earlier."""
         for rule in self.policy.all_rules:
-            if not any(isinstance(x, ir.Sched) for x in _walk_rule(rule)):
-                continue
-            years = self.years_of(rule)
-            for y1, y2 in itertools.pairwise(years):
-                if rule.is_target:
-                    answer, pops = self.find_population(
-                        [y1, y2], [rule], lambda pops, y1=y1, y2=y2, rule=rule:
-                        [pops[y2].passes(rule), pops[y1].misses(rule)])
-                    if isinstance(answer, Unsat):
-                        continue
-                    if isinstance(answer, Unknown):
-                        self.undecided(f"`{rule.name}` loosens from {y1} to {y2}", [rule])
-                        continue
-                    w = FindingWitness(tuple(pops[y1].witness(answer.witness)),
-                                (Expect(y1, rule.name, "fail"), Expect(y2, rule.name, "pass")), True)
-                else:
-                    e1, e2 = self.enc(y1), self.enc(y2)
-                    model = self.ask(e1.domain() + [e2.passes(rule), e1.violated(rule)],
-                                     e1.decimals_on_grid())
-                    if isinstance(model, Unsat):
-                        continue
-                    if isinstance(model, Unknown):
-                        self.undecided(f"`{rule.name}` loosens from {y1} to {y2}", [rule])
-                        continue
-                    w = self.record_witness(y1, model, [Expect(y1, rule.name, "fail"),
-                                                        Expect(y2, rule.name, "pass")])
-                self.add(Finding("A0301", WARNING, f"`{rule.name}` ({_clauses(rule)}) loosens from "
-                                 f"{y1} to {y2}: what fails in {y1} can pass in {y2}", (rule,),
-                                 help="schedules should only tighten; if the plan loosens on purpose, "
-                                      "say so in a `note` citing the clause", witness=w))
+            if any(isinstance(x, ir.Sched) for x in _walk_rule(rule)):
+                self.unit(("loosens", rule), lambda rule=rule: self._loosens(rule))
+
+    def _loosens(self, rule: ir.Rule) -> None:
+        years = self.years_of(rule)
+        for y1, y2 in itertools.pairwise(years):
+            if rule.is_target:
+                answer, pops = self.find_population(
+                    [y1, y2], [rule], lambda pops, y1=y1, y2=y2, rule=rule:
+                    [pops[y2].passes(rule), pops[y1].misses(rule)])
+                if isinstance(answer, Unsat):
+                    continue
+                if isinstance(answer, Unknown):
+                    self.undecided(f"`{rule.name}` loosens from {y1} to {y2}", [rule])
+                    continue
+                w = FindingWitness(tuple(pops[y1].witness(answer.witness)),
+                            (Expect(y1, rule.name, "fail"), Expect(y2, rule.name, "pass")), True)
+            else:
+                e1, e2 = self.enc(y1), self.enc(y2)
+                model = self.ask(e1.domain() + [e2.passes(rule), e1.violated(rule)],
+                                 e1.decimals_on_grid())
+                if isinstance(model, Unsat):
+                    continue
+                if isinstance(model, Unknown):
+                    self.undecided(f"`{rule.name}` loosens from {y1} to {y2}", [rule])
+                    continue
+                w = self.record_witness(y1, model, [Expect(y1, rule.name, "fail"),
+                                                    Expect(y2, rule.name, "pass")])
+            self.add(Finding("A0301", WARNING, f"`{rule.name}` ({_clauses(rule)}) loosens from "
+                             f"{y1} to {y2}: what fails in {y1} can pass in {y2}", (rule,),
+                             help="schedules should only tighten; if the plan loosens on purpose, "
+                                  "say so in a `note` citing the clause", witness=w))
 
     def stops_early(self) -> None:
         """A0302: a rule ending before the policy does, with no successor, no take-over, no note.
@@ -472,7 +519,7 @@ class _Analysis:
             for a, b in itertools.combinations(group, 2):
                 if a.scope != b.scope or a.group != b.group:
                     continue
-                self._pair(a, b)
+                self.unit(("pair", a, b), lambda a=a, b=b: self._pair(a, b))
 
     def _pair(self, a: ir.Rule, b: ir.Rule) -> None:
         same_years: dict[str, list[int]] = {}
@@ -563,17 +610,13 @@ class _Analysis:
             cores: list[tuple[str, ...]] = []
             for y in years:
                 e = self.enc(y)
-                others = {r.name: e.satisfied(r) for r in self.policy.rules
-                          if r is not rule and e.in_force(r)}
-                core = smt.unsat_core(e.domain() + [e.violated(rule)], others, self.budget())
-                if isinstance(core, Unknown):
-                    self.undecided(f"`{rule.name}` can fail on its own in {y}", [rule])
+                others = tuple(r for r in self.policy.rules if r is not rule and e.in_force(r))
+                core = self.unit(("implied", rule, y, others),
+                                 lambda rule=rule, y=y, others=others: self._implied_in(rule, y, others))
+                if core is None:  # it can fail while every other rule holds, or undecided
                     cores = []
                     break
-                if isinstance(core, Sat):  # it can fail while every other rule holds
-                    cores = []
-                    break
-                cores.append(core.core)
+                cores.append(core)
             if not cores:
                 continue
             names = sorted({n for c in cores for n in c})
@@ -588,6 +631,17 @@ class _Analysis:
                 help="the rule adds nothing in any year it is in force; remove it or mark the "
                      "overlap in a comment",
                 label_texts=tuple(f"`{r.name}` implies it" for r in impliers)))
+
+    def _implied_in(self, rule: ir.Rule, year: int, others: tuple[ir.Rule, ...]) -> tuple[str, ...] | None:
+        """The rules of `others` that every record failing `rule` in `year` fails too (a
+        minimal set), or None when it can fail while they all hold (or that is undecided)."""
+        e = self.enc(year)
+        core = smt.unsat_core(e.domain() + [e.violated(rule)], {r.name: e.satisfied(r) for r in others},
+                              self.budget())
+        if isinstance(core, Unknown):
+            self.undecided(f"`{rule.name}` can fail on its own in {year}", [rule])
+            return None
+        return None if isinstance(core, Sat) else core.core
 
     def coverage(self) -> None:
         """A0501 unused facts, A0502 a clause cited for different things, A0503 clause gaps."""

@@ -3,10 +3,11 @@
 The solver can take seconds on a large policy. It runs in a separate process so the
 server keeps answering (keystrokes never queue behind it, and the solver does not
 hold the server's interpreter lock); a newer text cancels a running analysis by
-ending the process, and an analysis over its time budget is ended the same way.
-Findings are cached by the checked policy (which has no spans): an edit that does
-not change the meaning, such as typing in a comment, gets its answer at once, with
-ranges taken from the new text.
+letting the worker drop it between two units of the analysis (`analysis.incremental`),
+and an analysis over its time budget is ended by ending the process. The worker keeps
+each unit's findings by what the unit read: after an edit only the units that read a
+changed rule run again, and an edit that does not change the meaning, such as typing
+in a comment, gets its answer at once, with ranges taken from the new text.
 """
 
 from __future__ import annotations
@@ -26,51 +27,34 @@ def _serve(conn) -> None:  # pragma: no cover - runs in the worker process
     with contextlib.suppress(OSError, AttributeError):
         os.nice(10)  # on a busy machine the editor's keystrokes get the processor first
     from policydsl.analysis.checks import findings
+    from policydsl.analysis.incremental import Cancelled, Memo
     from policydsl.loader import check_source
     from policydsl.source import Source
 
-    cache: dict[object, tuple] = {}  # checked policy -> (that policy, its findings)
+    memo = Memo(should_stop=conn.poll)  # a newer job waiting: abandon this one
     while True:
         try:
-            job = conn.recv()
+            seq, name, text = conn.recv()
         except EOFError:
             return
-        name, text = job
         checked, _ = check_source(Source(name, text))
         out: list[Finding] = []
         if checked is not None:
             try:
-                hit = cache.get(checked)
-            except TypeError:  # an unhashable value in the policy: no cache
-                hit = None
-            if hit is None:
+                found = findings(checked, memo=memo)
+            except Cancelled:
+                memo.abandon()
+                continue
+            except TypeError:  # an unhashable value in the policy: analysed whole
                 found = findings(checked)
-                with contextlib.suppress(TypeError):
-                    cache.clear()  # only the latest meaning is worth keeping
-                    cache[checked] = (checked, found)
-            else:
-                found = [_moved(f, hit[0], checked) for f in hit[1]]
+            memo.finish()
             for f in found:
                 d = f.diagnostic(checked)
                 out.append({"code": d.code, "severity": d.severity, "message": d.message,
                             "start": d.span.start if d.span else 0, "end": d.span.end if d.span else 0,
                             "help": d.help,
                             "labels": [(lab.span.start, lab.span.end, lab.message) for lab in d.labels]})
-        conn.send(out)
-
-
-def _moved(finding, old, new):
-    """A cached finding with the spans of the new text: the same rules and facts, found
-    by name (spans are not part of a policy's equality, so they may have moved)."""
-    import attrs
-
-    rules = {r.name: r for r in new.all_rules}
-    moved = attrs.evolve(finding, rules=tuple(rules.get(r.name, r) for r in finding.rules))
-    if finding.span is not None:
-        old_fact = next((f for f in old.facts if f.span == finding.span), None)
-        if old_fact is not None:
-            moved = attrs.evolve(moved, span=new.fact(old_fact.name).span)
-    return moved
+        conn.send((seq, out))
 
 
 class AnalysisWorker:
@@ -111,16 +95,23 @@ class AnalysisWorker:
             if mine != self._generation:
                 return None
             self._ensure()
-            self._conn.send((name, text))
+            self._conn.send((mine, name, text))
             deadline = time.monotonic() + self.timeout_s
             while True:
                 if self._conn.poll(0.02):
                     try:
-                        return self._conn.recv()
+                        seq, out = self._conn.recv()
                     except EOFError:
                         self._kill()
                         return None
-                if mine != self._generation or time.monotonic() > deadline or not self._proc.is_alive():
+                    if seq == mine:
+                        return out
+                    continue  # the answer to an abandoned text
+                if mine != self._generation:
+                    # A newer text: the worker drops this one when that arrives, between two
+                    # units of the analysis, keeping what it finished for the next analysis.
+                    return None
+                if time.monotonic() > deadline or not self._proc.is_alive():
                     self._kill()
                     self._ensure()  # the next analysis finds a process that has imported the solver
                     return None
