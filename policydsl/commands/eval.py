@@ -125,6 +125,7 @@ def run(args) -> int:
     from policydsl.eval.stream import JsonLinesWriter, JsonWriter, evaluate_stream
     from policydsl.policy import YearError
     from policydsl.reports.model import ReportError, ReportOptions
+    from policydsl.reports.output import Output
 
     policy = load_or_report(args.policy)
     if policy is None:
@@ -153,7 +154,7 @@ def run(args) -> int:
                 block = provenance(policy, [data], [year], args.engine, data_format=args.data_format)
             except OSError as e:
                 raise DataError(f"cannot read `{data}`: {e.strerror or e}") from None
-            with _Output(args.output, binary=args.format == "parquet") as out:
+            with Output(args.output, binary=args.format == "parquet") as out:
                 if args.format == "parquet":
                     from policydsl.eval.duckdb_engine import ParquetWriter
 
@@ -200,54 +201,3 @@ def run(args) -> int:
         print(f"policydsl: error: {e}", file=sys.stderr)
         return 2
     return 1 if any(y.has_findings for y in years) else 0
-
-
-class _Output:
-    """Standard output, or a file written beside its destination and renamed into place
-    when complete, so a failed run never leaves half a report under the name asked for."""
-
-    def __init__(self, path: str | None, binary: bool = False):
-        self.target = path
-        self.binary = binary
-        self.stream = sys.stdout
-        self.path: str | None = None
-        self._abandoned = False
-
-    def __enter__(self) -> _Output:
-        if self.target is not None:
-            import os
-            import tempfile
-
-            folder = os.path.dirname(os.path.abspath(self.target))
-            fd, self.path = tempfile.mkstemp(prefix=".policydsl-", dir=folder)
-            if self.binary:
-                os.close(fd)
-            else:
-                self.stream = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        return self
-
-    def abandon(self) -> None:
-        self._abandoned = True
-
-    def __exit__(self, kind, exc, tb) -> None:
-        if self.path is None:
-            return
-        import contextlib
-        import os
-
-        if self.stream is not sys.stdout:
-            self.stream.close()
-        if kind is None and not self._abandoned:
-            from policydsl.reports.output import new_file_mode
-
-            os.chmod(self.path, new_file_mode())  # as a new file, not mkstemp's private one
-            os.replace(self.path, self.target)
-            if self.binary:
-                root, ext = os.path.splitext(self.path)
-                with contextlib.suppress(FileNotFoundError):
-                    dest_root, dest_ext = os.path.splitext(self.target)
-                    os.chmod(f"{root}.targets{ext or '.parquet'}", new_file_mode())
-                    os.replace(f"{root}.targets{ext or '.parquet'}", f"{dest_root}.targets{dest_ext or '.parquet'}")
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.path)

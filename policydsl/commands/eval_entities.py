@@ -133,7 +133,7 @@ def provenance_block(policy, data: dict[str, str], years: list[int], data_format
 def write(policy, data: dict[str, str], years: list[int], results: list[EntityEvaluation], options,
           fmt: str, path: str | None, data_format: str | None) -> None:
     """`results` (one per year) as `fmt`, to `path` (written whole) or standard output."""
-    from .eval import _Output
+    from ..reports.output import Output
     from .policy_files import write_atomically
 
     if fmt == "text":
@@ -173,7 +173,7 @@ def write(policy, data: dict[str, str], years: list[int], results: list[EntityEv
             sys.stdout.write(page)
         return
     result, = results
-    with _Output(path, binary=fmt == "parquet") as out:
+    with Output(path, binary=fmt == "parquet") as out:
         if fmt == "parquet":
             from ..eval.entity_parquet import EntityParquetWriter
             from ..provenance import embedded

@@ -68,3 +68,46 @@ def new_file_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
+
+
+class Output:
+    """Standard output, or a file written beside its destination and renamed into place
+    when complete, so a failed run never leaves half a report under the name asked for."""
+
+    def __init__(self, path: str | None, binary: bool = False):
+        self.target = path
+        self.binary = binary
+        self.stream = sys.stdout
+        self.path: str | None = None
+        self._abandoned = False
+
+    def __enter__(self) -> Output:
+        if self.target is not None:
+            folder = os.path.dirname(os.path.abspath(self.target))
+            fd, self.path = tempfile.mkstemp(prefix=".policydsl-", dir=folder)
+            if self.binary:
+                os.close(fd)
+            else:
+                self.stream = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        return self
+
+    def abandon(self) -> None:
+        self._abandoned = True
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if self.path is None:
+            return
+        if self.stream is not sys.stdout:
+            self.stream.close()
+        if kind is None and not self._abandoned:
+            os.chmod(self.path, new_file_mode())  # as a new file, not mkstemp's private one
+            os.replace(self.path, self.target)
+            if self.binary:
+                root, ext = os.path.splitext(self.path)
+                with contextlib.suppress(FileNotFoundError):
+                    dest_root, dest_ext = os.path.splitext(self.target)
+                    os.chmod(f"{root}.targets{ext or '.parquet'}", new_file_mode())
+                    os.replace(f"{root}.targets{ext or '.parquet'}", f"{dest_root}.targets{dest_ext or '.parquet'}")
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
