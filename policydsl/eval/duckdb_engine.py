@@ -23,7 +23,6 @@ rows a sink shows, and the reference explains them.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import datetime
@@ -102,54 +101,64 @@ def _fn(name: str, *args: exp.Expression) -> exp.Expression:
 
 def _csv_shape(path: str) -> tuple[list[str], int] | None:
     """The header and the number of records of a CSV file that is plainly one record a
-    line: UTF-8 throughout, no lone carriage return, no blank line, no NUL byte, and a
-    header of distinct, non-empty, unpadded names without quotes. None for anything
+    line: no lone carriage return, no NUL byte, no blank line in a one-column file, and
+    a header of distinct, non-empty, unpadded names without quotes. None for anything
     else, and for anything but a regular file (a device such as /dev/zero or a pipe
     never ends or cannot be read twice; our reader reads it in bounded pieces).
-    (Quoted fields spanning lines are caught afterwards: DuckDB's record count must
-    equal the line count.)"""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+
+    What this scan leaves to DuckDB is caught by it afterwards: its strict reader refuses
+    bytes that are not UTF-8 (the batch then falls back to our reader), and its record
+    count must equal the line count here, which a quoted field spanning lines or a blank
+    line it skips breaks. The scan is a few single-byte searches and one count per block
+    (multi-byte searches such as `\n\n` cost three times a whole pass of the file)."""
     lines = 0
-    tail = b""  # the end of the previous block, so patterns across blocks are seen
+    tail = b""  # the end of the previous block, so line ends across blocks are seen
     ascii_only = True
-    first: bytes | None = None
+    header: list[str] | None = None
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return None
         with open(path, "rb") as f:
             while block := f.read(1 << 22):
-                decoder.decode(block)  # raises on bytes that are not UTF-8
                 if b"\x00" in block:
                     return None
                 ascii_only = ascii_only and block.isascii()
-                data = tail + block
-                if b"\n\n" in data or b"\n\r\n" in data:
-                    return None
-                lone = data.count(b"\r") - data.count(b"\r\n") - data.endswith(b"\r")
-                if lone:
-                    return None
-                if first is None:
-                    first = block.split(b"\n", 1)[0]
+                if header is None:
+                    header = _csv_header(block.split(b"\n", 1)[0])
+                    if header is None:
+                        return None
+                if b"\r" in block or tail.endswith(b"\r"):
+                    data = tail + block
+                    if data.count(b"\r") - data.count(b"\r\n") - data.endswith(b"\r"):
+                        return None  # a lone carriage return: our reader ends a line there
+                if len(header) == 1:  # DuckDB reads a blank line there as a record, not a gap
+                    data = tail + block
+                    if b"\n\n" in data or b"\n\r\n" in data:
+                        return None
                 lines += block.count(b"\n")
-                tail = data[-2:]
-            decoder.decode(b"", final=True)
-    except (OSError, UnicodeDecodeError):
+                tail = (tail + block[-2:])[-2:]
+    except OSError:
         return None
-    if tail.endswith(b"\r"):
+    if header is None or tail.endswith(b"\r"):
         return None
-    last = tail[-1:]
-    if first is None:
-        return None
-    if last != b"\n":
+    if not tail.endswith(b"\n"):
         lines += 1
-    text = first.decode("utf-8").removeprefix("\ufeff").rstrip("\r")
+    if not ascii_only and not _reader_says_utf8(path):
+        return None  # text that is valid UTF-8 yet more likely GB18030: our reader decides
+    return header, lines - 1
+
+
+def _csv_header(line: bytes) -> list[str] | None:
+    """The names of a header line DuckDB splits as our reader does, else None."""
+    try:
+        text = line.decode("utf-8").removeprefix("\ufeff").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
     header = next(csv.reader([text]), [])
     if ('"' in text or not header or len(set(header)) != len(header)
             or any(not c or c != c.strip() for c in header)):
         return None
-    if not ascii_only and not _reader_says_utf8(path):
-        return None  # text that is valid UTF-8 yet more likely GB18030: our reader decides
-    return header, lines - 1
+    return header
 
 
 def _reader_says_utf8(path: str) -> bool:

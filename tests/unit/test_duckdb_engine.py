@@ -109,6 +109,39 @@ def test_a_quoted_field_over_two_lines_is_left_to_our_reader(tmp_path) -> None:
     assert result.tally.records == 2
 
 
+_FILLER = "".join(f"r{i},1,1,north\n" for i in range(300_000))  # beyond one 4 MiB block and the 1 MB sample
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param("id,area,homes,zone\na,1,1,north\n\nb,2,1,north\n", id="blank-line-between-records"),
+    pytest.param("id,area,homes,zone\na,1,1,north\nb,2,1,north\n\n", id="blank-line-at-the-end"),
+    pytest.param("id,area,homes,zone\na,1,1,north\rb,2,1,north\n", id="lone-carriage-return"),
+    pytest.param("id,area,homes,zone\n" + _FILLER + "z,1,1,no\xffrth\n", id="not-utf8-after-the-sample"),
+    pytest.param("id,area,homes,zone\n" + _FILLER + "z,1,1,north\r" + "y,1,1,north\n", id="lone-cr-late"),
+])
+def test_a_file_duckdb_would_split_otherwise_is_left_to_our_reader_and_keeps_every_line(
+        tmp_path, body: str) -> None:
+    path = tmp_path / "d.csv"
+    path.write_bytes(body.encode("utf-8").replace("\xff".encode(), b"\xff"))  # one byte that is not UTF-8
+    policy = policydsl.loads(POLICY)
+    assert duckdb_engine.evaluate(policy, path, 2024) is None
+    lines = [line for line in body.replace("\r", "\n").split("\n")[1:] if line]
+    assert evaluate_stream(policy, path, 2024).tally.records == len(lines)
+
+
+@pytest.mark.parametrize("header", ["id", "id,area"])
+def test_a_blank_line_in_a_file_of_one_or_more_columns_is_left_to_our_reader(tmp_path, header: str) -> None:
+    # DuckDB skips a blank line among several columns (so its count falls short of the
+    # lines) and reads one as an empty record where there is one column: both are ours.
+    path = tmp_path / "d.csv"
+    width = header.count(",") + 1
+    path.write_text(f"{header}\n" + ",".join(["a"] * width) + "\n\r\n" + ",".join(["b"] * width) + "\n",
+                    encoding="utf-8")
+    policy = policydsl.loads(POLICY)
+    assert duckdb_engine.evaluate(policy, path, 2024) is None
+    assert evaluate_stream(policy, path, 2024).tally.records == 2
+
+
 @pytest.mark.parametrize("year", [2024, 2025])
 def test_duplicate_and_missing_ids_are_reported_as_the_reader_reports_them(tmp_path, year) -> None:
     rows = [{"id": "a", "area": "1", "homes": "1", "zone": "x"},
