@@ -68,10 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         if getattr(e, "filename", None) is None and e.errno is not None:
             return _output_failed(f"cannot write the output: {e.strerror or e}")
-        print(f"policydsl: error: {e.strerror or e}: {e.filename}", file=sys.stderr)
+        from .textsafe import visible  # a file name may hold control characters
+
+        print(f"policydsl: error: {visible(e.strerror or e)}: {visible(e.filename)}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as e:  # the last line of defence: never a traceback for any input
-        print(f"policydsl: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        from .textsafe import visible
+
+        print(f"policydsl: internal error: {type(e).__name__}: {visible(e)}", file=sys.stderr)
         print("policydsl: this is a bug in policydsl; please report it with the input that caused it",
               file=sys.stderr)
         return EXIT_ERROR

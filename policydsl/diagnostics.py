@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from .source import Source, Span
+from .textsafe import visible
 
 ERROR = "error"
 WARNING = "warning"
@@ -49,19 +50,22 @@ class Diagnostic:
 
     def render(self) -> str:
         """`file:line:col: severity: message`, the source line, a caret, labels, help."""
+        # A file name or a quoted text may hold control characters (a file in a cloned
+        # folder named with an escape sequence): spelled out, they cannot act on a terminal.
         name, line, col = self.location()
+        name, message = visible(name), visible(self.message)
         if self.source is None or self.span is None:
-            head = f"{name}: {self.severity}: {self.message}"
-            return head + (f"\n  = help: {self.help}" if self.help else "")
-        out = [f"{name}:{line}:{col}: {self.severity}: {self.message}"]
+            head = f"{name}: {self.severity}: {message}"
+            return head + (f"\n  = help: {visible(self.help)}" if self.help else "")
+        out = [f"{name}:{line}:{col}: {self.severity}: {message}"]
         out.extend(_snippet(self.source, self.span))
         for label in self.labels:
             src = label.source or self.source
             lline, lcol = src.line_col(label.span.start)
-            out.append(f"  {src.name}:{lline}:{lcol}: note: {label.message}")
+            out.append(f"  {visible(src.name)}:{lline}:{lcol}: note: {visible(label.message)}")
             out.extend(_snippet(src, label.span))
         if self.help:
-            out.append(f"  = help: {self.help}")
+            out.append(f"  = help: {visible(self.help)}")
         return "\n".join(out)
 
     def to_json(self) -> dict:

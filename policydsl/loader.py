@@ -45,6 +45,9 @@ def read_source(path: str | os.PathLike[str]) -> Source:
     except OSError as e:
         raise PolicyError([Diagnostic("E0010", ERROR, f"cannot read `{name}`: {e.strerror or e}",
                                       None, Source(name, ""))]) from None
+    except ValueError:  # only a NUL byte, which no file name can hold (the API lets one through)
+        raise PolicyError([Diagnostic("E0010", ERROR, f"cannot read `{name}`: a file name cannot hold a NUL byte",
+                                      None, Source(name, ""))]) from None
     return decode_source(name, data, size)
 
 

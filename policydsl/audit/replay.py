@@ -81,7 +81,9 @@ def read_result(path: str | os.PathLike[str]) -> dict:
     try:
         raw = Path(path).read_bytes()
     except OSError as e:
-        raise ReplayError(f"cannot read the result `{path}`: {e}") from None
+        raise ReplayError(f"cannot read the result `{path}`: {e.strerror or e}") from None
+    except ValueError:  # only a NUL byte, which no file name can hold
+        raise ReplayError(f"cannot read the result `{path}`: a file name cannot hold a NUL byte") from None
     if raw.startswith(b"PAR1"):
         doc = _from_parquet(path)
     elif raw.startswith(b"PK\x03\x04"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..textsafe import visible
 from .policy_files import STDIN, STDIN_NAME, expand_policies, print_diagnostics, read_policy
 
 
@@ -38,9 +39,9 @@ def run(args) -> int:
         if args.format == "text":
             print_diagnostics(diagnostics)
             if errors:
-                print(f"{path}: {len(errors)} error(s), {len(warnings)} warning(s)", file=sys.stderr)
+                print(f"{visible(path)}: {len(errors)} error(s), {len(warnings)} warning(s)", file=sys.stderr)
             else:
-                print(f"{path}: ok, {len(checked.rules)} rules, {len(checked.targets)} targets, "
+                print(f"{visible(path)}: ok, {len(checked.rules)} rules, {len(checked.targets)} targets, "
                       f"{len(warnings)} warning(s), fingerprint {fingerprint}")
         report.append({"file": path, "ok": not errors, "fingerprint": fingerprint,
                        "diagnostics": [d.to_json() for d in diagnostics]})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..textsafe import visible
 from .policy_files import print_diagnostics, show_count
 
 
@@ -60,13 +61,13 @@ def run(args) -> int:
         except policydsl.PolicyError as e:
             print_diagnostics(e.diagnostics)
             errors = sum(d.is_error for d in e.diagnostics)
-            print(f"{spec}: {errors} error{'s' if errors != 1 else ''}", file=sys.stderr)
+            print(f"{visible(spec)}: {errors} error{'s' if errors != 1 else ''}", file=sys.stderr)
             return 2
         print_diagnostics(policy.load_warnings)
         versions.append(policy)
     problem = _impact_arguments(args, versions)
     if problem:
-        print(f"policydsl: error: {problem}", file=sys.stderr)
+        print(f"policydsl: error: {visible(problem)}", file=sys.stderr)
         return 2
     result = compare(versions[0], versions[1], timeout_ms=args.timeout,
                      old_name=args.old, new_name=args.new)
@@ -76,7 +77,6 @@ def run(args) -> int:
     from policydsl.audit.impact import impact
     from policydsl.audit.render import impact_markdown, impact_text
     from policydsl.data.read import DataError
-    from policydsl.textsafe import visible
 
     old, new = versions
     if not years:
@@ -128,7 +128,6 @@ def run(args) -> int:
 def _impact_arguments(args, versions) -> str | None:
     """What is wrong with `--show` or `--by`, checked before the solver runs."""
     from policydsl.diagnostics import nearest
-    from policydsl.textsafe import visible
 
     if args.facts is not None and any(p.ir.entities for p in versions):
         return ("`--facts` judges the records of a policy with one entity; with several entities, "

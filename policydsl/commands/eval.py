@@ -198,6 +198,6 @@ def run(args) -> int:
                                               and not isinstance(e, DataError | ReportError)):
             raise  # the output itself failed: the command line's handler says so
         progress.close()
-        print(f"policydsl: error: {e}", file=sys.stderr)
+        print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)  # it may quote a file name
         return 2
     return 1 if any(y.has_findings for y in years) else 0

@@ -11,6 +11,7 @@ import argparse
 import difflib
 import sys
 
+from ..textsafe import visible
 from .policy_files import STDIN, expand_policies, print_diagnostics, read_policy, write_atomically
 
 
@@ -35,11 +36,11 @@ def run(args) -> int:
             formatted = format_text(source, args.keywords)
         except PolicyError as e:
             print_diagnostics(e.diagnostics)
-            print(f"{path}: not formatted: it has errors", file=sys.stderr)
+            print(f"{visible(path)}: not formatted: it has errors", file=sys.stderr)
             worst = 2
             continue
         except FormatError as e:
-            print(f"{path}: not formatted: {e}", file=sys.stderr)
+            print(f"{visible(path)}: not formatted: {visible(str(e))}", file=sys.stderr)
             worst = 2
             continue
         if path == STDIN and not (args.check or args.diff):
@@ -52,13 +53,13 @@ def run(args) -> int:
                 source.text.splitlines(keepends=True), formatted.splitlines(keepends=True),
                 fromfile=path, tofile=path))
         if args.check:
-            print(f"would reformat {path}")
+            print(f"would reformat {visible(path)}")
         if args.check or args.diff:
             worst = max(worst, 1)
             continue
         try:
             write_atomically(path, formatted)
         except OSError as e:
-            print(f"{path}: cannot write: {e.strerror or e}; the file is unchanged", file=sys.stderr)
+            print(f"{visible(path)}: cannot write: {e.strerror or e}; the file is unchanged", file=sys.stderr)
             worst = 2
     return worst

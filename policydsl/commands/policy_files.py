@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..diagnostics import ERROR, Diagnostic, PolicyError
 from ..source import Source, Span
+from ..textsafe import visible
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -92,7 +93,7 @@ def load_or_report(path: str):
     except PolicyError as e:
         print_diagnostics(e.diagnostics)
         errors = sum(d.is_error for d in e.diagnostics)
-        print(f"{path}: {errors} error{'s' if errors != 1 else ''}", file=sys.stderr)
+        print(f"{visible(path)}: {errors} error{'s' if errors != 1 else ''}", file=sys.stderr)
         return None
     print_diagnostics(policy.load_warnings)
     return policy

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..textsafe import visible
 from .policy_files import load_or_report
 
 
@@ -28,6 +29,6 @@ def run(args) -> int:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text)
     except OSError as e:
-        print(f"policydsl: error: cannot write `{args.output}`: {e.strerror or e}", file=sys.stderr)
+        print(f"policydsl: error: cannot write `{visible(args.output)}`: {e.strerror or e}", file=sys.stderr)
         return 2
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..textsafe import visible
 from .policy_files import load_or_report
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "bigquery")
@@ -38,12 +39,12 @@ def run(args) -> int:
     try:
         policy.check_year(args.year)
     except ValueError as e:
-        print(f"policydsl: error: {e}", file=sys.stderr)
+        print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)
         return 2
     try:
         st = statements(policy, args.year, args.dialect, args.table)
     except Unsupported as e:
-        print(f"{args.policy}: error: cannot compile to SQL: {e.construct}: {e.why}", file=sys.stderr)
+        print(f"{visible(args.policy)}: error: cannot compile to SQL: {e.construct}: {e.why}", file=sys.stderr)
         return 2
     sys.stdout.write(text(policy, args.year, st, CODE))
     return 0

@@ -137,7 +137,7 @@ def _csv_shape(path: str) -> tuple[list[str], int] | None:
                         return None
                 lines += block.count(b"\n")
                 tail = (tail + block[-2:])[-2:]
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the name, which our reader reports
         return None
     if header is None or tail.endswith(b"\r"):
         return None
