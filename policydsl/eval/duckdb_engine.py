@@ -76,7 +76,11 @@ def _connect():
     in-memory database: opening a database costs far more than a connection to it."""
     global _DATABASE
     if _DATABASE is None:
-        _DATABASE = _duckdb().connect(config={"preserve_insertion_order": True})
+        # No automatic checkpoint: the database lives in memory and only for this process,
+        # and the first commit of an UPDATE after a million-row table was built checkpointed
+        # it (2 s of a 2.5 s Parquet run, setting the codes of 13,000 exemption records).
+        _DATABASE = _duckdb().connect(config={"preserve_insertion_order": True,
+                                              "checkpoint_threshold": "1TB"})
     return _DATABASE.cursor()
 
 
