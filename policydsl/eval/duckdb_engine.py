@@ -155,10 +155,10 @@ def _csv_shape(path: str) -> tuple[list[str], int] | None:
 def _csv_header(line: bytes) -> list[str] | None:
     """The names of a header line DuckDB splits as our reader does, else None."""
     try:
-        text = line.decode("utf-8").removeprefix("\ufeff").rstrip("\r")
-    except UnicodeDecodeError:
+        text = line.decode("utf-8").removeprefix("\ufeff").removesuffix("\r")
+        header = next(csv.reader([text]), [])  # a carriage return left inside is a csv.Error
+    except (UnicodeDecodeError, csv.Error):
         return None
-    header = next(csv.reader([text]), [])
     if ('"' in text or not header or len(set(header)) != len(header)
             or any(not c or c != c.strip() for c in header)):
         return None

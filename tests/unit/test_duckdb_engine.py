@@ -116,6 +116,7 @@ _FILLER = "".join(f"r{i},1,1,north\n" for i in range(300_000))  # beyond one 4 M
     pytest.param("id,area,homes,zone\na,1,1,north\n\nb,2,1,north\n", id="blank-line-between-records"),
     pytest.param("id,area,homes,zone\na,1,1,north\nb,2,1,north\n\n", id="blank-line-at-the-end"),
     pytest.param("id,area,homes,zone\na,1,1,north\rb,2,1,north\n", id="lone-carriage-return"),
+    pytest.param("id,area\rhomes,zone\na,1,1,north\n", id="lone-carriage-return-in-the-header"),
     pytest.param("id,area,homes,zone\n" + _FILLER + "z,1,1,no\xffrth\n", id="not-utf8-after-the-sample"),
     pytest.param("id,area,homes,zone\n" + _FILLER + "z,1,1,north\r" + "y,1,1,north\n", id="lone-cr-late"),
 ])
