@@ -51,7 +51,17 @@ def main(argv: list[str] | None = None) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(command if command in COMMANDS else None)
     try:
-        args = parser.parse_args(argv)
+        args, rest = parser.parse_known_args(argv)
+        # argparse takes a command's list of files only before its first option, so the
+        # files of `check a.pol --format json b.pol` after it come back unparsed: they
+        # join the list, as a user who typed them expects
+        listed = getattr(args, "_files", None)
+        if rest and listed and all(r == "-" or not r.startswith("-") for r in rest):
+            getattr(args, listed).extend(rest)
+        elif rest:
+            from .textsafe import visible
+
+            parser.error(f"unrecognized arguments: {visible(' '.join(rest))}")
     except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
         return int(e.code or 0)
     if args.command is None:

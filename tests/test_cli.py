@@ -181,3 +181,20 @@ def test_every_command_whose_output_is_closed_says_so_and_fails(argv) -> None:
     assert proc.wait() == 2
     assert "policydsl: error: the output was closed before it was complete" in err
     assert "Traceback" not in err
+
+
+def test_files_after_an_option_join_the_list_of_check_and_fmt(capsys, tmp_path) -> None:
+    a, b = tmp_path / "a.pol", tmp_path / "b.pol"
+    a.write_bytes(CHIFENG.read_bytes())
+    b.write_text("policy b period 2024 to 2025\nfact n: integer\nrule r clause C1 must n >= 1\n", encoding="utf-8")
+    code, out, _err = run(capsys, "check", str(a), "--format", "json", str(b))
+    assert code == 0
+    assert [Path(entry["file"]).name for entry in json.loads(out)] == ["a.pol", "b.pol"]
+    code, out, err = run(capsys, "fmt", "--check", str(a), "--keywords", "en", str(b))
+    assert code in (0, 1) and "unrecognized" not in err
+
+
+def test_an_unknown_option_after_the_files_is_still_a_usage_error(capsys) -> None:
+    code, _out, err = run(capsys, "check", str(CHIFENG), "--bogus", "x\x1b[2J")
+    assert code == 2
+    assert "unrecognized arguments: --bogus x\\u001b[2J" in err

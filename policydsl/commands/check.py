@@ -10,6 +10,7 @@ from .policy_files import STDIN, STDIN_NAME, expand_policies, print_diagnostics,
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.set_defaults(_files="policies")  # files after an option join the list (cli.main)
     p.add_argument("policies", nargs="+", metavar="POLICY",
                    help=".pol files or directories (every `*.pol` below); `-` reads standard input")
     p.add_argument("--format", choices=("text", "json"), default="text")

@@ -16,6 +16,7 @@ from .policy_files import STDIN, expand_policies, print_diagnostics, read_policy
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.set_defaults(_files="policies")  # files after an option join the list (cli.main)
     p.add_argument("policies", nargs="+", metavar="POLICY",
                    help=".pol files or directories to format in place; `-` formats standard input to standard output")
     p.add_argument("--check", action="store_true",

@@ -47,6 +47,8 @@ words = st.one_of(st.sampled_from(PATHS), st.sampled_from(VALUES), st.sampled_fr
 @fuzz_settings(ci_examples=60, share=15)
 @example("check", [""])  # found by a long run: an empty file name read as the current folder
 @example("render", ["policy", "--format"])  # an option without its value, last
+@example("check", ["policy", "--format", "json", "policy"])  # found by a long run: a file after an option was refused
+@example("check", ["\x00"])  # found by a long run: a NUL byte in a file name was an internal error
 @given(st.sampled_from(sorted(COMMANDS)), st.lists(words, max_size=8))
 def test_any_arguments_give_a_result_or_an_error_message(command: str, args: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
