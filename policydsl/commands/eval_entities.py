@@ -51,7 +51,7 @@ def entity_policy(policy, name: str):
     return Policy(policy.ir.for_entity(name))
 
 
-def text_report(policy, result: EntityEvaluation, options=None) -> str:
+def entities_text_report(policy, result: EntityEvaluation, options=None) -> str:
     """The text report of each entity in turn, under a heading naming it."""
     from ..reports.text import text_report as one_report
 
@@ -137,7 +137,7 @@ def write(policy, data: dict[str, str], years: list[int], results: list[EntityEv
     from .policy_files import write_atomically
 
     if fmt == "text":
-        text = "\n".join(text_report(policy, r, options) for r in results)
+        text = "\n".join(entities_text_report(policy, r, options) for r in results)
         if path:
             write_atomically(path, text)
         else:

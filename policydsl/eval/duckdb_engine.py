@@ -44,7 +44,7 @@ from . import sqlgen
 from .compiled import CompiledEngine
 from .engine import ENGINES
 from .population import TargetStats
-from .sqlgen import CODE, ExprCompiler, FactColumn, Num, Unsupported
+from .sqlgen import CODE, ExprCompiler, FactColumn, SqlNumber, Unsupported
 from .validate import EXEMPTIONS_FIELD, Record, Validator
 
 ID = "id"
@@ -347,7 +347,7 @@ def _fact_column(fact: ir.FactDef, column: str) -> FactColumn:
     if fact.kind not in ("integer", "decimal"):
         return FactColumn(col)
     bound = _INT_BOUND if fact.kind == "integer" else _DEC_BOUND
-    n = Num(col, 1, bound, 0 if fact.kind == "integer" else 6)
+    n = SqlNumber(col, 1, bound, 0 if fact.kind == "integer" else 6)
     scale = fact.type.scale if isinstance(fact.type, ir.Num) else Fraction(1)
     return FactColumn(sqlgen.times(n, scale, f"fact `{fact.name}`"))
 
@@ -588,7 +588,7 @@ class Batch:
             dens = []
             for agg in t.aggs:
                 arg = self.compiler(agg.arg)
-                if isinstance(arg, Num):
+                if isinstance(arg, SqlNumber):
                     cols += [_count_where(exp.And(this=inside, expression=sqlgen.is_null(arg.sql))),
                              exp.Literal.number(0),
                              exp.Filter(this=exp.Sum(this=arg.sql), expression=exp.Where(this=inside))]

@@ -39,7 +39,7 @@ from ..results import OUTCOMES, Outcome, RecordResult, deferred_outcome
 from . import sqlgen
 from .judge import judge_record
 from .reference import Parts
-from .sqlgen import ExprCompiler, FactColumn, Num, Quotient, Unsupported
+from .sqlgen import ExprCompiler, FactColumn, Quotient, SqlNumber, Unsupported
 from .validate import Record
 from .values import Unknown
 
@@ -137,7 +137,7 @@ class _Tables:
             if fact.kind in _COLUMN:
                 _, places, bound = _COLUMN[fact.kind]
                 scale = fact.type.scale if isinstance(fact.type, ir.Num) else Fraction(1)
-                out[name] = FactColumn(sqlgen.times(Num(col, 1, bound, places), scale, f"fact `{name}`"))
+                out[name] = FactColumn(sqlgen.times(SqlNumber(col, 1, bound, places), scale, f"fact `{name}`"))
             else:
                 out[name] = FactColumn(col)
         return out
@@ -278,7 +278,7 @@ class _Entity:
         """The alias of the GROUP BY of one child entity's parts."""
         return f"g_{self.tables.name[child]}"
 
-    def _part_agg(self, e: ir.ChildAgg) -> exp.Expression | Num | Quotient:
+    def _part_agg(self, e: ir.ChildAgg) -> exp.Expression | SqlNumber | Quotient:
         """The SQL of an aggregate over the parts of each record: a column of the parts'
         GROUP BY (`g_{entity}`), read with what a record without parts has."""
         child = self.children.get(e.entity)
@@ -315,15 +315,15 @@ class _Entity:
             return sqlgen.case([(none, literal)], value)
 
         if e.arg is None:  # count(parts)
-            return Num(of_no_parts(size.copy()), 1, Fraction(n), 0)
+            return SqlNumber(of_no_parts(size.copy()), 1, Fraction(n), 0)
         if e.kind in ("count", "all", "any", "share"):
             v = inner.boolean(e.arg)
             if e.kind == "count":
                 counted = column(unknown_if_any_null(v, count_where(v.copy())))
-                return Num(of_no_parts(counted), 1, Fraction(n), 0)
+                return SqlNumber(of_no_parts(counted), 1, Fraction(n), 0)
             if e.kind == "share":
                 top = column(unknown_if_any_null(v, count_where(v.copy())))
-                return Quotient(Num(of_no_parts(top), 1, Fraction(n), 0), Num(size.copy(), 1, Fraction(n), 0))
+                return Quotient(SqlNumber(of_no_parts(top), 1, Fraction(n), 0), SqlNumber(size.copy(), 1, Fraction(n), 0))
             # Kleene: one deciding part decides (a false one `all`, a true one `any`), else an
             # unknown part leaves it unknown
             decided = e.kind == "any"
@@ -339,8 +339,8 @@ class _Entity:
                 raise Unsupported(where, f"a sum that needs {digits} digits")
             total = exp.Sum(this=exp.Cast(this=v.sql, to=sqlgen.decimal_type(digits, v.places)))
             summed = column(unknown_if_any_null(v.sql, total))
-            return Num(of_no_parts(summed), v.den, bound, v.places)
+            return SqlNumber(of_no_parts(summed), v.den, bound, v.places)
         if e.kind in ("min", "max"):
             picked = (exp.Min if e.kind == "min" else exp.Max)(this=v.sql)
-            return Num(of_no_parts(column(unknown_if_any_null(v.sql, picked))), v.den, v.bound, v.places)
+            return SqlNumber(of_no_parts(column(unknown_if_any_null(v.sql, picked))), v.den, v.bound, v.places)
         raise Unsupported(where, f"the aggregate `{e.kind}`")

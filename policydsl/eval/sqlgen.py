@@ -54,7 +54,7 @@ class Unsupported(Exception):
 
 
 @attrs.frozen
-class Num:
+class SqlNumber:
     """An exact number: `sql / den` in base units; `|sql| <= bound`; `places` decimals."""
 
     sql: exp.Expression
@@ -74,7 +74,7 @@ def decimal_type(digits: int, places: int) -> exp.DataType:
     return exp.DataType.build(f"DECIMAL({digits}, {places})")
 
 
-def _widen(n: Num, bound: Fraction, places: int, construct: str) -> exp.Expression:
+def _widen(n: SqlNumber, bound: Fraction, places: int, construct: str) -> exp.Expression:
     """`n.sql` cast to a DECIMAL that holds `bound` with `places` decimals."""
     digits = _digits(bound, places)
     if digits > MAX_DIGITS:
@@ -93,28 +93,28 @@ def integer(value: int) -> exp.Expression:
     return lit
 
 
-def const_num(value: Fraction) -> Num:
+def const_num(value: Fraction) -> SqlNumber:
     value = Fraction(value)
-    return Num(integer(value.numerator), value.denominator, abs(Fraction(value.numerator)), 0)
+    return SqlNumber(integer(value.numerator), value.denominator, abs(Fraction(value.numerator)), 0)
 
 
-def _scaled(n: Num, factor: int, construct: str) -> Num:
+def _scaled(n: SqlNumber, factor: int, construct: str) -> SqlNumber:
     """The same value over a denominator `factor` times larger."""
     if factor == 1:
         return n
     bound = n.bound * factor
-    return Num(exp.Mul(this=_widen(n, bound, n.places, construct), expression=integer(factor)),
+    return SqlNumber(exp.Mul(this=_widen(n, bound, n.places, construct), expression=integer(factor)),
                n.den * factor, bound, n.places)
 
 
-def times(n: Num, factor: Fraction, construct: str) -> Num:
+def times(n: SqlNumber, factor: Fraction, construct: str) -> SqlNumber:
     """`n` multiplied by the exact constant `factor`, still without division."""
     factor = Fraction(factor)
     p, q = factor.numerator, factor.denominator
     if p == 1:
-        return Num(n.sql, n.den * q, n.bound, n.places)
+        return SqlNumber(n.sql, n.den * q, n.bound, n.places)
     bound = n.bound * abs(p)
-    return Num(exp.Mul(this=_widen(n, bound, n.places, construct), expression=integer(p)),
+    return SqlNumber(exp.Mul(this=_widen(n, bound, n.places, construct), expression=integer(p)),
                n.den * q, bound, n.places)
 
 
@@ -123,33 +123,33 @@ class Quotient:
     """`top / bottom`, two exact numbers, for a division by a value known only at run time.
     Only arithmetic and comparisons take one; anything else refuses it."""
 
-    top: Num
-    bottom: Num
+    top: SqlNumber
+    bottom: SqlNumber
     divisors: tuple[exp.Expression, ...] = ()  # each nonzero, or a division by zero happened
 
 
-ONE = Num(exp.Literal.number(1), 1, Fraction(1), 0)
+ONE = SqlNumber(exp.Literal.number(1), 1, Fraction(1), 0)
 
 
-def add(a: Num, b: Num, op: str, construct: str) -> Num:
+def add(a: SqlNumber, b: SqlNumber, op: str, construct: str) -> SqlNumber:
     """`a + b` or `a - b` over a common denominator."""
     a, b = common(a, b, construct)
     bound = a.bound + b.bound
     places = max(a.places, b.places)
     cls = exp.Add if op == "+" else exp.Sub
-    return Num(cls(this=_widen(a, bound, places, construct), expression=b.sql), a.den, bound, places)
+    return SqlNumber(cls(this=_widen(a, bound, places, construct), expression=b.sql), a.den, bound, places)
 
 
-def mul(a: Num, b: Num, construct: str) -> Num:
+def mul(a: SqlNumber, b: SqlNumber, construct: str) -> SqlNumber:
     if a is ONE or b is ONE:
         return b if a is ONE else a
     bound = a.bound * b.bound
     places = a.places + b.places
-    return Num(exp.Mul(this=_widen(a, bound, places, construct), expression=b.sql),
+    return SqlNumber(exp.Mul(this=_widen(a, bound, places, construct), expression=b.sql),
                a.den * b.den, bound, places)
 
 
-def _quotient(v: Num | Quotient) -> Quotient:
+def _quotient(v: SqlNumber | Quotient) -> Quotient:
     return v if isinstance(v, Quotient) else Quotient(v, ONE)
 
 
@@ -160,7 +160,7 @@ def _distinct(items) -> tuple[exp.Expression, ...]:
     return tuple(seen.values())
 
 
-def quotient_arith(a: Num | Quotient, b: Num | Quotient, op: str, construct: str) -> Quotient:
+def quotient_arith(a: SqlNumber | Quotient, b: SqlNumber | Quotient, op: str, construct: str) -> Quotient:
     """`a op b` as a quotient: `(t/u) ± (v/w) = (t*w ± v*u) / (u*w)`, `(t/u) * (v/w) = t*v / (u*w)`,
     `(t/u) / (v/w) = t*w / (u*v)`, where `v` joins the divisors that must not be zero."""
     qa, qb = _quotient(a), _quotient(b)
@@ -176,7 +176,7 @@ def quotient_arith(a: Num | Quotient, b: Num | Quotient, op: str, construct: str
                     _distinct(divisors if known_nonzero else (*divisors, v.sql)))
 
 
-def common(a: Num, b: Num, construct: str) -> tuple[Num, Num]:
+def common(a: SqlNumber, b: SqlNumber, construct: str) -> tuple[SqlNumber, SqlNumber]:
     den = math.lcm(a.den, b.den)
     return _scaled(a, den // a.den, construct), _scaled(b, den // b.den, construct)
 
@@ -231,9 +231,9 @@ _CMP = {">=": exp.GTE, ">": exp.GT, "<=": exp.LTE, "<": exp.LT, "=": exp.EQ, "!=
 
 @attrs.frozen
 class FactColumn:
-    """How a fact reads from the relation: a number as `Num`, other kinds as a plain value."""
+    """How a fact reads from the relation: a number as `SqlNumber`, other kinds as a plain value."""
 
-    value: exp.Expression | Num
+    value: exp.Expression | SqlNumber
 
 
 def date_literal(day: datetime.date) -> exp.Expression:
@@ -244,8 +244,8 @@ class ExprCompiler:
     """Compiles IR expressions of one year; `facts` maps a fact name to its column."""
 
     def __init__(self, facts: Mapping[str, FactColumn], year: int,
-                 aggregate: Callable[[ir.Agg], exp.Expression | Num] | None = None,
-                 parts: Callable[[ir.ChildAgg], exp.Expression | Num | Quotient] | None = None):
+                 aggregate: Callable[[ir.Agg], exp.Expression | SqlNumber] | None = None,
+                 parts: Callable[[ir.ChildAgg], exp.Expression | SqlNumber | Quotient] | None = None):
         self.facts = facts
         self.year = year
         self.aggregate = aggregate
@@ -255,33 +255,33 @@ class ExprCompiler:
 
     def boolean(self, e: ir.Expr) -> exp.Expression:
         v = self(e)
-        if isinstance(v, Num):
+        if isinstance(v, SqlNumber):
             raise Unsupported(type(e).__name__, "a number where a condition is expected")
         return v
 
-    def number(self, e: ir.Expr) -> Num:
+    def number(self, e: ir.Expr) -> SqlNumber:
         v = self(e)
-        if not isinstance(v, Num):
+        if not isinstance(v, SqlNumber):
             raise Unsupported(type(e).__name__, "a condition where a number is expected")
         return v
 
-    def __call__(self, e: ir.Expr) -> exp.Expression | Num:
+    def __call__(self, e: ir.Expr) -> exp.Expression | SqlNumber:
         v = self._value(e)
         if isinstance(v, Quotient):
             raise Unsupported(f"`{e.text}`", "a division by a value that is not a constant, "
                                              "used elsewhere than in arithmetic or a comparison")
         return v
 
-    def _value(self, e: ir.Expr) -> exp.Expression | Num | Quotient:
+    def _value(self, e: ir.Expr) -> exp.Expression | SqlNumber | Quotient:
         """The SQL of `e`; a `Quotient` only below a division by a run-time value."""
         method = getattr(self, "_" + type(e).__name__, None)
         if method is None:
             raise Unsupported(type(e).__name__, "no SQL form yet")
         return method(e)
 
-    def _numeric(self, e: ir.Expr) -> Num | Quotient:
+    def _numeric(self, e: ir.Expr) -> SqlNumber | Quotient:
         v = self._value(e)
-        if not isinstance(v, Num | Quotient):
+        if not isinstance(v, SqlNumber | Quotient):
             raise Unsupported(type(e).__name__, "a condition where a number is expected")
         return v
 
@@ -307,7 +307,7 @@ class ExprCompiler:
 
     # -- arithmetic ----------------------------------------------------------------
 
-    def _Arith(self, e: ir.Arith) -> Num | Quotient:
+    def _Arith(self, e: ir.Arith) -> SqlNumber | Quotient:
         where = f"`{e.text}`"
         a, b = self._numeric(e.left), self._numeric(e.right)
         divisor = _constant(e.right) if e.op == "/" else None
@@ -318,28 +318,28 @@ class ExprCompiler:
         if e.op == "*":
             return mul(a, b, where)
         if divisor == 0:
-            return Num(exp.Null(), 1, Fraction(0), 0)  # the reference: unknown, division by zero
+            return SqlNumber(exp.Null(), 1, Fraction(0), 0)  # the reference: unknown, division by zero
         # a / (p/q) = a * q / p: multiply by q (sign of p folded in), divide the denominator by |p|
         p, q = divisor.numerator, divisor.denominator
         factor = q if p > 0 else -q
         bound = a.bound * q
         sql = a.sql if factor == 1 else exp.Mul(this=_widen(a, bound, a.places, where),
                                                   expression=integer(factor))
-        return Num(sql, a.den * abs(p), bound, a.places)
+        return SqlNumber(sql, a.den * abs(p), bound, a.places)
 
-    def _Neg(self, e: ir.Neg) -> Num | Quotient:
+    def _Neg(self, e: ir.Neg) -> SqlNumber | Quotient:
         a = self._numeric(e.operand)
         if isinstance(a, Quotient):
-            return Quotient(Num(exp.Neg(this=paren(a.top.sql)), a.top.den, a.top.bound, a.top.places),
+            return Quotient(SqlNumber(exp.Neg(this=paren(a.top.sql)), a.top.den, a.top.bound, a.top.places),
                             a.bottom, a.divisors)
-        return Num(exp.Neg(this=paren(a.sql)), a.den, a.bound, a.places)
+        return SqlNumber(exp.Neg(this=paren(a.sql)), a.den, a.bound, a.places)
 
-    def _Func(self, e: ir.Func) -> Num | Quotient:
+    def _Func(self, e: ir.Func) -> SqlNumber | Quotient:
         where = f"`{e.text}`"
         if e.name == "abs":
             a = self._numeric(e.args[0])
             if isinstance(a, Quotient):
-                top, bottom = (Num(exp.Abs(this=n.sql), n.den, n.bound, n.places)
+                top, bottom = (SqlNumber(exp.Abs(this=n.sql), n.den, n.bound, n.places)
                                for n in (a.top, a.bottom))
                 return Quotient(top, bottom, a.divisors)
         args = [self.number(x) for x in e.args]
@@ -350,7 +350,7 @@ class ExprCompiler:
             return out
         (a,) = args
         if e.name == "abs":
-            return Num(exp.Abs(this=a.sql), a.den, a.bound, a.places)
+            return SqlNumber(exp.Abs(this=a.sql), a.den, a.bound, a.places)
         if e.name not in ("floor", "ceil"):
             raise Unsupported(where, f"function `{e.name}`")
         # floor(sql/den) * den = sql - mod⁺(sql, den); ceil: sql + mod⁺(-sql, den).
@@ -365,30 +365,30 @@ class ExprCompiler:
             rest = exp.Mod(this=paren(exp.Add(this=exp.Mod(this=neg, expression=den), expression=den)),
                            expression=den)
             sql = exp.Add(this=wide, expression=rest)
-        return Num(paren(sql), a.den, a.bound + a.den, a.places)
+        return SqlNumber(paren(sql), a.den, a.bound + a.den, a.places)
 
-    def _pick(self, a: Num, b: Num, name: str, where: str) -> Num:
+    def _pick(self, a: SqlNumber, b: SqlNumber, name: str, where: str) -> SqlNumber:
         a, b = common(a, b, where)
         bound = max(a.bound, b.bound)
         places = max(a.places, b.places)
         # LEAST/GREATEST skip NULLs on several engines; the reference makes any unknown unknown.
         fn = exp.Least if name == "min" else exp.Greatest
         picked = fn(this=_widen(a, bound, places, where), expressions=[_widen(b, bound, places, where)])
-        return Num(case([(any_null(a.sql, b.sql), exp.Null())], picked), a.den, bound, places)
+        return SqlNumber(case([(any_null(a.sql, b.sql), exp.Null())], picked), a.den, bound, places)
 
     # -- conditions ------------------------------------------------------------------
 
     def _Cmp(self, e: ir.Cmp) -> exp.Expression:
         left, right = self._value(e.left), self._value(e.right)
-        numbers = [isinstance(v, Num | Quotient) for v in (left, right)]
+        numbers = [isinstance(v, SqlNumber | Quotient) for v in (left, right)]
         if all(numbers):
             return self._compare(left, e.op, right, f"`{e.text}`")
         if any(numbers):
             raise Unsupported(f"`{e.text}`", "a number compared with a value that is not one")
         return _CMP[e.op](this=left, expression=right)
 
-    def _compare(self, left: Num | Quotient, op: str, right: Num | Quotient, where: str) -> exp.Expression:
-        if isinstance(left, Num) and isinstance(right, Num):
+    def _compare(self, left: SqlNumber | Quotient, op: str, right: SqlNumber | Quotient, where: str) -> exp.Expression:
+        if isinstance(left, SqlNumber) and isinstance(right, SqlNumber):
             a, b = common(left, right, where)
             return _CMP[op](this=a.sql, expression=b.sql)
         # t/u op v/w: t*w op v*u when u*w > 0, the other way round when it is negative;
@@ -449,7 +449,7 @@ class ExprCompiler:
 
     def _Member(self, e: ir.Member) -> exp.Expression:
         subject = self(e.subject)
-        if isinstance(subject, Num):
+        if isinstance(subject, SqlNumber):
             raise Unsupported(f"`{e.text}`", "membership of a number")
         values = [self._Const(ir.Const(v, e.subject.type)) for v in e.values]
         if not values:
@@ -478,8 +478,8 @@ class ExprCompiler:
         values = [None if v is None else self(v) for _, v in arms]
         other = None if default is None else self(default)
         present = [v for v in [*values, other] if v is not None]
-        if any(isinstance(v, Num) for v in present):
-            if not all(isinstance(v, Num) for v in present):
+        if any(isinstance(v, SqlNumber) for v in present):
+            if not all(isinstance(v, SqlNumber) for v in present):
                 raise Unsupported(where, "branches of different kinds")
             den = math.lcm(*(n.den for n in present))
             bound = max(n.bound * (den // n.den) for n in present)
@@ -490,7 +490,7 @@ class ExprCompiler:
                                                            bound, places, where)
 
             ifs = [(c, sql(v)) for (c, _), v in zip(arms, values, strict=True)]
-            return Num(case(ifs, sql(other) if other is not None else exp.Null()), den, bound, places)
+            return SqlNumber(case(ifs, sql(other) if other is not None else exp.Null()), den, bound, places)
         ifs = [(c, exp.Null() if v is None else v) for (c, _), v in zip(arms, values, strict=True)]
         return case(ifs, other if other is not None else exp.Null())
 
@@ -503,7 +503,7 @@ class ExprCompiler:
     def _Table(self, e: ir.Table):
         key = self(e.key)
         where = f"`{e.text}`"
-        key_sql = key.sql if isinstance(key, Num) else key
+        key_sql = key.sql if isinstance(key, SqlNumber) else key
         arms: list[tuple[exp.Expression, ir.Expr | None]] = [(is_null(key_sql), None)]
         default = None
         for b in e.brackets:
@@ -511,14 +511,14 @@ class ExprCompiler:
                 default = b.value
                 break
             bounds = [self(x) for x in (b.low, b.high) if x is not None]
-            variable = [x.sql if isinstance(x, Num) else x for x in bounds
-                        if not (isinstance(x, Num) and _is_literal(x.sql))]
+            variable = [x.sql if isinstance(x, SqlNumber) else x for x in bounds
+                        if not (isinstance(x, SqlNumber) and _is_literal(x.sql))]
             if variable:  # the reference stops at a bracket whose bounds are unknown
                 arms.append((any_null(*variable), None))
             lo = self(b.low) if b.low is not None else None
             hi = self(b.high) if b.high is not None else None
             if b.kind == "in":  # a category bracket: the key is one of the values
-                if isinstance(key, Num):
+                if isinstance(key, SqlNumber):
                     raise Unsupported(where, "category brackets of a number")
                 values = [self._Const(ir.Const(v, e.key.type)) for v in b.values]
                 test = exp.In(this=key, expressions=values) if values else exp.Boolean(this=False)
@@ -530,7 +530,7 @@ class ExprCompiler:
     def _bracket(self, kind: str, key, lo, hi, where: str) -> exp.Expression:
         if kind == "in":
             raise Unsupported(where, "category brackets")
-        if not isinstance(key, Num):
+        if not isinstance(key, SqlNumber):
             raise Unsupported(where, "brackets of a value that is not a number")
         if kind == "below":
             k, h = common(key, hi, where)
@@ -650,5 +650,5 @@ def target_aggregates(rule: ir.Rule) -> tuple[ir.Agg, ...]:
                                if isinstance(x, ir.Agg) and x.arg is not None))
 
 
-__all__ = ["CODE", "MAX_DIGITS", "ExprCompiler", "FactColumn", "Num", "Quotient", "Unsupported",
+__all__ = ["CODE", "MAX_DIGITS", "ExprCompiler", "FactColumn", "SqlNumber", "Quotient", "Unsupported",
            "const_num", "outcome_code", "target_aggregates", "in_force"]

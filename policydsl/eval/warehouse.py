@@ -36,7 +36,7 @@ from sqlglot import exp
 from .. import ir
 from . import sqlgen
 from .population import TargetStats, _Target
-from .sqlgen import CODE, ExprCompiler, FactColumn, Num, Unsupported
+from .sqlgen import CODE, ExprCompiler, FactColumn, SqlNumber, Unsupported
 from .validate import EXEMPTIONS_FIELD
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "bigquery")
@@ -120,7 +120,7 @@ def _value_column(fact: ir.FactDef, column: str) -> FactColumn:
     if fact.kind not in ("integer", "decimal"):
         return FactColumn(col)
     digits, places = (INT_DIGITS, 0) if fact.kind == "integer" else (DEC_DIGITS, DEC_PLACES)
-    n = Num(col, 1, Fraction(10 ** (digits - places)), places)
+    n = SqlNumber(col, 1, Fraction(10 ** (digits - places)), places)
     scale = fact.type.scale if isinstance(fact.type, ir.Num) else Fraction(1)
     return FactColumn(sqlgen.times(n, scale, f"fact `{fact.name}`"))
 
@@ -259,7 +259,7 @@ class _Builder:
         dens = []
         for agg in _Target(rule).aggs:
             arg = self.compiler(agg.arg)
-            if isinstance(arg, Num):
+            if isinstance(arg, SqlNumber):
                 digits = sqlgen._digits(arg.bound, arg.places)
                 if digits > SUM_DIGITS:
                     raise Unsupported(f"`{agg.text}`", f"a sum of values of {digits} digits could "

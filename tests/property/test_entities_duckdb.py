@@ -15,7 +15,7 @@ from sqlglot import exp
 
 import policydsl
 from policydsl.eval import entities_sql
-from policydsl.eval.sqlgen import Num
+from policydsl.eval.sqlgen import SqlNumber
 from tests.strategies import EntitiesCase, several_entities
 
 
@@ -58,7 +58,7 @@ def _count_off_by_one(mp):
     def wrap(original, self, e):
         v = original(self, e)
         if e.kind == "count":
-            return Num(exp.Add(this=exp.Paren(this=v.sql), expression=exp.Literal.number(1)), v.den,
+            return SqlNumber(exp.Add(this=exp.Paren(this=v.sql), expression=exp.Literal.number(1)), v.den,
                        v.bound + 1, v.places)
         return v
     _wrap_part_agg(mp, wrap)
