@@ -243,51 +243,67 @@ class Encoding:
         return (v.term() if isinstance(v, Ratio) else v), d
 
     def _bool(self, e, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
-        if isinstance(e, ir.Const):
-            return (TRUE, FALSE) if e.value else (FALSE, TRUE)
-        if isinstance(e, ir.Fact):
-            v, p = self.value[e.name], self.present[e.name]
-            return _and(p, v), _and(p, _not(v))
-        if isinstance(e, ir.And):
-            (at, af), (bt, bf) = self.bool3(e.left, agg), self.bool3(e.right, agg)
-            return _and(at, bt), _or(af, bf)
-        if isinstance(e, ir.Or):
-            (at, af), (bt, bf) = self.bool3(e.left, agg), self.bool3(e.right, agg)
-            return _or(at, bt), _and(af, bf)
-        if isinstance(e, ir.Not):
-            t, f = self.bool3(e.operand, agg)
-            return f, t
-        if isinstance(e, ir.Cmp):
-            a, da = self.num(e.left, agg)
-            b, db = self.num(e.right, agg)
-            c = compare(e.op, a, b)
-            d = _and(da, db)
-            return _and(d, c), _and(d, _not(c))
-        if isinstance(e, ir.Between):
-            s, ds = self.term(e.subject, agg)
-            lo, dl = self.term(e.low, agg)
-            hi, dh = self.term(e.high, agg)
-            c = _and(lo <= s, s <= hi)
-            d = _and(ds, dl, dh)
-            return _and(d, c), _and(d, _not(c))
-        if isinstance(e, ir.Member):
-            s, d = self.term(e.subject, agg)
-            inside = _or([s == self._const(v, e.subject.type) for v in e.values])
-            c = _not(inside) if e.negated else inside
-            return _and(d, c), _and(d, _not(c))
-        if isinstance(e, ir.Cond):
-            ct, cf = self.bool3(e.cond, agg)
-            tt, tf = self.bool3(e.then, agg)
-            et, ef = self.bool3(e.else_, agg)
-            return _or(_and(ct, tt), _and(cf, et)), _or(_and(ct, tf), _and(cf, ef))
-        if isinstance(e, ir.Sched):
-            return self.bool3(schedule_entry(e, self.year), agg)
-        if isinstance(e, ir.Table):
-            v, d = self._table(e, agg, boolean=True)
-            return _and(d, v), _and(d, _not(v))
-        if isinstance(e, ir.ChildAgg):
-            raise TypeError(_PARTS.format(e.text))
-        raise TypeError(f"not a boolean expression: {type(e).__name__}")
+        # one method per node class, `_bool_<class>`, as in sqlgen and codegen
+        rule = getattr(self, "_bool_" + type(e).__name__, None)
+        if rule is None:
+            raise TypeError(f"not a boolean expression: {type(e).__name__}")
+        return rule(e, agg)
+
+    def _bool_Const(self, e: ir.Const, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
+        return (TRUE, FALSE) if e.value else (FALSE, TRUE)
+
+    def _bool_Fact(self, e: ir.Fact, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
+        v, p = self.value[e.name], self.present[e.name]
+        return _and(p, v), _and(p, _not(v))
+
+    def _bool_And(self, e: ir.And, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
+        (at, af), (bt, bf) = self.bool3(e.left, agg), self.bool3(e.right, agg)
+        return _and(at, bt), _or(af, bf)
+
+    def _bool_Or(self, e: ir.Or, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
+        (at, af), (bt, bf) = self.bool3(e.left, agg), self.bool3(e.right, agg)
+        return _or(at, bt), _and(af, bf)
+
+    def _bool_Not(self, e: ir.Not, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
+        t, f = self.bool3(e.operand, agg)
+        return f, t
+
+    def _bool_Cmp(self, e: ir.Cmp, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
+        a, da = self.num(e.left, agg)
+        b, db = self.num(e.right, agg)
+        c = compare(e.op, a, b)
+        d = _and(da, db)
+        return _and(d, c), _and(d, _not(c))
+
+    def _bool_Between(self, e: ir.Between, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
+        s, ds = self.term(e.subject, agg)
+        lo, dl = self.term(e.low, agg)
+        hi, dh = self.term(e.high, agg)
+        c = _and(lo <= s, s <= hi)
+        d = _and(ds, dl, dh)
+        return _and(d, c), _and(d, _not(c))
+
+    def _bool_Member(self, e: ir.Member, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
+        s, d = self.term(e.subject, agg)
+        inside = _or([s == self._const(v, e.subject.type) for v in e.values])
+        c = _not(inside) if e.negated else inside
+        return _and(d, c), _and(d, _not(c))
+
+    def _bool_Cond(self, e: ir.Cond, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
+        ct, cf = self.bool3(e.cond, agg)
+        tt, tf = self.bool3(e.then, agg)
+        et, ef = self.bool3(e.else_, agg)
+        return _or(_and(ct, tt), _and(cf, et)), _or(_and(ct, tf), _and(cf, ef))
+
+    def _bool_Sched(self, e: ir.Sched, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
+        return self.bool3(schedule_entry(e, self.year), agg)
+
+    def _bool_Table(self, e: ir.Table, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
+        v, d = self._table(e, agg, boolean=True)
+        return _and(d, v), _and(d, _not(v))
+
+    def _bool_ChildAgg(self, e: ir.ChildAgg, agg) -> tuple[z3.BoolRef, z3.BoolRef]:
+        raise TypeError(_PARTS.format(e.text))
 
     def _const(self, value: object, typ: ir.Type) -> z3.ExprRef:
         if isinstance(value, bool):
@@ -299,52 +315,66 @@ class Encoding:
         return Q(value)  # type: ignore[arg-type]
 
     def _num(self, e, agg) -> tuple[Numeric, z3.BoolRef]:
-        if isinstance(e, ir.Const):
-            return self._const(e.value, e.type), TRUE
-        if isinstance(e, ir.Fact):
-            return self.value[e.name], self.present[e.name]
-        if isinstance(e, ir.Arith):
-            a, da = self.num(e.left, agg)
-            b, db = self.num(e.right, agg)
-            d = _and(da, db)
-            if e.op == "/":
-                bt = b.term() if isinstance(b, Ratio) else b
-                at = a.term() if isinstance(a, Ratio) else a
-                return Ratio(at, bt), _and(d, bt != 0)
-            at, bt = _term(a), _term(b)
-            return ir.ARITHMETIC[e.op](at, bt), d
-        if isinstance(e, ir.Neg):
-            a, d = self.term(e.operand, agg)
-            return -a, d
-        if isinstance(e, ir.Func):
-            args = [self.term(a, agg) for a in e.args]
-            d = _and([x[1] for x in args])
-            if e.name in ("min", "max"):
-                out = args[0][0]
-                for v, _ in args[1:]:
-                    out = z3.If(v < out, v, out) if e.name == "min" else z3.If(v > out, v, out)
-                return out, d
-            x = args[0][0]
-            if e.name == "abs":
-                return z3.If(x < 0, -x, x), d
-            whole = z3.ToInt(x) if e.name == "floor" else -z3.ToInt(-x)  # whole canonical base units
-            return z3.ToReal(whole), d
-        if isinstance(e, ir.Cond):
-            ct, cf = self.bool3(e.cond, agg)
-            tv, td = self.term(e.then, agg)
-            ev, ed = self.term(e.else_, agg)
-            return z3.If(ct, tv, ev), _or(_and(ct, td), _and(cf, ed))
-        if isinstance(e, ir.Sched):
-            return self.num(schedule_entry(e, self.year), agg)
-        if isinstance(e, ir.Table):
-            return self._table(e, agg, boolean=False)
-        if isinstance(e, ir.Agg):
-            if agg is None:
-                raise TypeError("an aggregate needs a population")
-            return agg(e)
-        if isinstance(e, ir.ChildAgg):
-            raise TypeError(_PARTS.format(e.text))
-        raise TypeError(f"not a value: {type(e).__name__}")
+        # one method per node class, `_num_<class>`, as in sqlgen and codegen
+        rule = getattr(self, "_num_" + type(e).__name__, None)
+        if rule is None:
+            raise TypeError(f"not a value: {type(e).__name__}")
+        return rule(e, agg)
+
+    def _num_Const(self, e: ir.Const, agg) -> tuple[Numeric, z3.BoolRef]:
+        return self._const(e.value, e.type), TRUE
+
+    def _num_Fact(self, e: ir.Fact, agg) -> tuple[Numeric, z3.BoolRef]:
+        return self.value[e.name], self.present[e.name]
+
+    def _num_Arith(self, e: ir.Arith, agg) -> tuple[Numeric, z3.BoolRef]:
+        a, da = self.num(e.left, agg)
+        b, db = self.num(e.right, agg)
+        d = _and(da, db)
+        if e.op == "/":
+            bt = b.term() if isinstance(b, Ratio) else b
+            at = a.term() if isinstance(a, Ratio) else a
+            return Ratio(at, bt), _and(d, bt != 0)
+        at, bt = _term(a), _term(b)
+        return ir.ARITHMETIC[e.op](at, bt), d
+
+    def _num_Neg(self, e: ir.Neg, agg) -> tuple[Numeric, z3.BoolRef]:
+        a, d = self.term(e.operand, agg)
+        return -a, d
+
+    def _num_Func(self, e: ir.Func, agg) -> tuple[Numeric, z3.BoolRef]:
+        args = [self.term(a, agg) for a in e.args]
+        d = _and([x[1] for x in args])
+        if e.name in ("min", "max"):
+            out = args[0][0]
+            for v, _ in args[1:]:
+                out = z3.If(v < out, v, out) if e.name == "min" else z3.If(v > out, v, out)
+            return out, d
+        x = args[0][0]
+        if e.name == "abs":
+            return z3.If(x < 0, -x, x), d
+        whole = z3.ToInt(x) if e.name == "floor" else -z3.ToInt(-x)  # whole canonical base units
+        return z3.ToReal(whole), d
+
+    def _num_Cond(self, e: ir.Cond, agg) -> tuple[Numeric, z3.BoolRef]:
+        ct, cf = self.bool3(e.cond, agg)
+        tv, td = self.term(e.then, agg)
+        ev, ed = self.term(e.else_, agg)
+        return z3.If(ct, tv, ev), _or(_and(ct, td), _and(cf, ed))
+
+    def _num_Sched(self, e: ir.Sched, agg) -> tuple[Numeric, z3.BoolRef]:
+        return self.num(schedule_entry(e, self.year), agg)
+
+    def _num_Table(self, e: ir.Table, agg) -> tuple[Numeric, z3.BoolRef]:
+        return self._table(e, agg, boolean=False)
+
+    def _num_Agg(self, e: ir.Agg, agg) -> tuple[Numeric, z3.BoolRef]:
+        if agg is None:
+            raise TypeError("an aggregate needs a population")
+        return agg(e)
+
+    def _num_ChildAgg(self, e: ir.ChildAgg, agg) -> tuple[Numeric, z3.BoolRef]:
+        raise TypeError(_PARTS.format(e.text))
 
     def _table(self, e: ir.Table, agg, boolean: bool):
         """First matching bracket wins; an unknown bound or no match leaves the value undefined."""
