@@ -238,8 +238,8 @@ def main() -> int:
 
     # ---- baselines ----
     sys.path.insert(0, str(ROOT))
+    from policydsl.core.source import Source
     from policydsl.loader import check_source
-    from policydsl.source import Source
 
     check_source(Source("warm.pol", text))
     in_process = []

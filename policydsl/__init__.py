@@ -12,19 +12,19 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from .diagnostics import Diagnostic, PolicyError
+from .core.diagnostics import Diagnostic, PolicyError
 
 if TYPE_CHECKING:
     from .decisions import DecisionLog
     from .policy import Policy, YearError
 
 __all__ = ["DecisionLog", "Diagnostic", "Policy", "PolicyError", "YearError", "check", "diff", "load", "loads", "__version__"]
-from .version import __version__
+from .core.version import __version__
 
 
 def loads(text: str, name: str = "<string>") -> Policy:
     """Parse and check policy text; raise PolicyError holding every diagnostic on failure."""
-    from .source import Source
+    from .core.source import Source
 
     return _load(Source(name, text))
 

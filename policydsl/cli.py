@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         if rest and listed and all(r == "-" or not r.startswith("-") for r in rest):
             getattr(args, listed).extend(rest)
         elif rest:
-            from .textsafe import visible
+            from .core.textsafe import visible
 
             parser.error(f"unrecognized arguments: {visible(' '.join(rest))}")
     except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
@@ -78,12 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         if getattr(e, "filename", None) is None and e.errno is not None:
             return _output_failed(f"cannot write the output: {e.strerror or e}")
-        from .textsafe import visible  # a file name may hold control characters
+        from .core.textsafe import visible  # a file name may hold control characters
 
         print(f"policydsl: error: {visible(e.strerror or e)}: {visible(e.filename)}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as e:  # the last line of defence: never a traceback for any input
-        from .textsafe import visible
+        from .core.textsafe import visible
 
         print(f"policydsl: internal error: {type(e).__name__}: {visible(e)}", file=sys.stderr)
         print("policydsl: this is a bug in policydsl; please report it with the input that caused it",

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import attrs
 
-from . import ir
+from .core import ir
 from .eval.values import int_text
 
 

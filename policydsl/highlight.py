@@ -5,7 +5,7 @@ Sphinx and MkDocs find it by the alias `pol`:
 
     pygmentize -l pol policies/chifeng_2023.pol
 
-Its keywords come from `policydsl.keywords`, so both keyword sets (English and
+Its keywords come from `policydsl.core.keywords`, so both keyword sets (English and
 Chinese) are highlighted, and it stays in step with the grammar. Pygments is
 imported only when `PolLexer` is first used, never by `import policydsl`.
 """
@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 
-from .keywords import COMPARISONS, KEYWORDS, word_pattern
+from .core.keywords import COMPARISONS, KEYWORDS, word_pattern
 
 __all__ = ["lexer_class"]  # and `PolLexer`, built on first access
 
-# Groups of keyword concepts (see `policydsl.keywords.KEYWORDS`), by the token they get.
+# Groups of keyword concepts (see `policydsl.core.keywords.KEYWORDS`), by the token they get.
 DECLARATIONS = ("policy", "unit", "set", "entity", "fact", "let", "rule", "target", "note")
 ATTRIBUTES = ("title", "original", "version", "issuer", "period", "clause", "section", "quote",
               "where", "for_each", "in_year", "from", "to", "until", "year_mark", "if", "then",
@@ -51,7 +51,7 @@ def lexer_class():
         Whitespace,
     )
 
-    from .dates import EVAL_NAMES
+    from .core.dates import EVAL_NAMES
 
     name_re = r"[^\W\d]\w*"
     cmp_words = [w for kw in COMPARISONS.values() for w in kw.spellings if w[0] not in "<>=!≥≤≠"]

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from . import ast, ir
-from .diagnostics import ERROR, WARNING, Diagnostic, PolicyError, has_errors
-from .limits import current as current_limits
-from .source import Source, Span
+from .core import ast, ir
+from .core.diagnostics import ERROR, WARNING, Diagnostic, PolicyError, has_errors
+from .core.limits import current as current_limits
+from .core.source import Source, Span
 
 if TYPE_CHECKING:
     from .checker.resolve import Resolved

@@ -6,14 +6,14 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from . import ir
-from .diagnostics import Diagnostic
+from .core import ir
+from .core.diagnostics import Diagnostic
 from .results import Evaluation, PolicyInfo, RecordResult
 
 if TYPE_CHECKING:
+    from .core.source import Source
     from .eval.compiled import CompiledPolicy
     from .eval.entities import EntityEvaluation
-    from .source import Source
 
 
 class YearError(ValueError):
@@ -41,7 +41,7 @@ class Policy:
     def from_source(cls, source: Source) -> Policy:
         """Check a source through the front end's stages; raise PolicyError holding every
         error (or every diagnostic, when none is an error but no policy came out)."""
-        from .diagnostics import PolicyError, has_errors
+        from .core.diagnostics import PolicyError, has_errors
         from .loader import check_source
 
         checked, diagnostics = check_source(source)
@@ -92,7 +92,7 @@ class Policy:
 
     @property
     def info(self) -> PolicyInfo:
-        from .dates import validity_json
+        from .core.dates import validity_json
 
         return PolicyInfo(self.name, self.version, self.fingerprint, validity_json(self.ir.meta.validity))
 
@@ -233,7 +233,7 @@ def moment(year):
     (`eval_date`); a year judges its last day."""
     import datetime
 
-    from .dates import on
+    from .core.dates import on
 
     if isinstance(year, datetime.datetime):
         year = year.date()

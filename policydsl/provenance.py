@@ -93,7 +93,7 @@ def provenance(policy, inputs: Iterable[object], years: Iterable[int], engine: s
     `input_entries` (for one file per year); `years` the
     years evaluated; `engine` the evaluator's name.
     """
-    from .version import __version__
+    from .core.version import __version__
 
     source = policy.ir.source
     path = source.name if source is not None else None

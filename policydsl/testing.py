@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from hypothesis import strategies as st
 
-from . import ir
+from .core import ir
 from .policy import Policy
 
 __all__ = ["Unsatisfiable", "compliant_records", "violating_records", "boundary_records",

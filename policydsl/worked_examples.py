@@ -46,7 +46,7 @@ from pathlib import Path
 
 import attrs
 
-from . import ir
+from .core import ir
 from .results import OUTCOMES
 
 EXAMPLES_SUFFIX = ".examples.json"
@@ -184,7 +184,7 @@ def _year(raw, policy_ir: ir.Policy, where: str, problems: list[str]) -> int:
 
 
 def _date(raw, year, policy_ir: ir.Policy, where: str, problems: list[str]) -> int:
-    from .dates import on, parse_iso
+    from .core.dates import on, parse_iso
 
     day = parse_iso(raw) if isinstance(raw, str) else None
     if day is None:

@@ -68,7 +68,7 @@ from decimal import Decimal
 import attrs
 from hypothesis import strategies as st
 
-from policydsl import ast
+from policydsl.core import ast
 
 # dimension -> (unit written after a constant, facts of that dimension)
 UNITS = {"area": "m2", "count": "households", "money": "yuan per year", "plain": ""}

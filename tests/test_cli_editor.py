@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from policydsl.cli import COMMANDS, main
-from policydsl.terminal import paint_diagnostic, use_colour
+from policydsl.core.terminal import paint_diagnostic, use_colour
 
 ROOT = Path(__file__).resolve().parents[1]
 CHIFENG = ROOT / "policies" / "chifeng_2023.pol"

@@ -1,4 +1,4 @@
-"""Write `syntaxes/pol.tmLanguage.json` from the keyword table (`policydsl/keywords.py`).
+"""Write `syntaxes/pol.tmLanguage.json` from the keyword table (`policydsl/core/keywords.py`).
 
 Run after changing a keyword:  python editors/vscode/make_grammar.py
 A test checks that the committed grammar is what this script writes.
@@ -10,7 +10,8 @@ import json
 import re
 from pathlib import Path
 
-from policydsl.dates import EVAL_NAMES
+from policydsl.core.dates import EVAL_NAMES
+from policydsl.core.keywords import COMPARISONS, KEYWORDS
 from policydsl.highlight import (
     ATTRIBUTES,
     BUILTINS,
@@ -20,7 +21,6 @@ from policydsl.highlight import (
     TYPES,
     WORD_OPERATORS,
 )
-from policydsl.keywords import COMPARISONS, KEYWORDS
 
 OUT = Path(__file__).parent / "syntaxes" / "pol.tmLanguage.json"
 NAME = r"[^\W\d]\w*"

@@ -40,8 +40,8 @@ from fractions import Fraction
 
 import attrs
 
-from .. import ir
-from ..diagnostics import ERROR, NOTE, WARNING, Diagnostic, Label
+from ..core import ir
+from ..core.diagnostics import ERROR, NOTE, WARNING, Diagnostic, Label
 from ..eval.values import show
 from . import smt
 from .incremental import Cancelled, Memo, rebind
@@ -117,7 +117,7 @@ def _without_dates(policy: ir.Policy) -> tuple[ir.Policy, list[Finding]]:
     """The policy less the rules the solver cannot reason about yet (days in force, due
     days, date values), each with note A0004: undecided, never "consistent" by default.
     What is found about the rest holds; nothing is said about those left out."""
-    from ..dates import date_construct
+    from ..core.dates import date_construct
 
     why = {r.name: date_construct(r, policy.meta.validity) for r in policy.all_rules}
     dated = [r for r in policy.all_rules if why[r.name] is not None]

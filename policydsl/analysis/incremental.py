@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from .. import ir
+from ..core import ir
 
 
 class Cancelled(Exception):

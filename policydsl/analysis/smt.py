@@ -43,7 +43,7 @@ from fractions import Fraction
 import attrs
 import z3
 
-from .. import ir
+from ..core import ir
 from ..eval.reference import schedule_entry
 from ..eval.values import NotInForce, exact_text, int_of_text, int_text
 

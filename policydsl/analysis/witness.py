@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from .. import ir
+from ..core import ir
 
 
 @attrs.frozen

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
-from .. import ir
+from ..core import ir
 from ..results import EXEMPTED, FAIL, NOT_APPLICABLE, PASS, UNKNOWN
 from .model import (
     EQUIVALENT,

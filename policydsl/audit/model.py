@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import attrs
 
-from .. import ir
+from ..core import ir
 
 # Per-year classes of a matched rule, and of the whole policy.
 UNCHANGED = "unchanged"  # the requirement for the year is the same IR

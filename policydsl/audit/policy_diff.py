@@ -6,7 +6,7 @@ import os
 
 import attrs
 
-from .. import ir
+from ..core import ir
 from .model import OUT_OF_PERIOD, UNCHANGED, PolicyDiff, RuleChange, VersionInfo, YearVerdict
 from .semantic import POPULATION_KINDS, Comparer, Side
 from .structural import exemption_changes, policy_notes, same_in_year, structural_changes

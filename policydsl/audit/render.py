@@ -6,8 +6,8 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 
-from ..textsafe import markdown as _cell
-from ..textsafe import markdown_code, visible, visible_lines
+from ..core.textsafe import markdown as _cell
+from ..core.textsafe import markdown_code, visible, visible_lines
 from .model import OUT_OF_PERIOD, PolicyDiff, RuleChange, Witness, YearVerdict
 
 

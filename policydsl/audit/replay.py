@@ -19,9 +19,9 @@ from pathlib import Path
 
 import attrs
 
+from ..core.textsafe import visible
+from ..core.version import __version__
 from ..provenance import EMBEDDED, file_digest, records_digest
-from ..textsafe import visible
-from ..version import __version__
 from .render import counted
 
 # Exit codes: reproduced; not reproduced (a digest or a verdict differs); unusable input.
@@ -259,7 +259,7 @@ def replay(result_path: str | os.PathLike[str], *, policy: str | None = None,
     """Re-evaluate a result; raises `ReplayError` when something cannot be used. `facts`
     replaces the data the result names: one path, or `ENTITY=PATH` for any entity of a
     policy with several."""
-    from ..diagnostics import PolicyError
+    from ..core.diagnostics import PolicyError
     from ..loader import read_source
     from ..policy import Policy
 
@@ -439,7 +439,7 @@ def _days(prov: dict, doc: dict) -> dict:
     """The day judged in each year, for a result judged on a day (`--date`)."""
     import datetime
 
-    from ..dates import on
+    from ..core.dates import on
 
     out = {}
     for text in prov.get("dates") or ([doc["date"]] if isinstance(doc.get("date"), str) else []):

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import attrs
 
-from .. import ir
+from ..core import ir
 from ..eval.judge import judge_record, judge_target
 from ..results import NOT_APPLICABLE, PASS
 from .model import (
@@ -119,7 +119,7 @@ class Comparer:
         return self._classify(year, both, replay)
 
     def _clash(self, *rules: ir.Rule | None) -> str:
-        from ..dates import date_construct, validity_days
+        from ..core.dates import date_construct, validity_days
 
         before, after = self.old.ir.meta.validity, self.new.ir.meta.validity
         if validity_days(before) != validity_days(after):

@@ -11,8 +11,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from ..diagnostics import ERROR, Diagnostic, PolicyError
-from ..source import Source
+from ..core.diagnostics import ERROR, Diagnostic, PolicyError
+from ..core.source import Source
 
 GIT_TIMEOUT_SECONDS = 30
 

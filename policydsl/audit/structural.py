@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from .. import ir
+from ..core import ir
 from ..fingerprint import canonical
 from .model import (
     ADDED,
@@ -157,8 +157,8 @@ def describe(old: ir.Rule | None, new: ir.Rule | None) -> tuple[tuple[str, ...],
 
 
 def _date_changes(old: ir.Rule, new: ir.Rule) -> tuple[str, str]:
-    """Lines for a change of the days in force or of the due day (dates: policydsl/dates.py)."""
-    from ..dates import in_force_text
+    """Lines for a change of the days in force or of the due day (dates: policydsl/core/dates.py)."""
+    from ..core.dates import in_force_text
 
     days = due = ""
     if canonical(old.in_force) != canonical(new.in_force):
@@ -257,7 +257,7 @@ def validity_changes(old: ir.Validity | None, new: ir.Validity | None) -> list[s
     def items(v: ir.Validity | None) -> dict[str, str]:
         if v is None:
             return {}
-        from ..dates import in_force_text
+        from ..core.dates import in_force_text
 
         out = {}
         if v.start is not None or v.end is not None:

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import attrs
 
-from ..diagnostics import ERROR, Diagnostic
-from ..limits import current as current_limits
-from ..limits import help_text as limits_help
-from ..source import Source
+from ..core.diagnostics import ERROR, Diagnostic
+from ..core.limits import current as current_limits
+from ..core.limits import help_text as limits_help
+from ..core.source import Source
 
 
 def check_limits(module: object, source: Source) -> list[Diagnostic]:
@@ -20,7 +20,7 @@ def check_limits(module: object, source: Source) -> list[Diagnostic]:
     expression that, once its definitions are inlined as the checker does, nests too
     deep or grows too large (`let b = a + a` doubles at each step). Runs before the
     checker so the checker and everything after it never see such a policy."""
-    from .. import ast
+    from ..core import ast
 
     limits = current_limits()
     decls = getattr(module, "decls", ())
@@ -56,7 +56,7 @@ def check_limits(module: object, source: Source) -> list[Diagnostic]:
 
 
 def _set_literals(decls: tuple) -> Iterator[object]:
-    from ..ast import SetLiteral
+    from ..core.ast import SetLiteral
 
     stack = list(decls)
     while stack:
@@ -98,7 +98,7 @@ def _child_fields(cls: type) -> tuple[str, ...] | None:
 
 def _references(node: object, names: dict) -> set[str]:
     """Names of definitions `node` refers to, found without recursion."""
-    from ..ast import Name
+    from ..core.ast import Name
 
     found, stack = set(), [node]
     while stack:
@@ -112,7 +112,7 @@ def _references(node: object, names: dict) -> set[str]:
 def _measure_decl(decl: object, lets: dict[str, tuple[int, int]]) -> tuple[int, int]:
     """The deepest and the largest expression of a declaration, its own wrapping
     (the declaration, its requirement) not counted."""
-    from ..ast import Requirement
+    from ..core.ast import Requirement
 
     depth = size = 0
     for child in _children(decl):
@@ -124,7 +124,7 @@ def _measure_decl(decl: object, lets: dict[str, tuple[int, int]]) -> tuple[int, 
 def _measure(node: object, lets: dict[str, tuple[int, int]]) -> tuple[int, int]:
     """(depth, node count) of `node` with every definition it names replaced by its
     own measure; post-order without recursion."""
-    from ..ast import Name
+    from ..core.ast import Name
 
     result: dict[int, tuple[int, int]] = {}
     stack: list[tuple[object, bool]] = [(node, False)]

@@ -15,9 +15,9 @@ from fractions import Fraction
 
 import attrs
 
-from .. import ast, ir
+from ..core import ast, ir
+from ..core.source import Span
 from ..eval.values import show
-from ..source import Span
 
 Bound = tuple[Fraction, bool] | None  # (value, inclusive); None: unbounded
 

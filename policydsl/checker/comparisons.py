@@ -9,9 +9,9 @@ widens a bound exactly, by a share of it or by an amount in its unit.
 
 from __future__ import annotations
 
-from .. import ast, ir
-from ..diagnostics import nearest
-from ..units import describe_dim, dim_div
+from ..core import ast, ir
+from ..core.diagnostics import nearest
+from ..core.units import describe_dim, dim_div
 from .expressions import Ctx, fold, same_type, set_name, type_name
 
 

@@ -1,5 +1,5 @@
 """The checker's part for dates: date literals, calendar arithmetic, the evaluation
-date, days in force, due days and a policy's validity (see policydsl/dates.py).
+date, days in force, due days and a policy's validity (see policydsl/core/dates.py).
 
 `DateChecks` is a part of `typecheck.TypeChecker`, so the date constructs stay in one
 place; `validity` is read by the resolve stage with the policy's header.
@@ -12,9 +12,9 @@ from fractions import Fraction
 
 import attrs
 
-from .. import ast, ir
-from ..dates import DURATION_UNITS, EVAL_NAMES, duration_text, shift, validity_days
-from ..units import DIMENSIONLESS
+from ..core import ast, ir
+from ..core.dates import DURATION_UNITS, EVAL_NAMES, duration_text, shift, validity_days
+from ..core.units import DIMENSIONLESS
 from .expressions import Ctx, type_name
 
 _YEAR_HELP = ("a year is not a day: write the day (`2024-01-01`, `2024年1月1日`), or compare "

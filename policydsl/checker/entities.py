@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .. import ast, ir
-from ..diagnostics import Label, nearest
-from ..units import DIMENSIONLESS
+from ..core import ast, ir
+from ..core.diagnostics import Label, nearest
+from ..core.units import DIMENSIONLESS
 
 if TYPE_CHECKING:
     from .resolve import Resolver

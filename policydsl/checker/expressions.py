@@ -14,11 +14,11 @@ from fractions import Fraction
 
 import attrs
 
-from .. import ast, ir
-from ..diagnostics import nearest
-from ..ir import walk
-from ..source import Span
-from ..units import DIMENSIONLESS, describe_dim, dim_div, dim_mul
+from ..core import ast, ir
+from ..core.diagnostics import nearest
+from ..core.ir import walk
+from ..core.source import Span
+from ..core.units import DIMENSIONLESS, describe_dim, dim_div, dim_mul
 from . import entities
 
 AGGREGATES = ("share", "count", "sum", "mean")

@@ -17,11 +17,11 @@ from fractions import Fraction
 
 import attrs
 
-from .. import ast, ir
-from ..dates import EVAL_NAMES
-from ..diagnostics import ERROR, WARNING, Diagnostic, Label, has_errors, nearest
-from ..source import Source, Span
-from ..units import Unit, UnitError, UnitRegistry
+from ..core import ast, ir
+from ..core.dates import EVAL_NAMES
+from ..core.diagnostics import ERROR, WARNING, Diagnostic, Label, has_errors, nearest
+from ..core.source import Source, Span
+from ..core.units import Unit, UnitError, UnitRegistry
 from . import entities
 from .dates import duration_help, validity
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import attrs
 
-from .. import ast, ir
+from ..core import ast, ir
 from .brackets import Interval, bracket_findings
 from .expressions import literal, same_type, type_name
 

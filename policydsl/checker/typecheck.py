@@ -12,8 +12,8 @@ stay quiet), so a drafter sees all errors of a file in one run.
 
 from __future__ import annotations
 
-from .. import ast, ir
-from ..diagnostics import Diagnostic
+from ..core import ast, ir
+from ..core.diagnostics import Diagnostic
 from . import entities
 from .comparisons import CompareChecks
 from .dates import DateChecks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..textsafe import visible
+from ..core.textsafe import visible
 from .policy_files import STDIN, STDIN_NAME, expand_policies, print_diagnostics, read_policy
 
 

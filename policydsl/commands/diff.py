@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..textsafe import visible
+from ..core.textsafe import visible
 from .policy_files import print_diagnostics, show_count
 
 
@@ -127,7 +127,7 @@ def run(args) -> int:
 
 def _impact_arguments(args, versions) -> str | None:
     """What is wrong with `--show` or `--by`, checked before the solver runs."""
-    from policydsl.diagnostics import nearest
+    from policydsl.core.diagnostics import nearest
 
     if args.facts is not None and any(p.ir.entities for p in versions):
         return ("`--facts` judges the records of a policy with one entity; with several entities, "

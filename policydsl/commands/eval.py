@@ -12,7 +12,7 @@ import argparse
 import sys
 import time
 
-from ..textsafe import visible
+from ..core.textsafe import visible
 from .policy_files import load_or_report, show_count
 
 DEFAULT_ENGINE = "duckdb"
@@ -52,7 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _date(text: str):
-    from ..dates import on, parse_iso
+    from ..core.dates import on, parse_iso
 
     day = parse_iso(text)
     if day is None:

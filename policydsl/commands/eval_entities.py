@@ -71,12 +71,12 @@ def entities_text_report(policy, result: EntityEvaluation, options=None) -> str:
 
 
 def run(policy, args) -> int:
+    from policydsl.core.textsafe import visible
     from policydsl.data.read import DataError
     from policydsl.eval.engine import SEVERAL_ENTITIES, SEVERAL_ENTITIES_ONLY, check_engine_name
     from policydsl.eval.entities import EntityDataError, evaluate_entities
     from policydsl.policy import YearError
     from policydsl.reports.model import ReportError, ReportOptions
-    from policydsl.textsafe import visible
 
     try:
         data = sources(policy, args.facts)
@@ -88,7 +88,7 @@ def run(policy, args) -> int:
         if args.format in ("xlsx", "parquet") and not args.output:
             raise ValueError(f"--format {args.format} writes a file: give --output PATH")
         if args.by is not None and not any(args.by in e.facts for e in policy.ir.entities):
-            from policydsl.diagnostics import nearest
+            from policydsl.core.diagnostics import nearest
 
             guess = nearest(args.by, [f.name for f in policy.ir.facts])
             raise ValueError(f"`--by {args.by}` is not a fact of any entity"

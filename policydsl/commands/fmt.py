@@ -11,7 +11,7 @@ import argparse
 import difflib
 import sys
 
-from ..textsafe import visible
+from ..core.textsafe import visible
 from .policy_files import STDIN, expand_policies, print_diagnostics, read_policy, write_atomically
 
 
@@ -27,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from policydsl.diagnostics import PolicyError
+    from policydsl.core.diagnostics import PolicyError
     from policydsl.fmt import FormatError, format_text
 
     worst = 0

@@ -10,16 +10,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..diagnostics import ERROR, Diagnostic, PolicyError
-from ..source import Source, Span
-from ..textsafe import visible
+from ..core.diagnostics import ERROR, Diagnostic, PolicyError
+from ..core.source import Source, Span
+from ..core.textsafe import visible
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 
 
 def print_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], stream=None) -> None:
-    from ..terminal import paint_diagnostic
+    from ..core.terminal import paint_diagnostic
 
     stream = stream or sys.stderr
     for d in diagnostics:
@@ -33,7 +33,7 @@ def read_policy(path: str) -> Source:
         from ..loader import read_source
 
         return read_source(path)
-    from ..limits import current as current_limits
+    from ..core.limits import current as current_limits
 
     limit = current_limits().policy_bytes
     data = sys.stdin.buffer.read(limit + 1)  # bounded: a endless pipe cannot fill memory

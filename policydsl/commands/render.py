@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..textsafe import visible
+from ..core.textsafe import visible
 from .policy_files import load_or_report
 
 

@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     from policydsl.audit.replay import UNUSABLE, ReplayError, replay
-    from policydsl.textsafe import visible_lines
+    from policydsl.core.textsafe import visible_lines
 
     try:
         found = replay(args.result, policy=args.policy, facts=args.facts, engine=args.engine)

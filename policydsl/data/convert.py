@@ -122,7 +122,7 @@ def _date(spec: FieldSpec, raw: object) -> object:
     time of day is silently dropped)."""
     import datetime
 
-    from ..dates import parse_iso
+    from ..core.dates import parse_iso
 
     if isinstance(raw, datetime.datetime):
         if raw.time() == datetime.time(0) and raw.tzinfo is None:

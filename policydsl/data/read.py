@@ -483,7 +483,7 @@ _LONE_CR = re.compile(r"(?<=\r)(?!\n)")
 
 
 def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder, columns_out: list[str]) -> Iterator[_Row]:
-    from ..limits import current
+    from ..core.limits import current
     from .header import delimiter_problem
 
     csv.field_size_limit(current().field_chars)  # a longer field is a row error, not a crash

@@ -29,11 +29,11 @@ import contextlib
 import math
 from fractions import Fraction
 
-from .. import ir
+from ..core import ir
 
 # Bound here, not read as `ir.schedule_entry`, so that a fault can be put into this engine
 # alone and the comparison with the reference shown to catch it.
-from ..ir import bracket_conditions, schedule_entry
+from ..core.ir import bracket_conditions, schedule_entry
 from .values import NotInForce
 
 # Operator tables: the only operators generated source contains.
@@ -79,8 +79,8 @@ ROUNDING = {"floor": floor_value, "ceil": ceil_value}
 
 
 def shifted(day, months: int, days: int):
-    """A day moved as the reference moves it (policydsl/dates.py), `U` outside the calendar."""
-    from ..dates import shift
+    """A day moved as the reference moves it (policydsl/core/dates.py), `U` outside the calendar."""
+    from ..core.dates import shift
 
     moved = shift(day, months, days)
     return U if moved is None else moved
@@ -319,7 +319,7 @@ class ExprGen:
         return self.guarded([a], f"{self.src.const(shifted)}({a}, {e.months}, {e.days})")
 
     def _EvalDate(self, e: ir.EvalDate) -> str:
-        from ..dates import day_of
+        from ..core.dates import day_of
 
         day = day_of(self.year)
         return self.src.const(day if e.kind == "date" else Fraction(day.year))

@@ -23,8 +23,8 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
-from .. import ir
-from ..dates import uses_dates
+from ..core import ir
+from ..core.dates import uses_dates
 from ..results import (
     EXEMPTED,
     FAIL,

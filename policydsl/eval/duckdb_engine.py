@@ -35,7 +35,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from .. import ir
+from ..core import ir
 from ..data.convert import MAX_DIGITS as _CONVERT_DIGITS  # noqa: F401 - documents the bound below
 from ..data.frames import frame_kind
 from ..data.read import DataError, FieldError, RawRecord, record_id
@@ -402,7 +402,7 @@ class Batch:
             typed.append(_q("__no_ex"))
         cells += [_alias(_q(column), alias) for column, alias in lay.raw.items()]
         if pop.kind == "csv":  # a cell longer than the reader takes is the reader's row error
-            from ..limits import current
+            from ..core.limits import current
 
             limit = exp.Literal.number(current().field_chars)
             longer = [exp.GT(this=_fn("length", _q(c)), expression=limit) for c in lay.raw]

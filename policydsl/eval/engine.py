@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
-from .. import ir
+from ..core import ir
 from ..results import RecordResult, TargetResult
 from .judge import judge_record, judge_target
 from .validate import Record

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from .. import ir
+from ..core import ir
 from ..data.read import FieldError
 from ..results import Evaluation, PolicyInfo, RecordResult, TargetResult, summarize
 from .engine import SEVERAL_ENTITIES, SEVERAL_ENTITIES_ONLY

@@ -34,7 +34,7 @@ from fractions import Fraction
 import attrs
 from sqlglot import exp
 
-from .. import ir
+from ..core import ir
 from ..results import OUTCOMES, Outcome, RecordResult, deferred_outcome
 from . import sqlgen
 from .judge import judge_record

@@ -6,7 +6,7 @@ import math
 import re
 from fractions import Fraction
 
-from .. import ir
+from ..core import ir
 from .reference import Env, evaluate
 from .values import EmptyPopulation, Unknown, show
 

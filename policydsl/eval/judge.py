@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .. import ir
+from ..core import ir
 from ..results import EXEMPTED, FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Outcome, TargetResult
 from .explain import _reasons, explain, explain_target
 from .reference import Env, evaluate
@@ -35,7 +35,7 @@ def not_in_force_on(rule: ir.Rule, year: int) -> str | None:
     days = rule.in_force
     if days is None:
         return None
-    from ..dates import day_of, in_force_text
+    from ..core.dates import day_of, in_force_text
 
     day = day_of(year)
     if (days.start is not None and day < days.start) or (days.end is not None and day > days.end):
@@ -48,7 +48,7 @@ def not_yet_due(rule: ir.Rule, env: Env, year: int) -> tuple[str, str] | None:
     """(outcome, why) when a duty with a due day is not yet judged on the evaluation date."""
     if rule.due is None:
         return None
-    from ..dates import day_of
+    from ..core.dates import day_of
 
     due = evaluate(rule.due, env, year)
     if isinstance(due, Unknown):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 
-from .. import ir
+from ..core import ir
 from ..results import NOT_APPLICABLE, TargetResult
 from .judge import _judge_population, _target, group_label, out_of_force
 from .validate import Record

@@ -10,8 +10,8 @@ import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
-from .. import ir
-from ..ir import bracket_conditions
+from ..core import ir
+from ..core.ir import bracket_conditions
 from .values import EmptyPopulation, NotInForce, Unknown, unknown
 
 Env = Mapping[str, object]
@@ -271,7 +271,7 @@ def _merge(*values) -> Unknown:
 
 
 def _date_shift(e: ir.DateShift, env, year, pop):
-    from ..dates import shift
+    from ..core.dates import shift
 
     d = evaluate(e.operand, env, year, pop)
     if isinstance(d, Unknown):
@@ -281,7 +281,7 @@ def _date_shift(e: ir.DateShift, env, year, pop):
 
 
 def _eval_date(e: ir.EvalDate, env, year, pop):
-    from ..dates import day_of
+    from ..core.dates import day_of
 
     day = day_of(year)
     return day if e.kind == "date" else Fraction(day.year)

@@ -37,7 +37,7 @@ from fractions import Fraction
 import attrs
 from sqlglot import exp
 
-from .. import ir
+from ..core import ir
 from ..results import OUTCOMES
 
 MAX_DIGITS = 38  # the widest exact DECIMAL of DuckDB, Spark, Trino and BigQuery's NUMERIC
@@ -406,10 +406,10 @@ class ExprCompiler:
 
     # -- dates: DATE values, moved by whole months then days. DuckDB, Spark 3 and later
     # (ADD_MONTHS), Trino, PostgreSQL and BigQuery (DATE_ADD) all keep the day of the
-    # month or take the month's last day, as policydsl/dates.py does ----------------------
+    # month or take the month's last day, as policydsl/core/dates.py does ----------------------
 
     def _DateShift(self, e: ir.DateShift) -> exp.Expression:
-        from ..dates import day_of, shift, shift_domain
+        from ..core.dates import day_of, shift, shift_domain
 
         null = exp.Cast(this=exp.Null(), to=exp.DataType.build("DATE"))
         fixed = (e.operand.value if isinstance(e.operand, ir.Const) else
@@ -432,7 +432,7 @@ class ExprCompiler:
         return case([(inside, moved)])
 
     def _EvalDate(self, e: ir.EvalDate):
-        from ..dates import day_of
+        from ..core.dates import day_of
 
         day = day_of(self.year)
         return date_literal(day) if e.kind == "date" else const_num(Fraction(day.year))
@@ -631,7 +631,7 @@ def outcome_code(rule: ir.Rule, compiler: ExprCompiler, exempted: exp.Expression
         branches += [(is_null(scope), exp.Literal.number(CODE["unknown"])),
                      (exp.Not(this=paren(scope)), exp.Literal.number(CODE["not_applicable"]))]
     if rule.due is not None:  # judged from the due day on (judge.not_yet_due)
-        from ..dates import day_of
+        from ..core.dates import day_of
 
         due = compiler(rule.due)
         branches += [(is_null(due), exp.Literal.number(CODE["unknown"])),

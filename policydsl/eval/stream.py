@@ -22,7 +22,7 @@ from typing import IO
 
 import attrs
 
-from .. import ir
+from ..core import ir
 from ..results import (
     NOT_APPLICABLE,
     OUTCOMES,

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import attrs
 
-from .. import ir
+from ..core import ir
 from ..data.convert import MISSING, SLOW, FieldSpec, convert_field, converter, parse_exemptions
 from ..data.read import FieldError, RawRecord
 from .reference import evaluate

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import attrs
 
-from .. import ir
+from ..core import ir
 
 
 @attrs.frozen

@@ -33,7 +33,7 @@ from fractions import Fraction
 import attrs
 from sqlglot import exp
 
-from .. import ir
+from ..core import ir
 from . import sqlgen
 from .population import TargetStats, _Target
 from .sqlgen import CODE, ExprCompiler, FactColumn, SqlNumber, Unsupported

@@ -15,10 +15,10 @@ from fractions import Fraction
 
 import attrs
 
-from .. import ast, ir
-from ..diagnostics import ERROR, Diagnostic
-from ..keywords import COMPARISONS, EN, KEYWORDS, ZH, is_cjk
-from ..source import Source, Span
+from ..core import ast, ir
+from ..core.diagnostics import ERROR, Diagnostic
+from ..core.keywords import COMPARISONS, EN, KEYWORDS, ZH, is_cjk
+from ..core.source import Source, Span
 
 FACT, LET, SET, UNIT, RULE, TARGET, ENTITY = "fact", "let", "set", "unit", "rule", "target", "entity"
 RENAMABLE = frozenset({FACT, LET, SET, RULE, TARGET})
@@ -256,8 +256,8 @@ class Document:
         if self._checker is None:
             return None
         from ..checker.expressions import Ctx
+        from ..core.units import describe_dim
         from ..eval.values import exact_text
-        from ..units import describe_dim
 
         errors = len(self._checker.diagnostics)
         try:
@@ -324,7 +324,7 @@ class Document:
                         out.append((_quote(v.value), "member", f"member of `{d.name}`"))
             if isinstance(d, ast.FactDecl) and d.type.kind == "enum":
                 out.extend((m, "level", f"level of `{d.name}`") for m in d.type.members)
-        from ..units import UnitRegistry
+        from ..core.units import UnitRegistry
 
         units = {n for n in UnitRegistry().names()}
         units |= {name for (ns, name) in self.symbols if ns == UNIT}

@@ -27,7 +27,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from .. import __version__
-from ..diagnostics import ERROR, WARNING
+from ..core.diagnostics import ERROR, WARNING
 from .document import Document, completions
 from .positions import LineIndex
 from .worker import AnalysisWorker
@@ -292,7 +292,7 @@ async def rename(ls: PolicyServer, params: types.RenameParams) -> types.Workspac
 
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
 async def formatting(ls: PolicyServer, params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
-    from ..diagnostics import PolicyError
+    from ..core.diagnostics import PolicyError
     from ..fmt import FormatError, format_text
 
     doc = await ls.document(params.text_document.uri)

@@ -28,8 +28,8 @@ def _serve(conn) -> None:  # pragma: no cover - runs in the worker process
         os.nice(10)  # on a busy machine the editor's keystrokes get the processor first
     from policydsl.analysis.checks import findings
     from policydsl.analysis.incremental import Cancelled, Memo
+    from policydsl.core.source import Source
     from policydsl.loader import check_source
-    from policydsl.source import Source
 
     memo = Memo(should_stop=conn.poll)  # a newer job waiting: abandon this one
     while True:

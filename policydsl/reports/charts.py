@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from ..textsafe import html_text
+from ..core.textsafe import html_text
 
 # Colour-blind-safe pairs (Okabe–Ito): achieved is blue, required is orange; years cycle.
 ACHIEVED, REQUIRED = "#0072B2", "#E69F00"

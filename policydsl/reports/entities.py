@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from .. import ir
+from ..core import ir
 from .model import ReportOptions, YearReport, check_options, collector_for
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from ..core.textsafe import html_text as h
 from ..provenance import EMBEDDED
 from ..results import FAIL, OUTCOMES, UNKNOWN
-from ..textsafe import html_text as h
 from .charts import ACHIEVED, REQUIRED, YEAR_COLOURS, Bar, Row, hbar_chart
 from .model import (
     ReportOptions,

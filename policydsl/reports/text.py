@@ -11,9 +11,9 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
-from .. import ir
+from ..core import ir
+from ..core.textsafe import visible
 from ..results import EXEMPTED, FAIL, NOT_APPLICABLE, OUTCOMES, UNKNOWN
-from ..textsafe import visible
 from .collector import ReportCollector
 from .model import (
     ReportOptions,

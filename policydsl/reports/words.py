@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from .. import ir
-from ..keywords import is_cjk
+from ..core import ir
+from ..core.keywords import is_cjk
 from ..results import FAIL
 
 EN, ZH = "en", "zh"

@@ -20,11 +20,11 @@ from fractions import Fraction
 
 import attrs
 
-from .. import ir
 from ..audit.impact import KINDS as KIND_COLUMNS  # the kinds of change of outcome, a column each
+from ..core import ir
+from ..core.textsafe import visible
 from ..provenance import EMBEDDED
 from ..results import FAIL, OUTCOMES, UNKNOWN
-from ..textsafe import visible
 from .model import ReportOptions, YearReport, in_force, target_type, wording
 from .provenance import rows
 from .text import target_explanation

@@ -9,10 +9,10 @@ from decimal import Decimal, InvalidOperation
 import attrs
 import lark
 
-from .. import ast, keywords
-from ..diagnostics import ERROR, WARNING, Diagnostic
-from ..limits import current as current_limits
-from ..source import Source, Span
+from ..core import ast, keywords
+from ..core.diagnostics import ERROR, WARNING, Diagnostic
+from ..core.limits import current as current_limits
+from ..core.source import Source, Span
 
 MAX_DIGITS = 40  # the default; `limits.current().digits` is in force
 
@@ -264,10 +264,10 @@ class Lowerer:
     def a_years_until(self, a):
         return ast.Years("until", None, self.year(a.children[0]), _span(a))
 
-    # ---- dates (policydsl/dates.py) ------------------------------------------
+    # ---- dates (policydsl/core/dates.py) ------------------------------------------
 
     def date(self, tok: lark.Token) -> ast.DateLit:
-        from ..dates import parse_literal
+        from ..core.dates import parse_literal
 
         text = str(tok)
         day = parse_literal(text)

@@ -17,11 +17,11 @@ from importlib import resources
 import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from .. import keywords
-from ..diagnostics import ERROR, Diagnostic
-from ..limits import current as current_limits
-from ..limits import help_text as limits_help
-from ..source import Source, Span
+from ..core import keywords
+from ..core.diagnostics import ERROR, Diagnostic
+from ..core.limits import current as current_limits
+from ..core.limits import help_text as limits_help
+from ..core.source import Source, Span
 
 # Words a drafter would recognise for each terminal, for "expected ..." messages.
 _TERMINAL_WORDS = {

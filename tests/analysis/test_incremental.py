@@ -11,8 +11,8 @@ import pytest
 from policydsl.analysis.checks import findings
 from policydsl.analysis.incremental import Memo
 from policydsl.analysis.witness import replay
+from policydsl.core.source import Source
 from policydsl.loader import check_source
-from policydsl.source import Source
 
 ROOT = Path(__file__).parent.parent.parent
 POLICIES = sorted([ROOT / "policies" / "chifeng_2023.pol", *(ROOT / "tests" / "fixtures").glob("*.pol"),

@@ -18,7 +18,7 @@ MODALITY = {"must": "must", "in_principle": "in principle", "strive": "strive"}
 
 def years_in_force(rule) -> tuple[int, int]:
     """The rule's years, starting no earlier than the first entry of any schedule it uses."""
-    from policydsl import ir
+    from policydsl.core import ir
 
     start, end = rule.years
     for node in ir.walk(rule.condition):

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from policydsl.audit.sources import read_version
-from policydsl.diagnostics import PolicyError
-from policydsl.limits import Limits, using
+from policydsl.core.diagnostics import PolicyError
+from policydsl.core.limits import Limits, using
 from policydsl.loader import read_source
 
 ROOT = Path(__file__).resolve().parents[2]

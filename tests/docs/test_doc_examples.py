@@ -92,9 +92,9 @@ def test_policy_fragments_come_from_the_policy_they_name(info, body):
 
 def _replaced(whole: str, fragment: str, name: str) -> str:
     """`whole` with each declaration of `fragment` in place of its namesake."""
+    from policydsl.core.source import Source
     from policydsl.fmt import format_module
     from policydsl.loader import parse
-    from policydsl.source import Source
 
     original, _ = parse(Source(name, whole))
     swapped, errors = parse(Source("fragment", fragment))
@@ -157,14 +157,14 @@ def test_console_examples_in_the_docs_print_what_they_show(info, body, monkeypat
                 pytest.fail(f"{command}: line not in output (in order): {want!r}\n--- output:\n{output}")
 
 
-# ---- the keyword table of docs/reference.md, generated from policydsl/keywords.py ----------
+# ---- the keyword table of docs/reference.md, generated from policydsl/core/keywords.py ----------
 
 KEYWORDS_START, KEYWORDS_END = "<!-- keywords:start -->", "<!-- keywords:end -->"
 
 
 def keyword_table() -> str:
     """The reference's table of keywords: construct, English, Chinese, other spellings."""
-    from policydsl.keywords import COMPARISONS, KEYWORDS
+    from policydsl.core.keywords import COMPARISONS, KEYWORDS
 
     rows = ["| construct | English | Chinese | also accepted |", "|---|---|---|---|"]
     for concept, kw in [*KEYWORDS.items(), *COMPARISONS.items()]:

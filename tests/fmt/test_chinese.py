@@ -9,10 +9,10 @@ import attrs
 import pytest
 
 import policydsl
-from policydsl import ast
+from policydsl.core import ast
+from policydsl.core.source import Source
 from policydsl.fmt import format_module
 from policydsl.loader import parse
-from policydsl.source import Source
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "chinese.md"

@@ -12,9 +12,9 @@ import pytest
 
 import policydsl
 from policydsl.cli import main
+from policydsl.core.source import Source
 from policydsl.fmt import format_text
 from policydsl.loader import parse
-from policydsl.source import Source
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden"

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import policydsl
+from policydsl.core.keywords import COMPARISONS, language_of
+from policydsl.core.source import Source
+from policydsl.core.units import UnitRegistry
 from policydsl.fmt import format_module, format_text
-from policydsl.keywords import COMPARISONS, language_of
-from policydsl.source import Source
-from policydsl.units import UnitRegistry
 from tests.strategies import modules
 
 KEPT = Path(__file__).parent / "words_kept.pol"

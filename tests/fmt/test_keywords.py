@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policydsl import keywords
+from policydsl.core import keywords
+from policydsl.core.source import Source
 from policydsl.loader import parse
-from policydsl.source import Source
 from policydsl.syntax.parse import parser
 
 ALL = [(concept, word, kw.terminal) for table in (keywords.KEYWORDS, keywords.COMPARISONS)

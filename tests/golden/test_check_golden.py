@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from policydsl.diagnostics import PolicyError
+from policydsl.core.diagnostics import PolicyError
 from policydsl.loader import check_source, read_source
 
 HERE = Path(__file__).parent / "check"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import policydsl
-from policydsl import limits
-from policydsl.diagnostics import PolicyError
+from policydsl.core import limits
+from policydsl.core.diagnostics import PolicyError
 
 DEEP = "policy p\nperiod 2023 to 2025\nfact x: integer\nrule r\n  clause C1\n  must " + "-" * 149 + "x >= 1\n"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import policydsl
-from policydsl import ast, keywords
-from policydsl.diagnostics import PolicyError
+from policydsl.core import ast, keywords
+from policydsl.core.diagnostics import PolicyError
+from policydsl.core.source import Source
 from policydsl.loader import parse
-from policydsl.source import Source
 
 DEFECT = Path(__file__).parents[1] / "defects" / "chinese_numerals"
 

@@ -1,5 +1,5 @@
 """Dates: literals, exact calendar arithmetic, the evaluation date, days in force, due
-days and a policy's validity, through every engine and tool (policydsl/dates.py)."""
+days and a policy's validity, through every engine and tool (policydsl/core/dates.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 import policydsl
 from policydsl.cli import main
-from policydsl.dates import On, on, parse_iso, parse_literal, shift
+from policydsl.core.dates import On, on, parse_iso, parse_literal, shift
+from policydsl.core.source import Source
 from policydsl.fmt import format_text
 from policydsl.loader import parse
 from policydsl.results import OUTCOMES
-from policydsl.source import Source
 from policydsl.worked_examples import examples_path, load_examples
 
 WATERWORKS = Path(__file__).parents[1] / "fixtures" / "waterworks.pol"

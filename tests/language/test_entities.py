@@ -11,7 +11,7 @@ import pytest
 
 import policydsl
 from policydsl.cli import main
-from policydsl.diagnostics import PolicyError
+from policydsl.core.diagnostics import PolicyError
 from policydsl.eval.entities import EntityDataError
 from policydsl.results import OUTCOMES
 from policydsl.worked_examples import examples_path, load_examples
@@ -94,8 +94,8 @@ def test_a_policy_with_one_entity_keeps_its_fingerprint_and_ir():
 
 
 def test_formatting_keeps_meaning_in_english_and_in_chinese_keywords(water):
+    from policydsl.core.source import Source
     from policydsl.fmt import format_text
-    from policydsl.source import Source
 
     source = Source("water.pol", WATER.read_text("utf-8"))
     for lang in ("en", "zh"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import policydsl
-from policydsl import ir
+from policydsl.core import ir
 
 POLICY = policydsl.loads("""
 policy pay

@@ -102,8 +102,8 @@ rule r clause C1
 @settings(max_examples=200, deadline=None)
 @given(st.fractions(min_value=-10**6, max_value=10**6))
 def test_floor_x_le_x_lt_floor_x_plus_one_for_dimensionless_x(x):
-    from policydsl import ir
     from policydsl.checker.expressions import PERCENT, PLAIN
+    from policydsl.core import ir
 
     for typ in (PLAIN, PERCENT):
         const = ir.Const(Fraction(x), typ)

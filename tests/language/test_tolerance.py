@@ -8,8 +8,8 @@ from fractions import Fraction
 import pytest
 
 import policydsl
-from policydsl import ir
-from policydsl.diagnostics import PolicyError
+from policydsl.core import ir
+from policydsl.core.diagnostics import PolicyError
 
 EN = """
 policy t
@@ -93,8 +93,8 @@ def test_a_tolerance_on_not_equal_is_refused():
 
 
 def test_fmt_keeps_the_tolerance():
+    from policydsl.core.source import Source
     from policydsl.fmt import format_text
-    from policydsl.source import Source
 
     out = format_text(Source("t.pol", EN))
     assert "between about 1000 and 2000 within 10%" in out

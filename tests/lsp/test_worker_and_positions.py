@@ -8,10 +8,10 @@ from pathlib import Path
 from lsprotocol import types
 
 from policydsl.analysis.checks import analyse
+from policydsl.core.source import Source
 from policydsl.loader import check_source
 from policydsl.lsp.positions import LineIndex
 from policydsl.lsp.worker import AnalysisWorker
-from policydsl.source import Source
 
 ROOT = Path(__file__).resolve().parents[2]
 CHIFENG = ROOT / "policies" / "chifeng_2023.pol"

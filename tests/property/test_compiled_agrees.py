@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 import policydsl
-from policydsl import ir
+from policydsl.core import ir
 from tests.property.agreement import disagreements
 from tests.strategies import Case, policies, policy_and_records
 

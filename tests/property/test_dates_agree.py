@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import policydsl
+from policydsl.core.source import Source
 from policydsl.fmt import format_text
-from policydsl.source import Source
 from tests.strategies import Case, policy_and_records
 
 SETTINGS = settings(max_examples=120, deadline=None,

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, assume, find, given, settings
 
 import policydsl
-from policydsl import ir
+from policydsl.core import ir
 from policydsl.eval import duckdb_engine, sqlgen
 from policydsl.eval.stream import evaluate_stream
 from tests.strategies import Case, policy_and_records

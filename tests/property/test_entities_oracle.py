@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 import policydsl
-from policydsl import ir
+from policydsl.core import ir
 from policydsl.eval import reference
 
 POLICY = policydsl.loads("""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, Phase, find, settings
 
-from policydsl import ir
+from policydsl.core import ir
 from policydsl.eval import codegen, compiled, population
 from tests.property.agreement import disagreements
 from tests.strategies import Case, GenPolicy, policy_and_records

@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 import policydsl
-from policydsl import ast
+from policydsl.core import ast
+from policydsl.core.source import Source
 from policydsl.fmt import format_module
 from policydsl.loader import parse
-from policydsl.source import Source
 from tests.strategies import TYPED_HEADER, modules, typed_rules
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from policydsl.keywords import COMPARISONS, KEYWORDS
+from policydsl.core.keywords import COMPARISONS, KEYWORDS
 
 pytest.importorskip("pygments")
 from pygments import lex  # noqa: E402

@@ -12,7 +12,7 @@ import pytest
 
 import policydsl
 from policydsl.cli import main
-from policydsl.textsafe import markdown, visible
+from policydsl.core.textsafe import markdown, visible
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parents[2]

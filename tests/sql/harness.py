@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from policydsl import ir
+from policydsl.core import ir
 from policydsl.eval import warehouse
 
 DECIMAL_TYPE = "DECIMAL(38, 10)"  # wider than the contract, so the engines' own limits are tested

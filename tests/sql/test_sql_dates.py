@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 
 import policydsl
 from policydsl.cli import main
-from policydsl.dates import on, shift, shift_domain
+from policydsl.core.dates import on, shift, shift_domain
 from policydsl.eval import warehouse
 from tests.sql import harness
 from tests.strategies import Case, policy_and_records

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 
-from policydsl import ir
+from policydsl.core import ir
 from policydsl.eval import codegen, sqlgen
 
 VALUES = [Fraction(-3, 2), Fraction(0), Fraction(1), Fraction(7, 3)]

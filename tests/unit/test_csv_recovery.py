@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
+from policydsl.core.limits import Limits, using
 from policydsl.data import read_records
-from policydsl.limits import Limits, using
 
 
 def read(text: str):

@@ -9,8 +9,8 @@ import typing
 
 import pytest
 
-from policydsl import ir
 from policydsl.analysis import smt
+from policydsl.core import ir
 from policydsl.eval import codegen, reference, sqlgen
 
 NODES = typing.get_args(ir.Expr)

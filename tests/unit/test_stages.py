@@ -8,7 +8,7 @@ from pathlib import Path
 
 import policydsl
 from policydsl import loader
-from policydsl.source import Source
+from policydsl.core.source import Source
 
 ROOT = Path(__file__).resolve().parents[2]
 CHIFENG = ROOT / "policies" / "chifeng_2023.pol"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 import policydsl
-from policydsl.diagnostics import ERROR, Diagnostic
-from policydsl.source import Source, Span
+from policydsl.core.diagnostics import ERROR, Diagnostic
+from policydsl.core.source import Source, Span
 from policydsl.syntax.lower import decode_string
 
 HEADER = "policy p period 2023 to 2025\nfact ok: bool\n"
@@ -77,7 +77,7 @@ def test_every_format_and_control_character_is_shown_escaped_and_spaces_are_kept
     import sys
     import unicodedata
 
-    from policydsl.textsafe import visible
+    from policydsl.core.textsafe import visible
 
     hidden = [chr(c) for c in range(sys.maxunicode + 1)
               if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp")]

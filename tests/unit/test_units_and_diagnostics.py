@@ -6,9 +6,9 @@ from fractions import Fraction
 
 import pytest
 
-from policydsl.diagnostics import ERROR, Diagnostic, nearest
-from policydsl.source import Source, Span
-from policydsl.units import UnitError, UnitRegistry, describe_dim, make_dim
+from policydsl.core.diagnostics import ERROR, Diagnostic, nearest
+from policydsl.core.source import Source, Span
+from policydsl.core.units import UnitError, UnitRegistry, describe_dim, make_dim
 
 
 @pytest.fixture

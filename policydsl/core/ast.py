@@ -339,7 +339,7 @@ class Comment:
 Decl = PolicyDecl | UnitDecl | SetDecl | EntityDecl | FactDecl | LetDecl | RuleDecl | NoteDecl
 
 
-# ---- dates (policydsl/dates.py) ----------------------------------------------
+# ---- dates (policydsl/core/dates.py) ----------------------------------------------
 
 
 @node

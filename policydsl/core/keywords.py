@@ -106,7 +106,7 @@ KEYWORDS: dict[str, Keyword] = {
     "integer": _k("INTEGER_T", "integer", "整数"),
     "decimal": _k("DECIMAL_T", "decimal", "小数"),
     "enum": _k("ENUM_T", "enum", "等级"),
-    # dates (policydsl/dates.py): a fact type, a rule's days in force and due day, and the
+    # dates (policydsl/core/dates.py): a fact type, a rule's days in force and due day, and the
     # validity of a whole policy
     "date": _k("DATE_T", "date", "日期"),
     "in_force": _k("_IN_FORCE", "in force", "施行", zh_alt=("生效",)),

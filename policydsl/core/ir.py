@@ -53,7 +53,7 @@ class Enum:
 
 BOOL = "bool"
 TEXT = "text"
-DATE = "date"  # a calendar day (`datetime.date`); see policydsl/dates.py
+DATE = "date"  # a calendar day (`datetime.date`); see policydsl/core/dates.py
 Type = Num | Enum | str
 
 
@@ -216,13 +216,13 @@ class Agg:
     text: str = _text()
 
 
-# ---- dates (policydsl/dates.py) ---------------------------------------------------
+# ---- dates (policydsl/core/dates.py) ---------------------------------------------------
 
 
 @attrs.frozen
 class DateShift:
     """A day moved by whole months, then whole days (`completed + 2 years`): exact calendar
-    arithmetic with the end-of-month rule of policydsl/dates.py."""
+    arithmetic with the end-of-month rule of policydsl/core/dates.py."""
 
     operand: Expr
     months: int
