@@ -28,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     from policydsl.core.diagnostics import PolicyError
-    from policydsl.fmt import FormatError, format_text
+    from policydsl.documents.fmt import FormatError, format_text
 
     worst = 0
     for path in expand_policies(args.policies):

@@ -16,7 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from policydsl.render import render
+    from policydsl.documents.render import render
 
     policy = load_or_report(args.policy)
     if policy is None:

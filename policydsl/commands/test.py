@@ -25,7 +25,7 @@ def run(args) -> int:
 
     import attrs
 
-    from policydsl.worked_examples import (
+    from policydsl.documents.worked_examples import (
         Coverage,
         ExamplesError,
         TestReport,

@@ -160,7 +160,7 @@ class Document:
 
     @property
     def language(self) -> str:
-        from ..fmt import detect_language
+        from ..documents.fmt import detect_language
 
         return detect_language(self.module, self.text) if self.module is not None else EN
 
@@ -450,7 +450,7 @@ def _find(items, name: str):
 
 
 def _quote(value: str) -> str:
-    from ..fmt import string
+    from ..documents.fmt import string
 
     return string(value)
 

@@ -144,7 +144,7 @@ class PolicyServer(LanguageServer):
         examples: dict[str, dict[str, int]] = {}
         path = _path(uri)
         if path is not None:
-            from ..worked_examples import ExamplesError, examples_path, load_examples
+            from ..documents.worked_examples import ExamplesError, examples_path, load_examples
 
             ex_path = examples_path(path)
             if ex_path.exists():
@@ -293,7 +293,7 @@ async def rename(ls: PolicyServer, params: types.RenameParams) -> types.Workspac
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
 async def formatting(ls: PolicyServer, params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
     from ..core.diagnostics import PolicyError
-    from ..fmt import FormatError, format_text
+    from ..documents.fmt import FormatError, format_text
 
     doc = await ls.document(params.text_document.uri)
     try:

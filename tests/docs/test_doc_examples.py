@@ -93,7 +93,7 @@ def test_policy_fragments_come_from_the_policy_they_name(info, body):
 def _replaced(whole: str, fragment: str, name: str) -> str:
     """`whole` with each declaration of `fragment` in place of its namesake."""
     from policydsl.core.source import Source
-    from policydsl.fmt import format_module
+    from policydsl.documents.fmt import format_module
     from policydsl.loader import parse
 
     original, _ = parse(Source(name, whole))

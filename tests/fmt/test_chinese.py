@@ -11,7 +11,7 @@ import pytest
 import policydsl
 from policydsl.core import ast
 from policydsl.core.source import Source
-from policydsl.fmt import format_module
+from policydsl.documents.fmt import format_module
 from policydsl.loader import parse
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ import pytest
 import policydsl
 from policydsl.cli import main
 from policydsl.core.source import Source
-from policydsl.fmt import format_text
+from policydsl.documents.fmt import format_text
 from policydsl.loader import parse
 
 ROOT = Path(__file__).resolve().parents[2]

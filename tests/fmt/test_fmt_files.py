@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from policydsl.cli import main
-from policydsl.fmt import string
+from policydsl.documents.fmt import string
 from policydsl.syntax.lower import decode_string
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ import policydsl
 from policydsl.core.keywords import COMPARISONS, language_of
 from policydsl.core.source import Source
 from policydsl.core.units import UnitRegistry
-from policydsl.fmt import format_module, format_text
+from policydsl.documents.fmt import format_module, format_text
 from tests.strategies import modules
 
 KEPT = Path(__file__).parent / "words_kept.pol"

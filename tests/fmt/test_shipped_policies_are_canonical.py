@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from policydsl.core.source import Source
-from policydsl.fmt import format_text
+from policydsl.documents.fmt import format_text
 
 ROOT = Path(__file__).parents[2]
 SHIPPED = sorted([*ROOT.glob("policies/*.pol"), *ROOT.glob("policies/versions/*.pol"),

@@ -15,10 +15,10 @@ import policydsl
 from policydsl.cli import main
 from policydsl.core.dates import On, on, parse_iso, parse_literal, shift
 from policydsl.core.source import Source
-from policydsl.fmt import format_text
+from policydsl.documents.fmt import format_text
+from policydsl.documents.worked_examples import examples_path, load_examples
 from policydsl.loader import parse
 from policydsl.results import OUTCOMES
-from policydsl.worked_examples import examples_path, load_examples
 
 WATERWORKS = Path(__file__).parents[1] / "fixtures" / "waterworks.pol"
 D = datetime.date
@@ -236,7 +236,7 @@ def test_fmt_to_chinese_keywords_keeps_the_meaning():
 
 
 def test_render_shows_the_validity_and_each_rules_days(policy):
-    from policydsl.render import render
+    from policydsl.documents.render import render
 
     md = render(policy, "markdown")
     for line in ("| in force | from 2024-07-01 |", "| amended on | 2025-03-01 |",

@@ -12,9 +12,9 @@ import pytest
 import policydsl
 from policydsl.cli import main
 from policydsl.core.diagnostics import PolicyError
+from policydsl.documents.worked_examples import examples_path, load_examples
 from policydsl.eval.entities import EntityDataError
 from policydsl.results import OUTCOMES
-from policydsl.worked_examples import examples_path, load_examples
 
 ROOT = Path(__file__).parents[2]
 WATER = ROOT / "tests" / "fixtures" / "water.pol"
@@ -95,7 +95,7 @@ def test_a_policy_with_one_entity_keeps_its_fingerprint_and_ir():
 
 def test_formatting_keeps_meaning_in_english_and_in_chinese_keywords(water):
     from policydsl.core.source import Source
-    from policydsl.fmt import format_text
+    from policydsl.documents.fmt import format_text
 
     source = Source("water.pol", WATER.read_text("utf-8"))
     for lang in ("en", "zh"):
@@ -272,7 +272,7 @@ def test_the_editor_explains_an_entity_named_in_an_aggregate_and_the_entity_a_ru
 
 
 def test_render_says_which_entity_each_rule_applies_to(water):
-    from policydsl.render import build
+    from policydsl.documents.render import build
 
     doc = build(water.ir)
     applies = {e.name: e.applies_to for e in doc.entries}

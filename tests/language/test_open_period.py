@@ -73,7 +73,7 @@ rule base clause A1
 
 def test_chinese_spelling_and_fmt_round_trip():
     from policydsl.core.source import Source
-    from policydsl.fmt import format_text
+    from policydsl.documents.fmt import format_text
 
     zh = policydsl.loads("政策 law\n  期限 自1989年起\n事实 staff: 整数 person 不低于 0\n规则 base\n  条款 A1\n"
                          "  必须 staff 不低于 1人\n", "zh.pol")

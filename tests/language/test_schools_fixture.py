@@ -8,8 +8,8 @@ import pytest
 
 import policydsl
 from policydsl.cli import main
+from policydsl.documents.worked_examples import examples_path, load_examples
 from policydsl.results import OUTCOMES
-from policydsl.worked_examples import examples_path, load_examples
 
 SCHOOLS = Path(__file__).parents[1] / "fixtures" / "schools.pol"
 

@@ -94,7 +94,7 @@ def test_a_tolerance_on_not_equal_is_refused():
 
 def test_fmt_keeps_the_tolerance():
     from policydsl.core.source import Source
-    from policydsl.fmt import format_text
+    from policydsl.documents.fmt import format_text
 
     out = format_text(Source("t.pol", EN))
     assert "between about 1000 and 2000 within 10%" in out

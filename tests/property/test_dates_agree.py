@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 
 import policydsl
 from policydsl.core.source import Source
-from policydsl.fmt import format_text
+from policydsl.documents.fmt import format_text
 from tests.strategies import Case, policy_and_records
 
 SETTINGS = settings(max_examples=120, deadline=None,

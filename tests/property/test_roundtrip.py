@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 import policydsl
 from policydsl.core import ast
 from policydsl.core.source import Source
-from policydsl.fmt import format_module
+from policydsl.documents.fmt import format_module
 from policydsl.loader import parse
 from tests.strategies import TYPED_HEADER, modules, typed_rules
 

@@ -12,7 +12,7 @@ import pytest
 
 import policydsl
 from policydsl.cli import main
-from policydsl.render import build, clause_sort_key, render
+from policydsl.documents.render import build, clause_sort_key, render
 
 ROOT = Path(__file__).resolve().parents[2]
 CHIFENG = ROOT / "policies" / "chifeng_2023.pol"

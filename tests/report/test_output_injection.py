@@ -177,7 +177,7 @@ def test_markdown_diff_escapes_html_from_the_policy(capsys):
 def test_diff_markdown_and_render_markdown_escape_alike():
     policy = policydsl.load(DATA / "diff_old.pol")
     title = policy.ir.meta.title or policy.name
-    from policydsl.render import to_markdown
+    from policydsl.documents.render import to_markdown
 
     assert markdown(title) in to_markdown(policy)
 

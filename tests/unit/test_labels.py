@@ -12,7 +12,7 @@ import policydsl
 from policydsl.analysis.checks import findings
 from policydsl.core.diagnostics import PolicyError
 from policydsl.core.source import Source
-from policydsl.fmt import format_text
+from policydsl.documents.fmt import format_text
 
 ROOT = Path(__file__).parents[2]
 BODY = 'fact name: text "名称"\nfact region: text\nfact ok: bool\nrule r clause C1 must ok\n'

@@ -53,7 +53,7 @@ def test_an_unknown_escape_is_an_error_not_a_warning_or_a_crash():
 
 
 def test_a_line_break_in_a_title_stays_inside_the_markdown_heading():
-    from policydsl.render import render
+    from policydsl.documents.render import render
 
     policy = policydsl.loads('policy p\n  title "two\\nlines"\n  period 2023 to 2025\n'
                              "fact ok: bool\nrule r clause C1 must ok\n")

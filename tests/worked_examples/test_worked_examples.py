@@ -9,7 +9,7 @@ import pytest
 
 import policydsl
 from policydsl.cli import main
-from policydsl.worked_examples import (
+from policydsl.documents.worked_examples import (
     ExamplesError,
     coverage,
     examples_path,

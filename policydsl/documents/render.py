@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import attrs
 
-from .core import ir, textsafe
-from .core.dates import in_force_text
+from ..core import ir, textsafe
+from ..core.dates import in_force_text
 
 MODALITY_TEXT = {
     "must": "must — a failure is a violation",

@@ -46,8 +46,8 @@ from pathlib import Path
 
 import attrs
 
-from .core import ir
-from .results import OUTCOMES
+from ..core import ir
+from ..results import OUTCOMES
 
 EXAMPLES_SUFFIX = ".examples.json"
 _EXAMPLE_KEYS = {"name", "note", "year", "date", "record", "records", "expect", "field_errors"}
@@ -117,7 +117,7 @@ def examples_path(policy_path: str | os.PathLike[str]) -> Path:
 
 def load_examples(path: str | os.PathLike[str], policy) -> list[Example]:
     """Read and check an examples file against a policy; raise ExamplesError with every problem."""
-    from .data.read import loads_json
+    from ..data.read import loads_json
 
     name = str(path)
     try:
@@ -184,7 +184,7 @@ def _year(raw, policy_ir: ir.Policy, where: str, problems: list[str]) -> int:
 
 
 def _date(raw, year, policy_ir: ir.Policy, where: str, problems: list[str]) -> int:
-    from .core.dates import on, parse_iso
+    from ..core.dates import on, parse_iso
 
     day = parse_iso(raw) if isinstance(raw, str) else None
     if day is None:
@@ -267,7 +267,7 @@ def _expect(raw, rules: Mapping[str, ir.Rule], policy_ir: ir.Policy, where: str,
             problems.append(f"{where}: no rule or target is called `{rule_name}`")
             continue
         if rule.group is not None and isinstance(want, Mapping):
-            from .eval.judge import group_label
+            from ..eval.judge import group_label
 
             labels = {group_label(policy_ir, rule.group, v) for v in rule.group.values or ()}
             for group, outcome in want.items():
@@ -316,7 +316,7 @@ def _run_one(policy, ex: Example) -> ExampleResult:
 
 def _run_entities(policy, ex: Example) -> ExampleResult:
     """An example of a policy with several entities, judged as `Policy.evaluate` judges them."""
-    from .eval.entities import evaluate_entities
+    from ..eval.entities import evaluate_entities
 
     assert ex.entities is not None
     result = evaluate_entities(policy, ex.entities, ex.year)

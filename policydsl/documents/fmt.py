@@ -23,9 +23,9 @@ import unicodedata
 
 import attrs
 
-from .core import ast
-from .core.keywords import COMPARISONS, EN, KEYWORDS, ZH, Keyword, is_cjk, language_of
-from .core.source import Span
+from ..core import ast
+from ..core.keywords import COMPARISONS, EN, KEYWORDS, ZH, Keyword, is_cjk, language_of
+from ..core.source import Span
 
 WIDTH = 88  # display columns (a CJK character counts two) before a set wraps
 LINE_WIDTH = 100  # display columns before a line's schedules go one entry a line
@@ -587,7 +587,7 @@ class _Printer:
             self.text, e.span.start)
         if m is None:
             return None
-        from .core.keywords import cn_numeral
+        from ..core.keywords import cn_numeral
 
         return m.group(1) if e.count in (m.group(1), str(cn_numeral(m.group(1)))) else None
 
@@ -663,9 +663,9 @@ def format_text(source, lang: str | None = None) -> str:
     Raises `PolicyError` when the source has errors (nothing is formatted then),
     `FormatError` when the output would not mean the same.
     """
-    from .core.diagnostics import PolicyError, has_errors
-    from .core.source import Source
-    from .loader import parse
+    from ..core.diagnostics import PolicyError, has_errors
+    from ..core.source import Source
+    from ..loader import parse
 
     module, diagnostics = parse(source)
     if module is None or has_errors(diagnostics):
