@@ -8,6 +8,8 @@ import argparse
 import importlib
 import sys
 
+from .core.textsafe import visible  # loaded with the package anyway (diagnostics use it)
+
 # name -> one-line help; the module `policydsl.commands.<name>` does the work.
 COMMANDS = {
     "check": "parse, type- and unit-check a policy and analyse its consistency",
@@ -59,8 +61,6 @@ def main(argv: list[str] | None = None) -> int:
         if rest and listed and all(r == "-" or not r.startswith("-") for r in rest):
             getattr(args, listed).extend(rest)
         elif rest:
-            from .core.textsafe import visible
-
             parser.error(f"unrecognized arguments: {visible(' '.join(rest))}")
     except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
         return int(e.code or 0)
@@ -78,13 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         if getattr(e, "filename", None) is None and e.errno is not None:
             return _output_failed(f"cannot write the output: {e.strerror or e}")
-        from .core.textsafe import visible  # a file name may hold control characters
-
         print(f"policydsl: error: {visible(e.strerror or e)}: {visible(e.filename)}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as e:  # the last line of defence: never a traceback for any input
-        from .core.textsafe import visible
-
         print(f"policydsl: internal error: {type(e).__name__}: {visible(e)}", file=sys.stderr)
         print("policydsl: this is a bug in policydsl; please report it with the input that caused it",
               file=sys.stderr)

@@ -240,10 +240,9 @@ def _choose(lines: list[bytes], at_eof: bool) -> tuple[str, int, int]:
         utf8, gb = (sample.decode(e, "replace") for e in _CANDIDATES)
         best = "gb18030" if _expected_share(gb) > _expected_share(utf8) else "utf-8"
     else:
-        fewest = min(bad.values())
-        tied = [e for e in _CANDIDATES if bad[e] == fewest]
-        best = min(tied, key=lambda e: sum(line.decode(e, "replace").count("\ufffd") for line in wide)
-                   if len(tied) > 1 else 0)  # min keeps the first (UTF-8) on a tie
+        tied = [e for e in _CANDIDATES if bad[e] == min(bad.values())]
+        undecoded = {e: sum(line.decode(e, "replace").count("\ufffd") for line in wide) for e in tied}
+        best = min(tied, key=undecoded.__getitem__)  # min keeps the first (UTF-8) on a tie
     return best, bad[best], len(wide)
 
 
