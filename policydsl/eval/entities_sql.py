@@ -8,11 +8,7 @@ outcome code of every per-record rule (`sqlgen.outcome_code`).
 
 An aggregate over the parts of a record (`ir.ChildAgg`) is a column of a GROUP BY of the
 parts, each joined with its parent (a condition on each part may name its parent's facts),
-LEFT JOINed to the parent relation. With the reference's three-valued logic: an unknown
-part makes the aggregate unknown (`count`, `sum`, `min`, `max`, `share`), unless a part
-decides it (one false part makes `all` false, one true part makes `any` true); a record
-without parts has `count` and `sum` 0, `all` true, `any` false, and `min`, `max`, `share`
-unknown.
+LEFT JOINed to the parent relation (`part_sql`, with the reference's three-valued logic).
 
 The reference judges, and `Fallback` counts:
 
@@ -38,6 +34,7 @@ from ..core import ir
 from ..results import OUTCOMES, Outcome, RecordResult, deferred_outcome
 from . import sqlgen
 from .judge import judge_record
+from .part_sql import part_aggregate
 from .reference import Parts
 from .sqlgen import ExprCompiler, FactColumn, Quotient, SqlNumber, Unsupported
 from .validate import Record
@@ -47,11 +44,6 @@ from .values import Unknown
 # an integer, 12 whole digits and 6 decimals for a decimal (so a product of two fits 38).
 _COLUMN = {"integer": ("DECIMAL(18, 0)", 0, Fraction(10**15)), "decimal": ("DECIMAL(18, 6)", 6, Fraction(10**12))}
 _TYPES = {"bool": "BOOLEAN", "text": "VARCHAR", "enum": "INTEGER", "date": "DATE"}
-
-
-# What an aggregate is for a record without parts, as the reference has it (None: unknown).
-OF_NO_PARTS: dict[str, object] = {"count": 0, "sum": 0, "all": True, "any": False,
-                                  "min": None, "max": None, "share": None}
 
 
 class _Unfit(Exception):
@@ -280,67 +272,18 @@ class _Entity:
 
     def _part_agg(self, e: ir.ChildAgg) -> exp.Expression | SqlNumber | Quotient:
         """The SQL of an aggregate over the parts of each record: a column of the parts'
-        GROUP BY (`g_{entity}`), read with what a record without parts has."""
+        GROUP BY (`g_{entity}`)."""
         child = self.children.get(e.entity)
         if child is None:
             raise Unsupported(f"`{e.text}`", f"`{e.entity}` is not a part of `{self.entity.name}`")
         t = self.tables
-        where = f"`{e.text}`"
         inner = ExprCompiler({**t.columns(self.entity.name, "p"), **t.columns(child.name, "c")}, self.year)
         columns = self.groups.setdefault(child.name, [])
         g = self._group(child.name)
-        n = t.parts[child.name]
-        size = exp.column("__n", table=g)
-        none = sqlgen.is_null(size)  # the record has no parts
 
-        def column(value: exp.Expression) -> exp.Expression:
+        def column(value: exp.Expression, _type) -> exp.Expression:
             name = f"a{len(columns)}"
             columns.append(exp.alias_(value, name))
             return exp.column(name, table=g)
 
-        def count_where(cond: exp.Expression) -> exp.Expression:
-            return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=cond))
-
-        def some(cond: exp.Expression) -> exp.Expression:
-            return exp.GT(this=count_where(cond), expression=exp.Literal.number(0))
-
-        def unknown_if_any_null(value: exp.Expression, sql: exp.Expression) -> exp.Expression:
-            return sqlgen.case([(some(sqlgen.is_null(value)), exp.Null())], sql)
-
-        def of_no_parts(value: exp.Expression) -> exp.Expression:
-            empty = OF_NO_PARTS[e.kind]
-            if empty is None:  # unknown: the LEFT JOIN leaves it NULL
-                return value
-            literal = exp.Boolean(this=empty) if isinstance(empty, bool) else exp.Literal.number(empty)
-            return sqlgen.case([(none, literal)], value)
-
-        if e.arg is None:  # count(parts)
-            return SqlNumber(of_no_parts(size.copy()), 1, Fraction(n), 0)
-        if e.kind in ("count", "all", "any", "share"):
-            v = inner.boolean(e.arg)
-            if e.kind == "count":
-                counted = column(unknown_if_any_null(v, count_where(v.copy())))
-                return SqlNumber(of_no_parts(counted), 1, Fraction(n), 0)
-            if e.kind == "share":
-                top = column(unknown_if_any_null(v, count_where(v.copy())))
-                return Quotient(SqlNumber(of_no_parts(top), 1, Fraction(n), 0), SqlNumber(size.copy(), 1, Fraction(n), 0))
-            # Kleene: one deciding part decides (a false one `all`, a true one `any`), else an
-            # unknown part leaves it unknown
-            decided = e.kind == "any"
-            decides = v if decided else exp.Not(this=sqlgen.paren(v))
-            value = sqlgen.case([(some(decides), exp.Boolean(this=decided)),
-                                 (some(sqlgen.is_null(v.copy())), exp.Null())], exp.Boolean(this=not decided))
-            return of_no_parts(column(value))
-        v = inner.number(e.arg)
-        if e.kind == "sum":
-            bound = v.bound * n
-            digits = len(str(int(bound))) + v.places
-            if digits > sqlgen.MAX_DIGITS:
-                raise Unsupported(where, f"a sum that needs {digits} digits")
-            total = exp.Sum(this=exp.Cast(this=v.sql, to=sqlgen.decimal_type(digits, v.places)))
-            summed = column(unknown_if_any_null(v.sql, total))
-            return SqlNumber(of_no_parts(summed), v.den, bound, v.places)
-        if e.kind in ("min", "max"):
-            picked = (exp.Min if e.kind == "min" else exp.Max)(this=v.sql)
-            return SqlNumber(of_no_parts(column(unknown_if_any_null(v.sql, picked))), v.den, v.bound, v.places)
-        raise Unsupported(where, f"the aggregate `{e.kind}`")
+        return part_aggregate(e, inner, column, exp.column("__n", table=g), t.parts[child.name])

@@ -63,7 +63,8 @@ class SqlNumber:
     places: int
 
 
-def _digits(bound: Fraction, places: int) -> int:
+def digits_for(bound: Fraction, places: int) -> int:
+    """The digits of a DECIMAL that holds every number up to `bound` with `places` decimals."""
     whole = math.floor(bound)
     if whole.bit_length() > 130:  # far past 38 digits; never written out in full
         return MAX_DIGITS + 1
@@ -76,7 +77,7 @@ def decimal_type(digits: int, places: int) -> exp.DataType:
 
 def _widen(n: SqlNumber, bound: Fraction, places: int, construct: str) -> exp.Expression:
     """`n.sql` cast to a DECIMAL that holds `bound` with `places` decimals."""
-    digits = _digits(bound, places)
+    digits = digits_for(bound, places)
     if digits > MAX_DIGITS:
         raise Unsupported(construct, f"needs {digits} digits, more than the exact {MAX_DIGITS}")
     return exp.Cast(this=n.sql, to=decimal_type(digits, max(places, n.places)))

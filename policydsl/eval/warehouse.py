@@ -260,7 +260,7 @@ class _Builder:
         for agg in _Target(rule).aggs:
             arg = self.compiler(agg.arg)
             if isinstance(arg, SqlNumber):
-                digits = sqlgen._digits(arg.bound, arg.places)
+                digits = sqlgen.digits_for(arg.bound, arg.places)
                 if digits > SUM_DIGITS:
                     raise Unsupported(f"`{agg.text}`", f"a sum of values of {digits} digits could "
                                                        f"need more than {sqlgen.MAX_DIGITS}")

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from sqlglot import exp
 
 import policydsl
-from policydsl.eval import entities_sql
+from policydsl.eval import entities_sql, part_sql
 from policydsl.eval.sqlgen import SqlNumber
 from tests.strategies import EntitiesCase, several_entities
 
@@ -65,7 +65,7 @@ def _count_off_by_one(mp):
 
 
 def _sum_of_no_parts_unknown(mp):
-    mp.setitem(entities_sql.OF_NO_PARTS, "sum", None)
+    mp.setitem(part_sql.OF_NO_PARTS, "sum", None)
 
 
 def _all_and_any_swapped(mp):
