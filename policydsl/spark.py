@@ -8,9 +8,15 @@
 The DataFrame's columns are the policy's facts with the types `docs/scale-out.md`
 lists (DECIMAL for decimal facts, integer types for integer facts, BOOLEAN, STRING
 for text and enum members, DATE for date facts), an `id` column and, when a rule holds `in principle`,
-an `exemptions` column of comma-separated clause ids. Spark computes the outcome
-codes and the totals of each target; the verdicts of the targets are decided here,
-in Python, with Fractions. `pyspark` is the optional extra `policydsl[spark]`.
+an `exemptions` column of comma-separated clause ids (or rule names). Spark computes
+the outcome codes and the totals of each target; the verdicts of the targets are decided
+here, in Python, with Fractions. `pyspark` is the optional extra `policydsl[spark]`.
+
+A policy with several entities takes one DataFrame per entity, keyed by its name (or
+plural), each with its own facts; a part names its parent in its key fact:
+
+    result = evaluate(policy, {"district": districts, "plant": plants}, 2025)
+    result.entities["plant"].records
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from .eval import warehouse
 from .eval.sqlgen import CODE, Unsupported
 from .results import TargetResult
 
-__all__ = ["CODE", "SparkEvaluation", "Unsupported", "evaluate", "outcome_names"]
+__all__ = ["CODE", "SparkEntitiesEvaluation", "SparkEvaluation", "Unsupported", "evaluate", "outcome_names"]
 
 
 @attrs.frozen
@@ -33,13 +39,24 @@ class SparkEvaluation:
     statements: warehouse.Statements
 
 
+@attrs.frozen
+class SparkEntitiesEvaluation:
+    """Each entity's `SparkEvaluation`, parents before their parts."""
+
+    entities: dict[str, SparkEvaluation]
+
+    @property
+    def targets(self) -> tuple[TargetResult, ...]:
+        return tuple(t for ev in self.entities.values() for t in ev.targets)
+
+
 _EXACT_TYPES = {"integer": ("DecimalType", "ByteType", "ShortType", "IntegerType", "LongType"),
                 "decimal": ("DecimalType", "ByteType", "ShortType", "IntegerType", "LongType"),
                 "bool": ("BooleanType",), "text": ("StringType",), "enum": ("StringType",),
                 "date": ("DateType",)}  # a TIMESTAMP carries a time and a zone: not a day
 
 
-def _check_schema(checked, frame) -> None:
+def _check_schema(checked, frame, entity: str = "") -> None:
     """Refuse columns whose type cannot carry the fact exactly (a DOUBLE is never exact)."""
     types = {f.name: type(f.dataType).__name__ for f in frame.schema.fields}
     problems = []
@@ -55,27 +72,52 @@ def _check_schema(checked, frame) -> None:
     if any(r.modality == "in_principle" for r in checked.rules) and "exemptions" not in types:
         problems.append("no column `exemptions` (comma-separated clause ids, NULL for none)")
     if problems:
-        raise ValueError("the DataFrame does not fit the policy: " + "; ".join(problems))
+        which = f"the DataFrame of `{entity}`" if entity else "the DataFrame"
+        raise ValueError(f"{which} does not fit the policy: " + "; ".join(problems))
 
 
-def evaluate(policy, frame, year: int) -> SparkEvaluation:
-    """Judge every record of `frame` in `year` with Spark; decide the targets exactly."""
+def evaluate(policy, frame, year: int) -> SparkEvaluation | SparkEntitiesEvaluation:
+    """Judge every record of `frame` in `year` with Spark; decide the targets exactly.
+    For a policy with several entities, `frame` maps each entity to its DataFrame."""
     checked = getattr(policy, "ir", policy)
     if hasattr(policy, "check_year"):
         policy.check_year(year)
+    if checked.entities:
+        return _evaluate_entities(checked, frame, year)
     _check_schema(checked, frame)
-    spark = frame.sparkSession
-    view = f"policydsl_{uuid.uuid4().hex}"
-    frame.createOrReplaceTempView(view)
+    view = _view(frame)
     # the records DataFrame is lazy and reads the view: the view lives as long as the session
     st = warehouse.statements(checked, year, "spark", view)
+    return _run(frame.sparkSession, checked, st, year)
+
+
+def _view(frame) -> str:
+    view = f"policydsl_{uuid.uuid4().hex}"
+    frame.createOrReplaceTempView(view)
+    return view
+
+
+def _run(spark, checked, st: warehouse.Statements, year: int, entity: str | None = None) -> SparkEvaluation:
     records = spark.sql(st.records)
     totals = []
     for t in st.targets:
         rows = [tuple(r) for r in spark.sql(t.sql).collect()] if t.sql else []
         totals.append((t, rows))
-    targets = warehouse.target_results(checked, year, totals)
+    ids = [r[0] for r in spark.sql(st.parent_ids).collect()] if st.parent_ids else []
+    targets = warehouse.target_results(checked, year, totals, entity=entity, parent_ids=ids)
     return SparkEvaluation(records, tuple(targets), st)
+
+
+def _evaluate_entities(checked, frames, year: int) -> SparkEntitiesEvaluation:
+    from .eval.entities import data_by_entity
+
+    frames = data_by_entity(checked, frames)
+    for name, frame in frames.items():
+        _check_schema(checked.for_entity(name), frame, name)
+    views = {name: _view(frame) for name, frame in frames.items()}
+    st = warehouse.statements(checked, year, "spark", views)
+    spark = next(iter(frames.values())).sparkSession
+    return SparkEntitiesEvaluation({name: _run(spark, checked, s, year, name) for name, s in st.entities.items()})
 
 
 def outcome_names(frame, rules):

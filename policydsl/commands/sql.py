@@ -1,5 +1,7 @@
 """`policydsl sql POLICY --year YEAR|--date YYYY-MM-DD --dialect D [--table NAME]`: the SQL
-that judges a typed table in a warehouse or on Spark (see docs/scale-out.md)."""
+that judges a typed table in a warehouse or on Spark (see docs/scale-out.md). A policy
+with several entities reads a table per entity (`--table ENTITY=NAME`, repeated; by
+default each entity's plural)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     when.add_argument("--year", type=int, help="the year to judge (its last day, for days in force)")
     when.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="the day to judge")
     p.add_argument("--dialect", choices=DIALECTS, default="duckdb")
-    p.add_argument("--table", default="facts", help="the typed table of facts (default: facts)")
+    p.add_argument("--table", action="append", metavar="[ENTITY=]NAME",
+                   help="the typed table of facts (default: facts); with several entities, "
+                        "ENTITY=NAME for each (default: the entity's plural)")
 
 
 def _date(text: str):
@@ -29,7 +33,7 @@ def _date(text: str):
 
 def run(args) -> int:
     from policydsl.eval.sqlgen import CODE, Unsupported
-    from policydsl.eval.warehouse import statements
+    from policydsl.eval.warehouse import EntityStatements, statements
 
     if args.year is None:
         args.year = args.date  # an `int` (the year) that carries the day
@@ -42,21 +46,48 @@ def run(args) -> int:
         print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)
         return 2
     try:
-        st = statements(policy, args.year, args.dialect, args.table)
+        st = statements(policy, args.year, args.dialect, _tables(args.table or [], bool(policy.ir.entities)))
     except Unsupported as e:
         print(f"{visible(args.policy)}: error: cannot compile to SQL: {e.construct}: {e.why}", file=sys.stderr)
         return 2
-    sys.stdout.write(text(policy, args.year, st, CODE))
+    except ValueError as e:
+        print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)
+        return 2
+    if isinstance(st, EntityStatements):
+        sys.stdout.write("\n".join(text(policy, args.year, s, CODE) for s in st.entities.values()))
+    else:
+        sys.stdout.write(text(policy, args.year, st, CODE))
     return 0
+
+
+def _tables(given: list[str], several: bool) -> str | dict[str, str] | None:
+    """`--table` as `statements` takes it: one name, or a name per entity."""
+    if not several:
+        if len(given) > 1 or any("=" in t for t in given):
+            raise ValueError("this policy judges one kind of record: give one `--table NAME`")
+        return given[0] if given else None
+    out = {}
+    for t in given:
+        entity, eq, name = t.partition("=")
+        if not eq or not entity or not name:
+            raise ValueError(f"`--table {t}`: with several entities, give `--table ENTITY=NAME`")
+        if entity in out:
+            raise ValueError(f"`--table {t}`: the table of `{entity}` is given twice")
+        out[entity] = name
+    return out
 
 
 def text(policy, year: int, st, codes: dict[str, int]) -> str:
     legend = ", ".join(f"{c} {name}" for name, c in codes.items())
     day = getattr(year, "date", None)
     when = f"date {day.isoformat()}" if day is not None else f"year {year}"
-    out = [f"-- policy {policy.name} {policy.version or ''}".rstrip() + f", {when}, dialect {st.dialect}",
-           "-- records: id, problem, then one outcome code per rule: " + legend,
-           st.records + ";", ""]
+    head = f"-- policy {policy.name} {policy.version or ''}".rstrip() + f", {when}, dialect {st.dialect}"
+    if st.entity:
+        head += f", entity {st.entity} (table {st.table})"
+    out = [head, "-- records: id, problem, then one outcome code per rule: " + legend, st.records + ";", ""]
+    if st.parent_ids:
+        out += ["-- the parent ids: the groups of a target `for each` parent, one with no parts among them",
+                st.parent_ids + ";", ""]
     for t in st.targets:
         if not t.sql:
             out += [f"-- target {t.rule.name}: not in force in {year}", ""]

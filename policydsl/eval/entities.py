@@ -122,7 +122,7 @@ def evaluate_entities(policy, data: object, year: int, *, format: str | None = N
     shown = year if shown_year is None else shown_year
     for e in checked.entities:
         if e.parent is not None and e.key is not None:
-            parts[e.name] = _by_parent(parts[e.name], e.key, records[e.parent])
+            parts[e.name] = group_by_parent(parts[e.name], e.key, [r.id for r in records[e.parent]])
     fallback: dict = {}
     if engine == "duckdb":
         from .entities_sql import judge
@@ -204,10 +204,10 @@ def _link(policy: ir.Policy, records: dict[str, list]) -> None:
             parents[i] = attrs.evolve(rec, values={**rec.values, Parts(e.name): value})
 
 
-def _by_parent(part: ir.Policy, key: str, parents: list) -> ir.Policy:
-    """`part` with each target `for each KEY` grouped by every parent record, in input
-    order: a parent with no parts is a group too."""
-    ids = tuple(dict.fromkeys(r.id for r in parents))
+def group_by_parent(part: ir.Policy, key: str, parent_ids: list[str]) -> ir.Policy:
+    """`part` with each target `for each KEY` grouped by every parent record (`parent_ids`,
+    in order): a parent with no parts is a group too."""
+    ids = tuple(dict.fromkeys(parent_ids))
     targets = tuple(attrs.evolve(t, group=ir.Group(key, ids))
                     if t.group is not None and t.group.fact == key and t.group.values is None else t
                     for t in part.targets)

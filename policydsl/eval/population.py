@@ -63,7 +63,7 @@ class Measured:
         return Fraction(t.total) / self.size
 
 
-class _Target:
+class TargetTotals:
     """Totals of one target: per group value, its size and its aggregates."""
 
     def __init__(self, rule: ir.Rule):
@@ -126,9 +126,9 @@ class TargetStats:
     def __init__(self, policy: ir.Policy, year: int):
         self.policy = policy
         self.year = year
-        self.targets = [_Target(rule) for rule in policy.targets]
+        self.targets = [TargetTotals(rule) for rule in policy.targets]
 
-    def in_force(self, t: _Target) -> bool:
+    def in_force(self, t: TargetTotals) -> bool:
         return out_of_force(t.rule, self.year) is None
 
     def add_records(self, program, records: Iterable[Record]) -> None:
@@ -191,7 +191,7 @@ class TargetStats:
             out.extend(self._results(t))
         return out
 
-    def _results(self, t: _Target) -> list[TargetResult]:
+    def _results(self, t: TargetTotals) -> list[TargetResult]:
         rule, policy, year = t.rule, self.policy, self.year
         values = None
         if rule.group is not None:
@@ -213,7 +213,7 @@ class TargetStats:
         return [self._judge(t, v, group_label(policy, rule.group, v), t.undecided + t.no_group)
                 for v in values]
 
-    def _judge(self, t: _Target, key, label, undecided: int) -> TargetResult:
+    def _judge(self, t: TargetTotals, key, label, undecided: int) -> TargetResult:
         totals = t.totals.get(key, {})
         pop = Measured(t.sizes.get(key, 0), totals)
         return _judge_population(self.policy, t.rule, label, pop, undecided, self.year)

@@ -27,7 +27,7 @@ BigQuery's NUMERIC keeps 9 decimals and 29 whole digits, checked the same way.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 import attrs
@@ -35,8 +35,9 @@ from sqlglot import exp
 
 from ..core import ir
 from . import sqlgen
-from .population import TargetStats, _Target
-from .sqlgen import CODE, ExprCompiler, FactColumn, SqlNumber, Unsupported
+from .part_sql import part_aggregate
+from .population import TargetStats, TargetTotals
+from .sqlgen import CODE, ExprCompiler, FactColumn, Quotient, SqlNumber, Unsupported
 from .validate import EXEMPTIONS_FIELD
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "bigquery")
@@ -137,26 +138,63 @@ class TargetQuery:
 
 @attrs.frozen
 class Statements:
-    """Everything one policy needs from the engine in one year."""
+    """Everything one policy (or one entity of a policy with several) needs from the
+    engine in one year."""
 
     dialect: str
     table: str
     records: str  # id, problem, then one outcome code column per rule (named as the rule)
     targets: tuple[TargetQuery, ...]
     rules: tuple[str, ...]
+    entity: str = ""  # in a policy with several entities, the one these judge
+    # The ids of the parent records, in order: the groups of a target `for each KEY`,
+    # a parent with no parts among them. "" when no target groups by the parent.
+    parent_ids: str = ""
+
+
+@attrs.frozen
+class EntityStatements:
+    """The statements of a policy with several entities: one `Statements` per entity, each
+    over that entity's table, parents before their parts."""
+
+    dialect: str
+    entities: dict[str, Statements]
+
+
+# At most this many parts of one record: the type of a count of parts, and the bound of a sum.
+MOST_PARTS = 10**6 - 1
 
 
 class _Builder:
-    def __init__(self, policy: ir.Policy, year: int, dialect: str, table: str):
-        if dialect not in DIALECTS:
-            raise ValueError(f"unknown dialect `{dialect}`; expected one of {', '.join(DIALECTS)}")
-        self.policy, self.year, self.dialect = policy, year, dialect
-        self.table = exp.to_table(table, dialect=dialect)
-        for part in self.table.find_all(exp.Identifier):
-            part.set("quoted", True)  # a name, never pasted text
-        self.value = {f.name: f"v{i}" for i, f in enumerate(policy.facts)}
-        facts = {f.name: _value_column(f, self.value[f.name]) for f in policy.facts}
-        self.compiler = ExprCompiler(facts, year)
+    """The SQL of one entity (or of a policy with one) over its typed table.
+
+    Columns are named by the fact's place in the whole policy (`v<i>`) and group columns
+    by the child entity's place (`g<k>_…`), so no two entities' columns share a name and a
+    join of a part with its parent needs no qualifiers inside expressions."""
+
+    def __init__(self, whole: ir.Policy, policy: ir.Policy, year: int, dialect: str, table: str,
+                 entity: ir.Entity | None = None, builders: dict[str, _Builder] | None = None):
+        self.whole, self.policy, self.year, self.dialect = whole, policy, year, dialect
+        self.entity = entity
+        self.builders = builders if builders is not None else {}  # every entity's, by name
+        self.index = whole.entities.index(entity) if entity is not None else 0
+        self.table = _table(table, dialect)
+        self.value = {f.name: f"v{i}" for i, f in enumerate(whole.facts) if f in policy.facts}
+        self.facts = {f.name: _value_column(f, self.value[f.name]) for f in policy.facts}
+        self.compiler = ExprCompiler(self.facts, year, parts=self.part_agg)
+        # per child entity: the columns of its GROUP BY, (name, value, decimal type or None)
+        self.groups: dict[str, list[tuple[str, exp.Expression, tuple[int, int] | None]]] = {}
+
+    # -- the entity's relations --------------------------------------------------------
+
+    @property
+    def children(self) -> list[ir.Entity]:
+        return [e for e in self.whole.entities if self.entity is not None and e.parent == self.entity.name]
+
+    @property
+    def dup(self) -> str:
+        """The column that holds for a record whose id appears twice (its parts are unknown)."""
+        return f"__dup{self.index}"
 
     def sql(self, tree: exp.Expression, where: str) -> str:
         tree = adapt(tree, self.dialect)
@@ -165,15 +203,21 @@ class _Builder:
 
     def types(self) -> dict[str, tuple[int, int]]:
         out = {}
-        for f in self.policy.facts:
-            if f.kind == "integer":
-                out[self.value[f.name]] = (INT_DIGITS, 0)
-            elif f.kind == "decimal":
-                out[self.value[f.name]] = (DEC_DIGITS, DEC_PLACES)
+        for b in self.builders.values() or [self]:
+            for f in b.policy.facts:
+                if f.kind == "integer":
+                    out[b.value[f.name]] = (INT_DIGITS, 0)
+                elif f.kind == "decimal":
+                    out[b.value[f.name]] = (DEC_DIGITS, DEC_PLACES)
+            for child, columns in b.groups.items():
+                out[self._size(child)] = (len(str(MOST_PARTS)), 0)
+                out.update({name: typ for name, _, typ in columns if typ is not None})
         return out
 
     def facts_relation(self) -> exp.Expression:
-        """The typed table read: `__id`, `__problem`, `v<i>` (a broken constraint drops the value)."""
+        """The typed table read: `__id`, `__problem`, `v<i>` (a broken constraint drops the
+        value); for a parent, whether its id appears twice; for a part, `__link`, what is
+        wrong with the link to its parent."""
         facts = self.policy.facts
         read: list[exp.Expression] = [_alias(_q(ID), "__id")]
         problems: list[tuple[exp.Expression, exp.Expression]] = []
@@ -185,6 +229,10 @@ class _Builder:
         in_principle = any(r.modality == "in_principle" for r in self.policy.rules)
         if in_principle:
             read.append(_alias(_q(EXEMPTIONS_FIELD), "__exemptions"))
+        if self.children:
+            twice = exp.GT(this=exp.Window(this=exp.Count(this=exp.Star()), partition_by=[_q(ID)]),
+                           expression=_num(1))
+            read.append(_alias(twice, self.dup))
         cells = exp.select(*read, copy=False).from_(self.table.copy(), copy=False)
         # constraints are read on the values as read, in the first year, as the validator does
         raw = {f.name: _value_column(f, f"r_{self.value[f.name]}") for f in facts}
@@ -202,35 +250,125 @@ class _Builder:
             kept.append(_alias(col, self.value[f.name]))
         if in_principle:
             kept.append(_q("__exemptions"))
+        if self.children:
+            kept.append(_q(self.dup))
         kept.append(_alias(sqlgen.case(broken_facts) if broken_facts else exp.Null(), "__broken"))
-        return exp.select(*kept, copy=False).from_(cells.subquery("cells", copy=False), copy=False)
+        relation = exp.select(*kept, copy=False).from_(cells.subquery("cells", copy=False), copy=False)
+        if self.entity is None or self.entity.parent is None:
+            return relation
+        return self._linked(relation)
+
+    def _linked(self, relation: exp.Expression) -> exp.Expression:
+        """`relation` with `__link`: the reference's error on a part whose parent is missing,
+        not found, or found twice (then its parent is unknown)."""
+        e = self.entity
+        parent = self.builders[e.parent]
+        key = exp.column(self.value[e.key], table="facts", quoted=True)
+        ids = (exp.select(_alias(_q(ID), "__pid"), _alias(exp.Count(this=exp.Star()), "__pn"), copy=False)
+               .from_(parent.table.copy(), copy=False).group_by(_q(ID), copy=False))
+        found = exp.column("__pn", table="parents", quoted=True)
+
+        def said(*parts: exp.Expression | str) -> exp.Expression:
+            out: exp.Expression = exp.Literal.string(f"{e.key}: ")
+            for part in parts:
+                out = exp.DPipe(this=out, expression=exp.Literal.string(part) if isinstance(part, str) else part)
+            return out
+
+        # a required key is missing as any required fact is, as the validator says it
+        missing = f"`{e.key}` is missing" if not self.policy.fact(e.key).optional else \
+            f"names no {e.parent}: `{e.key}` is missing"
+        link = sqlgen.case([
+            (sqlgen.is_null(key), said(missing)),
+            (sqlgen.is_null(found), said(f"no {e.parent} has id `", key.copy(), "`")),
+            (exp.GT(this=found.copy(), expression=_num(1)),
+             said(f"{e.parent} id `", key.copy(), f"` appears twice, so this {e.name}'s {e.parent} is unknown"))])
+        star = exp.Column(this=exp.Star(), table=exp.to_identifier("facts"))
+        return (exp.select(star, _alias(link, "__link"), copy=False)
+                .from_(relation.subquery("facts", copy=False), copy=False)
+                .join(ids.subquery("parents", copy=False), join_type="left", copy=False,
+                      on=exp.EQ(this=exp.column("__pid", table="parents", quoted=True), expression=key.copy())))
+
+    def relation(self) -> exp.Expression:
+        """The facts relation with, for each child entity, the columns of its parts' GROUP BY."""
+        facts = self.facts_relation()
+        if not self.groups:
+            return facts
+        cols: list[exp.Expression] = [exp.Column(this=exp.Star(), table=exp.to_identifier("f"))]
+        q = exp.select(*cols, copy=False).from_(facts.subquery("f", copy=False), copy=False)
+        for child, columns in self.groups.items():
+            k = self.builders[child].index
+            q = q.select(_q(self._size(child)), *(_q(name) for name, _, _ in columns), copy=False)
+            q = q.join(self._group(child).subquery(f"g{k}", copy=False), join_type="left", copy=False,
+                       on=exp.EQ(this=exp.column(f"g{k}__key", table=f"g{k}", quoted=True),
+                                 expression=exp.column("__id", table="f", quoted=True)))
+        return q
+
+    def _size(self, child: str) -> str:
+        return f"g{self.builders[child].index}__n"
+
+    def _group(self, child: str) -> exp.Expression:
+        """The parts of `child` of each record, one row per parent id: the parts joined with
+        their parent (a condition on a part may name its parent's facts), a parent whose id
+        appears twice left out (its aggregates are unknown)."""
+        part = self.builders[child]
+        k = part.index
+        key = exp.column(part.value[part.entity.key], table="c", quoted=True)
+        digits = len(str(MOST_PARTS))
+        cols = [_alias(key, f"g{k}__key"),
+                _alias(exp.Cast(this=exp.Count(this=exp.Star()), to=_dec(digits, 0)), self._size(child))]
+        for name, value, typ in self.groups[child]:
+            cols.append(_alias(exp.Cast(this=value, to=_dec(*typ)) if typ is not None else value, name))
+        return (exp.select(*cols, copy=False).from_(part.relation().subquery("c", copy=False), copy=False)
+                .join(self.facts_relation().subquery("p", copy=False), copy=False,
+                      on=exp.EQ(this=key.copy(), expression=exp.column("__id", table="p", quoted=True)))
+                .where(exp.Not(this=exp.column(self.dup, table="p", quoted=True)), copy=False)
+                .group_by(key.copy(), copy=False))
+
+    def part_agg(self, e: ir.ChildAgg) -> exp.Expression | SqlNumber | Quotient:
+        """An aggregate over the parts of each record, read from this entity's relation."""
+        part = self.builders.get(e.entity)
+        if part is None or self.entity is None or part.entity.parent != self.entity.name:
+            raise Unsupported(f"`{e.text}`", f"`{e.entity}` is not a part of this entity")
+        # the language has no aggregate inside another: the argument reads facts only
+        inner = ExprCompiler({**self.facts, **part.facts}, self.year)
+        columns = self.groups.setdefault(e.entity, [])
+
+        def column(value: exp.Expression, typ: tuple[int, int] | None) -> exp.Expression:
+            name = f"g{part.index}_a{len(columns)}"
+            columns.append((name, value, typ))
+            return _q(name)
+
+        return part_aggregate(e, inner, column, _q(self._size(e.entity)), MOST_PARTS, SUM_DIGITS,
+                              unknown=_q(self.dup))
+
+    # -- what the entity's rules and targets compute ----------------------------------
 
     def exempted(self, rule: ir.Rule) -> exp.Expression | None:
-        if rule.modality != "in_principle" or not rule.clauses:
+        keys = rule.exemption_keys
+        if not keys:
             return None
-        # ',C08,C14,' holds ',C08,': a clause id is a name, it cannot hold a comma
+        # ',C08,C14,' holds ',C08,': a clause id or rule name is a name, it cannot hold a comma
         listed = exp.DPipe(this=exp.DPipe(this=exp.Literal.string(","), expression=exp.Anonymous(
             this="replace", expressions=[_q("__exemptions"), exp.Literal.string(" "),
                                          exp.Literal.string("")])),
             expression=exp.Literal.string(","))
         hits = [exp.GT(this=exp.StrPosition(this=listed.copy(), substr=exp.Literal.string(f",{c},")),
-                       expression=_num(0)) for c in rule.clauses]
+                       expression=_num(0)) for c in keys]
         return sqlgen.paren(exp.And(this=sqlgen.not_null(_q("__exemptions")), expression=_any(hits)))
 
-    def records(self) -> tuple[str, tuple[str, ...]]:
+    def record_columns(self) -> list[exp.Expression]:
+        problem = [_q("__broken")]
+        if self.entity is not None and self.entity.parent is not None:
+            problem.append(_q("__link"))
         cols: list[exp.Expression] = [_alias(_q("__id"), ID), _alias(exp.Coalesce(
-            this=_q("__unreadable"), expressions=[_q("__broken")]), PROBLEM)]
-        names = []
+            this=_q("__unreadable"), expressions=problem), PROBLEM)]
         for rule in self.policy.rules:
             try:
                 code = sqlgen.outcome_code(rule, self.compiler, self.exempted(rule))
             except Unsupported as e:
                 raise Unsupported(f"rule `{rule.name}`: {e.construct}", e.why) from None
             cols.append(_alias(code, rule.name))
-            names.append(rule.name)
-        q = exp.select(*cols, copy=False).from_(self.facts_relation().subquery("facts", copy=False),
-                                                copy=False)
-        return self.sql(q, "the record query"), tuple(names)
+        return cols
 
     def group(self, rule: ir.Rule) -> exp.Expression | None:
         if rule.group is None:
@@ -240,15 +378,15 @@ class _Builder:
             raise Unsupported(f"`for each {fact.name}`", "groups by a number")
         return _q(self.value[fact.name])
 
-    def target(self, rule: ir.Rule) -> TargetQuery:
-        relation = self.facts_relation().subquery("facts", copy=False)
+    def target_select(self, rule: ir.Rule) -> tuple[exp.Expression | None, tuple[int, ...], bool]:
+        """The target's query without its FROM (None: nothing to ask), its sums' denominators,
+        and whether it is in force."""
         group = self.group(rule)
         if not sqlgen.in_force(rule, self.year):
             if group is None:
-                return TargetQuery(rule, "", (), False)
-            q = exp.select(group, copy=False).distinct(copy=False).from_(relation, copy=False).where(
-                sqlgen.not_null(group.copy()), copy=False)
-            return TargetQuery(rule, self.sql(q, f"target `{rule.name}`"), (), False)
+                return None, (), False
+            q = exp.select(group, copy=False).distinct(copy=False).where(sqlgen.not_null(group.copy()), copy=False)
+            return q, (), False
         scope = self.compiler.boolean(rule.scope) if rule.scope is not None else exp.Boolean(this=True)
         has_group = sqlgen.not_null(group) if group is not None else exp.Boolean(this=True)
         no_group = sqlgen.is_null(group) if group is not None else exp.Boolean(this=False)
@@ -257,7 +395,7 @@ class _Builder:
                 _count_where(exp.And(this=sqlgen.paren(scope.copy()), expression=no_group)),
                 _count_where(inside)]
         dens = []
-        for agg in _Target(rule).aggs:
+        for agg in TargetTotals(rule).aggs:
             arg = self.compiler(agg.arg)
             if isinstance(arg, SqlNumber):
                 digits = sqlgen.digits_for(arg.bound, arg.places)
@@ -274,47 +412,121 @@ class _Builder:
                              this=arg.copy(), expression=exp.Boolean(this=True)))),
                          exp.Null()]
                 dens.append(1)
-        q = exp.select(*cols, copy=False).from_(relation, copy=False)
+        q = exp.select(*cols, copy=False)
         if group is not None:
             q = q.group_by(group.copy(), copy=False)
-        return TargetQuery(rule, self.sql(q, f"target `{rule.name}`"), tuple(dens), True)
+        return q, tuple(dens), True
+
+    def parent_ids(self) -> str:
+        """The ids of the parent records, when a target groups the parts by their parent."""
+        e = self.entity
+        if e is None or e.parent is None or not any(
+                t.group is not None and t.group.fact == e.key and t.group.values is None for t in self.policy.targets):
+            return ""
+        parent = self.builders[e.parent]
+        q = (exp.select(_q(ID), copy=False).distinct(copy=False).from_(parent.table.copy(), copy=False)
+             .where(sqlgen.not_null(_q(ID)), copy=False).order_by(_q(ID), copy=False))
+        return self.sql(q, f"the ids of the {e.parent} records")
 
 
-def statements(policy, year: int, dialect: str = "duckdb", table: str = "facts") -> Statements:
-    """The SQL of `policy` (a `Policy` or its checked IR) in `year` for `dialect`, over `table`.
-    Raises `Unsupported` naming the rule and the construct the SQL cannot hold exactly."""
+class _Compiled:
+    """One builder's rules and targets compiled; `finish` renders them once every entity's
+    aggregates over parts are known (a parent's rules add columns to its parts' relation)."""
+
+    def __init__(self, b: _Builder):
+        self.b = b
+        self.records = b.record_columns()
+        self.targets = []
+        for rule in b.policy.targets:
+            try:
+                self.targets.append((rule, *b.target_select(rule)))
+            except Unsupported as e:
+                if e.construct.startswith("target `"):
+                    raise
+                raise Unsupported(f"target `{rule.name}`: {e.construct}", e.why) from None
+
+    def finish(self, table: str) -> Statements:
+        b = self.b
+        records = exp.select(*self.records, copy=False).from_(b.relation().subquery("facts", copy=False), copy=False)
+        targets = []
+        for rule, q, dens, in_force in self.targets:
+            sql = "" if q is None else b.sql(q.from_(b.relation().subquery("facts", copy=False), copy=False),
+                                            f"target `{rule.name}`")
+            targets.append(TargetQuery(rule, sql, dens, in_force))
+        return Statements(b.dialect, table, b.sql(records, "the record query"), tuple(targets),
+                          tuple(r.name for r in b.policy.rules), b.entity.name if b.entity else "",
+                          b.parent_ids())
+
+
+def _table(name: str, dialect: str) -> exp.Table:
+    table = exp.to_table(name, dialect=dialect)
+    for part in table.find_all(exp.Identifier):
+        part.set("quoted", True)  # a name, never pasted text
+    return table
+
+
+def statements(policy, year: int, dialect: str = "duckdb",
+               table: str | Mapping[str, str] | None = None) -> Statements | EntityStatements:
+    """The SQL of `policy` (a `Policy` or its checked IR) in `year` for `dialect`, over
+    `table` (default `facts`). For a policy with several entities, `table` maps each entity
+    (or its plural) to its table (default: each entity's plural), and the answer is one
+    `Statements` per entity. Raises `Unsupported` naming the rule and the construct the SQL
+    cannot hold exactly."""
     checked: ir.Policy = getattr(policy, "ir", policy)
-    if checked.entities:
-        from .engine import SEVERAL_ENTITIES_ONLY
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect `{dialect}`; expected one of {', '.join(DIALECTS)}")
+    if not checked.entities:
+        if table is not None and not isinstance(table, str):
+            raise ValueError(f"policy `{checked.meta.name}` judges one kind of record: give one table")
+        return _Compiled(_Builder(checked, checked, year, dialect, table or "facts")).finish(table or "facts")
+    tables = _entity_tables(checked, table)
+    builders: dict[str, _Builder] = {}
+    for e in checked.entities:
+        builders[e.name] = _Builder(checked, checked.for_entity(e.name), year, dialect, tables[e.name], e, builders)
+    compiled = [_Compiled(builders[e.name]) for e in checked.entities]
+    return EntityStatements(dialect, {c.b.entity.name: c.finish(tables[c.b.entity.name]) for c in compiled})
 
-        raise Unsupported("several entities", f"{SEVERAL_ENTITIES_ONLY} (`policydsl eval --facts ENTITY=DATA`), "
-                                              "not as SQL of one table")
-    b = _Builder(checked, year, dialect, table)
-    records, names = b.records()
-    targets = []
-    for rule in checked.targets:
-        try:
-            targets.append(b.target(rule))
-        except Unsupported as e:
-            if e.construct.startswith("target `"):
-                raise
-            raise Unsupported(f"target `{rule.name}`: {e.construct}", e.why) from None
-    return Statements(dialect, table, records, tuple(targets), names)
+
+def _entity_tables(policy: ir.Policy, table: str | Mapping[str, str] | None) -> dict[str, str]:
+    if table is None:
+        return {e.name: e.plural for e in policy.entities}
+    names = ", ".join(f"`{e.name}`" for e in policy.entities)
+    if isinstance(table, str):
+        raise ValueError(f"policy `{policy.meta.name}` judges several kinds of record ({names}): "
+                         "give a table for each")
+    words = {w: e.name for e in policy.entities for w in (e.name, e.plural)}
+    out = {e.name: e.plural for e in policy.entities}
+    for key, name in table.items():
+        if key not in words:
+            raise ValueError(f"`{key}` is not an entity of policy `{policy.meta.name}`; its entities: {names}")
+        out[words[key]] = name
+    return out
 
 
 # ---- reading totals back ------------------------------------------------------------
 
 
-def target_results(policy, year: int, totals: Sequence[tuple[TargetQuery, Sequence[Sequence]]]):
-    """The exact `TargetResult`s from the rows each target query returned."""
+def target_results(policy, year: int, totals: Sequence[tuple[TargetQuery, Sequence[Sequence]]], *,
+                   entity: str | None = None, parent_ids: Sequence[str] = ()):
+    """The exact `TargetResult`s from the rows each target query returned. For an entity of
+    a policy with several, `entity` names it and `parent_ids` are the rows of its
+    `Statements.parent_ids` query (the groups of a target `for each KEY`)."""
     checked: ir.Policy = getattr(policy, "ir", policy)
+    if entity is not None:
+        from .entities import group_by_parent
+
+        e = checked.entity_named(entity)
+        checked = checked.for_entity(entity)
+        if e.parent is not None and e.key is not None:
+            checked = group_by_parent(checked, e.key, [row[0] if isinstance(row, Sequence) and not isinstance(row, str)
+                                                       else row for row in parent_ids])
     stats = TargetStats(checked, year)
     for t, (query, rows) in zip(stats.targets, totals, strict=True):
         _feed(t, query, rows)
     return stats.results()
 
 
-def _feed(t: _Target, query: TargetQuery, rows: Sequence[Sequence]) -> None:
+def _feed(t: TargetTotals, query: TargetQuery, rows: Sequence[Sequence]) -> None:
     def missing_sum(agg: ir.Agg) -> None:
         raise Unsupported(f"`{agg.text}`", "the engine returned no sum for known values")
 
@@ -469,5 +681,5 @@ def outcome_name(code: int | None) -> str:
 
 sqlgen_outcomes = {v: k for k, v in CODE.items()}
 
-__all__ = ["DIALECTS", "Statements", "TargetQuery", "Unsupported", "adapt", "check_types",
+__all__ = ["DIALECTS", "EntityStatements", "Statements", "TargetQuery", "Unsupported", "adapt", "check_types",
            "outcome_name", "statements", "target_results"]

@@ -144,9 +144,11 @@ def test_eval_says_which_entity_data_is_missing_or_wrong(capsys, facts, message)
     assert message in capsys.readouterr().err
 
 
-def test_sql_refuses_several_entities_explicitly(capsys):
-    assert main(["sql", str(WATER), "--year", "2025"]) == 2
-    assert "several entities are evaluated by the duckdb and reference engines only" in capsys.readouterr().err
+def test_sql_writes_the_statements_of_each_entity(capsys):
+    assert main(["sql", str(WATER), "--year", "2025"]) == 0
+    out = capsys.readouterr().out
+    assert [line.split(", entity ")[1] for line in out.splitlines() if ", entity " in line] == [
+        "district (table districts)", "plant (table plants)", "sample (table samples)"]
 
 
 def test_eval_with_an_engine_that_cannot_judge_several_entities_says_the_reference_does(capsys):
@@ -370,12 +372,13 @@ def test_eval_by_a_fact_breaks_down_the_entity_that_has_it(capsys):
     assert "`--by plant_nam` is not a fact of any entity; did you mean `plant_name`?" in capsys.readouterr().err
 
 
-def test_the_warehouse_sql_refuses_several_entities(water):
-    from policydsl.eval.sqlgen import Unsupported
+def test_the_warehouse_sql_reads_a_table_per_entity_parents_first(water):
     from policydsl.eval.warehouse import statements
 
-    with pytest.raises(Unsupported, match="several entities are evaluated by the duckdb and reference engines only"):
-        statements(water, 2025, "spark")
+    st = statements(water, 2025, "spark")
+    assert list(st.entities) == ["district", "plant", "sample"]
+    assert [s.table for s in st.entities.values()] == ["districts", "plants", "samples"]
+    assert 'FROM `plants`' in st.entities["district"].records  # the parts' GROUP BY
 
 
 def test_a_target_for_each_key_groups_the_parts_by_every_parent_record():

@@ -94,7 +94,7 @@ def _lookup_bounds_made_inclusive(mp: pytest.MonkeyPatch) -> None:
 
 
 def _group_count_off_by_one(mp: pytest.MonkeyPatch) -> None:
-    original = population._Target.group
+    original = population.TargetTotals.group
 
     def group(self, value):
         fresh = value not in self.totals
@@ -103,7 +103,7 @@ def _group_count_off_by_one(mp: pytest.MonkeyPatch) -> None:
             self.sizes[value] += 1
         return totals
 
-    mp.setattr(population._Target, "group", group)
+    mp.setattr(population.TargetTotals, "group", group)
 
 
 @pytest.mark.parametrize("mutate", [_swap_pass_and_fail, _at_least_made_strict, _schedule_shifted_one_year,

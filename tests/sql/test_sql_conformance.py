@@ -127,3 +127,16 @@ def test_spark_sql_gives_the_reference_outcomes_on_random_policies(spark, case: 
     policy, rows = _comparable(case)
     assert harness.spark_run(spark, policy, rows, case.year) == harness.reference(
         policy, case.records, case.year)
+
+
+def test_an_exemption_naming_the_rule_exempts_it_in_sql_as_in_the_reference():
+    policy = policydsl.loads("policy p period 2024 to 2025\nentity home, homes\nfact beds: integer >= 0\n"
+                             "rule small clause H1 in principle beds <= 10\n"
+                             "rule tiny clause H1 in principle beds <= 5\n")
+    records = [{"id": "by-rule", "beds": "20", "exemptions": {"small": "approved"}},
+               {"id": "by-clause", "beds": "20", "exemptions": {"H1": "approved"}},
+               {"id": "none", "beds": "20"}]
+    want = harness.reference(policy, records, 2024)
+    assert want[0] == [("by-rule", ("exempted", "fail")), ("by-clause", ("exempted", "exempted")),
+                       ("none", ("fail", "fail"))]
+    assert harness.duckdb_run(policy, harness.typed_rows(policy, records), 2024) == want
