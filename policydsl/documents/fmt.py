@@ -253,10 +253,13 @@ class _Printer:
     # ---- declarations --------------------------------------------------------
 
     def decl(self, d: ast.Decl) -> list[tuple[int | None, str]]:
-        method = getattr(self, "d_" + type(d).__name__)
-        return method(d)
+        """The lines of `d`, by the method named after its class."""
+        write = getattr(self, "_" + type(d).__name__, None)
+        if write is None:  # pragma: no cover - every declaration is handled (tests/unit/test_dispatch.py)
+            raise TypeError(f"cannot format {type(d).__name__}")
+        return write(d)
 
-    def d_PolicyDecl(self, d: ast.PolicyDecl) -> list[tuple[int | None, str]]:
+    def _PolicyDecl(self, d: ast.PolicyDecl) -> list[tuple[int | None, str]]:
         lines = [(d.span.start, f"{self.kw('policy')} {self.name_or_string(d.name)}")]
         for key in ("title", "original", "version", "issuer"):
             value = getattr(d, key)
@@ -309,18 +312,18 @@ class _Printer:
             lines.append(f"{self.kw('superseded_by')} {self.name_or_string(v.superseded_by)}")
         return lines
 
-    def d_UnitDecl(self, d: ast.UnitDecl) -> list[tuple[int | None, str]]:
+    def _UnitDecl(self, d: ast.UnitDecl) -> list[tuple[int | None, str]]:
         line = f"{self.kw('unit')} {', '.join(d.names)}"
         if d.base is not None:
             factor = f"{d.factor} " if d.factor is not None else ""
             line += f" = {factor}{self.unit_expr(d.base)}"
         return [(d.span.start, line)]
 
-    def d_SetDecl(self, d: ast.SetDecl) -> list[tuple[int | None, str]]:
+    def _SetDecl(self, d: ast.SetDecl) -> list[tuple[int | None, str]]:
         head = f"{self.kw('set')} {d.name} = "
         return [(d.span.start, head + self.set_literal(d.values, display_width(head)))]
 
-    def d_EntityDecl(self, d: ast.EntityDecl) -> list[tuple[int | None, str]]:
+    def _EntityDecl(self, d: ast.EntityDecl) -> list[tuple[int | None, str]]:
         line = f"{self.kw('entity')} {d.name}"
         if d.plural is not None:
             line += f", {d.plural}"
@@ -332,7 +335,7 @@ class _Printer:
             line += f" {self.kw('labelled_by')} " + ", ".join(n.name for n in d.labelled_by)
         return [(d.span.start, line)]
 
-    def d_FactDecl(self, d: ast.FactDecl) -> list[tuple[int | None, str]]:
+    def _FactDecl(self, d: ast.FactDecl) -> list[tuple[int | None, str]]:
         line = f"{self.kw('fact')} {d.name}: {self.fact_type(d.type)}"
         for k, c in enumerate(d.constraints):
             # After `enum a < b` a bare comparison would read as one more member.
@@ -342,11 +345,11 @@ class _Printer:
             line += f" {string(d.label)}"
         return [(d.span.start, line)]
 
-    def d_LetDecl(self, d: ast.LetDecl) -> list[tuple[int | None, str]]:
+    def _LetDecl(self, d: ast.LetDecl) -> list[tuple[int | None, str]]:
         head = f"{self.kw('let')} {d.name} = "
         return [(d.span.start, self.attribute(head, d.value))]
 
-    def d_RuleDecl(self, d: ast.RuleDecl) -> list[tuple[int | None, str]]:
+    def _RuleDecl(self, d: ast.RuleDecl) -> list[tuple[int | None, str]]:
         head = f"{self.kw('target' if d.is_target else 'rule')} {d.name}"
         if d.label is not None:
             head += f" {string(d.label)}"
@@ -378,7 +381,7 @@ class _Printer:
             lines.append((d.requirement.span.start, self.attribute(head, d.requirement.condition)))
         return lines
 
-    def d_NoteDecl(self, d: ast.NoteDecl) -> list[tuple[int | None, str]]:
+    def _NoteDecl(self, d: ast.NoteDecl) -> list[tuple[int | None, str]]:
         line = f"{self.kw('note')} {string(d.text)}"
         if d.clauses:
             line += " " + self.clauses(d.clauses)
