@@ -18,7 +18,7 @@ from .expressions import Ctx, fold, same_type, set_name, type_name
 class CompareChecks:
     """The comparisons' part of the type checker (see `typecheck.TypeChecker` for its state)."""
 
-    def comparison(self, n: ast.Compare, ctx) -> ir.Expr | None:
+    def _Compare(self, n: ast.Compare, ctx) -> ir.Expr | None:
         left, right = self._enum_sides(n.left, n.right, ctx)
         if left is None or right is None:
             return None
@@ -156,7 +156,7 @@ class CompareChecks:
         self.error(span, f"cannot compare {type_name(lt)} with {type_name(rt)}", code="E0212",
                    help=help_)
 
-    def between(self, n: ast.Between, ctx) -> ir.Expr | None:
+    def _Between(self, n: ast.Between, ctx) -> ir.Expr | None:
         s, lo, hi = self.expr(n.subject, ctx), self.expr(n.low, ctx), self.expr(n.high, ctx)
         if s is None or lo is None or hi is None:
             return None
@@ -179,7 +179,7 @@ class CompareChecks:
         return ir.Between(s, self._widen(lo, tol, -1, stated), self._widen(hi, tol, 1, stated), ir.BOOL,
                           n.span, self.text(n.span), stated)
 
-    def in_set(self, n: ast.InSet, ctx) -> ir.Expr | None:
+    def _InSet(self, n: ast.InSet, ctx) -> ir.Expr | None:
         s = self.expr(n.subject, ctx)
         if s is None:
             return None

@@ -28,7 +28,7 @@ def _day(lit: ast.DateLit | None) -> datetime.date | None:
 class DateChecks:
     """The date constructs' part of the type checker (see `typecheck.TypeChecker`)."""
 
-    def date_literal(self, n: ast.DateLit, ctx) -> ir.Expr:
+    def _DateLit(self, n: ast.DateLit, ctx) -> ir.Expr:
         return ir.Const(datetime.date.fromisoformat(n.iso), ir.DATE, n.span, n.text or n.iso)
 
     def eval_name(self, n: ast.Name) -> ir.Expr:
@@ -67,7 +67,7 @@ class DateChecks:
             return ir.Const(moved, ir.DATE, n.span, text)
         return ir.DateShift(left, months, days, ir.DATE, n.span, text)
 
-    def periodic(self, n: ast.Periodic, ctx) -> ir.Expr | None:
+    def _Periodic(self, n: ast.Periodic, ctx) -> ir.Expr | None:
         """`last_inspection every 2 years`: read as `last_inspection >= eval_date - 2 years`,
         so every engine judges it with the comparison it already has."""
         subject = self.expr(n.subject, ctx)

@@ -2,7 +2,9 @@
 aggregates, each checked into a typed IR expression with its units folded.
 
 `ExprChecks` is a part of `typecheck.TypeChecker` (with `comparisons.CompareChecks`,
-`schedules.TableChecks` and `dates.DateChecks`); `expr` dispatches on the node's class.
+`schedules.TableChecks` and `dates.DateChecks`); `expr` calls the method named after the
+node's class (`_Number`, `_Binary`, ..., and `_Compare`, `_Schedule`, `_DateLit`, ... in
+the other parts), one for each class of `ast.Expr`.
 Every problem becomes a diagnostic and the failing expression None, so its parents stay
 quiet and a drafter sees every error of a file in one run.
 """
@@ -56,50 +58,12 @@ class ExprChecks:
 
     def expr(self, node: ast.Expr, ctx: Ctx) -> ir.Expr | None:
         """The checked form of `node`; None after an error, already reported."""
-        match node:
-            case ast.Number():
-                return self.number(node, ctx)
-            case ast.Percent():
-                return self.percent(node, ctx)
-            case ast.Bool():
-                return self.boolean(node, ctx)
-            case ast.String():
-                return self.string(node, ctx)
-            case ast.Name():
-                return self.name_ref(node, ctx)
-            case ast.Neg():
-                return self.negative(node, ctx)
-            case ast.Binary():
-                return self.binary(node, ctx)
-            case ast.Per():
-                return self.rate(node, ctx)
-            case ast.Compare():
-                return self.comparison(node, ctx)
-            case ast.Between():
-                return self.between(node, ctx)
-            case ast.Periodic():
-                return self.periodic(node, ctx)
-            case ast.InSet():
-                return self.in_set(node, ctx)
-            case ast.BoolOp():
-                return self.bool_op(node, ctx)
-            case ast.Not():
-                return self.not_op(node, ctx)
-            case ast.If():
-                return self.if_then(node, ctx)
-            case ast.Call():
-                return self.call(node, ctx)
-            case ast.Schedule():
-                return self.schedule(node, ctx)
-            case ast.Lookup():
-                return self.lookup(node, ctx)
-            case ast.DateLit():
-                return self.date_literal(node, ctx)
-            case ast.SetLiteral():
-                return self.set_literal(node, ctx)
-        raise TypeError(f"not an expression: {type(node).__name__}")
+        check = getattr(self, "_" + type(node).__name__, None)
+        if check is None:
+            raise TypeError(f"not an expression: {type(node).__name__}")
+        return check(node, ctx)
 
-    def number(self, n: ast.Number, ctx) -> ir.Expr | None:
+    def _Number(self, n: ast.Number, ctx) -> ir.Expr | None:
         value = Fraction(Decimal(n.text))
         if n.unit is None:
             return ir.Const(value, PLAIN, n.span, n.numeral or n.text)
@@ -114,16 +78,16 @@ class ExprChecks:
         return ir.Const(value * unit.scale, ir.Num(unit.dim, unit.name, unit.scale, plural=unit.plural),
                         n.span, self.text(n.span))
 
-    def percent(self, n: ast.Percent, ctx) -> ir.Expr:
+    def _Percent(self, n: ast.Percent, ctx) -> ir.Expr:
         return ir.Const(Fraction(Decimal(n.text)) / 100, PERCENT, n.span, n.text + "%")
 
-    def boolean(self, n: ast.Bool, ctx) -> ir.Expr:
+    def _Bool(self, n: ast.Bool, ctx) -> ir.Expr:
         return ir.Const(n.value, ir.BOOL, n.span, "true" if n.value else "false")
 
-    def string(self, n: ast.String, ctx) -> ir.Expr:
+    def _String(self, n: ast.String, ctx) -> ir.Expr:
         return ir.Const(n.value, ir.TEXT, n.span, n.value)
 
-    def name_ref(self, n: ast.Name, ctx: Ctx) -> ir.Expr | None:
+    def _Name(self, n: ast.Name, ctx: Ctx) -> ir.Expr | None:
         match self.resolved.refers_to(n.name):
             case "fact":
                 if ctx.target and not ctx.in_agg:
@@ -159,7 +123,7 @@ class ExprChecks:
         self.error(span, f"unknown name `{name}`", code="E0106",
                    help=f"did you mean `{guess}`?" if guess else "declare it with `fact` or `let`")
 
-    def negative(self, n: ast.Neg, ctx) -> ir.Expr | None:
+    def _Neg(self, n: ast.Neg, ctx) -> ir.Expr | None:
         x = self.expr(n.operand, ctx)
         if x is None:
             return None
@@ -170,7 +134,7 @@ class ExprChecks:
             return ir.Const(-x.value, x.type, n.span, self.text(n.span))
         return fold(ir.Neg(x, x.type, n.span, self.text(n.span)))
 
-    def binary(self, n: ast.Binary, ctx) -> ir.Expr | None:
+    def _Binary(self, n: ast.Binary, ctx) -> ir.Expr | None:
         left = self.expr(n.left, ctx)
         if left is not None and left.type == ir.DATE:
             return self.date_arith(n, left, ctx)
@@ -219,7 +183,7 @@ class ExprChecks:
                 return ir.Num(dim, unit.name, scale, plural=unit.plural)
         return ir.Num(dim, join_units(lt, rt, "*"), scale)
 
-    def rate(self, n: ast.Per, ctx) -> ir.Expr | None:
+    def _Per(self, n: ast.Per, ctx) -> ir.Expr | None:
         left = self.expr(n.left, ctx)
         unit = self.units.lookup(n.unit)
         if unit is None:
@@ -287,7 +251,7 @@ class ExprChecks:
                    code="E0132")
         return None
 
-    def bool_op(self, n: ast.BoolOp, ctx) -> ir.Expr | None:
+    def _BoolOp(self, n: ast.BoolOp, ctx) -> ir.Expr | None:
         left = self.expect_bool(self.expr(n.left, ctx), n.left, f"each side of `{n.op}`")
         right = self.expect_bool(self.expr(n.right, ctx), n.right, f"each side of `{n.op}`")
         if left is None or right is None:
@@ -295,11 +259,11 @@ class ExprChecks:
         cls = ir.And if n.op == "and" else ir.Or
         return cls(left, right, ir.BOOL, n.span, self.text(n.span))
 
-    def not_op(self, n: ast.Not, ctx) -> ir.Expr | None:
+    def _Not(self, n: ast.Not, ctx) -> ir.Expr | None:
         x = self.expect_bool(self.expr(n.operand, ctx), n.operand, "`not`")
         return None if x is None else ir.Not(x, ir.BOOL, n.span, self.text(n.span))
 
-    def if_then(self, n: ast.If, ctx) -> ir.Expr | None:
+    def _If(self, n: ast.If, ctx) -> ir.Expr | None:
         c = self.expect_bool(self.expr(n.cond, ctx), n.cond, "the condition of `if`")
         a, b = self.expr(n.then, ctx), self.expr(n.else_, ctx)
         if c is None or a is None or b is None:
@@ -311,7 +275,7 @@ class ExprChecks:
             return None
         return ir.Cond(c, a, b, a.type, n.span, self.text(n.span))
 
-    def call(self, n: ast.Call, ctx: Ctx) -> ir.Expr | None:
+    def _Call(self, n: ast.Call, ctx: Ctx) -> ir.Expr | None:
         plan = self.entity_plan
         if plan is not None and entities.is_child_aggregate(plan, n):
             return entities.child_aggregate(self, plan, n, ctx, Ctx(target=ctx.target, in_agg=True),
@@ -383,7 +347,7 @@ class ExprChecks:
             typ = arg.type  # type: ignore[union-attr]
         return ir.Agg(n.func, arg, typ, n.span, self.text(n.span))
 
-    def set_literal(self, n: ast.SetLiteral, ctx) -> None:
+    def _SetLiteral(self, n: ast.SetLiteral, ctx) -> None:
         self.error(n.span, "a set of values can only follow `in`", code="E0107")
         return None
 

@@ -18,7 +18,7 @@ from .expressions import literal, same_type, type_name
 class TableChecks:
     """The schedules' and lookups' part of the type checker (see `typecheck.TypeChecker`)."""
 
-    def schedule(self, n: ast.Schedule, ctx) -> ir.Expr | None:
+    def _Schedule(self, n: ast.Schedule, ctx) -> ir.Expr | None:
         entries, ok, prev = [], True, None
         first, last = self.resolved.period
         for e in n.entries:
@@ -48,7 +48,7 @@ class TableChecks:
             values.append((year, v))
         return ir.Sched(tuple(values), base.type, n.span, self.text(n.span))
 
-    def lookup(self, n: ast.Lookup, ctx) -> ir.Expr | None:
+    def _Lookup(self, n: ast.Lookup, ctx) -> ir.Expr | None:
         key = self.expr(n.key, ctx)
         if key is None:
             return None

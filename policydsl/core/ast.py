@@ -185,9 +185,21 @@ class Lookup:
     span: Span = _span()
 
 
+@node
+class DateLit:
+    """A calendar day as written: `2024-07-01` or `2024年7月1日` (`text`, for fmt). An
+    expression, and the days of `InForce` and `Validity` (below)."""
+
+    iso: str  # YYYY-MM-DD
+    span: Span = _span()
+    text: str = attrs.field(default="", eq=False, repr=False)
+
+
+# Every expression node: what `lower` builds for an expression, and what the type checker
+# and fmt each have a method for (`tests/unit/test_dispatch.py`).
 Expr = (
     Number | Percent | Bool | String | Name | Neg | Binary | Per | Compare | Between | Periodic
-    | InSet | BoolOp | Not | If | Call | Schedule | Lookup | SetLiteral
+    | InSet | BoolOp | Not | If | Call | Schedule | Lookup | SetLiteral | DateLit
 )
 
 
@@ -340,15 +352,6 @@ Decl = PolicyDecl | UnitDecl | SetDecl | EntityDecl | FactDecl | LetDecl | RuleD
 
 
 # ---- dates (policydsl/core/dates.py) ----------------------------------------------
-
-
-@node
-class DateLit:
-    """A calendar day as written: `2024-07-01` or `2024年7月1日` (`text`, for fmt)."""
-
-    iso: str  # YYYY-MM-DD
-    span: Span = _span()
-    text: str = attrs.field(default="", eq=False, repr=False)
 
 
 @node

@@ -253,10 +253,13 @@ class _Printer:
     # ---- declarations --------------------------------------------------------
 
     def decl(self, d: ast.Decl) -> list[tuple[int | None, str]]:
-        method = getattr(self, "d_" + type(d).__name__)
-        return method(d)
+        """The lines of `d`, by the method named after its class."""
+        write = getattr(self, "_" + type(d).__name__, None)
+        if write is None:  # pragma: no cover - every declaration is handled (tests/unit/test_dispatch.py)
+            raise TypeError(f"cannot format {type(d).__name__}")
+        return write(d)
 
-    def d_PolicyDecl(self, d: ast.PolicyDecl) -> list[tuple[int | None, str]]:
+    def _PolicyDecl(self, d: ast.PolicyDecl) -> list[tuple[int | None, str]]:
         lines = [(d.span.start, f"{self.kw('policy')} {self.name_or_string(d.name)}")]
         for key in ("title", "original", "version", "issuer"):
             value = getattr(d, key)
@@ -309,18 +312,18 @@ class _Printer:
             lines.append(f"{self.kw('superseded_by')} {self.name_or_string(v.superseded_by)}")
         return lines
 
-    def d_UnitDecl(self, d: ast.UnitDecl) -> list[tuple[int | None, str]]:
+    def _UnitDecl(self, d: ast.UnitDecl) -> list[tuple[int | None, str]]:
         line = f"{self.kw('unit')} {', '.join(d.names)}"
         if d.base is not None:
             factor = f"{d.factor} " if d.factor is not None else ""
             line += f" = {factor}{self.unit_expr(d.base)}"
         return [(d.span.start, line)]
 
-    def d_SetDecl(self, d: ast.SetDecl) -> list[tuple[int | None, str]]:
+    def _SetDecl(self, d: ast.SetDecl) -> list[tuple[int | None, str]]:
         head = f"{self.kw('set')} {d.name} = "
         return [(d.span.start, head + self.set_literal(d.values, display_width(head)))]
 
-    def d_EntityDecl(self, d: ast.EntityDecl) -> list[tuple[int | None, str]]:
+    def _EntityDecl(self, d: ast.EntityDecl) -> list[tuple[int | None, str]]:
         line = f"{self.kw('entity')} {d.name}"
         if d.plural is not None:
             line += f", {d.plural}"
@@ -332,7 +335,7 @@ class _Printer:
             line += f" {self.kw('labelled_by')} " + ", ".join(n.name for n in d.labelled_by)
         return [(d.span.start, line)]
 
-    def d_FactDecl(self, d: ast.FactDecl) -> list[tuple[int | None, str]]:
+    def _FactDecl(self, d: ast.FactDecl) -> list[tuple[int | None, str]]:
         line = f"{self.kw('fact')} {d.name}: {self.fact_type(d.type)}"
         for k, c in enumerate(d.constraints):
             # After `enum a < b` a bare comparison would read as one more member.
@@ -342,11 +345,11 @@ class _Printer:
             line += f" {string(d.label)}"
         return [(d.span.start, line)]
 
-    def d_LetDecl(self, d: ast.LetDecl) -> list[tuple[int | None, str]]:
+    def _LetDecl(self, d: ast.LetDecl) -> list[tuple[int | None, str]]:
         head = f"{self.kw('let')} {d.name} = "
         return [(d.span.start, self.attribute(head, d.value))]
 
-    def d_RuleDecl(self, d: ast.RuleDecl) -> list[tuple[int | None, str]]:
+    def _RuleDecl(self, d: ast.RuleDecl) -> list[tuple[int | None, str]]:
         head = f"{self.kw('target' if d.is_target else 'rule')} {d.name}"
         if d.label is not None:
             head += f" {string(d.label)}"
@@ -378,7 +381,7 @@ class _Printer:
             lines.append((d.requirement.span.start, self.attribute(head, d.requirement.condition)))
         return lines
 
-    def d_NoteDecl(self, d: ast.NoteDecl) -> list[tuple[int | None, str]]:
+    def _NoteDecl(self, d: ast.NoteDecl) -> list[tuple[int | None, str]]:
         line = f"{self.kw('note')} {string(d.text)}"
         if d.clauses:
             line += " " + self.clauses(d.clauses)
@@ -484,84 +487,103 @@ class _Printer:
         return f"({text})" if level < need else text
 
     def _expr(self, e: ast.Expr, indent: int) -> tuple[int, str]:
+        """(the precedence level of `e`, its text), by the method named after its class."""
+        write = getattr(self, "_" + type(e).__name__, None)
+        if write is None:  # pragma: no cover - every node is handled (tests/unit/test_dispatch.py)
+            raise TypeError(f"cannot format {type(e).__name__}")
+        return write(e, indent)
+
+    def _Number(self, e: ast.Number, indent: int) -> tuple[int, str]:
+        if e.unit is None:
+            return ATOM, e.text
+        return ATOM, f"{e.text}{'' if is_cjk(e.unit[0]) else ' '}{e.unit}"
+
+    def _Percent(self, e: ast.Percent, indent: int) -> tuple[int, str]:
+        return ATOM, f"{e.text}%"
+
+    def _DateLit(self, e: ast.DateLit, indent: int) -> tuple[int, str]:
+        return ATOM, date_text(e)
+
+    def _Bool(self, e: ast.Bool, indent: int) -> tuple[int, str]:
+        return ATOM, self.written(KEYWORDS["true" if e.value else "false"], e.span.start, e.span.end)
+
+    def _String(self, e: ast.String, indent: int) -> tuple[int, str]:
+        return ATOM, string(e.value)
+
+    def _Name(self, e: ast.Name, indent: int) -> tuple[int, str]:
+        return ATOM, e.name
+
+    def _SetLiteral(self, e: ast.SetLiteral, indent: int) -> tuple[int, str]:
+        return ATOM, self.set_literal(e, None)
+
+    def _Call(self, e: ast.Call, indent: int) -> tuple[int, str]:
+        return ATOM, f"{e.func}(" + ", ".join(self.expr(a, IF, indent) for a in e.args) + ")"
+
+    def _Neg(self, e: ast.Neg, indent: int) -> tuple[int, str]:
+        return UNARY, "-" + self.expr(e.operand, UNARY, indent)
+
+    def _Binary(self, e: ast.Binary, indent: int) -> tuple[int, str]:
+        level = SUM if e.op in ("+", "-") else PROD
+        sym = self.kw("of") if e.op == "of" else e.op
+        return level, f"{self.expr(e.left, level, indent)} {sym} {self.expr(e.right, level + 1, indent)}"
+
+    def _Compare(self, e: ast.Compare, indent: int) -> tuple[int, str]:
+        left, right = e.left, e.right
+        sym = self.written(COMPARISONS[e.op], left.span.end, right.span.start)
+        about = f"{self.kw('about')} " if e.about else ""
+        return CMP, (f"{self.expr(left, SUM, indent)} {sym} {about}{self.expr(right, SUM, indent)}"
+                     + self._within(e, indent))
+
+    def _Between(self, e: ast.Between, indent: int) -> tuple[int, str]:
+        kw, s, low, high = self.kw, e.subject, e.low, e.high
+        joint = self.written(KEYWORDS["between_and" if self.lang == ZH else "and"], low.span.end, high.span.start)
+        about = f"{kw('about')} " if e.about else ""
+        text = (f"{self.expr(s, SUM, indent)} {kw('between')} {about}{self.expr(low, SUM, indent)} "
+                f"{joint} {self.expr(high, SUM, indent)}")
+        return CMP, text + (f" {kw('between_end')}" if self.lang == ZH else "") + self._within(e, indent)
+
+    def _Periodic(self, e: ast.Periodic, indent: int) -> tuple[int, str]:
+        # `每2年` runs on; `every 2 years` is spaced. A bare unit stays bare (`every year`).
+        s, period = e.subject, e.period
+        every = self.written(KEYWORDS["every"], s.span.end, period.span.start)
+        zh = language_of(every) == ZH
+        if isinstance(period, ast.Name):
+            written = period.name
+        elif isinstance(period, ast.Number) and period.numeral and zh:  # `每两年` as written
+            written = f"{period.numeral}{period.unit or ''}"
+        else:
+            written = self.expr(period, SUM, indent)
+        return CMP, f"{self.expr(s, SUM, indent)} {every}{'' if zh else ' '}{written}"
+
+    def _InSet(self, e: ast.InSet, indent: int) -> tuple[int, str]:
         kw = self.kw
-        match e:
-            case ast.Number(text=text, unit=None):
-                return ATOM, text
-            case ast.Number(text=text, unit=unit):
-                return ATOM, f"{text}{'' if is_cjk(unit[0]) else ' '}{unit}"
-            case ast.Percent(text=text):
-                return ATOM, f"{text}%"
-            case ast.DateLit():
-                return ATOM, date_text(e)
-            case ast.Bool(value=value):
-                return ATOM, self.written(KEYWORDS["true" if value else "false"], e.span.start, e.span.end)
-            case ast.String(value=value):
-                return ATOM, string(value)
-            case ast.Name(name=name):
-                return ATOM, name
-            case ast.SetLiteral():
-                return ATOM, self.set_literal(e, None)
-            case ast.Call(func=func, args=args):
-                return ATOM, f"{func}(" + ", ".join(self.expr(a, IF, indent) for a in args) + ")"
-            case ast.Neg(operand=operand):
-                return UNARY, "-" + self.expr(operand, UNARY, indent)
-            case ast.Binary(op=op, left=left, right=right):
-                level = SUM if op in ("+", "-") else PROD
-                sym = kw("of") if op == "of" else op
-                return level, f"{self.expr(left, level, indent)} {sym} {self.expr(right, level + 1, indent)}"
-            case ast.Per():
-                return self._per(e, indent)
-            case ast.Compare(op=op, left=left, right=right):
-                sym = self.written(COMPARISONS[op], left.span.end, right.span.start)
-                about = f"{kw('about')} " if e.about else ""
-                return CMP, (f"{self.expr(left, SUM, indent)} {sym} {about}{self.expr(right, SUM, indent)}"
-                             + self._within(e, indent))
-            case ast.Between(subject=s, low=low, high=high):
-                joint = self.written(KEYWORDS["between_and" if self.lang == ZH else "and"], low.span.end, high.span.start)
-                about = f"{kw('about')} " if e.about else ""
-                text = (f"{self.expr(s, SUM, indent)} {kw('between')} {about}{self.expr(low, SUM, indent)} "
-                        f"{joint} {self.expr(high, SUM, indent)}")
-                return CMP, text + (f" {kw('between_end')}" if self.lang == ZH else "") + self._within(e, indent)
-            case ast.Periodic(subject=s, period=period):
-                # `每2年` runs on; `every 2 years` is spaced. A bare unit stays bare (`every year`).
-                every = self.written(KEYWORDS["every"], s.span.end, period.span.start)
-                zh = language_of(every) == ZH
-                if isinstance(period, ast.Name):
-                    written = period.name
-                elif isinstance(period, ast.Number) and period.numeral and zh:  # `每两年` as written
-                    written = f"{period.numeral}{period.unit or ''}"
-                else:
-                    written = self.expr(period, SUM, indent)
-                return CMP, f"{self.expr(s, SUM, indent)} {every}{'' if zh else ' '}{written}"
-            case ast.InSet(subject=s, set=ref, negated=negated):
-                if not negated:
-                    op = kw("in")
-                else:
-                    op = kw("not_in") if self.lang == ZH else f"{kw('not')} {kw('in')}"
-                return CMP, f"{self.expr(s, SUM, indent)} {op} {self.set_ref(ref)}"
-            case ast.BoolOp(op=op, left=left, right=right):
-                level = OR if op == "or" else AND
-                word = self.written(KEYWORDS[op], left.span.end, right.span.start)
-                return level, f"{self.expr(left, level, indent)} {word} {self.expr(right, level + 1, indent)}"
-            case ast.Not(operand=operand):
-                return NOT, f"{kw('not')} {self.expr(operand, NOT, indent)}"
-            case ast.If(cond=c, then=a, else_=b):
-                then = self.written(KEYWORDS["then"], c.span.end, a.span.start)
-                return IF, (f"{kw('if')} {self.expr(c, IF, indent)} {then} {self.expr(a, IF, indent)} "
-                            f"{kw('else')} {self.expr(b, IF, indent)}")
-            case ast.Schedule():
-                return ATOM, self._schedule(e, indent)
-            case ast.Lookup():
-                return ATOM, self._lookup(e, indent)
-        raise TypeError(f"cannot format {type(e).__name__}")  # pragma: no cover - every node is handled
+        if not e.negated:
+            op = kw("in")
+        else:
+            op = kw("not_in") if self.lang == ZH else f"{kw('not')} {kw('in')}"
+        return CMP, f"{self.expr(e.subject, SUM, indent)} {op} {self.set_ref(e.set)}"
+
+    def _BoolOp(self, e: ast.BoolOp, indent: int) -> tuple[int, str]:
+        left, right = e.left, e.right
+        level = OR if e.op == "or" else AND
+        word = self.written(KEYWORDS[e.op], left.span.end, right.span.start)
+        return level, f"{self.expr(left, level, indent)} {word} {self.expr(right, level + 1, indent)}"
+
+    def _Not(self, e: ast.Not, indent: int) -> tuple[int, str]:
+        return NOT, f"{self.kw('not')} {self.expr(e.operand, NOT, indent)}"
+
+    def _If(self, e: ast.If, indent: int) -> tuple[int, str]:
+        kw, c, a, b = self.kw, e.cond, e.then, e.else_
+        then = self.written(KEYWORDS["then"], c.span.end, a.span.start)
+        return IF, (f"{kw('if')} {self.expr(c, IF, indent)} {then} {self.expr(a, IF, indent)} "
+                    f"{kw('else')} {self.expr(b, IF, indent)}")
 
     def _within(self, e: ast.Compare | ast.Between, indent: int) -> str:
         if e.tolerance is None:
             return ""
         return f" {self.kw('within')} {self.expr(e.tolerance, SUM, indent)}"
 
-    def _per(self, e: ast.Per, indent: int) -> tuple[int, str]:
+    def _Per(self, e: ast.Per, indent: int) -> tuple[int, str]:
         count = f"{e.count} " if e.count is not None else ""
         if self.lang == EN:
             return PROD, f"{self.expr(e.left, PROD, indent)} {self.kw('per')} {count}{e.unit}"
@@ -591,16 +613,16 @@ class _Printer:
 
         return m.group(1) if e.count in (m.group(1), str(cn_numeral(m.group(1)))) else None
 
-    def _schedule(self, e: ast.Schedule, indent: int) -> str:
+    def _Schedule(self, e: ast.Schedule, indent: int) -> tuple[int, str]:
         entries = [f"{x.year}{self.year_mark(x.span.start if x.span != Span(0, 0) else None)}: "
                    f"{self.expr(x.value, IF, indent + 2)}" for x in e.entries]
         one_line = "[" + ", ".join(entries) + "]"
         if "\n" not in one_line and not self.break_schedules:
-            return one_line
+            return ATOM, one_line
         pad = " " * (indent + 2)
-        return "[\n" + ",\n".join(pad + x for x in entries) + "\n" + " " * indent + "]"
+        return ATOM, "[\n" + ",\n".join(pad + x for x in entries) + "\n" + " " * indent + "]"
 
-    def _lookup(self, e: ast.Lookup, indent: int) -> str:
+    def _Lookup(self, e: ast.Lookup, indent: int) -> tuple[int, str]:
         """A lookup is a table: one bracket a line, values aligned."""
         heads = []
         for b in e.brackets:
@@ -616,7 +638,7 @@ class _Printer:
         rows = [pad + h + " " * (column - display_width(h) + 1) + self.expr(b.value, IF, indent + 2)
                 for h, b in zip(heads, e.brackets, strict=True)]
         key = self.expr(e.key, UNARY, indent)
-        return f"{self.kw('lookup')} {key} {{\n" + ",\n".join(rows) + "\n" + " " * indent + "}"
+        return ATOM, f"{self.kw('lookup')} {key} {{\n" + ",\n".join(rows) + "\n" + " " * indent + "}"
 
 
 def date_text(d: ast.DateLit) -> str:

@@ -22,7 +22,7 @@ def explain(e: ir.Expr, env: Env, year: int, scope: bool = False) -> str:
     value = evaluate(e, env, year)
     if isinstance(value, Unknown):
         return "cannot decide: " + _reasons(value)
-    text = _explain(e, env, year, value is True)
+    text = _Explainer(env, year)(e, value is True)
     if scope and value is False:
         text = _SHORT.sub("", text).replace(", needs ", ", not ")
     return text
@@ -38,62 +38,102 @@ def _reasons(u: Unknown) -> str:
     return "; ".join(parts)
 
 
-def _explain(e: ir.Expr, env: Env, year: int, holds: bool) -> str:
-    if isinstance(e, ir.And):
+class _Explainer:
+    """Why an expression holds or fails for one record in one year, by the method named
+    after the node's class (`_And`, `_Cmp`, ...). A node without one (a constant, a
+    schedule or a lookup of conditions) is only said to be true or false."""
+
+    def __init__(self, env: Env, year: int):
+        self.env, self.year = env, year
+
+    def __call__(self, e: ir.Expr, holds: bool) -> str:
+        words = getattr(self, "_" + type(e).__name__, None)
+        if words is None:
+            return f"`{e.text}` is {'true' if holds else 'false'}"
+        return words(e, holds)
+
+    def _And(self, e: ir.And, holds: bool) -> str:
         # Flatten first: in `(a and b) and c` only the conjuncts that are false explain a
         # failure (an unknown one beside a false one decides nothing).
         parts = _flatten([e.left, e.right], ir.And)
         if not holds:
-            parts = [p for p in parts if evaluate(p, env, year) is False]
-        return "; ".join(_explain(p, env, year, holds) for p in parts)
-    if isinstance(e, ir.Or):
+            parts = [p for p in parts if evaluate(p, self.env, self.year) is False]
+        return "; ".join(self(p, holds) for p in parts)
+
+    def _Or(self, e: ir.Or, holds: bool) -> str:
         alts = _flatten([e.left, e.right], ir.Or)
         if holds:
-            good = next(a for a in alts if evaluate(a, env, year) is True)
-            return _explain(good, env, year, True)
-        return "none of the alternatives holds: " + "; ".join(
-            _explain(a, env, year, False) for a in alts)
-    if isinstance(e, ir.Not):
+            good = next(a for a in alts if evaluate(a, self.env, self.year) is True)
+            return self(good, True)
+        return "none of the alternatives holds: " + "; ".join(self(a, False) for a in alts)
+
+    def _Not(self, e: ir.Not, holds: bool) -> str:
         inner = e.operand
         if isinstance(inner, ir.Fact):
             return f"`{inner.name}` is {'false' if holds else 'true'}"
-        return f"not ({_explain(inner, env, year, not holds)})"
-    if isinstance(e, ir.Fact):
+        return f"not ({self(inner, not holds)})"
+
+    def _Fact(self, e: ir.Fact, holds: bool) -> str:
         return f"`{e.name}` is {'true' if holds else 'false'}"
-    if isinstance(e, ir.Cmp):
-        return _cmp(e, env, year, holds)
-    if isinstance(e, ir.Between):
-        return _between(e, env, year, holds)
-    if isinstance(e, ir.Member):
+
+    def _Cmp(self, e: ir.Cmp, holds: bool) -> str:
+        env, year = self.env, self.year
+        a = evaluate(e.left, env, year)
+        b = evaluate(e.right, env, year)
+        typ = e.left.type if not isinstance(e.left, ir.Const) else e.right.type
+        needed, exact = _whole_requirement(e, typ, b)
+        left = f"{_subject(e.left)} is {show(a, typ)}"
+        right = _operand(e.right, needed, typ, env, year, exact)
+        if holds:
+            return f"{left}, {ir.COMPARATORS[e.op].words} {right}"
+        text = f"{left}, needs {ir.COMPARATORS[e.op].words} {right}"
+        if isinstance(typ, ir.Num) and _bound(e.op) in ("lower", "upper"):
+            gap = (needed - a) if _bound(e.op) == "lower" else (a - needed)
+            if gap > 0:
+                text += f": {show(gap, typ)} {'short' if _bound(e.op) == 'lower' else 'over'}"
+        return text
+
+    def _Between(self, e: ir.Between, holds: bool) -> str:
+        env, year = self.env, self.year
         s = evaluate(e.subject, env, year)
+        lo = evaluate(e.low, env, year)
+        hi = evaluate(e.high, env, year)
+        typ = e.subject.type
+        rng = f"{show(lo, typ)} to {show(hi, typ)}" + (f" ({e.stated})" if e.stated else "")
+        if holds:
+            return f"{_subject(e.subject)} is {show(s, typ)}, within {rng}"
+        text = f"{_subject(e.subject)} is {show(s, typ)}, outside {rng}"
+        if isinstance(typ, ir.Num):
+            text += f": {show(lo - s, typ)} below" if s < lo else f": {show(s - hi, typ)} above"
+        return text
+
+    def _Member(self, e: ir.Member, holds: bool) -> str:
+        s = evaluate(e.subject, self.env, self.year)
         where = f"`{e.set_name}`" if e.set_name else "the listed values"
         inside = (not holds) if e.negated else holds
         return f"{_subject(e.subject)} is {show(s, e.subject.type)}, {'' if inside else 'not '}in {where}"
-    if isinstance(e, ir.Cond):
-        c = evaluate(e.cond, env, year)
+
+    def _Cond(self, e: ir.Cond, holds: bool) -> str:
+        c = evaluate(e.cond, self.env, self.year)
         branch = e.then if c else e.else_
-        return f"{_explain(e.cond, env, year, bool(c))}, so {_explain(branch, env, year, holds)}"
-    if isinstance(e, ir.ChildAgg):
-        return _parts(e, env, year, holds)
-    return f"`{e.text}` is {'true' if holds else 'false'}"
+        return f"{self(e.cond, bool(c))}, so {self(branch, holds)}"
 
+    def _ChildAgg(self, e: ir.ChildAgg, holds: bool) -> str:
+        """`all(groups, ...)` / `any(groups, ...)`: which parts decided it, by id."""
+        from .reference import part_values
 
-def _parts(e: ir.ChildAgg, env: Env, year: int, holds: bool) -> str:
-    """`all(groups, ...)` / `any(groups, ...)`: which parts decided it, by id."""
-    from .reference import part_values
-
-    found = part_values(e, env, year)
-    text = f"`{e.text}` is {'true' if holds else 'false'}"
-    if isinstance(found, Unknown):
-        return text
-    deciding = [pid for pid, v in found if v is (e.kind == "any")]
-    if not found:
-        return f"{text}: no {e.entity} records"
-    if not deciding:
-        return f"{text} for each of {len(found)} {e.entity} record(s)"
-    ids = ", ".join(f"`{pid}`" for pid in deciding[:5]) + (", …" if len(deciding) > 5 else "")
-    word = "holds" if e.kind == "any" else "fails"
-    return f"{text}: {word} for {e.entity} {ids}, {len(deciding)} of {len(found)}"
+        found = part_values(e, self.env, self.year)
+        text = f"`{e.text}` is {'true' if holds else 'false'}"
+        if isinstance(found, Unknown):
+            return text
+        deciding = [pid for pid, v in found if v is (e.kind == "any")]
+        if not found:
+            return f"{text}: no {e.entity} records"
+        if not deciding:
+            return f"{text} for each of {len(found)} {e.entity} record(s)"
+        ids = ", ".join(f"`{pid}`" for pid in deciding[:5]) + (", …" if len(deciding) > 5 else "")
+        word = "holds" if e.kind == "any" else "fails"
+        return f"{text}: {word} for {e.entity} {ids}, {len(deciding)} of {len(found)}"
 
 
 def _flatten(items, cls):
@@ -144,23 +184,6 @@ def for_year(e: ir.Expr, year: int) -> str:
     return text
 
 
-def _cmp(e: ir.Cmp, env, year, holds) -> str:
-    a = evaluate(e.left, env, year)
-    b = evaluate(e.right, env, year)
-    typ = e.left.type if not isinstance(e.left, ir.Const) else e.right.type
-    needed, exact = _whole_requirement(e, typ, b)
-    left = f"{_subject(e.left)} is {show(a, typ)}"
-    right = _operand(e.right, needed, typ, env, year, exact)
-    if holds:
-        return f"{left}, {ir.COMPARATORS[e.op].words} {right}"
-    text = f"{left}, needs {ir.COMPARATORS[e.op].words} {right}"
-    if isinstance(typ, ir.Num) and _bound(e.op) in ("lower", "upper"):
-        gap = (needed - a) if _bound(e.op) == "lower" else (a - needed)
-        if gap > 0:
-            text += f": {show(gap, typ)} {'short' if _bound(e.op) == 'lower' else 'over'}"
-    return text
-
-
 def _whole_requirement(e: ir.Cmp, typ, b):
     """A count compared with a fractional threshold needs a whole number: 3.0025 workers
     means 4. Returns (the requirement to show, the exact threshold or None)."""
@@ -172,20 +195,6 @@ def _whole_requirement(e: ir.Cmp, typ, b):
         return b, None
     whole = math.ceil(units) if _bound(e.op) == "lower" else math.floor(units)
     return Fraction(whole) * typ.scale, b
-
-
-def _between(e: ir.Between, env, year, holds) -> str:
-    s = evaluate(e.subject, env, year)
-    lo = evaluate(e.low, env, year)
-    hi = evaluate(e.high, env, year)
-    typ = e.subject.type
-    rng = f"{show(lo, typ)} to {show(hi, typ)}" + (f" ({e.stated})" if e.stated else "")
-    if holds:
-        return f"{_subject(e.subject)} is {show(s, typ)}, within {rng}"
-    text = f"{_subject(e.subject)} is {show(s, typ)}, outside {rng}"
-    if isinstance(typ, ir.Num):
-        text += f": {show(lo - s, typ)} below" if s < lo else f": {show(s - hi, typ)} above"
-    return text
 
 
 # ---- targets -------------------------------------------------------------------------

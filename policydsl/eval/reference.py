@@ -287,6 +287,8 @@ def _eval_date(e: ir.EvalDate, env, year, pop):
     return day if e.kind == "date" else Fraction(day.year)
 
 
+# A table by class, not the methods named after the class that the other consumers use: it is
+# the faster lookup on this hot path (docs/design.md, "One definition each").
 _EVAL = {
     ir.Const: _const, ir.Fact: _fact, ir.Arith: _arith, ir.Neg: _neg, ir.Func: _func,
     ir.Cmp: _cmp, ir.Between: _between, ir.Member: _member, ir.And: _and, ir.Or: _or,
