@@ -363,8 +363,6 @@ def _replay_entities(policy, doc: dict, result: Path, facts, policy_path: str, d
     years = prov.get("years") or ([doc["year"]] if isinstance(doc.get("year"), int) else [])
     if not years or ("verdicts" not in doc and len(years) != 1):
         raise ReplayError(f"the result names {len(years)} years; an eval result of records has exactly one")
-    if engine not in (None, "reference"):
-        notes.append(f"several entities are judged by the reference engine only, not `{engine}`")
     when = _days(prov, doc)
     found: dict = {}
 
@@ -374,7 +372,7 @@ def _replay_entities(policy, doc: dict, result: Path, facts, policy_path: str, d
                 policy.check_year(year)
                 shown = when.get(year, year)
                 found[year] = evaluate_entities(policy, sources, policy.ir.meta.judged_year(shown), format=fmt,
-                                                shown_year=shown)
+                                                engine=engine or "reference", shown_year=shown)
             except (DataError, EntityDataError, ValueError) as e:
                 raise ReplayError(str(e)) from None
         return found[year]

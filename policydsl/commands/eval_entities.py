@@ -73,7 +73,7 @@ def entities_text_report(policy, result: EntityEvaluation, options=None) -> str:
 def run(policy, args) -> int:
     from policydsl.core.textsafe import visible
     from policydsl.data.read import DataError
-    from policydsl.eval.engine import SEVERAL_ENTITIES, SEVERAL_ENTITIES_ONLY, check_engine_name
+    from policydsl.eval.engine import check_engine_name
     from policydsl.eval.entities import EntityDataError, evaluate_entities
     from policydsl.policy import YearError
     from policydsl.reports.model import ReportError, ReportOptions
@@ -96,8 +96,6 @@ def run(policy, args) -> int:
         for year in years:
             policy.check_year(year)
         check_engine_name(args.engine)  # an unknown engine name fails before any output
-        if args.engine not in SEVERAL_ENTITIES:
-            print(f"policydsl: note: {SEVERAL_ENTITIES_ONLY}; the reference judges them", file=sys.stderr)
         results = [evaluate_entities(policy, data, policy.ir.meta.judged_year(y), format=args.data_format,
                                      encoding=args.encoding, engine=args.engine, shown_year=y)
                    for y in years]
@@ -106,9 +104,8 @@ def run(policy, args) -> int:
             raise
         print(f"policydsl: error: {visible(str(e))}", file=sys.stderr)  # it may quote a file name
         return 2
-    engine = args.engine if args.engine in SEVERAL_ENTITIES else "reference"
     options = ReportOptions(lang=args.lang, by=args.by, show=args.show, ids=args.ids,
-                            engine=engine, data_format=args.data_format, encoding=args.encoding)
+                            engine=args.engine, data_format=args.data_format, encoding=args.encoding)
     try:
         write(policy, data, years, results, options, args.format, args.output, args.data_format)
     except (DataError, ReportError, OSError) as e:

@@ -34,7 +34,7 @@ from ..core import ir
 # Bound here, not read as `ir.schedule_entry`, so that a fault can be put into this engine
 # alone and the comparison with the reference shown to catch it.
 from ..core.ir import bracket_conditions, schedule_entry
-from .values import NotInForce
+from .values import NotInForce, Parts
 
 # Operator tables: the only operators generated source contains.
 # Python spells the IR's `=` as `==`; the other comparisons as the IR does.
@@ -84,6 +84,60 @@ def shifted(day, months: int, days: int):
 
     moved = shift(day, months, days)
     return U if moved is None else moved
+
+
+class PartEnv:
+    """One part's facts, then its parent's: what the argument of an aggregate over parts
+    reads (a condition on each part may name its parent's facts)."""
+
+    __slots__ = ("part", "parent")
+
+    def __init__(self, part, parent):
+        self.part, self.parent = part, parent
+
+    def get(self, key, default=None):
+        part = self.part
+        return part[key] if key in part else self.parent.get(key, default)
+
+
+def part_aggregate(kind: str, parts: object, arg, env) -> object:
+    """An aggregate over the parts of one record (`parts`: its (id, facts) pairs, or not a
+    tuple when they are unknown), `arg` the compiled argument (None: count the parts).
+    Kleene logic: one false part decides `all`, one true part `any`; otherwise an unknown
+    part makes the aggregate unknown. Of no parts: `count` and `sum` 0, `all` true, `any`
+    false, `min`, `max` and `share` unknown."""
+    if not isinstance(parts, tuple):
+        return U
+    if arg is None:
+        return Fraction(len(parts))
+    values = [arg(PartEnv(facts, env)) for _, facts in parts]
+    if kind == "all":
+        return False if False in values else U if U in values else True
+    if kind == "any":
+        return True if True in values else U if U in values else False
+    if U in values:
+        return U
+    if kind == "count":
+        return Fraction(values.count(True))
+    if kind == "sum":
+        return sum(values, Fraction(0))
+    if not values:
+        return U
+    if kind == "share":
+        return Fraction(values.count(True), len(values))
+    return min(values) if kind == "min" else max(values)
+
+
+def compile_part_argument(arg: ir.Expr, year: int):
+    """The argument of an aggregate over parts as a function of one part's environment."""
+    src = Source()
+    gen = ExprGen(src, year)
+    src.begin(fast=False)
+    result = gen(arg)
+    fetch = [f"    {local} = env.get({src.const(n)}, U)" for n, local in src.facts.items()]
+    fn, _ = build(src, ["def argument(env):", *fetch, *src.lines, f"    return {result}"], "argument",
+                  "<policydsl compiled aggregate over parts>")
+    return fn
 
 
 def fold(e: ir.Arith) -> Fraction | None:
@@ -428,8 +482,17 @@ class ExprGen:
     def _Agg(self, e: ir.Agg) -> str:
         raise ValueError("aggregates are measured over a population, not per record")
 
+    def _ChildAgg(self, e: ir.ChildAgg) -> str:
+        src = self.src
+        arg = "None" if e.arg is None else src.const(compile_part_argument(e.arg, self.year))
+        # the parts are fetched as a fact is; never a number, they are never split
+        parts = src.fact(Parts(e.entity))
+        t = src.tmp()
+        src.emit(f"{t} = {src.const(part_aggregate)}({src.const(e.kind)}, {parts}, {arg}, env)")
+        return t
 
-Parts = tuple[str, str | None]  # names of a numerator and a positive denominator (None: 1)
+
+Pair = tuple[str, str | None]  # names of a numerator and a positive denominator (None: 1)
 
 
 class RationalGen(ExprGen):
@@ -450,7 +513,7 @@ class RationalGen(ExprGen):
 
     # ---- numbers -----------------------------------------------------------------
 
-    def num(self, e: ir.Expr) -> Parts:
+    def num(self, e: ir.Expr) -> Pair:
         """Emit code computing the numeric `e` as an integer pair; returns the pair."""
         return getattr(self, "_n_" + type(e).__name__)(e)
 
@@ -458,12 +521,12 @@ class RationalGen(ExprGen):
         """`product` without factors that are the constant 1."""
         return product(*(f for f in factors if not self.src.is_one(f)))
 
-    def _pair(self, value: Fraction) -> Parts:
+    def _pair(self, value: Fraction) -> Pair:
         value = Fraction(value)
         d = None if value.denominator == 1 else self.src.const(value.denominator)
         return self.src.const(value.numerator), d
 
-    def _assign(self, n: str, d: str | None, maybe: list[str]) -> Parts:
+    def _assign(self, n: str, d: str | None, maybe: list[str]) -> Pair:
         """Pair locals holding `n / d`, or `U` when any name in `maybe` is unknown."""
         src = self.src
         maybe = [x for x in maybe if x not in src.known]
@@ -482,13 +545,13 @@ class RationalGen(ExprGen):
         src.emit(f"else: {tn} = {n}" + (f"; {td} = {d}" if td is not None else ""))
         return tn, td
 
-    def _n_Const(self, e: ir.Const) -> Parts:
+    def _n_Const(self, e: ir.Const) -> Pair:
         return self._pair(e.value)  # type: ignore[arg-type]
 
-    def _n_Fact(self, e: ir.Fact) -> Parts:
+    def _n_Fact(self, e: ir.Fact) -> Pair:
         return self.src.fact_parts(e.name)
 
-    def _n_Arith(self, e: ir.Arith) -> Parts:
+    def _n_Arith(self, e: ir.Arith) -> Pair:
         folded = fold(e)
         if folded is not None:
             return self._pair(folded)
@@ -502,7 +565,7 @@ class RationalGen(ExprGen):
             return self._assign(f"{an} {op} {bn}", ad, [an, bn])
         return self._assign(f"{self._mul(an, bd) or '1'} {op} {self._mul(bn, ad) or '1'}", self._mul(ad, bd), [an, bn])
 
-    def _divide(self, e: ir.Arith) -> Parts:
+    def _divide(self, e: ir.Arith) -> Pair:
         src = self.src
         c = self.constant(e.right)
         an, ad = self.num(e.left)
@@ -518,11 +581,11 @@ class RationalGen(ExprGen):
         src.emit(f"    if {td} < 0: {tn} = -{tn}; {td} = -{td}")
         return tn, td
 
-    def _n_Neg(self, e: ir.Neg) -> Parts:
+    def _n_Neg(self, e: ir.Neg) -> Pair:
         n, d = self.num(e.operand)
         return self._assign(f"-{n}", d, [n])
 
-    def _n_Func(self, e: ir.Func) -> Parts:
+    def _n_Func(self, e: ir.Func) -> Pair:
         if e.name in ("min", "max"):
             return self._extreme(e)
         n, d = self.num(e.args[0])
@@ -534,7 +597,7 @@ class RationalGen(ExprGen):
             return self._assign(f"abs({n})", d, [n])
         raise ValueError(f"unknown function `{e.name}`")
 
-    def _extreme(self, e: ir.Func) -> Parts:
+    def _extreme(self, e: ir.Func) -> Pair:
         # As `min`/`max` of the reference: the first of equal values (equal anyway).
         src = self.src
         cn, cd = self.num(e.args[0])
@@ -555,7 +618,7 @@ class RationalGen(ExprGen):
             cn, cd = tn, td
         return cn, cd
 
-    def _n_Cond(self, e: ir.Cond) -> Parts:
+    def _n_Cond(self, e: ir.Cond) -> Pair:
         src = self.src
         c = self(e.cond)
         tn, td = src.tmp(), src.tmp()
@@ -575,14 +638,14 @@ class RationalGen(ExprGen):
             src.known.add(tn)
         return tn, td
 
-    def _n_Sched(self, e: ir.Sched) -> Parts:
+    def _n_Sched(self, e: ir.Sched) -> Pair:
         chosen = schedule_entry(e, self.year)
         if chosen is None:
             self.src.emit(f"raise NotInForce({self.src.const(e.entries[0][0])})")
             return "U", None
         return self.num(chosen)
 
-    def _n_Table(self, e: ir.Table) -> Parts:
+    def _n_Table(self, e: ir.Table) -> Pair:
         # A one-pass loop keeps the nesting flat however many brackets there are.
         src = self.src
         if isinstance(e.key.type, ir.Num):
@@ -620,14 +683,21 @@ class RationalGen(ExprGen):
         src.depth -= 1
         return tn, td
 
-    def _bracket_test(self, kind: str, key: Parts, lo: Parts | None, hi: Parts | None) -> str:
-        def cmp(op: str, a: Parts, b: Parts) -> str:  # n1/d1 op n2/d2 as n1*d2 op n2*d1 (d > 0)
+    def _bracket_test(self, kind: str, key: Pair, lo: Pair | None, hi: Pair | None) -> str:
+        def cmp(op: str, a: Pair, b: Pair) -> str:  # n1/d1 op n2/d2 as n1*d2 op n2*d1 (d > 0)
             return f"{self._mul(a[0], b[1]) or '1'} {COMPARISONS[op]} {self._mul(b[0], a[1]) or '1'}"
 
         return " and ".join(bracket_conditions(kind, key, lo, hi, cmp)) or "True"
 
-    def _n_Agg(self, e: ir.Agg) -> Parts:
+    def _n_Agg(self, e: ir.Agg) -> Pair:
         raise ValueError("aggregates are measured over a population, not per record")
+
+    def _n_ChildAgg(self, e: ir.ChildAgg) -> Pair:
+        t = self._ChildAgg(e)
+        tn, td = self.src.tmp(), self.src.tmp()
+        self.src.emit(f"if {t} is U: {tn} = U; {td} = 1")
+        self.src.emit(f"else: {tn} = {t}.numerator; {td} = {t}.denominator")
+        return tn, td
 
     # ---- conditions over numbers ---------------------------------------------------
 

@@ -176,6 +176,9 @@ class CompiledEngine:
         self._keys = [(_rule_facts(r), r.exemption_keys)
                       for r in policy.rules]
         self._memo: list[dict] = [{} for _ in policy.rules]
+        # A rule over the parts of a record reads more than its facts: never memoised.
+        self._over_parts = [any(isinstance(x, ir.ChildAgg) for part in (r.scope, r.condition, r.due)
+                                if part is not None for x in ir.walk(part)) for r in policy.rules]
 
     def facts_read(self, i: int) -> tuple[str, ...]:
         """The facts rule `i` reads (its outcome and explanation depend on these alone,
@@ -195,6 +198,8 @@ class CompiledEngine:
 
     def outcome(self, i: int, values: Mapping[str, object], exemptions: Mapping[str, str], year: int):
         """The full outcome of rule `i`, memoised on the facts the rule reads."""
+        if self._over_parts[i]:
+            return judge_record(self.policy.rules[i], values, exemptions, year)
         facts, clauses = self._keys[i]
         key = (year, tuple([values.get(f, U) for f in facts]),
                tuple([exemptions.get(c) for c in clauses]) if clauses else ())

@@ -55,11 +55,6 @@ ENGINES: dict[str, type] = {"reference": ReferenceEngine}
 ENGINE_MODULES = {"reference": None, "compiled": "compiled", "duckdb": "duckdb_engine"}
 
 
-# The engines that judge a policy with several entities together (`eval.entities`).
-SEVERAL_ENTITIES = ("duckdb", "reference")
-SEVERAL_ENTITIES_ONLY = "several entities are evaluated by the duckdb and reference engines only"
-
-
 def check_engine_name(name: str) -> None:
     """ValueError naming every engine, when `name` is none of them."""
     if name not in ENGINE_MODULES:
@@ -71,8 +66,8 @@ def make_engine(policy: ir.Policy, name: str = "reference") -> Engine:
     check_engine_name(name)
     if policy.entities:
         # Each engine judges one kind of record; `eval.entities` judges several, per entity.
-        raise ValueError(f"{SEVERAL_ENTITIES_ONLY}, all entities together: judge them with "
-                         "`Policy.evaluate({ENTITY: DATA, ...}, year)`")
+        raise ValueError("a policy with several entities is judged with the records of every entity "
+                         "together: `Policy.evaluate({ENTITY: DATA, ...}, year)`")
     if name not in ENGINES:
         import importlib
 

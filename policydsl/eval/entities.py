@@ -3,7 +3,7 @@
 Each entity's records are read and validated against its own facts, then every part is
 linked to its parent record by its key fact (the id of the parent), and each entity's
 rules and targets are judged on its own records by the reference interpreter. A parent
-record's environment holds its parts under `reference.Parts(entity)`, so aggregates over
+record's environment holds its parts under `values.Parts(entity)`, so aggregates over
 them are exact. A part whose parent is not found, or whose parent's id appears twice, is
 an error on that part naming the key fact; it is still judged, and nothing is dropped.
 The aggregates of a parent whose id appears twice are unknown, with that reason.
@@ -18,10 +18,15 @@ import attrs
 
 from ..core import ir
 from ..data.read import FieldError
-from ..results import Evaluation, PolicyInfo, RecordResult, TargetResult, summarize
-from .engine import SEVERAL_ENTITIES, SEVERAL_ENTITIES_ONLY
-from .reference import Parts
-from .values import Unknown
+from ..results import (
+    Evaluation,
+    PolicyInfo,
+    RecordResult,
+    TargetResult,
+    deferred_outcome,
+    summarize,
+)
+from .values import Parts, Unknown
 
 
 class EntityDataError(ValueError):
@@ -104,8 +109,8 @@ def evaluate_entities(policy, data: object, year: int, *, format: str | None = N
     """Judge every entity of `policy` (a `Policy`) in `year` (the year judged), `data`
     mapping each entity to a path, a DataFrame or Arrow object, or an iterable of mappings.
     `engine` is the engine asked for: `duckdb` judges the per-record rules in SQL
-    (`entities_sql`), `reference` with the interpreter; any other falls back to the
-    reference. Targets are the reference's either way.
+    (`entities_sql`), `compiled` with generated Python (and its targets too), `reference`
+    with the interpreter. Explanations are the reference's, worked out when read.
     `shown_year` is the year the result names (the year asked), by default `year`."""
     from .engine import ReferenceEngine, check_engine_name
     from .validate import Validator
@@ -124,22 +129,45 @@ def evaluate_entities(policy, data: object, year: int, *, format: str | None = N
         if e.parent is not None and e.key is not None:
             parts[e.name] = group_by_parent(parts[e.name], e.key, [r.id for r in records[e.parent]])
     fallback: dict = {}
+    compiled = {}
     if engine == "duckdb":
         from .entities_sql import judge
 
         judged, fallback = judge(checked, parts, records, year)
+    elif engine == "compiled":
+        from .compiled import CompiledEngine
+
+        compiled = {name: CompiledEngine(part) for name, part in parts.items()}
+        judged = {name: _compiled_records(compiled[name], recs, year) for name, recs in records.items()}
     else:
         judged = {name: tuple(ReferenceEngine(parts[name]).record(r, year) for r in recs)
                   for name, recs in records.items()}
     out: dict[str, Evaluation] = {}
     for e in checked.entities:
-        # targets: the reference, on every record of the entity
-        targets = tuple(ReferenceEngine(parts[e.name]).targets(records[e.name], year))
+        # targets: the compiled engine's totals when it judges, else the reference's
+        counter = compiled.get(e.name) or ReferenceEngine(parts[e.name])
+        targets = tuple(counter.targets(records[e.name], year))
         out[e.name] = Evaluation(policy.info, shown, judged[e.name], targets)
-    name = engine if engine in SEVERAL_ENTITIES else f"reference ({SEVERAL_ENTITIES_ONLY})"
-    return EntityEvaluation(policy.info, shown, out, name,
+    return EntityEvaluation(policy.info, shown, out, engine,
                             {name: tuple(r.values for r in recs) for name, recs in records.items()},
                             fallback)
+
+
+def _compiled_records(engine, records: list, year: int) -> tuple[RecordResult, ...]:
+    """Each record's verdicts by the compiled code; explanations by the reference when read."""
+    verdicts = engine.program(year).verdicts
+    rules = [(i, r.name, r.clauses, r.modality) for i, r in enumerate(engine.policy.rules)]
+    outcome = engine.outcome
+    out = []
+    for rec in records:
+        codes = verdicts(rec.values, rec.exemptions)
+
+        def explain(i: int, rec=rec) -> str:
+            return outcome(i, rec.values, rec.exemptions, year).explanation
+
+        out.append(RecordResult(rec.id, tuple(deferred_outcome(name, clauses, modality, codes[i], explain, i)
+                                              for i, name, clauses, modality in rules), rec.errors))
+    return tuple(out)
 
 
 def _raw(source: object, format: str | None, encoding: str | None):

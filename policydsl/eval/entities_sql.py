@@ -35,10 +35,9 @@ from ..results import OUTCOMES, Outcome, RecordResult, deferred_outcome
 from . import sqlgen
 from .judge import judge_record
 from .part_sql import part_aggregate
-from .reference import Parts
 from .sqlgen import ExprCompiler, FactColumn, Quotient, SqlNumber, Unsupported
 from .validate import Record
-from .values import Unknown
+from .values import Parts, Unknown
 
 # The columns that hold numbers, as the batch engine reads them: up to 15 whole digits for
 # an integer, 12 whole digits and 6 decimals for a decimal (so a product of two fits 38).

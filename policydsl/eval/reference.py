@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from ..core import ir
 from ..core.ir import bracket_conditions
-from .values import EmptyPopulation, NotInForce, Unknown, unknown
+from .values import EmptyPopulation, NotInForce, Parts, Unknown, unknown
 
 Env = Mapping[str, object]
 
@@ -178,17 +178,6 @@ def _agg(e: ir.Agg, env, year, pop):
 
 
 # ---- aggregates over the parts of a record -------------------------------------------------
-
-
-class Parts(tuple):
-    """The key under which a record's environment holds its parts of one entity: a tuple
-    key never collides with a fact name. The value is a sequence of (id, env) pairs, or an
-    `Unknown` when the record's parts cannot be told (its id is not unique)."""
-
-    __slots__ = ()
-
-    def __new__(cls, entity: str) -> Parts:
-        return super().__new__(cls, ("parts", entity))
 
 
 def part_values(e: ir.ChildAgg, env, year: int) -> list[tuple[str, object]] | Unknown:

@@ -112,3 +112,14 @@ def show(value: object, typ: ir.Type) -> str:
 
 def _is_money(typ: ir.Num) -> bool:
     return dict(typ.dim).get("yuan") == 1
+
+
+class Parts(tuple):
+    """The key under which a record's environment holds its parts of one entity: a tuple
+    key never collides with a fact name. The value is a sequence of (id, env) pairs, or an
+    `Unknown` when the record's parts cannot be told (its id is not unique)."""
+
+    __slots__ = ()
+
+    def __new__(cls, entity: str) -> Parts:
+        return super().__new__(cls, ("parts", entity))

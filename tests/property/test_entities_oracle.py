@@ -4,7 +4,7 @@ by their key, a repeated parent id making its aggregates unknown); and the check
 each fault injected into the interpreter is found.
 
 The DuckDB engine is held to the same computation here, and to the reference itself in
-tests/property/test_entities_duckdb.py.
+tests/property/test_entities_engines.py.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import policydsl
 from policydsl.core import ir
 from policydsl.eval import reference
+from policydsl.eval.values import Parts
 
 POLICY = policydsl.loads("""
 policy committees period 2024 to 2025
@@ -131,7 +132,7 @@ def _patch_child_agg(mp: pytest.MonkeyPatch, wrap) -> None:
 
 def _all_of_nothing_is_false(mp):
     def wrap(original, e, env, year, pop):
-        parts = env.get(reference.Parts(e.entity))
+        parts = env.get(Parts(e.entity))
         if e.kind == "all" and parts == ():
             return False
         return original(e, env, year, pop)
