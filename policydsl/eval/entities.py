@@ -142,9 +142,12 @@ def evaluate_entities(policy, data: object, year: int, *, format: str | None = N
     else:
         judged = {name: tuple(ReferenceEngine(parts[name]).record(r, year) for r in recs)
                   for name, recs in records.items()}
+    if engine == "duckdb":  # the totals of targets by generated code, as for one entity
+        from .compiled import CompiledEngine
+
+        compiled = {name: CompiledEngine(part) for name, part in parts.items()}
     out: dict[str, Evaluation] = {}
     for e in checked.entities:
-        # targets: the compiled engine's totals when it judges, else the reference's
         counter = compiled.get(e.name) or ReferenceEngine(parts[e.name])
         targets = tuple(counter.targets(records[e.name], year))
         out[e.name] = Evaluation(policy.info, shown, judged[e.name], targets)

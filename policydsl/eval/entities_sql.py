@@ -18,8 +18,8 @@ The reference judges, and `Fallback` counts:
 - every record, for a rule SQL cannot express exactly (`sqlgen.Unsupported`), and for
   every rule of an entity whose query DuckDB refuses.
 
-Targets are judged by the reference, on every record of their entity. Explanations are
-the reference's, worked out when first read.
+Targets are totalled by the compiled engine (`entities.evaluate_entities`), on every
+record of their entity. Explanations are the reference's, worked out when first read.
 """
 
 from __future__ import annotations
