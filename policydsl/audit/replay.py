@@ -395,12 +395,7 @@ def _replay_entities(policy, doc: dict, result: Path, facts, policy_path: str, d
             now = verdict_summary(year, counts, ev.targets)
             records += len(ev.records)
             targets += len(now["targets"])
-            old_rules, new_rules = summary.get("rules") or {}, now["rules"]
-            for rule in dict.fromkeys([*old_rules, *new_rules]):
-                if old_rules.get(rule) != new_rules.get(rule):
-                    out.append(f"{year}, {name}, rule `{rule}`: recorded {_counts(old_rules.get(rule))}, "
-                               f"now {_counts(new_rules.get(rule))}")
-            out += [f"{year}, {name}, {line}" for line in compare_targets(summary.get("targets") or [], now["targets"])]
+            out += _summary_differences(f"{year}, {name}", summary, now)
         return Replay(policy_path, data_paths, tuple(digests), tuple(out), tuple(notes), records, targets)
     evaluation = judged(years[0]).to_json()
     now, now_targets = evaluation["records"], evaluation["targets"]
@@ -465,6 +460,18 @@ def _check_data(entry: dict, data_path: str, fmt: str | None, digests: list[str]
         digests.append(f"data file `{data_path}`{year}: sha256 recorded {want}, now {now}")
 
 
+def _summary_differences(where: str, summary: dict, now: dict) -> list[str]:
+    """What differs between a recorded verdict summary and the one computed again: each
+    rule's counts, then each target's verdict, every line led by `where`."""
+    out = []
+    old_rules, new_rules = summary.get("rules") or {}, now["rules"]
+    for rule in dict.fromkeys([*old_rules, *new_rules]):
+        if old_rules.get(rule) != new_rules.get(rule):
+            out.append(f"{where}, rule `{rule}`: recorded {_counts(old_rules.get(rule))}, "
+                       f"now {_counts(new_rules.get(rule))}")
+    return out + [f"{where}, {line}" for line in compare_targets(summary.get("targets") or [], now["targets"])]
+
+
 def _replay_summaries(policy, recorded: list, sources: dict, engine: str) -> tuple[list[str], int, int]:
     """Each year of a report evaluated again and its verdict summary compared with the
     recorded one: rule outcome counts, then target verdicts."""
@@ -490,12 +497,7 @@ def _replay_summaries(policy, recorded: list, sources: dict, engine: str) -> tup
         now = verdict_summary(year, rule_counts, found.targets)
         records += found.tally.records
         targets += len(now["targets"])
-        old_rules, new_rules = summary.get("rules") or {}, now["rules"]
-        for rule in dict.fromkeys([*old_rules, *new_rules]):
-            if old_rules.get(rule) != new_rules.get(rule):
-                out.append(f"{year}, rule `{rule}`: recorded {_counts(old_rules.get(rule))}, "
-                           f"now {_counts(new_rules.get(rule))}")
-        out += [f"{year}, {line}" for line in compare_targets(summary.get("targets") or [], now["targets"])]
+        out += _summary_differences(str(year), summary, now)
     return out, records, targets
 
 
