@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 from .core import ir
 from .core.diagnostics import Diagnostic
-from .results import Evaluation, PolicyInfo, RecordResult
 
+# `results` is imported where a policy is evaluated: it brings in the data readers
+# (csv, json, the converters), a tenth of a first `load` that never uses them.
 if TYPE_CHECKING:
     from .core.source import Source
     from .eval.compiled import CompiledPolicy
     from .eval.entities import EntityEvaluation
+    from .results import Evaluation, PolicyInfo, RecordResult
 
 
 class YearError(ValueError):
@@ -93,6 +95,7 @@ class Policy:
     @property
     def info(self) -> PolicyInfo:
         from .core.dates import validity_json
+        from .results import PolicyInfo
 
         return PolicyInfo(self.name, self.version, self.fingerprint, validity_json(self.ir.meta.validity))
 
@@ -217,6 +220,8 @@ class Policy:
             from .decisions import input_rows
 
             log.record_all(self, year, input_rows(data, format), results)
+        from .results import Evaluation
+
         return Evaluation(self.info, year, tuple(results), tuple(out.targets))
 
 
