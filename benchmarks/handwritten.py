@@ -1,7 +1,7 @@
 """The Chifeng per-record rules written by hand, as a developer without policydsl would:
 float arithmetic, no unknowns, no explanations. Baselines for `bench.py`, not references.
 
-Outcomes are codes into `policydsl.results.OUTCOMES`: 0 pass, 1 fail, 2 exempted, 3 n/a.
+Outcomes are codes into `policydsl.eval.results.OUTCOMES`: 0 pass, 1 fail, 2 exempted, 3 n/a.
 """
 
 from __future__ import annotations

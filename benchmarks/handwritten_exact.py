@@ -3,7 +3,7 @@ hand as a careful developer would without policydsl: exact `Fraction` arithmetic
 validated values, every fact assumed present, no explanations. Baselines for
 `bench_per_record.py`, checked there against the compiled verdicts.
 
-Outcomes are the names in `policydsl.results.OUTCOMES`.
+Outcomes are the names in `policydsl.eval.results.OUTCOMES`.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO
 
-from .provenance import _plain
+from .provenance import json_value
 
 
 def _now() -> str:
@@ -66,7 +66,7 @@ class DecisionLog:
                              "outcomes": [{"rule": o.rule, "outcome": o.outcome} for o in result.outcomes],
                              "errors": [{"field": e.field, "message": e.message} for e in result.errors],
                              "masked": masked},
-                "input": {str(k): _plain(v) for k, v in record.items() if k not in self._masked}}
+                "input": {str(k): json_value(v) for k, v in record.items() if k not in self._masked}}
         text = json.dumps(line, ensure_ascii=False) + "\n"
         with self._lock:
             self._out.write(text)

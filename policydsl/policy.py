@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .core.source import Source
     from .eval.compiled import CompiledPolicy
     from .eval.entities import EntityEvaluation
-    from .results import Evaluation, PolicyInfo, RecordResult
+    from .eval.results import Evaluation, PolicyInfo, RecordResult
 
 
 class YearError(ValueError):
@@ -95,7 +95,7 @@ class Policy:
     @property
     def info(self) -> PolicyInfo:
         from .core.dates import validity_json
-        from .results import PolicyInfo
+        from .eval.results import PolicyInfo
 
         return PolicyInfo(self.name, self.version, self.fingerprint, validity_json(self.ir.meta.validity))
 
@@ -220,7 +220,7 @@ class Policy:
             from .decisions import input_rows
 
             log.record_all(self, year, input_rows(data, format), results)
-        from .results import Evaluation
+        from .eval.results import Evaluation
 
         return Evaluation(self.info, year, tuple(results), tuple(out.targets))
 

@@ -40,7 +40,7 @@ def file_digest(path: str | os.PathLike[str]) -> str:
     return "sha256:" + h.hexdigest()
 
 
-def _plain(value: object) -> object:
+def json_value(value: object) -> object:
     """A JSON value for a record field, exact: decimals and fractions as text."""
     if isinstance(value, bool) or value is None or isinstance(value, int | str):
         return value
@@ -49,16 +49,16 @@ def _plain(value: object) -> object:
     if isinstance(value, Decimal | float):
         return str(value)
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [json_value(v) for v in value]
     return str(value)
 
 
 def canonical_records(records: Iterable[Mapping[str, object]]) -> bytes:
     """In-memory records as one canonical byte string: one JSON object a line, keys
     sorted, exact numbers as text, in the given order (order is part of the input)."""
-    lines = [json.dumps(_plain(dict(r)), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    lines = [json.dumps(json_value(dict(r)), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
              for r in records]
     return ("\n".join(lines) + "\n" if lines else "").encode("utf-8")
 

@@ -26,8 +26,8 @@ import uuid
 import attrs
 
 from .eval import warehouse
+from .eval.results import TargetResult
 from .eval.sqlgen import CODE, Unsupported
-from .results import TargetResult
 
 __all__ = ["CODE", "SparkEntitiesEvaluation", "SparkEvaluation", "Unsupported", "evaluate", "outcome_names"]
 

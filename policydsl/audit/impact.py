@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from ..core import ir
-from ..results import EXEMPTED, FAIL, NOT_APPLICABLE, PASS, UNKNOWN
+from ..eval.results import EXEMPTED, FAIL, NOT_APPLICABLE, PASS, UNKNOWN
 from .model import (
     EQUIVALENT,
     INCOMPARABLE,

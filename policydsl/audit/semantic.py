@@ -21,7 +21,7 @@ import attrs
 
 from ..core import ir
 from ..eval.judge import judge_record, judge_target
-from ..results import NOT_APPLICABLE, PASS
+from ..eval.results import NOT_APPLICABLE, PASS
 from .model import (
     EQUIVALENT,
     INCOMPARABLE,

@@ -47,7 +47,7 @@ from pathlib import Path
 import attrs
 
 from ..core import ir
-from ..results import OUTCOMES
+from ..eval.results import OUTCOMES
 
 EXAMPLES_SUFFIX = ".examples.json"
 _EXAMPLE_KEYS = {"name", "note", "year", "date", "record", "records", "expect", "field_errors"}

@@ -25,7 +25,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..core import ir
 from ..core.dates import uses_dates
-from ..results import (
+from .codegen import ExprGen, RationalGen, Source, U, build
+from .engine import ENGINES
+from .judge import judge_record
+from .results import (
     EXEMPTED,
     FAIL,
     NOT_APPLICABLE,
@@ -35,9 +38,6 @@ from ..results import (
     TargetResult,
     deferred_outcome,
 )
-from .codegen import ExprGen, RationalGen, Source, U, build
-from .engine import ENGINES
-from .judge import judge_record
 from .validate import Record
 
 CACHE_LIMIT = 50_000  # memoised outcomes per rule before the memo is cleared

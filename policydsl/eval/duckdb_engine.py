@@ -39,11 +39,11 @@ from ..core import ir
 from ..data.convert import MAX_DIGITS as _CONVERT_DIGITS  # noqa: F401 - documents the bound below
 from ..data.frames import frame_kind
 from ..data.read import DataError, FieldError, RawRecord, record_id
-from ..results import OUTCOMES
 from . import sqlgen
 from .compiled import CompiledEngine
 from .engine import ENGINES
 from .population import TargetStats
+from .results import OUTCOMES
 from .sqlgen import CODE, ExprCompiler, FactColumn, SqlNumber, Unsupported
 from .validate import EXEMPTIONS_FIELD, Record, Validator
 

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from ..core import ir
-from ..results import RecordResult, TargetResult
 from .judge import judge_record, judge_target
+from .results import RecordResult, TargetResult
 from .validate import Record
 
 

@@ -18,7 +18,7 @@ import attrs
 
 from ..core import ir
 from ..data.read import FieldError
-from ..results import (
+from .results import (
     Evaluation,
     PolicyInfo,
     RecordResult,

@@ -31,10 +31,10 @@ import attrs
 from sqlglot import exp
 
 from ..core import ir
-from ..results import OUTCOMES, Outcome, RecordResult, deferred_outcome
 from . import sqlgen
 from .judge import judge_record
 from .part_sql import part_aggregate
+from .results import OUTCOMES, Outcome, RecordResult, deferred_outcome
 from .sqlgen import ExprCompiler, FactColumn, Quotient, SqlNumber, Unsupported
 from .validate import Record
 from .values import Parts, Unknown

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..core import ir
-from ..results import EXEMPTED, FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Outcome, TargetResult
 from .explain import _reasons, explain, explain_target
 from .reference import Env, evaluate
+from .results import EXEMPTED, FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Outcome, TargetResult
 from .values import EmptyPopulation, NotInForce, Unknown, show
 
 

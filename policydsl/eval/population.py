@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 
 from ..core import ir
-from ..results import NOT_APPLICABLE, TargetResult
 from .judge import _judge_population, _target, group_label, out_of_force
+from .results import NOT_APPLICABLE, TargetResult
 from .validate import Record
 from .values import EmptyPopulation, NotInForce, Unknown
 

@@ -38,7 +38,7 @@ import attrs
 from sqlglot import exp
 
 from ..core import ir
-from ..results import OUTCOMES
+from .results import OUTCOMES
 
 MAX_DIGITS = 38  # the widest exact DECIMAL of DuckDB, Spark, Trino and BigQuery's NUMERIC
 CODE = {name: i for i, name in enumerate(OUTCOMES)}  # outcome codes as the SQL returns them

@@ -23,7 +23,8 @@ from typing import IO
 import attrs
 
 from ..core import ir
-from ..results import (
+from .population import TargetStats
+from .results import (
     NOT_APPLICABLE,
     OUTCOMES,
     PASS,
@@ -32,7 +33,6 @@ from ..results import (
     RecordResult,
     TargetResult,
 )
-from .population import TargetStats
 
 CHUNK = 10_000
 
@@ -293,7 +293,7 @@ def _batch_records(batch, explainer, errors, outcome) -> Iterator[tuple[str, lis
     """(id, each outcome's text, errors' text) of every record of a DuckDB batch, in input
     order, each distinct outcome worded once by `outcome(dict)`; None when the batch must
     be read record by record."""
-    from ..results import Outcome
+    from .results import Outcome
 
     found = batch.explained_records(explainer, errors)
     if found is None:

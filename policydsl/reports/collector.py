@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..results import EXEMPTED, FAIL, UNKNOWN, RecordResult
+from ..eval.results import EXEMPTED, FAIL, UNKNOWN, RecordResult
 
 
 class ReportCollector:

@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ..core.textsafe import html_text as h
+from ..eval.results import FAIL, OUTCOMES, UNKNOWN
 from ..provenance import EMBEDDED
-from ..results import FAIL, OUTCOMES, UNKNOWN
 from .charts import ACHIEVED, REQUIRED, YEAR_COLOURS, Bar, Row, hbar_chart
 from .model import (
     ReportOptions,

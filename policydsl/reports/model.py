@@ -14,7 +14,7 @@ from fractions import Fraction
 import attrs
 
 from ..core import ir
-from ..results import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, TargetResult
+from ..eval.results import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, TargetResult
 from .collector import ReportCollector
 from .words import LANGS, Wording, default_lang, zh_units
 

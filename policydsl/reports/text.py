@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from ..core import ir
 from ..core.textsafe import visible
-from ..results import EXEMPTED, FAIL, NOT_APPLICABLE, OUTCOMES, UNKNOWN
+from ..eval.results import EXEMPTED, FAIL, NOT_APPLICABLE, OUTCOMES, UNKNOWN
 from .collector import ReportCollector
 from .model import (
     ReportOptions,

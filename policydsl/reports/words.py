@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from ..core import ir
 from ..core.keywords import is_cjk
-from ..results import FAIL
+from ..eval.results import FAIL
 
 EN, ZH = "en", "zh"
 LANGS = (EN, ZH)

@@ -23,8 +23,8 @@ import attrs
 from ..audit.impact import KINDS as KIND_COLUMNS  # the kinds of change of outcome, a column each
 from ..core import ir
 from ..core.textsafe import visible
+from ..eval.results import FAIL, OUTCOMES, UNKNOWN
 from ..provenance import EMBEDDED
-from ..results import FAIL, OUTCOMES, UNKNOWN
 from .model import ReportOptions, YearReport, in_force, target_type, wording
 from .provenance import rows
 from .text import target_explanation

@@ -17,8 +17,8 @@ from policydsl.core.dates import On, on, parse_iso, parse_literal, shift
 from policydsl.core.source import Source
 from policydsl.documents.fmt import format_text
 from policydsl.documents.worked_examples import examples_path, load_examples
+from policydsl.eval.results import OUTCOMES
 from policydsl.loader import parse
-from policydsl.results import OUTCOMES
 
 WATERWORKS = Path(__file__).parents[1] / "fixtures" / "waterworks.pol"
 D = datetime.date

@@ -14,7 +14,7 @@ from policydsl.cli import main
 from policydsl.core.diagnostics import PolicyError
 from policydsl.documents.worked_examples import examples_path, load_examples
 from policydsl.eval.entities import EntityDataError
-from policydsl.results import OUTCOMES
+from policydsl.eval.results import OUTCOMES
 
 ROOT = Path(__file__).parents[2]
 WATER = ROOT / "tests" / "fixtures" / "water.pol"

@@ -9,7 +9,7 @@ import pytest
 import policydsl
 from policydsl.cli import main
 from policydsl.documents.worked_examples import examples_path, load_examples
-from policydsl.results import OUTCOMES
+from policydsl.eval.results import OUTCOMES
 
 SCHOOLS = Path(__file__).parents[1] / "fixtures" / "schools.pol"
 

@@ -11,7 +11,7 @@ import pytest
 import policydsl
 from policydsl.data.read import read_records
 from policydsl.eval import compiled
-from policydsl.results import DeferredOutcome, Outcome, deferred_outcome
+from policydsl.eval.results import DeferredOutcome, Outcome, deferred_outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 CHIFENG = ROOT / "policies" / "chifeng_2023.pol"

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import attrs
 
-from .data.read import FieldError
+from ..data.read import FieldError
 
 PASS, FAIL, EXEMPTED, NOT_APPLICABLE, UNKNOWN = "pass", "fail", "exempted", "not_applicable", "unknown"
 OUTCOMES = (PASS, FAIL, EXEMPTED, NOT_APPLICABLE, UNKNOWN)
@@ -115,7 +115,7 @@ class TargetResult:
     explanation: str
 
     def to_json(self) -> dict:
-        from .eval.values import exact_text
+        from .values import exact_text
 
         return {"rule": self.rule, "clauses": list(self.clauses), "modality": self.modality,
                 "group": self.group,
