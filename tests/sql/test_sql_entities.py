@@ -135,6 +135,22 @@ def test_spark_judges_several_entities_as_the_reference(spark):
         assert _differences(want, got) == []
 
 
+@settings(max_examples=6, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
+@given(case=several_entities(max_rules=2))
+def test_spark_gives_the_reference_s_outcomes_links_and_targets_on_random_policies_of_several_entities(spark, case):
+    policy = policydsl.loads(case.policy.text)
+    data = {"area": case.areas, "site": case.sites}
+    try:
+        warehouse.statements(policy, case.year, "spark")
+    except warehouse.Unsupported:
+        assume(False)
+    rows = harness.entity_rows(policy, data)
+    assume(all(harness.fits(policy.ir.for_entity(name), r) for name, r in rows.items()))
+    want = harness.entity_reference(policy, data, case.year)
+    assert _differences(want, harness.entity_spark_run(spark, policy, rows, case.year)) == []
+
+
 def test_spark_refuses_a_dataframe_missing_for_an_entity(spark):
     rows = harness.entity_rows(COMMITTEES, COMMITTEE_DATA)
     frame = harness.spark_frame(spark, COMMITTEES.ir.for_entity("committee"), rows["committee"])
