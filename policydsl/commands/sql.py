@@ -81,9 +81,11 @@ def text(policy, year: int, st, codes: dict[str, int]) -> str:
     legend = ", ".join(f"{c} {name}" for name, c in codes.items())
     day = getattr(year, "date", None)
     when = f"date {day.isoformat()}" if day is not None else f"year {year}"
-    head = f"-- policy {policy.name} {policy.version or ''}".rstrip() + f", {when}, dialect {st.dialect}"
+    # a comment line: a line break or control character from the policy or a table name
+    # must not end it (what followed would be a statement) or act on a terminal
+    head = f"-- policy {visible(policy.name)} {visible(policy.version or '')}".rstrip() + f", {when}, dialect {st.dialect}"
     if st.entity:
-        head += f", entity {st.entity} (table {st.table})"
+        head += f", entity {st.entity} (table {visible(st.table)})"
     out = [head, "-- records: id, problem, then one outcome code per rule: " + legend, st.records + ";", ""]
     if st.parent_ids:
         out += ["-- the parent ids: the groups of a target `for each` parent, one with no parts among them",

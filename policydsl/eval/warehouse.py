@@ -34,6 +34,7 @@ import attrs
 from sqlglot import exp
 
 from ..core import ir
+from ..core.textsafe import visible
 from . import sqlgen
 from .part_sql import part_aggregate
 from .population import TargetStats, TargetTotals
@@ -459,10 +460,25 @@ class _Compiled:
 
 
 def _table(name: str, dialect: str) -> exp.Table:
-    table = exp.to_table(name, dialect=dialect)
+    """`name` (`[catalog.][schema.]table`) as a table of quoted identifiers; ValueError
+    when it is none."""
+    try:
+        table = exp.to_table(name, dialect=dialect)
+    except _sqlglot_errors() as e:
+        raise ValueError(f"`{name}` is not a table name ({str(e).splitlines()[0]})") from None
+    if visible(name) != name:  # it would reach the SQL as it is, and act on a terminal
+        raise ValueError(f"`{visible(name)}` is not a table name: it holds a control character")
+    if not name.strip() or len(table.parts) > 3:
+        raise ValueError(f"`{name}` is not a table name: write it as [catalog.][schema.]table")
     for part in table.find_all(exp.Identifier):
         part.set("quoted", True)  # a name, never pasted text
     return table
+
+
+def _sqlglot_errors() -> tuple[type[Exception], ...]:
+    from sqlglot.errors import ParseError, TokenError
+
+    return (ParseError, TokenError)
 
 
 def statements(policy, year: int, dialect: str = "duckdb",
