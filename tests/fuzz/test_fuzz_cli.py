@@ -35,7 +35,7 @@ PATHS = [*FILES, "missing.pol", ".", "/dev/null"]
 VALUES = ["2031", "2023", "0", "-1", "99999999999999999999", "2023-2025", "2031-2023", "x", "", "all",
           "json", "text", "markdown", "html", "jsonl", "xlsx", "parquet", "csv", "duckdb", "compiled",
           "reference", "nope", "zh", "en", "gb18030", "utf-16", "no-such-codec", "beds", "spark",
-          "2031=data.csv", "HEAD:policy", "--", "-", "\x1b[2J", "é"]
+          "2031=data.csv", "HEAD:policy", "--", "-", "\x1b[2J", "é", 'x";y', "home=t", "a.b.c.d"]
 OPTIONS = ["--facts", "--year", "--years", "--format", "--output", "--engine", "--encoding", "--show",
            "--lang", "--by", "--data-format", "--ids", "--quiet", "--check", "--diff", "--timeout",
            "--dialect", "--table", "--help", "--version"]
@@ -49,6 +49,7 @@ words = st.one_of(st.sampled_from(PATHS), st.sampled_from(VALUES), st.sampled_fr
 @example("render", ["policy", "--format"])  # an option without its value, last
 @example("check", ["policy", "--format", "json", "policy"])  # found by a long run: a file after an option was refused
 @example("check", ["\x00"])  # found by a long run: a NUL byte in a file name was an internal error
+@example("sql", ["policy", "--year", "2031", "--table", 'x";y'])  # a table name that does not tokenize
 @given(st.sampled_from(sorted(COMMANDS)), st.lists(words, max_size=8))
 def test_any_arguments_give_a_result_or_an_error_message(command: str, args: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
