@@ -7,7 +7,11 @@ counts and exact sums; Python decides each target from them (`TargetStats`), so 
 verdicts and explanations are the reference interpreter's.
 
 The input is a *typed* table (see `docs/scale-out.md`): a column per fact named as
-the fact, an `id` column, an `exemptions` column of comma-separated clause ids.
+the fact, an `id` column, an `exemptions` column of comma-separated clause ids or rule
+names. A policy with several entities reads a typed table per entity and gets one
+`Statements` per entity (`EntityStatements`): a part is joined to its parent by its key
+fact, an aggregate over parts is a column of the parts' GROUP BY (`part_sql`), and the
+reference's errors on a part's link to its parent are its `problem`.
 A value the engines cannot hold exactly (a decimal beyond 12 whole digits or 6
 decimals, an integer of 16 digits or more, a name that is not an enum member) is
 read as missing, so every rule depending on it is `unknown`, and the record's
