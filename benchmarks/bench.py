@@ -35,7 +35,7 @@ import handwritten  # noqa: E402
 import policydsl  # noqa: E402
 from policydsl.data.read import read_records  # noqa: E402
 from policydsl.eval.engine import make_engine  # noqa: E402
-from policydsl.eval.judge import judge_record  # noqa: E402
+from policydsl.eval.outcomes import judge_record  # noqa: E402
 
 POLICY = ROOT / "policies" / "chifeng_2023.pol"
 EXAMPLE = ROOT / "examples" / "chifeng_communities.csv"

@@ -200,3 +200,20 @@ def test_the_layout_table_names_every_folder_of_the_package_and_no_other():
     named = {m for row in re.findall(r"^\| (`[^|]+\.py`[^|]*) \|", section, re.M)
              for m in re.findall(r"`([^`]+\.py)`", row)}
     assert named == top
+
+
+def _private_imports() -> list[str]:
+    """`from X import _name` where X is another module of the package (`as _alias` of a
+    public name is fine: the name read is public)."""
+    found = []
+    for module, (path, _) in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("policydsl")):
+                found += [f"{module} imports {node.module}.{a.name}" for a in node.names
+                          if a.name.startswith("_") and not a.name.startswith("__")]
+    return found
+
+
+def test_no_module_reads_a_private_name_of_another():
+    assert _private_imports() == []

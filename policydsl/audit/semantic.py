@@ -20,7 +20,7 @@ from collections.abc import Callable
 import attrs
 
 from ..core import ir
-from ..eval.judge import judge_record, judge_target
+from ..eval.outcomes import judge_record, judge_target
 from ..eval.results import NOT_APPLICABLE, PASS
 from .model import (
     EQUIVALENT,

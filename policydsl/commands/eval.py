@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, action="append", default=[],
                    help="the year to judge; repeat for several years of one file")
     p.add_argument("--years", type=_year_range, metavar="FIRST-LAST", help="several years of one file")
-    p.add_argument("--date", type=_date, action="append", default=[], dest="dates", metavar="YYYY-MM-DD",
+    p.add_argument("--date", type=day_argument, action="append", default=[], dest="dates", metavar="YYYY-MM-DD",
                    help="the day to judge (`eval_date`); `--year YEAR` judges the year's last day")
     p.add_argument("--format", choices=("text", "json", "jsonl", "parquet", "html", "xlsx"), default="text",
                    help="text report, one JSON document, JSON Lines (one record per line), Parquet (one row "
@@ -51,7 +51,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
-def _date(text: str):
+def day_argument(text: str):
+    """A `--date YYYY-MM-DD` argument as the year that carries the day."""
     from ..core.dates import on, parse_iso
 
     day = parse_iso(text)

@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from ..core.textsafe import visible
+from .eval import day_argument
 from .policy_files import load_or_report
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "bigquery")
@@ -18,17 +19,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("policy", metavar="POLICY")
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--year", type=int, help="the year to judge (its last day, for days in force)")
-    when.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="the day to judge")
+    when.add_argument("--date", type=day_argument, metavar="YYYY-MM-DD", help="the day to judge")
     p.add_argument("--dialect", choices=DIALECTS, default="duckdb")
     p.add_argument("--table", action="append", metavar="[ENTITY=]NAME",
                    help="the typed table of facts (default: facts); with several entities, "
                         "ENTITY=NAME for each (default: the entity's plural)")
-
-
-def _date(text: str):
-    from .eval import _date as day
-
-    return day(text)
 
 
 def run(args) -> int:

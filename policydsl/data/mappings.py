@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from .read import ROW, FieldError, RawRecord, _records, _Row
+from .read import ROW, FieldError, RawRecord, Row, records_of_rows
 
 
 def records_from_mappings(items: Iterable[object], *, id_field: str = "id", start: int = 0) -> Iterator[RawRecord]:
@@ -17,7 +17,7 @@ def records_from_mappings(items: Iterable[object], *, id_field: str = "id", star
     """
     pending: list[RawRecord] = []
 
-    def rows() -> Iterator[_Row]:
+    def rows() -> Iterator[Row]:
         for number, item in enumerate(items, start + 1):
             if isinstance(item, RawRecord):
                 pending.append(item)
@@ -30,7 +30,7 @@ def records_from_mappings(items: Iterable[object], *, id_field: str = "id", star
                 message = f"record {number} is not a mapping of field names to values: it is {kind}"
                 yield None, None, [FieldError(ROW, message)]
 
-    for record in _records(rows(), id_field, None, start):
+    for record in records_of_rows(rows(), id_field, None, start):
         if record.errors and record.errors[0] is _PASS_THROUGH:
             yield pending.pop()
         else:

@@ -382,13 +382,13 @@ def read_records(
         fmt = format or _guess_format(name, head)
         decoder = _Decoder(name, head, at_eof, encoding)
         columns: list[str] = []  # a CSV's header, once read
-        rows: Iterable[_Row]
+        rows: Iterable[Row]
         if fmt == "json":
             rows = _json_rows(name, _text_chunks(head, stream, name, decoder), lambda: decoder.label)
         else:
             lines = _byte_lines(head, stream, name)
             rows = _csv_rows(name, lines, decoder, columns) if fmt == "csv" else _jsonl_rows(name, lines, decoder)
-        return Records(_records(rows, id_field, stream.close if owned else None), decoder, fmt, columns)
+        return Records(records_of_rows(rows, id_field, stream.close if owned else None), decoder, fmt, columns)
     except BaseException:
         if owned:
             stream.close()
@@ -437,11 +437,11 @@ def _guess_format(name: str, head: bytes) -> str:
 
 # -- per-format rows: (line, fields or None when not an object, errors) --------------
 
-_Row = tuple[int | None, dict[str, object] | None, list[FieldError]]
+Row = tuple[int | None, dict[str, object] | None, list[FieldError]]
 
 
-def _records(
-    rows: Iterable[_Row], id_field: str, close: Callable[[], None] | None, start: int = 0
+def records_of_rows(
+    rows: Iterable[Row], id_field: str, close: Callable[[], None] | None, start: int = 0
 ) -> Iterator[RawRecord]:
     seen: dict[str, int] = {}  # id -> index of its first record
     try:
@@ -481,7 +481,7 @@ _QUOTE_BLANKS = re.compile(r'"[ \t]+(?=,|\r?\n|$)')
 _LONE_CR = re.compile(r"(?<=\r)(?!\n)")
 
 
-def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder, columns_out: list[str]) -> Iterator[_Row]:
+def _csv_rows(name: str, lines: Iterator[bytes], decoder: _Decoder, columns_out: list[str]) -> Iterator[Row]:
     from ..core.limits import current
     from .header import delimiter_problem
 
@@ -665,7 +665,7 @@ def _object_fields(obj: dict[str, Any]) -> tuple[dict[str, object], list[FieldEr
     return dict(obj), errors
 
 
-def _jsonl_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[_Row]:
+def _jsonl_rows(name: str, lines: Iterator[bytes], decoder: _Decoder) -> Iterator[Row]:
     first = True
     for lineno, raw in enumerate(lines, start=1):
         bad_before = decoder.bad_lines
@@ -856,7 +856,7 @@ class _JsonText:
 
 
 def _json_rows(name: str, chunks: Iterator[tuple[str, Sequence[int]]],
-               label: Callable[[], str]) -> Iterator[_Row]:
+               label: Callable[[], str]) -> Iterator[Row]:
     """The elements of a JSON array, parsed one at a time with the exact decoder;
     `label` names the encoding for a record with undecodable bytes."""
     text = _JsonText(name, chunks)

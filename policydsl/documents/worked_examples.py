@@ -267,7 +267,7 @@ def _expect(raw, rules: Mapping[str, ir.Rule], policy_ir: ir.Policy, where: str,
             problems.append(f"{where}: no rule or target is called `{rule_name}`")
             continue
         if rule.group is not None and isinstance(want, Mapping):
-            from ..eval.judge import group_label
+            from ..eval.outcomes import group_label
 
             labels = {group_label(policy_ir, rule.group, v) for v in rule.group.values or ()}
             for group, outcome in want.items():

@@ -27,7 +27,7 @@ from ..core import ir
 from ..core.dates import uses_dates
 from .codegen import ExprGen, RationalGen, Source, U, build
 from .engine import ENGINES
-from .judge import judge_record
+from .outcomes import judge_record
 from .results import (
     EXEMPTED,
     FAIL,

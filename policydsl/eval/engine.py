@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from ..core import ir
-from .judge import judge_record, judge_target
+from .outcomes import judge_record, judge_target
 from .results import RecordResult, TargetResult
 from .validate import Record
 

@@ -32,7 +32,7 @@ from sqlglot import exp
 
 from ..core import ir
 from . import sqlgen
-from .judge import judge_record
+from .outcomes import judge_record
 from .part_sql import part_aggregate
 from .results import OUTCOMES, Outcome, RecordResult, deferred_outcome
 from .sqlgen import ExprCompiler, FactColumn, Quotient, SqlNumber, Unsupported

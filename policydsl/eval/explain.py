@@ -21,7 +21,7 @@ def explain(e: ir.Expr, env: Env, year: int, scope: bool = False) -> str:
     says what the record is (`not more than 0 people`), not what it needs."""
     value = evaluate(e, env, year)
     if isinstance(value, Unknown):
-        return "cannot decide: " + _reasons(value)
+        return "cannot decide: " + unknown_reasons(value)
     text = _Explainer(env, year)(e, value is True)
     if scope and value is False:
         text = _SHORT.sub("", text).replace(", needs ", ", not ")
@@ -31,7 +31,7 @@ def explain(e: ir.Expr, env: Env, year: int, scope: bool = False) -> str:
 _SHORT = re.compile(r": [^;:]* (short|over)(?=;|$)")
 
 
-def _reasons(u: Unknown) -> str:
+def unknown_reasons(u: Unknown) -> str:
     parts = []
     for r in sorted(u.reasons):
         parts.append(f"`{r}` is missing or invalid" if r.isidentifier() else r)
@@ -215,7 +215,7 @@ def explain_target(e: ir.Expr, pop, year: int, holds: bool, plural: str, singula
                 texts.append(f"`{part.text}` cannot be measured: no {plural} in scope")
                 continue
             if isinstance(value, Unknown):
-                texts.append(f"cannot decide `{part.text}`: {_reasons(value)}")
+                texts.append(f"cannot decide `{part.text}`: {unknown_reasons(value)}")
             else:
                 texts.append(explain_target(part, pop, year, value is True, plural, singular))
         return "; ".join(texts)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 
 from ..core import ir
-from .judge import _judge_population, _target, group_label, out_of_force
+from .outcomes import group_label, judge_population, out_of_force, target_result
 from .results import NOT_APPLICABLE, TargetResult
 from .validate import Record
 from .values import EmptyPopulation, NotInForce, Unknown
@@ -207,7 +207,7 @@ class TargetStats:
             why = f"not in force in {year} (its schedule starts in {t.scope_not_in_force.first_year})"
         if why is not None:
             labels = [None] if rule.group is None else [group_label(policy, rule.group, v) for v in values]
-            return [_target(rule, label, None, None, NOT_APPLICABLE, why) for label in labels]
+            return [target_result(rule, label, None, None, NOT_APPLICABLE, why) for label in labels]
         if rule.group is None:
             return [self._judge(t, None, None, t.undecided)]
         return [self._judge(t, v, group_label(policy, rule.group, v), t.undecided + t.no_group)
@@ -216,4 +216,4 @@ class TargetStats:
     def _judge(self, t: TargetTotals, key, label, undecided: int) -> TargetResult:
         totals = t.totals.get(key, {})
         pop = Measured(t.sizes.get(key, 0), totals)
-        return _judge_population(self.policy, t.rule, label, pop, undecided, self.year)
+        return judge_population(self.policy, t.rule, label, pop, undecided, self.year)

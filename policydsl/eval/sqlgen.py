@@ -613,7 +613,7 @@ def render(tree: exp.Expression, dialect: str = "duckdb") -> str:
 
 
 def in_force(rule: ir.Rule, year: int) -> bool:
-    from .judge import out_of_force
+    from .outcomes import out_of_force
 
     if rule.in_force is not None:  # days in force: decided for the evaluation date
         return out_of_force(rule, year) is None

@@ -138,7 +138,7 @@ def targets_for_group(policy: ir.Policy, year: YearReport, fact: str, value) -> 
 
 def in_force(rule: ir.Rule, year: int) -> bool:
     """In force when judged in `year` (on its day, for a rule with days in force)."""
-    from ..eval.judge import out_of_force
+    from ..eval.outcomes import out_of_force
 
     return out_of_force(rule, year) is None
 

@@ -9,7 +9,7 @@ import pytest
 import policydsl
 from policydsl.audit import model as m
 from policydsl.audit.semantic import MEETS, verdict
-from policydsl.eval.judge import judge_record, judge_target
+from policydsl.eval.outcomes import judge_record, judge_target
 
 HERE = Path(__file__).parents[1] / "fixtures" / "diff"
 BASE = policydsl.load(HERE / "base.pol")

@@ -11,7 +11,7 @@ import policydsl
 from policydsl.audit import model as m
 from policydsl.audit.policy_diff import compare
 from policydsl.audit.semantic import MEETS
-from policydsl.eval.judge import judge_record
+from policydsl.eval.outcomes import judge_record
 from tests.strategies import VERSION_HEAD, records_near_thresholds, rule_versions
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..core import ir
-from .explain import _reasons, explain, explain_target
+from .explain import explain, explain_target, unknown_reasons
 from .reference import Env, evaluate
 from .results import EXEMPTED, FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Outcome, TargetResult
 from .values import EmptyPopulation, NotInForce, Unknown, show
@@ -52,7 +52,7 @@ def not_yet_due(rule: ir.Rule, env: Env, year: int) -> tuple[str, str] | None:
 
     due = evaluate(rule.due, env, year)
     if isinstance(due, Unknown):
-        return UNKNOWN, "cannot tell when it is due: " + _reasons(due)
+        return UNKNOWN, "cannot tell when it is due: " + unknown_reasons(due)
     day = day_of(year)
     if day < due:
         return NOT_APPLICABLE, f"not yet due on {day.isoformat()}: due on {due.isoformat()} (`{rule.due.text}`)"
@@ -72,7 +72,7 @@ def judge_record(rule: ir.Rule, env: Env, exemptions: Mapping[str, str], year: i
         if rule.scope is not None:
             inside = evaluate(rule.scope, env, year)
             if isinstance(inside, Unknown):
-                return out(UNKNOWN, "cannot tell whether the rule applies: " + _reasons(inside))
+                return out(UNKNOWN, "cannot tell whether the rule applies: " + unknown_reasons(inside))
             if inside is False:
                 return out(NOT_APPLICABLE, "out of scope: " + explain(rule.scope, env, year, scope=True))
         pending = not_yet_due(rule, env, year)
@@ -84,7 +84,7 @@ def judge_record(rule: ir.Rule, env: Env, exemptions: Mapping[str, str], year: i
                 return out(EXEMPTED, f"exempted from {what}: {exemptions[key]}")
         value = evaluate(rule.condition, env, year)
         if isinstance(value, Unknown):
-            return out(UNKNOWN, "cannot decide: " + _reasons(value))
+            return out(UNKNOWN, "cannot decide: " + unknown_reasons(value))
         return out(PASS if value else FAIL, explain(rule.condition, env, year))
     except NotInForce as e:
         return out(NOT_APPLICABLE, f"not in force in {year} (its schedule starts in {e.first_year})")
@@ -98,7 +98,7 @@ def judge_target(policy: ir.Policy, rule: ir.Rule, envs: Sequence[Env], year: in
     """One result for the whole population, or one per group (every declared group)."""
     outside = out_of_force(rule, year)
     if outside is not None:
-        return [_target(rule, label, None, None, NOT_APPLICABLE, outside)
+        return [target_result(rule, label, None, None, NOT_APPLICABLE, outside)
                 for label in _labels(policy, rule, envs)]
     in_scope, undecided = [], 0
     try:
@@ -110,10 +110,10 @@ def judge_target(policy: ir.Policy, rule: ir.Rule, envs: Sequence[Env], year: in
                 in_scope.append(env)
     except NotInForce as e:
         why = f"not in force in {year} (its schedule starts in {e.first_year})"
-        return [_target(rule, label, None, None, NOT_APPLICABLE, why)
+        return [target_result(rule, label, None, None, NOT_APPLICABLE, why)
                 for label in _labels(policy, rule, envs)]
     if rule.group is None:
-        return [_judge_population(policy, rule, None, in_scope, undecided, year)]
+        return [judge_population(policy, rule, None, in_scope, undecided, year)]
     by_value: dict[object, list] = {}
     no_group = 0
     for env in in_scope:
@@ -122,7 +122,7 @@ def judge_target(policy: ir.Policy, rule: ir.Rule, envs: Sequence[Env], year: in
         else:
             no_group += 1
     values = rule.group.values if rule.group.values is not None else sorted(by_value, key=repr)
-    return [_judge_population(policy, rule, group_label(policy, rule.group, v), by_value.get(v, []),
+    return [judge_population(policy, rule, group_label(policy, rule.group, v), by_value.get(v, []),
                               undecided + no_group, year) for v in values]
 
 
@@ -135,26 +135,26 @@ def _labels(policy: ir.Policy, rule: ir.Rule, envs) -> list[str | None]:
     return [group_label(policy, rule.group, v) for v in values]
 
 
-def _judge_population(policy, rule, label, pop, undecided: int, year) -> TargetResult:
+def judge_population(policy, rule, label, pop, undecided: int, year) -> TargetResult:
     cond = rule.condition
     plural = policy.entity_plural
     prefix = f"{label}: " if label is not None else ""
     if undecided:
-        return _target(rule, label, None, None, UNKNOWN,
+        return target_result(rule, label, None, None, UNKNOWN,
                        f"{prefix}{undecided} {plural} with unknown scope or group")
     try:
         value = evaluate(cond, {}, year, pop)
         if isinstance(value, Unknown):
-            return _target(rule, label, *_sides(cond, year, pop), UNKNOWN,
-                           f"{prefix}cannot decide: {_reasons(value)}")
+            return target_result(rule, label, *_sides(cond, year, pop), UNKNOWN,
+                           f"{prefix}cannot decide: {unknown_reasons(value)}")
         measured, required = _sides(cond, year, pop)
         why = explain_target(cond, pop, year, value is True, plural, policy.entity)
     except NotInForce as e:
-        return _target(rule, label, None, None, NOT_APPLICABLE,
+        return target_result(rule, label, None, None, NOT_APPLICABLE,
                        f"{prefix}not in force in {year} (its schedule starts in {e.first_year})")
     except EmptyPopulation:
-        return _target(rule, label, None, None, NOT_APPLICABLE, f"{prefix}no {plural} in scope")
-    return _target(rule, label, measured, required, PASS if value else FAIL, prefix + why)
+        return target_result(rule, label, None, None, NOT_APPLICABLE, f"{prefix}no {plural} in scope")
+    return target_result(rule, label, measured, required, PASS if value else FAIL, prefix + why)
 
 
 def _sides(cond: ir.Expr, year, pop):
@@ -165,7 +165,7 @@ def _sides(cond: ir.Expr, year, pop):
     return (None if isinstance(a, Unknown) else a), (None if isinstance(b, Unknown) else b)
 
 
-def _target(rule, label, value, required, outcome, why) -> TargetResult:
+def target_result(rule, label, value, required, outcome, why) -> TargetResult:
     return TargetResult(rule.name, rule.clauses, rule.modality, label, value, required, outcome, why)
 
 
