@@ -13,7 +13,7 @@ A record missing a fact, or holding a number that is not a `Fraction`, runs the
 general body (`codegen.ExprGen`), which computes the reference's values and checks
 every unknown.
 
-Explanations are not generated: an outcome's text comes from `judge.judge_record`,
+Explanations are not generated: an outcome's text comes from `outcomes.judge_record`,
 the reference, memoised per rule on the values of the facts that rule reads (an
 explanation depends on nothing else), so identical outcomes are built once.
 """

@@ -185,7 +185,7 @@ class TargetStats:
                         tot.total += v
 
     def results(self) -> list[TargetResult]:
-        """The target results, exactly as `judge.judge_target` gives them for all records."""
+        """The target results, exactly as `outcomes.judge_target` gives them for all records."""
         out: list[TargetResult] = []
         for t in self.targets:
             out.extend(self._results(t))

@@ -622,7 +622,7 @@ def in_force(rule: ir.Rule, year: int) -> bool:
 
 def outcome_code(rule: ir.Rule, compiler: ExprCompiler, exempted: exp.Expression | None = None
                  ) -> exp.Expression:
-    """The outcome code (`CODE`) of a per-record rule, as `judge.judge_record` decides it."""
+    """The outcome code (`CODE`) of a per-record rule, as `outcomes.judge_record` decides it."""
     if not in_force(rule, compiler.year):
         return exp.Literal.number(CODE["not_applicable"])
     cond = compiler.boolean(rule.condition)
