@@ -631,7 +631,7 @@ def outcome_code(rule: ir.Rule, compiler: ExprCompiler, exempted: exp.Expression
         scope = compiler.boolean(rule.scope)
         branches += [(is_null(scope), exp.Literal.number(CODE["unknown"])),
                      (exp.Not(this=paren(scope)), exp.Literal.number(CODE["not_applicable"]))]
-    if rule.due is not None:  # judged from the due day on (judge.not_yet_due)
+    if rule.due is not None:  # judged from the due day on (outcomes.not_yet_due)
         from ..core.dates import day_of
 
         due = compiler(rule.due)
