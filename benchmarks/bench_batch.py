@@ -9,6 +9,10 @@ resident memory as GNU `time -f %M` reports it), from CSV and from Parquet: the 
 `--format jsonl` (one run each: they write gigabytes at 1,000,000 records). Before timing, the counts of every rule and
 the verdict of every target are compared between policydsl and each peer; a peer that
 disagrees is named with the rules where it does (the float peer on exact boundaries).
+`--format parquet` is also timed against the hand-written DuckDB script that writes the
+same rows (`peers/chifeng_duckdb_outcomes.py`: one row per record and rule, no
+explanations), whose file must hold the same (id, rule, clauses, modality, outcome) rows
+in the same order.
 The data is the sample population repeated with fresh ids, in a temporary directory.
 See docs/performance.md for recorded numbers.
 """
@@ -89,6 +93,26 @@ def compare(ours: dict, peer: dict) -> list[str]:
     return wrong
 
 
+def compare_outcomes(ours: Path, peer: Path) -> list[str]:
+    """Where the peer's Parquet file differs from ours: the count of each (rule, outcome),
+    and row by row the columns both write, in order."""
+    import duckdb
+
+    con = duckdb.connect()
+    wrong = []
+    counts = "SELECT rule, outcome, count(*) FROM read_parquet('{}') GROUP BY ALL ORDER BY ALL"
+    if con.execute(counts.format(ours)).fetchall() != con.execute(counts.format(peer)).fetchall():
+        wrong.append("counts of (rule, outcome)")
+    cols = "id, rule, clauses, modality, outcome"
+    (rows, differ), = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE a IS DISTINCT FROM b) FROM "
+        f"(SELECT ({cols}) AS a FROM read_parquet('{ours}')) POSITIONAL JOIN "
+        f"(SELECT ({cols}) AS b FROM read_parquet('{peer}'))").fetchall()
+    if differ:
+        wrong.append(f"{differ:,} of {rows:,} rows")
+    return wrong
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=1_000_000)
@@ -104,11 +128,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="policydsl-bench-") as tmp:
         csv_path, parquet_path = make_data(Path(tmp), args.records)
         out_parquet = Path(tmp) / "outcomes.parquet"
+        peer_parquet = Path(tmp) / "peer-outcomes.parquet"
         for label, data in (("CSV", csv_path), ("Parquet", parquet_path)):
             ours = policydsl_counts(data, args.year)
             y = str(args.year)
             peers = {"hand-written DuckDB (DECIMAL)": [sys.executable, str(PEERS / "chifeng_duckdb.py"), str(data), y],
-                     "hand-written polars (float)": [sys.executable, str(PEERS / "chifeng_polars.py"), str(data), y]}
+                     "hand-written polars (float)": [sys.executable, str(PEERS / "chifeng_polars.py"), str(data), y],
+                     "hand-written DuckDB, Parquet out": [sys.executable, str(PEERS / "chifeng_duckdb_outcomes.py"),
+                                                          str(data), y, str(peer_parquet)]}
             policy_cmd = [sys.executable, "-m", "policydsl", "eval", str(POLICY), "--facts", str(data), "--year", y]
             rows = {"policydsl eval (text report)": run(policy_cmd, args.runs)}
             rows["policydsl eval --format parquet"] = run(
@@ -122,16 +149,24 @@ def main() -> None:
             agree = {}
             for name, cmd in peers.items():
                 rows[name] = run(cmd, args.runs, ok=(0,))
-                agree[name] = compare(ours, json.loads(rows[name][2]))
+                if name == "hand-written DuckDB, Parquet out":
+                    agree[name] = compare_outcomes(out_parquet, peer_parquet)
+                else:
+                    agree[name] = compare(ours, json.loads(rows[name][2]))
             base = rows["hand-written DuckDB (DECIMAL)"][0]
             text = rows["policydsl eval (text report)"][0]
             print(f"\nfrom {label}:")
             for name, (wall, peak, _) in rows.items():
                 note = ""
                 if name in agree:
-                    note = "  agrees on every count" if not agree[name] else f"  differs on: {', '.join(agree[name])}"
-                print(f"  {name:36s} {wall:7.2f} s  {wall / base:5.2f}× DuckDB  {wall / text:5.2f}× text  "
+                    same_rows = "every row, in order" if name == "hand-written DuckDB, Parquet out" else "every count"
+                    note = f"  agrees on {same_rows}" if not agree[name] else f"  differs on: {', '.join(agree[name])}"
+                print(f"  {name:36s} {wall:7.2f} s  {wall / base:5.2f}× DuckDB (text counts)  {wall / text:5.2f}× text  "
                       f"peak {peak:6.0f} MiB{note}", flush=True)
+            same = rows["hand-written DuckDB, Parquet out"][0]
+            print(f"  --format parquet: {rows['policydsl eval --format parquet'][0] / same:.2f}× the DuckDB script "
+                  f"writing the same rows, {rows['policydsl eval --format parquet'][0] / base:.2f}× the one "
+                  "writing only the counts", flush=True)
 
 
 if __name__ == "__main__":
