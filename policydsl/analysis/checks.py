@@ -143,11 +143,11 @@ def _entity_findings(policy: ir.Policy, timeout_ms: int, memo: Memo | None) -> l
     out: list[Finding] = []
     for e in policy.entities:
         part = policy.for_entity(e.name)
-        plain = [r for r in part.all_rules if not _has_child_agg(r)]
+        plain = [r for r in part.all_rules if not r.reads_parts]
         sub = attrs.evolve(part, rules=tuple(r for r in plain if not r.is_target),
                            targets=tuple(r for r in plain if r.is_target))
         out.extend(f for f in findings(sub, timeout_ms, memo) if f.code not in _WHOLE_POLICY)
-    measured = [r for r in policy.all_rules if _has_child_agg(r)]
+    measured = [r for r in policy.all_rules if r.reads_parts]
     if measured:
         out.append(Finding("A0004", NOTE, "undecided: the consistency checks do not reason about "
                            "aggregates over parts of a record, used by " + _names(measured),
@@ -159,10 +159,6 @@ def _entity_findings(policy: ir.Policy, timeout_ms: int, memo: Memo | None) -> l
 
 
 _WHOLE_POLICY = ("A0501", "A0502", "A0503")  # checks of facts and clauses, not of one entity's rules
-
-
-def _has_child_agg(rule: ir.Rule) -> bool:
-    return any(isinstance(x, ir.ChildAgg) for x in _walk_rule(rule))
 
 
 def _clauses(rule: ir.Rule) -> str:

@@ -487,6 +487,13 @@ class Rule:
         clause ids. Only an in-principle rule can be exempted, so for others there are none."""
         return (self.name, *self.clauses) if self.modality == "in_principle" else ()
 
+    @property
+    def reads_parts(self) -> bool:
+        """Whether the rule aggregates over the parts of a record (several entities): its
+        outcome then depends on more than the record's own facts."""
+        return any(isinstance(x, ChildAgg) for part in (self.scope, self.condition, self.due)
+                   if part is not None for x in walk(part))
+
 
 @attrs.frozen
 class Note:

@@ -177,8 +177,7 @@ class CompiledEngine:
                       for r in policy.rules]
         self._memo: list[dict] = [{} for _ in policy.rules]
         # A rule over the parts of a record reads more than its facts: never memoised.
-        self._over_parts = [any(isinstance(x, ir.ChildAgg) for part in (r.scope, r.condition, r.due)
-                                if part is not None for x in ir.walk(part)) for r in policy.rules]
+        self._over_parts = [r.reads_parts for r in policy.rules]
 
     def facts_read(self, i: int) -> tuple[str, ...]:
         """The facts rule `i` reads (its outcome and explanation depend on these alone,

@@ -212,8 +212,7 @@ class _Entity:
             if code is None:
                 plans.append(None)
                 continue
-            over_parts = any(isinstance(x, ir.ChildAgg) for part in (rule.scope, rule.condition, rule.due)
-                             if part is not None for x in ir.walk(part))
+            over_parts = rule.reads_parts
             # a rule over parts reads the parts too: its explanation is not memoised on facts
             explain = ((lambda rec, rule=rule: judge_record(rule, rec.values, rec.exemptions, year).explanation)
                        if over_parts else
