@@ -107,18 +107,22 @@ def targets(con, year: int) -> list[tuple[str, str | None, str]]:
     return out
 
 
-def main() -> None:
-    path, year = sys.argv[1], int(sys.argv[2])
-    con = duckdb.connect()
+def source(path: str, text_columns: str) -> str:
+    """The records of a CSV or Parquet file with exact typed columns (`text_columns`: the
+    other columns a Parquet read keeps)."""
     types = {c: "DECIMAL(18, 2)" for c in DECIMALS} | {c: "INTEGER" for c in INTEGERS} | {
         c: "BOOLEAN" for c in BOOLS}
     if path.endswith(".parquet"):
         cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in types.items())
-        source = f"SELECT id, region, demo_level, exemptions, {cols} FROM read_parquet('{path}')"
-    else:
-        spec = ", ".join(f"'{c}': '{t}'" for c, t in types.items())
-        source = f"SELECT * FROM read_csv('{path}', header = true, types = {{{spec}}})"
-    con.execute(f"CREATE TEMP TABLE t AS {source}")
+        return f"SELECT {text_columns}, {cols} FROM read_parquet('{path}')"
+    spec = ", ".join(f"'{c}': '{t}'" for c, t in types.items())
+    return f"SELECT * FROM read_csv('{path}', header = true, types = {{{spec}}})"
+
+
+def main() -> None:
+    path, year = sys.argv[1], int(sys.argv[2])
+    con = duckdb.connect()
+    con.execute(f"CREATE TEMP TABLE t AS {source(path, 'id, region, demo_level, exemptions')}")
     cases = rules(year)
     sql = "SELECT " + ", ".join(f"{case} AS \"{name}\"" for name, case in cases) + " FROM t"
     counts = {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 import duckdb
-from chifeng_duckdb import BOOLS, DECIMALS, INTEGERS, rules
+from chifeng_duckdb import rules, source
 
 # what the policy file says of each rule, copied by hand as a script would hold it
 CLAUSES = {"key_communities_standard": "C04", "organisation_coverage": "C05", "own_office": "C06",
@@ -29,19 +29,12 @@ MODALITY = {"one_stop_size": "in_principle", "community_size": "in_principle", "
 
 def main() -> None:
     path, year, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    types = {c: "DECIMAL(18, 2)" for c in DECIMALS} | {c: "INTEGER" for c in INTEGERS} | {
-        c: "BOOLEAN" for c in BOOLS}
-    if path.endswith(".parquet"):
-        cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in types.items())
-        source = f"(SELECT id, exemptions, {cols} FROM read_parquet('{path}'))"
-    else:
-        spec = ", ".join(f"'{c}': '{t}'" for c, t in types.items())
-        source = f"read_csv('{path}', header = true, types = {{{spec}}})"
     # one struct per rule, unnested: a scan and a projection, so DuckDB keeps input order
     items = ", ".join(f"{{'rule': '{name}', 'clauses': ['{CLAUSES[name]}'], "
                       f"'modality': '{MODALITY.get(name, 'must')}', 'outcome': {case}}}"
                       for name, case in rules(year))
-    duckdb.connect().execute(f"COPY (SELECT id, unnest([{items}], recursive := true) FROM {source}) "
+    records = source(path, "id, exemptions")
+    duckdb.connect().execute(f"COPY (SELECT id, unnest([{items}], recursive := true) FROM ({records})) "
                              f"TO '{out}' (FORMAT parquet)")
 
 
