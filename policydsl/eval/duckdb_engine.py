@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
+import attrs
 from sqlglot import exp
 
 from ..core import ir
@@ -55,9 +56,14 @@ _DECIMAL = r"[+-]?[0-9]{1,12}(\.[0-9]{1,6})?"
 _INTEGER = r"[+-]?[0-9]{1,15}"
 _DEC_TYPE, _INT_TYPE = "DECIMAL(18, 6)", "DECIMAL(18, 0)"
 _DEC_BOUND, _INT_BOUND = Fraction(10**12), Fraction(10**15)
-# What `str.strip()` removes: a cell starting or ending with one is left to Python.
-_WS = r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+# The code points `str.strip()` removes, as ranges: a cell starting or ending with one is
+# left to Python. Tested against `str.strip` over every code point.
+STRIPPED = ((0x09, 0x0D), (0x1C, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x200A),
+            (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000))
 _TRUE, _FALSE = ("true", "yes", "1", "是"), ("false", "no", "0", "否")
+_BOOL_WORDS = [w for pair in zip(_TRUE, _FALSE, strict=True) for w in pair]  # the likeliest first
+_TRUE_FIRST = sorted({c for w in _TRUE for c in (w[0], w[0].upper())})
+assert not {w[0] for w in _FALSE} & {c.lower() for c in _TRUE_FIRST}
 _WEIGHT = {"must": 100, "in_principle": 10, "strive": 1}
 CHUNK = 20_000
 
@@ -271,6 +277,21 @@ def _cell(pop: Population, name: str) -> exp.Expression:
     return _fn("nullif", exp.Cast(this=col, to=exp.DataType.build("VARCHAR")), _str(""))
 
 
+def _kept(code: exp.Expression) -> exp.Expression:
+    """The code point `code` is not one `str.strip()` removes (one list: each comparison
+    would compute `code` again)."""
+    return exp.Not(this=exp.In(this=code, expressions=[
+        exp.Literal.number(c) for lo, hi in STRIPPED for c in range(lo, hi + 1)]))
+
+
+def unpadded(cell: exp.Expression) -> exp.Expression:
+    """A non-empty text neither starting nor ending with what `str.strip()` removes: its
+    first and last code points compared (a pattern over the whole text scans every
+    character of it)."""
+    return exp.And(this=_kept(_fn("ord", cell)),
+                   expression=_kept(_fn("ord", _fn("right", cell, exp.Literal.number(1)))))
+
+
 def _fact_sql(fact: ir.FactDef, cell: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
     """(the cell is clean, its typed value) for one fact. The value is unguarded: the
     caller reads it only where the cell is clean (`CASE WHEN clean THEN value END`), so
@@ -281,9 +302,12 @@ def _fact_sql(fact: ir.FactDef, cell: exp.Expression) -> tuple[exp.Expression, e
         to = _INT_TYPE if fact.kind == "integer" else _DEC_TYPE
         value = exp.Cast(this=cell, to=exp.DataType.build(to))
     elif fact.kind == "bool":
-        word = _fn("lower", cell)
-        ok = exp.In(this=word, expressions=[_str(w) for w in _TRUE + _FALSE])
-        value = exp.In(this=word, expressions=[_str(w) for w in _TRUE])
+        # the words as written first: equalities cost a third of a `lower` of every cell
+        ok = sqlgen.case([(_any([exp.EQ(this=cell, expression=_str(w)) for w in _BOOL_WORDS]), exp.Boolean(this=True))],
+                         exp.In(this=_fn("lower", cell), expressions=[_str(w) for w in _BOOL_WORDS]))
+        # where the word is one of those, its first letter tells which (a comparison of
+        # integers, where a second `lower` would copy every cell)
+        value = exp.In(this=_fn("ord", cell), expressions=[exp.Literal.number(ord(c)) for c in _TRUE_FIRST])
     elif fact.kind == "date":
         # YYYY-MM-DD that is a day of the calendar; anything else goes to the reader's message
         parsed = _fn("try_strptime", cell, _str("%Y-%m-%d"))
@@ -296,7 +320,7 @@ def _fact_sql(fact: ir.FactDef, cell: exp.Expression) -> tuple[exp.Expression, e
         value = sqlgen.case([(exp.EQ(this=cell, expression=_str(m)), exp.Literal.number(i))
                              for i, m in enumerate(members)])
     else:
-        ok = exp.Not(this=_fn("regexp_matches", cell, _str(f"^{_WS}|{_WS}$")))
+        ok = unpadded(cell)
         value = cell
     missing = sqlgen.is_null(cell)
     clean = exp.Or(this=missing, expression=ok) if fact.optional else exp.And(
@@ -352,6 +376,20 @@ def _fact_column(fact: ir.FactDef, column: str) -> FactColumn:
     return FactColumn(sqlgen.times(n, scale, f"fact `{fact.name}`"))
 
 
+@attrs.frozen
+class Summary:
+    """A batch's outcome counts per rule, its number of records with errors, and the rows a
+    report lists: per rule those failing or unknown, those with an exemption granted, those
+    with errors (each in input order), and the offenders `(row, score)`, worst first."""
+
+    counts: list[Counter]
+    errors: int
+    failing: list[list[int]]
+    exempted: list[int]
+    error_rows: list[int]
+    offenders: list[tuple[int, int]]
+
+
 class Batch:
     """A policy evaluated by DuckDB over one population in one year."""
 
@@ -405,9 +443,13 @@ class Batch:
             from ..core.limits import current
 
             limit = exp.Literal.number(current().field_chars)
+            # characters counted only in a row with as many bytes: a text keeps its count of
+            # bytes, a count of characters is a scan
             longer = [exp.GT(this=_fn("length", _q(c)), expression=limit) for c in lay.raw]
-            cells.append(_alias(_fn("coalesce", _any(longer), exp.Boolean(this=False)) if longer
-                                else exp.Boolean(this=False), "__long"))
+            many_bytes = exp.GT(this=_fn("coalesce", _fn("greatest", *[_fn("strlen", _q(c)) for c in lay.raw]),
+                                         exp.Literal.number(0)), expression=limit)
+            cells.append(_alias(exp.And(this=many_bytes, expression=_fn("coalesce", _any(longer), exp.Boolean(
+                this=False))) if longer else exp.Boolean(this=False), "__long"))
             typed.append(_q("__long"))
         # 2: typed values
         typed.append(_alias(_all(oks), "__cells"))
@@ -447,25 +489,27 @@ class Batch:
         for i, cols in enumerate((typed, judged, cleaned, outer)):
             q = exp.select(*cols, copy=False).from_(q.subquery(f"q{i}", copy=False), copy=False)
         self.con.execute(f"CREATE TEMP TABLE rec AS {_sql(q)}")
-        self.size = self.con.execute("SELECT count(*) FROM rec").fetchone()[0]
+        # one scan: the size, a field too long, and whether every id is the reader's as it stands
+        long = "bool_or(__long)" if pop.kind == "csv" else "false"
+        plain = _sql(unpadded(_q("__id")))
+        self.size, too_long, plain_ids = self.con.execute(
+            f"SELECT count(*), {long}, count(__id) = count(*) AND count(DISTINCT __id) = count(*) "
+            f"AND coalesce(bool_and({plain}), true) FROM rec").fetchone()
         if pop.rows is not None and self.size != pop.rows:
             raise Unsupported("the input", "a record spans several lines")  # our reader decides
-        if pop.kind == "csv" and self.con.execute("SELECT bool_or(__long) FROM rec").fetchone()[0]:
+        if too_long:
             raise Unsupported("the input", "a field longer than the reader takes")  # our reader decides
-        self._ids()
+        self._ids(plain_ids)
         self._python_rows()
         if has_ex:
             self._exemption_rows()
         for t, query, dens in targets:
             self._run_target(t, query, dens)
 
-    def _ids(self) -> None:
-        """The reader's id rules: a missing id is named by position, a duplicate reported."""
-        padded = _sql(_str(f"^{_WS}|{_WS}$"))
-        ok = self.con.execute(
-            f"SELECT count(__id) = count(*) AND count(DISTINCT __id) = count(*) "
-            f"AND NOT coalesce(bool_or(regexp_matches(__id, {padded})), false) FROM rec").fetchone()[0]
-        if ok:
+    def _ids(self, plain: bool) -> None:
+        """The reader's id rules: a missing id is named by position, a duplicate reported
+        (`plain`: every id is present, distinct and unpadded)."""
+        if plain:
             # every id is the reader's as it stands: text, or a CSV cell (no number to show)
             self.plain_ids = self.pop.kind == "csv" or self.con.execute(
                 f"SELECT typeof({_sql(_q(ID))}) = 'VARCHAR' FROM src LIMIT 1").fetchone() in (None, (True,))
@@ -541,14 +585,21 @@ class Batch:
                                "ORDER BY rowid")
         rules = [(i, rule) for i, rule in enumerate(self.ir.rules) if rule.exemption_keys]
         rows: list[list[object]] = []
+        read: dict[object, list[bool]] = {}  # a cell's error flag and what it exempts: records share cells
         while batch := cur.fetchmany(CHUNK):
             for row, cell in batch:
-                if self.pop.kind == "csv" and cell is not None:
-                    cell = cell.strip()
-                errors: list[FieldError] = []
-                granted = self.validator.exemptions(cell, errors)
-                rows.append([row, bool(errors), *(any(k in granted for k in rule.exemption_keys)
-                                                   for _, rule in rules)])
+                try:
+                    flags = read.get(cell)
+                except TypeError:  # a cell of a nested type (a Parquet map) is not a key
+                    flags = None
+                if flags is None:
+                    errors: list[FieldError] = []
+                    granted = self.validator.exemptions(
+                        cell.strip() if self.pop.kind == "csv" and cell is not None else cell, errors)
+                    flags = [bool(errors), *(any(k in granted for k in rule.exemption_keys) for _, rule in rules)]
+                    with contextlib.suppress(TypeError):
+                        read[cell] = flags
+                rows.append([row, *flags])
         if not rows:
             return
         flags = [f"k{i}" for i, _ in rules]
@@ -622,13 +673,22 @@ class Batch:
 
     # -- reading results back --------------------------------------------------------------
 
-    def counts(self) -> list[Counter]:
-        # one small map per rule in one scan: several times faster than a filtered count per
-        # rule and outcome
-        if not self.layout.code:
-            return []
-        row = self.con.execute(f"SELECT {', '.join(f'histogram({c})' for c in self.layout.code)} FROM rec").fetchone()
-        return [Counter({OUTCOMES[code]: n for code, n in (counts or {}).items() if n}) for counts in row]
+    def summary(self, show: int | None) -> Summary:
+        """What a report counts and lists: each rule's outcome counts and the records with
+        errors (one scan, one small map per rule: several times faster than a filtered
+        count per rule and outcome), and the first `show` rows of each list (all of them
+        for None). A list is a query of its own: one that reads rows in order stops at
+        `show` (an aggregate of the first rows of every list costs as much as the counts)."""
+        codes = self.layout.code
+        fail, unknown, exempted = CODE["fail"], CODE["unknown"], CODE["exempted"]
+        cols = [f"histogram({c})" for c in codes] + ["count(*) FILTER (WHERE __errors)"]
+        row = self.con.execute(f"SELECT {', '.join(cols)} FROM rec").fetchone()
+        counts = [Counter({OUTCOMES[code]: k for code, k in (c or {}).items() if k}) for c in row[:-1]]
+        if show is not None and show <= 0:
+            return Summary(counts, row[-1], [[] for _ in codes], [], [], [])
+        any_exempted = " OR ".join(f"{c} = {exempted}" for c in codes) or "false"
+        return Summary(counts, row[-1], [self.rows_where(f"{c} IN ({fail}, {unknown})", show) for c in codes],
+                       self.rows_where(any_exempted, show), self.rows_where("__errors", show), self.offenders(show))
 
     def rows_where(self, condition: str, limit: int | None, order: str = "rowid") -> list[int]:
         lim = "" if limit is None else f" LIMIT {int(limit)}"

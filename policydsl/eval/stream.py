@@ -204,14 +204,14 @@ def _from_batch(policy, batch, year: int, on_record, on_batch, collector) -> Str
     if on_batch is not None and on_batch(batch, explainer):
         on_record = None
     tally = Tally(policy.ir)
-    counts = batch.counts()
-    tally.records = batch.size
-    tally.with_errors = batch.count_where("__errors")
-    for i, c in enumerate(counts):
-        tally.counts[i].update(c)
     # A breakdown by group, or failures tracked over years, needs every record: fed one
     # by one; otherwise SQL answers every list the report shows.
     per_record = collector is not None and (collector.by is not None or collector.failing_ids is not None)
+    summary = batch.summary(collector.show if collector is not None and not per_record else 0)
+    tally.records = batch.size
+    tally.with_errors = summary.errors
+    for i, c in enumerate(summary.counts):
+        tally.counts[i].update(c)
     if on_record is not None or per_record:
         counted = _counted_outcomes(policy.ir)
         for rec, codes in batch.iter_records():
@@ -221,7 +221,7 @@ def _from_batch(policy, batch, year: int, on_record, on_batch, collector) -> Str
             if per_record:
                 collector.add(_LazyResult(explainer, rec, year, codes, counted), rec.values)
     if collector is not None and not per_record:
-        collector.add_batch(batch, policy, year, counts, explainer)
+        collector.add_batch(batch, policy, year, summary, explainer)
     return StreamResult(policy.info, year, tally, batch.stats.results(), collector)
 
 

@@ -93,28 +93,26 @@ class ReportCollector:
                 self._offenders.sort(key=lambda x: x[:2])
                 del self._offenders[self.show:]
 
-    def add_batch(self, batch, policy, year: int, counts, explainer) -> None:
-        """Fill the collector from a DuckDB batch (`eval.duckdb_engine.Batch`, its outcome
-        `counts` per rule): what `add` would have kept, in the same order, with the records
-        it shows explained by `explainer` as the reference words them."""
+    def add_batch(self, batch, policy, year: int, summary, explainer) -> None:
+        """Fill the collector from a DuckDB batch (`eval.duckdb_engine.Batch`, and its
+        `Summary` for `self.show`): what `add` would have kept, in the same order, with the
+        records it shows explained by `explainer` as the reference words them."""
         from ..eval.stream import explained_outcome
 
         c = self
         rules = policy.ir.rules
-        codes = batch.layout.code
         show = c.show
         c.records = batch.size
-        for rule, cnt in zip(rules, counts, strict=True):
+        for rule, cnt in zip(rules, summary.counts, strict=True):
             c.rule_counts[rule.name] = cnt
             c.kinds[rule.modality] += cnt.get(FAIL, 0)
             c.kinds[UNKNOWN] += cnt.get(UNKNOWN, 0)
-        failing = {i: batch.rows_where(f"{col} IN (1, 4)", show) for i, col in enumerate(codes)}
-        any_ex = " OR ".join(f"{col} = 2" for col in codes) or "false"
-        exempted_rows = batch.rows_where(any_ex, show)
-        c.exempted_total = sum(cnt.get(EXEMPTED, 0) for cnt in counts)
-        error_rows = batch.rows_where("__errors", show)
-        c.errors_total = batch.count_where("__errors")
-        offenders = batch.offenders(show)
+        failing = dict(enumerate(summary.failing))
+        exempted_rows = summary.exempted
+        c.exempted_total = sum(cnt.get(EXEMPTED, 0) for cnt in summary.counts)
+        error_rows = summary.error_rows
+        c.errors_total = summary.errors
+        offenders = summary.offenders
         wanted = set(exempted_rows) | set(error_rows) | {r for r, _ in offenders}
         for rows in failing.values():
             wanted |= set(rows)

@@ -174,3 +174,72 @@ rule all_trained clause C1 must trained >= 1 person
     assert got == expected
     assert policy.evaluate(path, 2024).to_json()["records"] == policy.evaluate(
         path, 2024, engine="reference").to_json()["records"]
+
+
+def test_the_stripped_code_points_are_those_str_strip_removes() -> None:
+    listed = {c for lo, hi in duckdb_engine.STRIPPED for c in range(lo, hi + 1)}
+    assert listed == {c for c in range(0x110000) if chr(c).strip() == ""}
+
+
+BOOLS_AND_TEXT = '''
+policy p period 2024 to 2024
+fact ok: bool
+fact label: text
+rule flag clause C1 must ok
+rule named clause C2 must label = "x"
+'''
+
+
+@pytest.mark.parametrize("cell", ["true", "TRUE", "tRuE", "Yes", "NO", "1", "0", "是", "否", "False",
+                                  "yeſ", "ｙes", "truE ", "t", "2"])
+def test_a_bool_in_any_case_is_read_by_sql_as_the_validator_reads_it(tmp_path, cell: str) -> None:
+    # the words as written take SQL's fast equality; other cases its `lower`; the rest
+    # (a long s, a full-width letter) are errors the validator words
+    rows = [{"id": "a", "ok": cell, "label": "x"}, {"id": "b", "ok": "false", "label": "x"}]
+    path = _write(tmp_path / "d.csv", rows)
+    policy = policydsl.loads(BOOLS_AND_TEXT)
+    ours = policy.evaluate(path, 2024, engine="duckdb").to_json()["records"]
+    assert ours == policy.evaluate(path, 2024, engine="reference").to_json()["records"]
+    word = cell.strip().lower()  # the reader strips a cell
+    expected = {"true": "pass", "yes": "pass", "1": "pass", "是": "pass"}.get(word, "fail")
+    if word not in ("true", "yes", "1", "是", "false", "no", "0", "否"):
+        assert ours[0]["errors"]
+    else:
+        assert ours[0]["outcomes"][0]["outcome"] == expected
+
+
+@pytest.mark.parametrize("label", ["x", "\u3000x", "x\u00a0", "\u2028x", "x\u205f", "\u0085x", "x\x1c",
+                                   "x\u200b", "\x01x", "区x区"])
+def test_text_starting_or_ending_with_what_strip_removes_is_read_as_the_validator_reads_it(
+        tmp_path, label: str) -> None:
+    # U+200B and U+0001 are not removed by `str.strip`; the others are. The second record
+    # makes the file plainly UTF-8 to the reader's detection, so DuckDB reads it.
+    rows = [{"id": "a", "ok": "true", "label": label}, {"id": "b", "ok": "true", "label": "社区服务中心" * 20}]
+    path = _write(tmp_path / "d.csv", rows)
+    policy = policydsl.loads(BOOLS_AND_TEXT)
+    batch = duckdb_engine.evaluate(policy, path, 2024)
+    assert batch is not None
+    assert batch.python_rows == (label != label.strip())
+    batch.close()
+    ours = policy.evaluate(path, 2024, engine="duckdb").to_json()["records"]
+    assert ours == policy.evaluate(path, 2024, engine="reference").to_json()["records"]
+    assert ours[0]["outcomes"][1]["outcome"] == ("pass" if label.strip() == "x" else "fail")
+
+
+def test_an_id_padded_with_an_ideographic_space_is_reported_as_the_reader_reports_it(tmp_path) -> None:
+    rows = [{"id": "a\u3000", "ok": "true", "label": "x"}, {"id": "b", "ok": "true", "label": "x"}]
+    path = _write(tmp_path / "d.csv", rows)
+    policy = policydsl.loads(BOOLS_AND_TEXT)
+    ours = policy.evaluate(path, 2024, engine="duckdb").to_json()["records"]
+    assert ours == policy.evaluate(path, 2024, engine="reference").to_json()["records"]
+    assert [r["id"] for r in ours] == ["a", "b"]
+
+
+def test_a_field_of_many_bytes_but_few_characters_is_judged_by_sql(tmp_path) -> None:
+    # 50,000 characters of three bytes each: more bytes than the reader's limit of characters
+    rows = [{"id": "a", "ok": "true", "label": "区" * 50_000}]
+    path = _write(tmp_path / "d.csv", rows)
+    policy = policydsl.loads(BOOLS_AND_TEXT)
+    batch = duckdb_engine.evaluate(policy, path, 2024)
+    assert batch is not None and batch.python_rows == 0
+    batch.close()
