@@ -675,19 +675,26 @@ class Batch:
 
     def summary(self, show: int | None) -> Summary:
         """What a report counts and lists: each rule's outcome counts and the records with
-        errors (one scan, one small map per rule: several times faster than a filtered
-        count per rule and outcome), and the first `show` rows of each list (all of them
-        for None). A list is a query of its own: one that reads rows in order stops at
-        `show` (an aggregate of the first rows of every list costs as much as the counts)."""
+        errors, and the first `show` rows of each list (all of them for None). The counts
+        come from one `GROUP BY` of every code (records share a few combinations of
+        outcomes: half the time of one map of counts per rule, several times faster than
+        a filtered count per rule and outcome). A list is a query of its own: one that
+        reads rows in order stops at `show` (an aggregate of the first rows of every list
+        costs as much as the counts)."""
         codes = self.layout.code
         fail, unknown, exempted = CODE["fail"], CODE["unknown"], CODE["exempted"]
-        cols = [f"histogram({c})" for c in codes] + ["count(*) FILTER (WHERE __errors)"]
-        row = self.con.execute(f"SELECT {', '.join(cols)} FROM rec").fetchone()
-        counts = [Counter({OUTCOMES[code]: k for code, k in (c or {}).items() if k}) for c in row[:-1]]
+        counts = [Counter() for _ in codes]
+        errors = 0
+        for *combination, with_errors, n in self.con.execute(
+                f"SELECT {''.join(c + ', ' for c in codes)}__errors, count(*) FROM rec GROUP BY ALL").fetchall():
+            for counted, code in zip(counts, combination, strict=True):
+                if code is not None:
+                    counted[OUTCOMES[code]] += n
+            errors += n if with_errors else 0
         if show is not None and show <= 0:
-            return Summary(counts, row[-1], [[] for _ in codes], [], [], [])
+            return Summary(counts, errors, [[] for _ in codes], [], [], [])
         any_exempted = " OR ".join(f"{c} = {exempted}" for c in codes) or "false"
-        return Summary(counts, row[-1], [self.rows_where(f"{c} IN ({fail}, {unknown})", show) for c in codes],
+        return Summary(counts, errors, [self.rows_where(f"{c} IN ({fail}, {unknown})", show) for c in codes],
                        self.rows_where(any_exempted, show), self.rows_where("__errors", show), self.offenders(show))
 
     def rows_where(self, condition: str, limit: int | None, order: str = "rowid") -> list[int]:
