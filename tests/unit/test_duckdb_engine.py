@@ -243,3 +243,23 @@ def test_a_field_of_many_bytes_but_few_characters_is_judged_by_sql(tmp_path) -> 
     batch = duckdb_engine.evaluate(policy, path, 2024)
     assert batch is not None and batch.python_rows == 0
     batch.close()
+
+
+@pytest.mark.parametrize(("label", "by_sql"), [("x" * 1001, False), ("区" * 400, True), ("区" * 1001, False)])
+def test_a_field_past_the_reader_limit_in_characters_is_left_to_our_reader(tmp_path, label: str,
+                                                                          by_sql: bool) -> None:
+    # the limit counts characters: 400 of three bytes each (1,200 bytes) are within 1,000
+    from policydsl.core.limits import Limits, using
+
+    rows = [{"id": "a", "ok": "true", "label": label}, {"id": "b", "ok": "true", "label": "社区服务中心" * 20}]
+    path = _write(tmp_path / "d.csv", rows)
+    policy = policydsl.loads(BOOLS_AND_TEXT)
+    with using(Limits(field_chars=1000)):
+        batch = duckdb_engine.evaluate(policy, path, 2024)
+        assert (batch is not None) == by_sql
+        if batch is not None:
+            batch.close()
+        ours = policy.evaluate(path, 2024, engine="duckdb").to_json()["records"]
+        assert ours == policy.evaluate(path, 2024, engine="reference").to_json()["records"]
+    assert [r["id"] for r in ours] == (["a", "b"] if by_sql else ["#1", "b"])  # a row error: named by position
+    assert bool(ours[0]["errors"]) == (not by_sql)
