@@ -30,10 +30,12 @@ def loads(text: str, name: str = "<string>") -> Policy:
 
 
 def load(path: str | os.PathLike[str]) -> Policy:
-    """Load a `.pol` file; raise PolicyError holding every diagnostic on failure."""
+    """Load a `.pol` file; raise PolicyError holding every diagnostic on failure. A file
+    this version checked before is not checked again (see `policydsl.checked_cache`)."""
     from .loader import read_source
+    from .policy import Policy
 
-    return _load(read_source(path))
+    return Policy.from_source(read_source(path), cache=True)
 
 
 def check(path: str | os.PathLike[str]) -> list[Diagnostic]:

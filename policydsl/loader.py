@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .core import ast, ir
 from .core.diagnostics import ERROR, WARNING, Diagnostic, PolicyError, has_errors
 from .core.limits import current as current_limits
 from .core.source import Source, Span
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the stages import what they build: a cached policy needs neither
     from .checker.resolve import Resolved
+    from .core import ast, ir
 
 
 def read_source(path: str | os.PathLike[str]) -> Source:

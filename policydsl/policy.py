@@ -40,16 +40,27 @@ class Policy:
         self.load_warnings = tuple(warnings)  # the front end's, known without the solver
 
     @classmethod
-    def from_source(cls, source: Source) -> Policy:
+    def from_source(cls, source: Source, cache: bool = False) -> Policy:
         """Check a source through the front end's stages; raise PolicyError holding every
-        error (or every diagnostic, when none is an error but no policy came out)."""
+        error (or every diagnostic, when none is an error but no policy came out). With
+        `cache`, a policy file checked before by this code is taken from `checked_cache`
+        (and one checked now is kept there)."""
+        if cache:
+            from . import checked_cache
+
+            hit = checked_cache.get(source)
+            if hit is not None:
+                return cls(*hit)
         from .core.diagnostics import PolicyError, has_errors
         from .loader import check_source
 
         checked, diagnostics = check_source(source)
         if checked is None or has_errors(diagnostics):
             raise PolicyError([d for d in diagnostics if d.is_error] or diagnostics)
-        return cls(checked, [d for d in diagnostics if not d.is_error])
+        warnings = [d for d in diagnostics if not d.is_error]
+        if cache:
+            checked_cache.put(source, checked, warnings)
+        return cls(checked, warnings)
 
     @functools.cached_property
     def warnings(self) -> tuple[Diagnostic, ...]:

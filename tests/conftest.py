@@ -38,3 +38,21 @@ def golden(update_golden: bool):
         assert text == path.read_text(encoding="utf-8"), f"{path.name} differs"
 
     return compare
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # checked policies kept between processes go to a folder of the run's own, which
+    # every test and every command a test starts shares (and none writes the user's)
+    import os
+    import tempfile
+
+    if "POLICYDSL_CACHE" not in os.environ:
+        os.environ["POLICYDSL_CACHE"] = config._policydsl_cache = tempfile.mkdtemp(prefix="policydsl-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    folder = getattr(config, "_policydsl_cache", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -89,7 +89,7 @@ def load_or_report(path: str):
     from ..policy import Policy
 
     try:
-        policy = Policy.from_source(read_policy(path))
+        policy = Policy.from_source(read_policy(path), cache=path != STDIN)
     except PolicyError as e:
         print_diagnostics(e.diagnostics)
         errors = sum(d.is_error for d in e.diagnostics)
