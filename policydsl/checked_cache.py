@@ -4,8 +4,9 @@ file again: most of a first `load` is importing the parser and checking the text
 An entry is the checked IR and the front end's warnings of one policy file, stored only
 when the check found no error. Its key is everything the check depends on: the file's
 name (diagnostics quote it) and text, the limits in force (the limits stage reads them),
-the Python version, and the package's own code (every module and grammar file's name,
-size and modification time), so an entry made by other code is never read. The folder
+the Python version, and the code that checks (every module and grammar file's name, size
+and modification time, and lark's version file), so an entry made by other code is never
+read. The folder
 is `POLICYDSL_CACHE` when set (`off` turns the cache off), else `$XDG_CACHE_HOME/policydsl`
 or `~/.cache/policydsl`; it is made private to the user, and an entry is read only from a
 folder the user owns (an entry is a pickle: loading one runs code). Anything that goes
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib.util
 import os
 import pickle
 import sys
@@ -46,13 +48,18 @@ def folder() -> Path | None:
 
 @functools.cache
 def _code() -> str:
-    """The package's code as a digest of its files' names, sizes and modification times."""
+    """The code a check runs, as a digest of file names, sizes and modification times: the
+    package's modules and grammar, and lark's `__init__.py` (which holds its version; found
+    without importing lark, which is what the cache saves)."""
     root = Path(__file__).resolve().parent
+    files = [p for p in sorted(root.rglob("*")) if p.suffix in (".py", ".lark")]
+    spec = importlib.util.find_spec("lark")
+    if spec is not None and spec.origin:
+        files.append(Path(spec.origin))
     h = hashlib.sha256(sys.version.encode())
-    for path in sorted(root.rglob("*")):
-        if path.suffix in (".py", ".lark"):
-            st = path.stat()
-            h.update(f"{path.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    for path in files:
+        st = path.stat()
+        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 

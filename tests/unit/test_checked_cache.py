@@ -154,3 +154,21 @@ def test_only_the_newest_entries_are_kept(cache, tmp_path, monkeypatch) -> None:
         path.write_text(WARNED, encoding="utf-8")
         policydsl.load(path)
     assert len(_entries(cache)) == 3
+
+
+def test_another_lark_makes_another_key(tmp_path, monkeypatch) -> None:
+    import importlib.machinery
+
+    fake = tmp_path / "lark" / "__init__.py"
+    fake.parent.mkdir()
+    fake.write_text('__version__ = "1.3.1"\n', encoding="utf-8")
+    spec = importlib.machinery.ModuleSpec("lark", None, origin=str(fake))
+    monkeypatch.setattr(checked_cache.importlib.util, "find_spec", lambda name: spec)
+    checked_cache._code.cache_clear()
+    try:
+        before = checked_cache._code()
+        fake.write_text('__version__ = "1.3.20"\n', encoding="utf-8")
+        checked_cache._code.cache_clear()
+        assert checked_cache._code() != before
+    finally:
+        checked_cache._code.cache_clear()
