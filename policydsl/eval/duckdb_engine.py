@@ -418,22 +418,32 @@ class Batch:
         cells: list[exp.Expression] = [_alias(_cell(pop, ID) if ID in lay.present else exp.Null(), "__id")]
         typed: list[exp.Expression] = [_q("__id")]
         oks: list[exp.Expression] = []
+        # A typed input keeps its cells, not the values: a value is the cell's cast, worked
+        # out again by the view `recv` for the few queries that read values (a table of
+        # both costs a third more to build). Values are read only where SQL read the record
+        # (`__sql`), where every cell is clean: the view casts only there.
+        stored: list[exp.Expression] = []
         for k, fact in enumerate(self.ir.facts):
             if fact.name not in lay.present:
                 if not fact.optional:
                     oks.append(exp.Boolean(this=False))
                 typed.append(_alias(exp.Null(), lay.value[fact.name]))
+                stored.append(_alias(exp.Null(), lay.value[fact.name]))
                 continue
-            typed_sql = None if pop.kind == "csv" else _typed_fact_sql(fact, _q(f"__cell{k}"), pop.types[fact.name])
+            typ = pop.types.get(fact.name, "VARCHAR")
+            typed_sql = None if pop.kind == "csv" else _typed_fact_sql(fact, _q(f"__cell{k}"), typ)
             if typed_sql is not None:
                 cell = _q(fact.name)
                 ok, value = typed_sql
+                again = _typed_fact_sql(fact, _q(lay.raw[fact.name]), typ)[1]
             else:
                 cell = _cell(pop, fact.name)
                 ok, value = _fact_sql(fact, _q(f"__cell{k}"))
+                again = _fact_sql(fact, _cell(pop, lay.raw[fact.name]))[1]
             cells += [_alias(cell, f"__cell{k}"), _alias(ok, f"__ok{k}")]
             oks.append(_q(f"__ok{k}"))
             typed.append(_alias(sqlgen.case([(_q(f"__ok{k}"), value)]), lay.value[fact.name]))
+            stored.append(_alias(sqlgen.case([(_q("__sql"), again)]), lay.value[fact.name]))
         has_ex = EXEMPTIONS_FIELD in lay.present
         if has_ex:
             cells.append(_alias(sqlgen.is_null(_cell(pop, EXEMPTIONS_FIELD)), "__no_ex"))
@@ -473,12 +483,12 @@ class Batch:
         targets = self._target_queries()
         clean = _q("__clean")
         outer: list[exp.Expression] = [_q("__id"), _q("__sql"), clean]
-        outer += [_q(lay.value[f.name]) for f in self.ir.facts]
         if pop.kind == "csv":  # one list, NULL when clean: 34 NULL text columns would cost 16 bytes a cell
+            outer += [_q(lay.value[f.name]) for f in self.ir.facts]
             cells_list = exp.Array(expressions=[_q(alias) for alias in lay.raw.values()])
             outer.append(_alias(sqlgen.case([(clean, exp.Null())], cells_list), "__raw"))
         else:
-            outer += [_alias(sqlgen.case([(clean, exp.Null())], _q(alias)), alias) for alias in lay.raw.values()]
+            outer += [_q(alias) for alias in lay.raw.values()]
         # a rule no exemption can touch is judged on every record whose values SQL read
         outer += [_alias(sqlgen.case([(clean if rule.exemption_keys else _q("__sql"), code)]), lay.code[i])
                   for i, (rule, code) in enumerate(zip(self.ir.rules, codes, strict=True))]
@@ -489,6 +499,8 @@ class Batch:
         for i, cols in enumerate((typed, judged, cleaned, outer)):
             q = exp.select(*cols, copy=False).from_(q.subquery(f"q{i}", copy=False), copy=False)
         self.con.execute(f"CREATE TEMP TABLE rec AS {_sql(q)}")
+        values = [] if pop.kind == "csv" else [_sql(v) for v in stored]
+        self.con.execute(f"CREATE TEMP VIEW recv AS SELECT rowid AS rowid, *{''.join(', ' + v for v in values)} FROM rec")
         # one scan: the size, a field too long, and whether every id is the reader's as it stands
         long = "bool_or(__long)" if pop.kind == "csv" else "false"
         plain = _sql(unpadded(_q("__id")))
@@ -503,8 +515,8 @@ class Batch:
         self._python_rows()
         if has_ex:
             self._exemption_rows()
-        for t, query, dens in targets:
-            self._run_target(t, query, dens)
+        for query, parts in targets:
+            self._run_targets(query, parts)
 
     def _ids(self, plain: bool) -> None:
         """The reader's id rules: a missing id is named by position, a duplicate reported
@@ -580,20 +592,38 @@ class Batch:
     def _exemption_rows(self) -> None:
         """The records whose values SQL read exactly but which name exemptions: the
         validator reads the exemptions alone (what each grants, or why it may not), and
-        SQL judges the record with them."""
-        cur = self.con.execute(f"SELECT rowid, {self._exemptions_cell()} FROM rec WHERE __sql AND NOT __clean "
-                               "ORDER BY rowid")
+        SQL judges the record with them. A text cell is read once for all the records
+        that hold it (a table of distinct cells, joined back); a cell of another type (a
+        Parquet map, a list) record by record, as it is no key."""
         rules = [(i, rule) for i, rule in enumerate(self.ir.rules) if rule.exemption_keys]
-        rows: list[list[object]] = []
-        memo: dict[object, tuple[bool, dict[str, str]]] = {}
-        while batch := cur.fetchmany(CHUNK):
-            for row, cell in batch:
-                wrong, granted = self._read_exemptions(cell, memo)
-                rows.append([row, wrong, *(any(k in granted for k in rule.exemption_keys) for _, rule in rules)])
-        if not rows:
-            return
         flags = [f"k{i}" for i, _ in rules]
-        self._load_rows("ex", ["r", "e", *flags], ["BIGINT", "BOOLEAN"] + ["BOOLEAN"] * len(flags), rows)
+        cell = self._exemptions_cell()
+        named = "__sql AND NOT __clean"
+        memo: dict[object, tuple[bool, dict[str, str]]] = {}
+        if self.pop.kind == "csv" or self.pop.types.get(EXEMPTIONS_FIELD) == "VARCHAR":
+            cells = [c for (c,) in self.con.execute(f"SELECT DISTINCT {cell} FROM rec WHERE {named}").fetchall()]
+            if not cells:
+                return
+            read = [self._read_exemptions(c, memo) for c in cells]
+            columns = [cells, [wrong for wrong, _ in read]] + [
+                [any(k in granted for k in rule.exemption_keys) for _, granted in read] for _, rule in rules]
+            # the cells as parameters: a text is handed over exactly as it is
+            self.con.execute("CREATE OR REPLACE TEMP TABLE exd AS SELECT "
+                             + ", ".join(f"unnest(${j + 1}) AS {name}" for j, name in enumerate(["cell", "e", *flags])),
+                             columns)
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE ex AS SELECT rec.rowid AS r, exd.e AS e"
+                             f"{''.join(f', exd.{f} AS {f}' for f in flags)} FROM rec JOIN exd ON exd.cell = {cell} "
+                             f"WHERE {named}")
+        else:
+            cur = self.con.execute(f"SELECT rowid, {cell} FROM rec WHERE {named} ORDER BY rowid")
+            rows: list[list[object]] = []
+            while batch := cur.fetchmany(CHUNK):
+                for row, value in batch:
+                    wrong, granted = self._read_exemptions(value, memo)
+                    rows.append([row, wrong, *(any(k in granted for k in rule.exemption_keys) for _, rule in rules)])
+            if not rows:
+                return
+            self._load_rows("ex", ["r", "e", *flags], ["BIGINT", "BOOLEAN"] + ["BOOLEAN"] * len(flags), rows)
         exempted = {i: exp.column(f"k{i}", table="ex") for i, _ in rules}
         # codes computed by a scan, then set as plain values: an UPDATE whose expressions
         # read the table's own columns fetches each row's values one by one (30× slower)
@@ -601,7 +631,7 @@ class Batch:
         codes = [f"{_sql(sqlgen.outcome_code(self.ir.rules[i], self.compiler, exempted[i]))} AS x{i}"
                  for i, _ in rules]
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE exc AS SELECT rec.rowid AS r, rec.__errors OR ex.e AS e"
-                         f"{''.join(', ' + c for c in codes)} FROM rec JOIN ex ON rec.rowid = ex.r")
+                         f"{''.join(', ' + c for c in codes)} FROM recv AS rec JOIN ex ON rec.rowid = ex.r")
         sets = ["__errors = exc.e"] + [f"{self.layout.code[i]} = exc.x{i}" for i, _ in rules]
         self.con.execute(f"UPDATE rec SET {', '.join(sets)} FROM exc WHERE rec.rowid = exc.r")
 
@@ -610,19 +640,25 @@ class Batch:
 
     # -- targets -----------------------------------------------------------------------------
 
-    def _target_queries(self) -> list[tuple[object, str, list[int]]]:
-        """One aggregate query per target in force: the totals `TargetStats` keeps, per group."""
-        out = []
+    def _target_queries(self) -> list[tuple[str, list[tuple[object, int, list[int]]]]]:
+        """The aggregate queries of the targets: the totals `TargetStats` keeps, per group.
+        Targets of one group share one query (a scan each would cost 6 ms at a million
+        records); each is given `(target, its number of columns, its denominators)`, its
+        columns following the group's in the order given. A target not in force only notes
+        the groups met (no columns)."""
+        by_group: dict[str, tuple[exp.Expression, list, list]] = {}  # group SQL -> (group, columns, parts)
+        seen: dict[str, list] = {}  # group SQL -> the targets not in force
         for t in self.stats.targets:
             rule = t.rule
+            group = self._group_sql(rule)
+            key = _sql(group.copy())
             if not sqlgen.in_force(rule, self.year):
-                out.append((t, self._seen_query(rule), []))
+                seen.setdefault(key, []).append(t)
                 continue
             scope = self.compiler.boolean(rule.scope) if rule.scope is not None else exp.Boolean(this=True)
-            group = self._group_sql(rule)
-            inside = exp.And(this=sqlgen.paren(scope), expression=sqlgen.not_null(group))
-            cols = [group, _count_where(sqlgen.is_null(scope)),
-                    _count_where(exp.And(this=sqlgen.paren(scope), expression=sqlgen.is_null(group))),
+            inside = exp.And(this=sqlgen.paren(scope), expression=sqlgen.not_null(group.copy()))
+            cols = [_count_where(sqlgen.is_null(scope)),
+                    _count_where(exp.And(this=sqlgen.paren(scope), expression=sqlgen.is_null(group.copy()))),
                     _count_where(inside)]
             dens = []
             for agg in t.aggs:
@@ -638,15 +674,20 @@ class Batch:
                                  this=arg, expression=exp.Boolean(this=True)))),
                              exp.Null()]
                     dens.append(1)
-            q = (exp.select(*cols, copy=False).from_("rec", copy=False)
+            _, columns, parts = by_group.setdefault(key, (group, [], []))
+            columns += cols
+            parts.append((t, len(cols), dens))
+        out = []
+        for group, columns, parts in by_group.values():
+            q = (exp.select(group.copy(), *columns, copy=False).from_("recv", copy=False)
                  .where(_q("__sql"), copy=False).group_by(group, copy=False))
-            out.append((t, _sql(q), dens))
+            out.append((_sql(q), parts))
+        for targets in seen.values():
+            group = self._group_sql(targets[0].rule)
+            q = exp.select(group.copy(), copy=False).distinct(copy=False).from_("recv", copy=False).where(
+                exp.And(this=_q("__sql"), expression=sqlgen.not_null(group)), copy=False)
+            out.append((_sql(q), [(t, 0, []) for t in targets]))
         return out
-
-    def _seen_query(self, rule: ir.Rule) -> str:
-        group = self._group_sql(rule)
-        return _sql(exp.select(group, copy=False).distinct(copy=False).from_("rec", copy=False).where(
-            exp.And(this=_q("__sql"), expression=sqlgen.not_null(group)), copy=False))
 
     def _group_sql(self, rule: ir.Rule) -> exp.Expression:
         """The group key of a target: its `for each` fact, or TRUE for the whole population."""
@@ -656,10 +697,15 @@ class Batch:
         if fact.kind in ("integer", "decimal"):
             raise Unsupported(f"`for each {fact.name}`", "groups by a number")
         col = self.compiler.facts.get(fact.name)
-        return col.value if col is not None else exp.Null()
+        return col.value.copy() if col is not None else exp.Null()
 
-    def _run_target(self, t, query: str, dens: list[int]) -> None:
-        t.add_rows(self.con.execute(query).fetchall(), dens, sqlgen.in_force(t.rule, self.year))
+    def _run_targets(self, query: str, parts: list[tuple[object, int, list[int]]]) -> None:
+        rows = self.con.execute(query).fetchall()
+        at = 1
+        for t, n, dens in parts:
+            active = n > 0
+            t.add_rows([(r[0], *r[at:at + n]) for r in rows] if active else rows, dens, active)
+            at += n
 
     # -- reading results back --------------------------------------------------------------
 
@@ -722,7 +768,7 @@ class Batch:
         raw, _ = self._raw_sql()
         cols = ", ".join(["rowid", "__id", "__sql", *values, raw])
         for chunk in _chunks(sorted(set(rows)), 1000):
-            q = f"SELECT {cols} FROM rec WHERE rowid IN ({', '.join(map(str, chunk))}) ORDER BY rowid"
+            q = f"SELECT {cols} FROM recv WHERE rowid IN ({', '.join(map(str, chunk))}) ORDER BY rowid"
             for r in self.con.execute(q).fetchall():
                 out[r[0]] = self._record(r[0], r[1], r[2], r[3:3 + len(values)], self._cells(r[3 + len(values):]))
         return out
@@ -733,7 +779,7 @@ class Batch:
         values = [lay.value[f.name] for f in self.ir.facts]
         raw, nr = self._raw_sql()
         cols = ", ".join(["rowid", "__id", "__sql", *values, raw, *lay.code])
-        cur = self.con.execute(f"SELECT {cols} FROM rec ORDER BY rowid")
+        cur = self.con.execute(f"SELECT {cols} FROM recv ORDER BY rowid")
         nv = len(values)
         while batch := cur.fetchmany(CHUNK):
             for r in batch:
@@ -806,7 +852,7 @@ class Batch:
             key = f"(hash({', '.join(read)}) >> 1)::BIGINT"
             judged = "__sql" if passes else f"__sql AND {code} <> {CODE['pass']}"
             seen: set[int] = set()
-            cur = self.con.execute(f"SELECT DISTINCT {key}, {', '.join(read)} FROM rec WHERE {judged} "
+            cur = self.con.execute(f"SELECT DISTINCT {key}, {', '.join(read)} FROM recv WHERE {judged} "
                                    "AND NOT __errors")
             while batch := cur.fetchmany(CHUNK):
                 for k, _, *vals in batch:
@@ -844,7 +890,7 @@ class Batch:
         self._load_rows("explanation", ["rule", "k", "t"], ["INTEGER", "BIGINT", "VARCHAR"], texts)
         codes = ", ".join(f"rec.{c}" for c in lay.code)
         return (f"SELECT rec.rowid AS __row, rec.__id, {codes}, {', '.join(picks)}, px.err AS __err "
-                f"FROM rec LEFT JOIN px ON px.r = rec.rowid")
+                f"FROM recv AS rec LEFT JOIN px ON px.r = rec.rowid")
 
     def _exemptions_cell(self) -> str:
         """The exemptions cell in `rec`: NULL for a record without exemptions."""

@@ -137,14 +137,15 @@ def _schedule_shifted_one_year(monkeypatch) -> None:
 
 
 def _group_count_off_by_one(monkeypatch) -> None:
-    original = duckdb_engine.Batch._run_target
+    original = duckdb_engine.Batch._run_targets
 
-    def off(self, t, query, dens):
-        original(self, t, query, dens)
-        for key in t.sizes:
-            t.sizes[key] += 1
+    def off(self, query, parts):
+        original(self, query, parts)
+        for t, _, _ in parts:
+            for key in t.sizes:
+                t.sizes[key] += 1
 
-    monkeypatch.setattr(duckdb_engine.Batch, "_run_target", off)
+    monkeypatch.setattr(duckdb_engine.Batch, "_run_targets", off)
 
 
 def _text_literals_merged(monkeypatch) -> None:

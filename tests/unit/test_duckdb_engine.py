@@ -263,3 +263,37 @@ def test_a_field_past_the_reader_limit_in_characters_is_left_to_our_reader(tmp_p
         assert ours == policy.evaluate(path, 2024, engine="reference").to_json()["records"]
     assert [r["id"] for r in ours] == (["a", "b"] if by_sql else ["#1", "b"])  # a row error: named by position
     assert bool(ours[0]["errors"]) == (not by_sql)
+
+
+EXEMPT = '''
+policy p period 2024 to 2025
+fact area: decimal m2
+fact zone: text
+rule room clause C1 in principle area >= 20 m2
+rule zoned clause C2 must zone = "north"
+'''
+
+
+@pytest.mark.parametrize("form", ["csv", "parquet"])
+def test_exemption_cells_shared_by_records_are_read_as_the_validator_reads_each(tmp_path, form: str) -> None:
+    # cells that differ only in padding or quoting, one shared by several records, one
+    # naming a must clause (a data error), one that is not JSON
+    cells = ['{"C1": "one estate"}', '{"C1": "one estate"} ', ' {"C1":"one estate"}', '{"C2": "no"}',
+             '{"C1": "a, \\"quoted\\"\\nreason"}', "not json", '{"room": "by name"}', ""]
+    rows = [{"id": f"r{i}", "area": "10" if i % 3 else "25", "zone": "north" if i % 2 else "south",
+             "exemptions": cells[i % len(cells)]} for i in range(40)]
+    path = _write(tmp_path / "d.csv", rows)
+    if form == "parquet":
+        import duckdb
+
+        path_pq = tmp_path / "d.parquet"
+        duckdb.sql(f"COPY (SELECT * FROM read_csv('{path}', header = true, all_varchar = true)) "
+                   f"TO '{path_pq}' (FORMAT parquet)")
+        path = path_pq
+    policy = policydsl.loads(EXEMPT)
+    got, expected = _both(policy, path, 2024)
+    assert got == expected
+    assert {g[0] for g in got} >= {"exempted", "fail", "pass"}
+    ours = policy.evaluate(path, 2024, engine="duckdb").to_json()["records"]
+    assert ours == policy.evaluate(path, 2024, engine="reference").to_json()["records"]
+    assert sum(bool(r["errors"]) for r in ours) == 10  # `C2` is a must clause; `not json` is no mapping
