@@ -1,8 +1,9 @@
 """The batch engine: a population evaluated by DuckDB, exactly. The one module that imports duckdb.
 
 DuckDB reads the input itself (CSV, Parquet, or a DataFrame / Arrow object handed
-over without a copy) into one relation of raw cells. One query then turns the
-cells into exact typed values (`sqlgen`), decides for each record whether it is
+over without a copy) into one relation of raw cells. One query, from the batch's plan
+(`batch_sql`: built once for a policy, year and shape of input, and kept on disk), then
+turns the cells into exact typed values, decides for each record whether it is
 *clean* — every cell in the plain form whose value SQL reads exactly as
 `data.convert` does, no fact constraint broken, no exemption — and computes the
 outcome code of every rule for the clean records. The rest (a malformed number, a
@@ -25,8 +26,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime
+import io
 import os
+import pickle
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -34,36 +36,17 @@ from fractions import Fraction
 from pathlib import Path
 
 import attrs
-from sqlglot import exp
 
-from ..core import ir
-from ..data.convert import MAX_DIGITS as _CONVERT_DIGITS  # noqa: F401 - documents the bound below
+from ..core import disk_cache, ir
 from ..data.frames import frame_kind
 from ..data.read import DataError, FieldError, RawRecord, record_id
-from . import sqlgen
 from .compiled import CompiledEngine
 from .engine import ENGINES
 from .population import TargetStats
 from .results import OUTCOMES
-from .sqlgen import CODE, ExprCompiler, FactColumn, SqlNumber, Unsupported
+from .sqltext import CODE, ID, BatchPlan, Layout, Unsupported, identifier, literal
 from .validate import EXEMPTIONS_FIELD, Record, Validator
 
-ID = "id"
-# Plain numbers as the fast converter reads them, bounded so every product of two
-# facts stays within 38 digits: up to 12 whole digits and 6 decimals for decimals,
-# 15 digits for integers. Anything else goes to the Python validator.
-_DECIMAL = r"[+-]?[0-9]{1,12}(\.[0-9]{1,6})?"
-_INTEGER = r"[+-]?[0-9]{1,15}"
-_DEC_TYPE, _INT_TYPE = "DECIMAL(18, 6)", "DECIMAL(18, 0)"
-_DEC_BOUND, _INT_BOUND = Fraction(10**12), Fraction(10**15)
-# The code points `str.strip()` removes, as ranges: a cell starting or ending with one is
-# left to Python. Tested against `str.strip` over every code point.
-STRIPPED = ((0x09, 0x0D), (0x1C, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x200A),
-            (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000))
-_TRUE, _FALSE = ("true", "yes", "1", "是"), ("false", "no", "0", "否")
-_BOOL_WORDS = [w for pair in zip(_TRUE, _FALSE, strict=True) for w in pair]  # the likeliest first
-_TRUE_FIRST = sorted({c for w in _TRUE for c in (w[0], w[0].upper())})
-assert not {w[0] for w in _FALSE} & {c.lower() for c in _TRUE_FIRST}
 _WEIGHT = {"must": 100, "in_principle": 10, "strive": 1}
 CHUNK = 20_000
 
@@ -90,20 +73,41 @@ def _connect():
     return _DATABASE.cursor()
 
 
-def _q(name: str) -> exp.Expression:
-    return exp.column(name, quoted=True)
+PLANS_KEPT = 64  # plans on disk (`core.disk_cache`); the Chifeng policy's is about 20 KB
+_PLAN = ".plan"
 
 
-def _sql(e: exp.Expression) -> str:
-    return sqlgen.render(e, "duckdb")
+def _canonical(policy: ir.Policy) -> bytes:
+    """The IR as bytes that depend on its values alone: a pickle without its memo, which
+    would otherwise record which equal objects happen to be one (a checked IR and the
+    same IR unpickled share different strings)."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(policy)
+    return out.getvalue()
 
 
-def _str(value: str) -> exp.Expression:
-    return exp.Literal.string(value)
+def _plan(policy: ir.Policy, pop: Population, year, stats: TargetStats) -> BatchPlan:
+    """The queries of a batch: the plan kept for this policy, year, shape of input and
+    limits, or one built (`batch_sql`, which imports sqlglot) and kept. Unsupported when
+    the policy holds a construct SQL cannot express exactly (nothing is kept then)."""
+    from ..core.limits import current
 
+    limits = current()
+    key = None
+    if disk_cache.folder() is not None:
+        key = disk_cache.digest(_canonical(policy), repr((pop.kind, pop.columns, pop.types, year,
+                                                          attrs.astuple(limits))))
+        kept = disk_cache.read(key, _PLAN)
+        if isinstance(kept, BatchPlan):
+            return kept
+    from . import batch_sql
 
-def _fn(name: str, *args: exp.Expression) -> exp.Expression:
-    return exp.Anonymous(this=name, expressions=list(args))
+    plan = batch_sql.build(policy, pop.kind, pop.columns, pop.types, year, limits.field_chars, stats.targets)
+    if key is not None:
+        disk_cache.write(key, _PLAN, plan, PLANS_KEPT)
+    return plan
 
 
 # ---- reading ------------------------------------------------------------------------
@@ -201,15 +205,15 @@ def open_population(data, format: str | None = None) -> Population | None:
     if isinstance(data, str | os.PathLike):
         path = os.fspath(data)
         if is_parquet(path, format):
-            return _opened(f"read_parquet({_sql(_str(path))})", "typed", None, path)
+            return _opened(f"read_parquet({literal(path)})", "typed", None, path)
         if (format or "csv") != "csv" or Path(path).suffix.lower() not in (".csv", ""):
             return None
         shape = _csv_shape(path)
         if shape is None:
             return None
         header, rows = shape
-        columns = ", ".join(f"{_sql(_str(c))}: 'VARCHAR'" for c in header)
-        read = (f"read_csv({_sql(_str(path))}, header = true, strict_mode = true, quote = '\"', "
+        columns = ", ".join(f"{literal(c)}: 'VARCHAR'" for c in header)
+        read = (f"read_csv({literal(path)}, header = true, strict_mode = true, quote = '\"', "
                 f"escape = '\"', delim = ',', nullstr = '', allow_quoted_nulls = true, auto_detect = false, "
                 f"columns = {{{columns}}})")
         return _opened(read, "csv", rows, path)
@@ -244,136 +248,13 @@ def parquet_rows(path) -> Iterator[dict[str, object]]:
     """The rows of a Parquet file as mappings, for the record-by-record path."""
     con = _connect()
     try:
-        cur = con.execute(f"SELECT * FROM read_parquet({_sql(_str(os.fspath(path)))})")
+        cur = con.execute(f"SELECT * FROM read_parquet({literal(os.fspath(path))})")
         names = [d[0] for d in cur.description]
         while batch := cur.fetchmany(CHUNK):
             for row in batch:
                 yield dict(zip(names, row, strict=True))
     finally:
         con.close()
-
-
-# ---- the typed relation ------------------------------------------------------------
-
-
-class _Layout:
-    """Column names of the typed table: one per fact value, raw cell, rule code."""
-
-    def __init__(self, policy: ir.Policy, columns: list[str]):
-        self.facts = [f for f in policy.facts]
-        self.present = set(columns)
-        self.value = {f.name: f"v{i}" for i, f in enumerate(self.facts)}
-        self.raw = {c: f"c{i}" for i, c in enumerate(columns)}
-        self.code = [f"r{i}" for i in range(len(policy.rules))]
-
-
-def _cell(pop: Population, name: str) -> exp.Expression:
-    """The cell of column `name` as text, NULL when empty (as the reader treats it). DuckDB's
-    CSV reader already reads an empty field, quoted or not, as NULL (`nullstr` is empty,
-    `allow_quoted_nulls` on): a `nullif` there would cost a copy of every cell."""
-    col = _q(name)
-    if pop.kind == "csv":
-        return col
-    return _fn("nullif", exp.Cast(this=col, to=exp.DataType.build("VARCHAR")), _str(""))
-
-
-def _kept(code: exp.Expression) -> exp.Expression:
-    """The code point `code` is not one `str.strip()` removes (one list: each comparison
-    would compute `code` again)."""
-    return exp.Not(this=exp.In(this=code, expressions=[
-        exp.Literal.number(c) for lo, hi in STRIPPED for c in range(lo, hi + 1)]))
-
-
-def unpadded(cell: exp.Expression) -> exp.Expression:
-    """A non-empty text neither starting nor ending with what `str.strip()` removes: its
-    first and last code points compared (a pattern over the whole text scans every
-    character of it)."""
-    return exp.And(this=_kept(_fn("ord", cell)),
-                   expression=_kept(_fn("ord", _fn("right", cell, exp.Literal.number(1)))))
-
-
-def _fact_sql(fact: ir.FactDef, cell: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
-    """(the cell is clean, its typed value) for one fact. The value is unguarded: the
-    caller reads it only where the cell is clean (`CASE WHEN clean THEN value END`), so
-    each cell's pattern is matched once."""
-    if fact.kind in ("integer", "decimal"):
-        pattern = _INTEGER if fact.kind == "integer" else _DECIMAL
-        ok = _fn("regexp_full_match", cell, _str(pattern))
-        to = _INT_TYPE if fact.kind == "integer" else _DEC_TYPE
-        value = exp.Cast(this=cell, to=exp.DataType.build(to))
-    elif fact.kind == "bool":
-        # the words as written first: equalities cost a third of a `lower` of every cell
-        ok = sqlgen.case([(_any([exp.EQ(this=cell, expression=_str(w)) for w in _BOOL_WORDS]), exp.Boolean(this=True))],
-                         exp.In(this=_fn("lower", cell), expressions=[_str(w) for w in _BOOL_WORDS]))
-        # where the word is one of those, its first letter tells which (a comparison of
-        # integers, where a second `lower` would copy every cell)
-        value = exp.In(this=_fn("ord", cell), expressions=[exp.Literal.number(ord(c)) for c in _TRUE_FIRST])
-    elif fact.kind == "date":
-        # YYYY-MM-DD that is a day of the calendar; anything else goes to the reader's message
-        parsed = _fn("try_strptime", cell, _str("%Y-%m-%d"))
-        ok = exp.And(this=_fn("regexp_full_match", cell, _str(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")),
-                     expression=sqlgen.not_null(parsed))
-        value = exp.Cast(this=parsed.copy(), to=exp.DataType.build("DATE"))
-    elif fact.kind == "enum":
-        members = list(fact.type.members)
-        ok = exp.In(this=cell, expressions=[_str(m) for m in members if m.strip()])
-        value = sqlgen.case([(exp.EQ(this=cell, expression=_str(m)), exp.Literal.number(i))
-                             for i, m in enumerate(members)])
-    else:
-        ok = unpadded(cell)
-        value = cell
-    missing = sqlgen.is_null(cell)
-    clean = exp.Or(this=missing, expression=ok) if fact.optional else exp.And(
-        this=sqlgen.not_null(cell), expression=ok)
-    return sqlgen.paren(clean), value
-
-
-_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-                  "UBIGINT", "UHUGEINT"}
-
-
-def _typed_fact_sql(fact: ir.FactDef, column: exp.Expression, typ: str
-                    ) -> tuple[exp.Expression, exp.Expression] | None:
-    """`_fact_sql` for a typed column read without going through text: a boolean column
-    for a bool fact, an integer or exact decimal column for a number fact, a DATE column
-    for a date fact, when the value is the one the column's text would give. None: go
-    through the text."""
-    if fact.kind == "bool" and typ == "BOOLEAN":
-        ok, value = exp.Boolean(this=True), column
-    elif fact.kind == "date" and typ == "DATE":
-        # a day the reader's calendar holds (years 1 to 9999); ±infinity and days before
-        # year 1 go to the reader, which decides what they are
-        ok = exp.Between(this=column, low=sqlgen.date_literal(datetime.date.min),
-                         high=sqlgen.date_literal(datetime.date.max))
-        value = column
-    elif fact.kind in ("integer", "decimal"):
-        scale = None
-        if typ in _INTEGER_TYPES:
-            scale = 0
-        elif typ.startswith("DECIMAL(") and fact.kind == "decimal":
-            scale = int(typ.rstrip(")").split(",")[1])
-        if scale is None or scale > 6:
-            return None  # a decimal's text for an integer fact, or more decimals than SQL reads
-        # within the digits the text pattern takes (`_INTEGER`, `_DECIMAL`)
-        bound = exp.Literal.number(10 ** (15 if fact.kind == "integer" else 12) - 1)
-        ok = exp.Between(this=column, low=exp.Neg(this=bound), high=bound)
-        value = exp.Cast(this=column, to=exp.DataType.build(_INT_TYPE if fact.kind == "integer" else _DEC_TYPE))
-    else:
-        return None
-    clean = exp.Or(this=sqlgen.is_null(column), expression=ok) if fact.optional else exp.And(
-        this=sqlgen.not_null(column), expression=ok)
-    return sqlgen.paren(clean), value
-
-
-def _fact_column(fact: ir.FactDef, column: str) -> FactColumn:
-    """A fact's typed column as the compiler reads it: numbers in base units."""
-    col = _q(column)
-    if fact.kind not in ("integer", "decimal"):
-        return FactColumn(col)
-    bound = _INT_BOUND if fact.kind == "integer" else _DEC_BOUND
-    n = SqlNumber(col, 1, bound, 0 if fact.kind == "integer" else 6)
-    scale = fact.type.scale if isinstance(fact.type, ir.Num) else Fraction(1)
-    return FactColumn(sqlgen.times(n, scale, f"fact `{fact.name}`"))
 
 
 @attrs.frozen
@@ -399,11 +280,8 @@ class Batch:
         self.pop = pop
         self.con = pop.con
         self.year = year
-        self.layout = _Layout(self.ir, pop.columns)
+        self.layout = Layout(self.ir, pop.columns)
         self.validator: Validator = policy._validator
-        facts = {f.name: _fact_column(f, self.layout.value[f.name]) for f in self.ir.facts
-                 if f.name in self.layout.present}
-        self.compiler = ExprCompiler(facts, year)
         self._id_errors: dict[int, list[FieldError]] = {}
         self.plain_ids = False  # every record's id is its `__id` cell unchanged (`_ids`)
         self.stats = TargetStats(self.ir, year)
@@ -413,109 +291,25 @@ class Batch:
     def run(self) -> None:
         """Build the table of every record's values and codes; Unsupported when the
         policy holds a construct SQL cannot express exactly (the caller falls back)."""
-        lay, pop = self.layout, self.pop
-        # 1: cells, and whether each is clean (each test computed once)
-        cells: list[exp.Expression] = [_alias(_cell(pop, ID) if ID in lay.present else exp.Null(), "__id")]
-        typed: list[exp.Expression] = [_q("__id")]
-        oks: list[exp.Expression] = []
-        # A typed input keeps its cells, not the values: a value is the cell's cast, worked
-        # out again by the view `recv` for the few queries that read values (a table of
-        # both costs a third more to build). Values are read only where SQL read the record
-        # (`__sql`), where every cell is clean: the view casts only there.
-        stored: list[exp.Expression] = []
-        for k, fact in enumerate(self.ir.facts):
-            if fact.name not in lay.present:
-                if not fact.optional:
-                    oks.append(exp.Boolean(this=False))
-                typed.append(_alias(exp.Null(), lay.value[fact.name]))
-                stored.append(_alias(exp.Null(), lay.value[fact.name]))
-                continue
-            typ = pop.types.get(fact.name, "VARCHAR")
-            typed_sql = None if pop.kind == "csv" else _typed_fact_sql(fact, _q(f"__cell{k}"), typ)
-            if typed_sql is not None:
-                cell = _q(fact.name)
-                ok, value = typed_sql
-                again = _typed_fact_sql(fact, _q(lay.raw[fact.name]), typ)[1]
-            else:
-                cell = _cell(pop, fact.name)
-                ok, value = _fact_sql(fact, _q(f"__cell{k}"))
-                again = _fact_sql(fact, _cell(pop, lay.raw[fact.name]))[1]
-            cells += [_alias(cell, f"__cell{k}"), _alias(ok, f"__ok{k}")]
-            oks.append(_q(f"__ok{k}"))
-            typed.append(_alias(sqlgen.case([(_q(f"__ok{k}"), value)]), lay.value[fact.name]))
-            stored.append(_alias(sqlgen.case([(_q("__sql"), again)]), lay.value[fact.name]))
-        has_ex = EXEMPTIONS_FIELD in lay.present
-        if has_ex:
-            cells.append(_alias(sqlgen.is_null(_cell(pop, EXEMPTIONS_FIELD)), "__no_ex"))
-            typed.append(_q("__no_ex"))
-        cells += [_alias(_q(column), alias) for column, alias in lay.raw.items()]
-        if pop.kind == "csv":  # a cell longer than the reader takes is the reader's row error
-            from ..core.limits import current
-
-            limit = exp.Literal.number(current().field_chars)
-            # characters counted only in a row with as many bytes: a text keeps its count of
-            # bytes, a count of characters is a scan
-            longer = [exp.GT(this=_fn("length", _q(c)), expression=limit) for c in lay.raw]
-            many_bytes = exp.GT(this=_fn("coalesce", _fn("greatest", *[_fn("strlen", _q(c)) for c in lay.raw]),
-                                         exp.Literal.number(0)), expression=limit)
-            cells.append(_alias(exp.And(this=many_bytes, expression=_fn("coalesce", _any(longer), exp.Boolean(
-                this=False))) if longer else exp.Boolean(this=False), "__long"))
-            typed.append(_q("__long"))
-        # 2: typed values
-        typed.append(_alias(_all(oks), "__cells"))
-        typed += [_q(alias) for alias in lay.raw.values()]
-        # 3: `__sql` = clean cells and no fact constraint broken (read in the first year, as
-        # the validator reads them): the values are the validator's. `__clean` = and no
-        # exemption either: the codes are SQL's too. A record with exemptions and
-        # otherwise clean has only its exemptions read in Python (`_exemption_rows`).
-        checks = ExprCompiler(self.compiler.facts, self.ir.meta.period[0])
-        # A constraint that is unknown (it reads a missing fact) is not broken: coalesce.
-        broken = [_fn("coalesce", exp.Not(this=sqlgen.paren(checks.boolean(c))), exp.Boolean(this=False))
-                  for f in self.ir.facts if f.name in lay.present for c in f.constraints]
-        is_sql = _q("__cells")
-        if broken:
-            is_sql = exp.And(this=is_sql, expression=exp.Not(this=sqlgen.paren(_any(broken))))
-        judged = [exp.Star(), _alias(is_sql, "__sql")]
-        is_clean = exp.And(this=_q("__sql"), expression=_q("__no_ex")) if has_ex else _q("__sql")
-        cleaned = [exp.Star(), _alias(is_clean, "__clean")]
-        # 4: codes, and raw cells only where the Python validator will need them
-        codes = [sqlgen.outcome_code(rule, self.compiler) for rule in self.ir.rules]
-        targets = self._target_queries()
-        clean = _q("__clean")
-        outer: list[exp.Expression] = [_q("__id"), _q("__sql"), clean]
-        if pop.kind == "csv":  # one list, NULL when clean: 34 NULL text columns would cost 16 bytes a cell
-            outer += [_q(lay.value[f.name]) for f in self.ir.facts]
-            cells_list = exp.Array(expressions=[_q(alias) for alias in lay.raw.values()])
-            outer.append(_alias(sqlgen.case([(clean, exp.Null())], cells_list), "__raw"))
-        else:
-            outer += [_q(alias) for alias in lay.raw.values()]
-        # a rule no exemption can touch is judged on every record whose values SQL read
-        outer += [_alias(sqlgen.case([(clean if rule.exemption_keys else _q("__sql"), code)]), lay.code[i])
-                  for i, (rule, code) in enumerate(zip(self.ir.rules, codes, strict=True))]
-        outer.append(_alias(exp.Boolean(this=False), "__errors"))
-        if pop.kind == "csv":
-            outer.append(_q("__long"))
-        q = exp.select(*cells, copy=False).from_("src", copy=False)
-        for i, cols in enumerate((typed, judged, cleaned, outer)):
-            q = exp.select(*cols, copy=False).from_(q.subquery(f"q{i}", copy=False), copy=False)
-        self.con.execute(f"CREATE TEMP TABLE rec AS {_sql(q)}")
-        values = [] if pop.kind == "csv" else [_sql(v) for v in stored]
-        self.con.execute(f"CREATE TEMP VIEW recv AS SELECT rowid AS rowid, *{''.join(', ' + v for v in values)} FROM rec")
+        pop = self.pop
+        self.plan = plan = _plan(self.ir, pop, self.year, self.stats)
+        self.con.execute(f"CREATE TEMP TABLE rec AS {plan.rec}")
+        self.con.execute(f"CREATE TEMP VIEW recv AS SELECT rowid AS rowid, *{''.join(', ' + v for v in plan.values)} "
+                         "FROM rec")
         # one scan: the size, a field too long, and whether every id is the reader's as it stands
         long = "bool_or(__long)" if pop.kind == "csv" else "false"
-        plain = _sql(unpadded(_q("__id")))
         self.size, too_long, plain_ids = self.con.execute(
             f"SELECT count(*), {long}, count(__id) = count(*) AND count(DISTINCT __id) = count(*) "
-            f"AND coalesce(bool_and({plain}), true) FROM rec").fetchone()
+            f"AND coalesce(bool_and({plan.plain_id}), true) FROM rec").fetchone()
         if pop.rows is not None and self.size != pop.rows:
             raise Unsupported("the input", "a record spans several lines")  # our reader decides
         if too_long:
             raise Unsupported("the input", "a field longer than the reader takes")  # our reader decides
         self._ids(plain_ids)
         self._python_rows()
-        if has_ex:
+        if EXEMPTIONS_FIELD in self.layout.present:
             self._exemption_rows()
-        for query, parts in targets:
+        for query, parts in plan.targets:
             self._run_targets(query, parts)
 
     def _ids(self, plain: bool) -> None:
@@ -524,7 +318,7 @@ class Batch:
         if plain:
             # every id is the reader's as it stands: text, or a CSV cell (no number to show)
             self.plain_ids = self.pop.kind == "csv" or self.con.execute(
-                f"SELECT typeof({_sql(_q(ID))}) = 'VARCHAR' FROM src LIMIT 1").fetchone() in (None, (True,))
+                f"SELECT typeof({identifier(ID)}) = 'VARCHAR' FROM src LIMIT 1").fetchone() in (None, (True,))
             return
         seen: dict[str, int] = {}
         cur = self.con.execute("SELECT rowid, __id FROM rec ORDER BY rowid")
@@ -624,12 +418,10 @@ class Batch:
             if not rows:
                 return
             self._load_rows("ex", ["r", "e", *flags], ["BIGINT", "BOOLEAN"] + ["BOOLEAN"] * len(flags), rows)
-        exempted = {i: exp.column(f"k{i}", table="ex") for i, _ in rules}
         # codes computed by a scan, then set as plain values: an UPDATE whose expressions
         # read the table's own columns fetches each row's values one by one (30× slower)
         # (only the rules an exemption can touch: the others were judged with the record)
-        codes = [f"{_sql(sqlgen.outcome_code(self.ir.rules[i], self.compiler, exempted[i]))} AS x{i}"
-                 for i, _ in rules]
+        codes = [f"{code} AS x{i}" for i, code in self.plan.exemption_codes]
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE exc AS SELECT rec.rowid AS r, rec.__errors OR ex.e AS e"
                          f"{''.join(', ' + c for c in codes)} FROM recv AS rec JOIN ex ON rec.rowid = ex.r")
         sets = ["__errors = exc.e"] + [f"{self.layout.code[i]} = exc.x{i}" for i, _ in rules]
@@ -640,70 +432,12 @@ class Batch:
 
     # -- targets -----------------------------------------------------------------------------
 
-    def _target_queries(self) -> list[tuple[str, list[tuple[object, int, list[int]]]]]:
-        """The aggregate queries of the targets: the totals `TargetStats` keeps, per group.
-        Targets of one group share one query (a scan each would cost 6 ms at a million
-        records); each is given `(target, its number of columns, its denominators)`, its
-        columns following the group's in the order given. A target not in force only notes
-        the groups met (no columns)."""
-        by_group: dict[str, tuple[exp.Expression, list, list]] = {}  # group SQL -> (group, columns, parts)
-        seen: dict[str, list] = {}  # group SQL -> the targets not in force
-        for t in self.stats.targets:
-            rule = t.rule
-            group = self._group_sql(rule)
-            key = _sql(group.copy())
-            if not sqlgen.in_force(rule, self.year):
-                seen.setdefault(key, []).append(t)
-                continue
-            scope = self.compiler.boolean(rule.scope) if rule.scope is not None else exp.Boolean(this=True)
-            inside = exp.And(this=sqlgen.paren(scope), expression=sqlgen.not_null(group.copy()))
-            cols = [_count_where(sqlgen.is_null(scope)),
-                    _count_where(exp.And(this=sqlgen.paren(scope), expression=sqlgen.is_null(group.copy()))),
-                    _count_where(inside)]
-            dens = []
-            for agg in t.aggs:
-                arg = self.compiler(agg.arg)
-                if isinstance(arg, SqlNumber):
-                    cols += [_count_where(exp.And(this=inside, expression=sqlgen.is_null(arg.sql))),
-                             exp.Literal.number(0),
-                             exp.Filter(this=exp.Sum(this=arg.sql), expression=exp.Where(this=inside))]
-                    dens.append(arg.den)
-                else:
-                    cols += [_count_where(exp.And(this=inside, expression=sqlgen.is_null(arg))),
-                             _count_where(exp.And(this=inside, expression=exp.EQ(
-                                 this=arg, expression=exp.Boolean(this=True)))),
-                             exp.Null()]
-                    dens.append(1)
-            _, columns, parts = by_group.setdefault(key, (group, [], []))
-            columns += cols
-            parts.append((t, len(cols), dens))
-        out = []
-        for group, columns, parts in by_group.values():
-            q = (exp.select(group.copy(), *columns, copy=False).from_("recv", copy=False)
-                 .where(_q("__sql"), copy=False).group_by(group, copy=False))
-            out.append((_sql(q), parts))
-        for targets in seen.values():
-            group = self._group_sql(targets[0].rule)
-            q = exp.select(group.copy(), copy=False).distinct(copy=False).from_("recv", copy=False).where(
-                exp.And(this=_q("__sql"), expression=sqlgen.not_null(group)), copy=False)
-            out.append((_sql(q), [(t, 0, []) for t in targets]))
-        return out
-
-    def _group_sql(self, rule: ir.Rule) -> exp.Expression:
-        """The group key of a target: its `for each` fact, or TRUE for the whole population."""
-        if rule.group is None:
-            return exp.Boolean(this=True)
-        fact = self.ir.fact(rule.group.fact)
-        if fact.kind in ("integer", "decimal"):
-            raise Unsupported(f"`for each {fact.name}`", "groups by a number")
-        col = self.compiler.facts.get(fact.name)
-        return col.value.copy() if col is not None else exp.Null()
-
-    def _run_targets(self, query: str, parts: list[tuple[object, int, list[int]]]) -> None:
+    def _run_targets(self, query: str, parts: Sequence[tuple[int, int, Sequence[int]]]) -> None:
+        """One query of the plan's targets: each target's columns of each row given to it."""
         rows = self.con.execute(query).fetchall()
         at = 1
-        for t, n, dens in parts:
-            active = n > 0
+        for index, n, dens in parts:
+            t, active = self.stats.targets[index], n > 0
             t.add_rows([(r[0], *r[at:at + n]) for r in rows] if active else rows, dens, active)
             at += n
 
@@ -954,18 +688,7 @@ def _in_order(con) -> Iterator[None]:
         yield
     finally:
         con.execute(f"SET threads = {int(threads)}")
-        con.execute(f"SET disabled_optimizers = {_sql(_str(disabled))}")
-
-
-def _alias(e: exp.Expression, name: str) -> exp.Expression:
-    return exp.alias_(e, name, quoted=True, copy=False)
-
-
-def _count_where(cond: exp.Expression) -> exp.Expression:
-    return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=cond))
-
-
-_any, _all = sqlgen.any_of, sqlgen.all_of
+        con.execute(f"SET disabled_optimizers = {literal(disabled)}")
 
 
 def _chunks(items: list, size: int):
@@ -995,7 +718,7 @@ class ParquetWriter:
         # Both files carry the provenance (the JSON text of `policydsl.provenance.embedded`)
         # in their key-value metadata, for `policydsl replay`.
         self._metadata = "" if provenance is None else (
-            f", KV_METADATA {{{_sql(_str('policydsl-provenance'))}: {_sql(_str(provenance))}}}")
+            f", KV_METADATA {{{literal('policydsl-provenance')}: {literal(provenance)}}}")
         self._tmp = tempfile.TemporaryDirectory(prefix="policydsl-")
         self._rows = os.path.join(self._tmp.name, "records.csv")
         self._file = open(self._rows, "w", newline="", encoding="utf-8")  # noqa: SIM115
@@ -1023,18 +746,18 @@ class ParquetWriter:
         # hash each of the 20,000,000 strings of a million records; the write takes half
         # the time (6 s to 3 s at 1,000,000 records of 20 rules).
         def enum(values) -> str:
-            return "ENUM(" + ", ".join(_sql(_str(v)) for v in dict.fromkeys(values)) + ")"
+            return "ENUM(" + ", ".join(literal(v) for v in dict.fromkeys(values)) + ")"
 
         all_clauses = sorted({c for rule in rules for c in rule.clauses})
         clause_type = f"{enum(all_clauses)}[]" if all_clauses else "VARCHAR[]"
         rule_type, modality_type = enum(r.name for r in rules), enum(r.modality for r in rules)
-        names = "([" + ", ".join(_sql(_str(o)) for o in OUTCOMES) + f"]::{enum(OUTCOMES)}[])"
+        names = "([" + ", ".join(literal(o) for o in OUTCOMES) + f"]::{enum(OUTCOMES)}[])"
 
         def item(i: int, rule: ir.Rule) -> str:
-            clauses = ("[" + ", ".join(_sql(_str(c)) for c in rule.clauses) + f"]::{clause_type}" if rule.clauses
+            clauses = ("[" + ", ".join(literal(c) for c in rule.clauses) + f"]::{clause_type}" if rule.clauses
                        else f"NULL::{clause_type}")
-            return (f"{{'i': {i}, 'rule': {_sql(_str(rule.name))}::{rule_type}, 'clauses': {clauses}, 'modality': "
-                    f"{_sql(_str(rule.modality))}::{modality_type}, 'outcome': {names}[r{i} + 1], 'k': k{i}}}")
+            return (f"{{'i': {i}, 'rule': {literal(rule.name)}::{rule_type}, 'clauses': {clauses}, 'modality': "
+                    f"{literal(rule.modality)}::{modality_type}, 'outcome': {names}[r{i} + 1], 'k': k{i}}}")
 
         items = ", ".join(item(i, rule) for i, rule in enumerate(rules))
         select = ("SELECT __id AS id, u.rule AS rule, u.clauses AS clauses, u.modality AS modality, "
@@ -1043,7 +766,7 @@ class ParquetWriter:
                   "LEFT JOIN explanation x ON x.rule = u.i AND x.k = u.k")
         try:
             with _in_order(batch.con):
-                batch.con.execute(f"COPY ({select}) TO {_sql(_str(self._records_path()))} "
+                batch.con.execute(f"COPY ({select}) TO {literal(self._records_path())} "
                                   f"(FORMAT parquet{self._metadata})")
         except _duckdb().Error as err:
             raise OSError(f"cannot write `{self.path}`: {str(err).splitlines()[0]}") from err
@@ -1089,13 +812,13 @@ class ParquetWriter:
         root, ext = os.path.splitext(path)
         con = _connect()
         try:
-            meta = con.execute(f"SELECT key, value FROM parquet_kv_metadata({_sql(_str(path))})").fetchall()
+            meta = con.execute(f"SELECT key, value FROM parquet_kv_metadata({literal(path)})").fetchall()
             tables = []
             for file, columns in ((path, cls.RECORD_COLUMNS), (f"{root}.targets{ext or '.parquet'}",
                                                                cls.TARGET_COLUMNS)):
-                select = ", ".join("array_to_string(clauses, ',')" if c == "clauses" else _sql(_q(c))
+                select = ", ".join("array_to_string(clauses, ',')" if c == "clauses" else identifier(c)
                                    for c in columns)
-                tables.append(con.execute(f"SELECT {select} FROM read_parquet({_sql(_str(file))})").fetchall())
+                tables.append(con.execute(f"SELECT {select} FROM read_parquet({literal(file)})").fetchall())
         except _duckdb().Error as err:
             raise OSError(f"cannot read `{path}` as a result: {str(err).splitlines()[0]}") from err
         finally:
@@ -1105,14 +828,14 @@ class ParquetWriter:
 
     @staticmethod
     def _copy(con, source: str, columns: dict[str, str], dest: str, metadata: str = "") -> None:
-        spec = ", ".join(f"{_sql(_str(c))}: {_sql(_str(t))}" for c, t in columns.items())
-        select = ", ".join(f"nullif(string_split({_sql(_q(c))}, ','), [''])::VARCHAR[] AS clauses"
-                           if c == "clauses" else _sql(_q(c)) for c in columns)
+        spec = ", ".join(f"{literal(c)}: {literal(t)}" for c, t in columns.items())
+        select = ", ".join(f"nullif(string_split({identifier(c)}, ','), [''])::VARCHAR[] AS clauses"
+                           if c == "clauses" else identifier(c) for c in columns)
         try:
             con.execute(
-                f"COPY (SELECT {select} FROM read_csv({_sql(_str(source))}, header = false, "
+                f"COPY (SELECT {select} FROM read_csv({literal(source)}, header = false, "
                 f"quote = '\"', escape = '\"', nullstr = '\\N', auto_detect = false, columns = {{{spec}}})) "
-                f"TO {_sql(_str(dest))} (FORMAT parquet{metadata})")
+                f"TO {literal(dest)} (FORMAT parquet{metadata})")
         except _duckdb().Error as err:
             raise OSError(f"cannot write `{dest}`: {str(err).splitlines()[0]}") from err
 
@@ -1155,7 +878,7 @@ def load_rows(con, table: str, columns: list[str], types: list[str], rows: list[
             csv.writer(f, lineterminator="\n").writerows(rows)  # a text's own line ends are quoted
         spec = ", ".join(f"'{c}': '{t}'" for c, t in zip(columns, types, strict=True))
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv("
-                    f"{_sql(_str(path))}, header = false, delim = ',', quote = '\"', escape = '\"', new_line = '\\n', "
+                    f"{literal(path)}, header = false, delim = ',', quote = '\"', escape = '\"', new_line = '\\n', "
                     f"auto_detect = false, columns = {{{spec}}})")
 
 

@@ -38,19 +38,9 @@ import attrs
 from sqlglot import exp
 
 from ..core import ir
-from .results import OUTCOMES
+from .sqltext import CODE, Unsupported
 
 MAX_DIGITS = 38  # the widest exact DECIMAL of DuckDB, Spark, Trino and BigQuery's NUMERIC
-CODE = {name: i for i, name in enumerate(OUTCOMES)}  # outcome codes as the SQL returns them
-
-
-class Unsupported(Exception):
-    """A construct this compiler cannot express exactly; the caller evaluates it otherwise."""
-
-    def __init__(self, construct: str, why: str):
-        super().__init__(f"{construct}: {why}")
-        self.construct = construct
-        self.why = why
 
 
 @attrs.frozen

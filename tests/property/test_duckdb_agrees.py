@@ -141,7 +141,8 @@ def _group_count_off_by_one(monkeypatch) -> None:
 
     def off(self, query, parts):
         original(self, query, parts)
-        for t, _, _ in parts:
+        for index, _, _ in parts:
+            t = self.stats.targets[index]
             for key in t.sizes:
                 t.sizes[key] += 1
 
@@ -189,6 +190,7 @@ def _agrees_on(text: str, rows: list[dict], year: int, tmp: Path) -> bool:
 @pytest.mark.parametrize("fault", [_swap_pass_fail, _at_least_becomes_more_than,
                                    _schedule_shifted_one_year, _group_count_off_by_one, _text_literals_merged])
 def test_an_injected_fault_is_caught_on_a_boundary_record(monkeypatch, tmp_path, fault) -> None:
+    monkeypatch.setenv("POLICYDSL_CACHE", "off")  # a kept plan would be the code without the fault
     rows = [{"id": "on", "x": "10"}, {"id": "between", "x": "15"}]
     assert _agrees_on(WITNESS, rows, 2024, tmp_path)  # without the fault
     fault(monkeypatch)
@@ -197,5 +199,6 @@ def test_an_injected_fault_is_caught_on_a_boundary_record(monkeypatch, tmp_path,
 
 @pytest.mark.parametrize("fault", [_swap_pass_fail])
 def test_an_injected_fault_makes_the_agreement_check_fail(monkeypatch, fault) -> None:
+    monkeypatch.setenv("POLICYDSL_CACHE", "off")
     fault(monkeypatch)
     find(policy_and_records(damage=DAMAGE), lambda case: not agrees(case), settings=FIND)

@@ -13,6 +13,7 @@ import pytest
 
 import policydsl
 from policydsl import checked_cache
+from policydsl.core import disk_cache
 from policydsl.core.diagnostics import PolicyError
 from policydsl.core.limits import Limits, using
 from policydsl.fingerprint import fingerprint
@@ -123,7 +124,7 @@ def test_an_entry_of_a_folder_another_user_owns_is_not_read(cache, tmp_path, mon
     path = tmp_path / "p.pol"
     path.write_text(WARNED, encoding="utf-8")
     policydsl.load(path)
-    monkeypatch.setattr(checked_cache.os, "getuid", lambda: 12345, raising=False)
+    monkeypatch.setattr(disk_cache.os, "getuid", lambda: 12345, raising=False)
     assert checked_cache.get(policydsl.loader.read_source(path)) is None
 
 
@@ -163,12 +164,12 @@ def test_another_lark_makes_another_key(tmp_path, monkeypatch) -> None:
     fake.parent.mkdir()
     fake.write_text('__version__ = "1.3.1"\n', encoding="utf-8")
     spec = importlib.machinery.ModuleSpec("lark", None, origin=str(fake))
-    monkeypatch.setattr(checked_cache.importlib.util, "find_spec", lambda name: spec)
-    checked_cache._code.cache_clear()
+    monkeypatch.setattr(disk_cache.importlib.util, "find_spec", lambda name: spec)
+    disk_cache.code_digest.cache_clear()
     try:
-        before = checked_cache._code()
+        before = disk_cache.code_digest()
         fake.write_text('__version__ = "1.3.20"\n', encoding="utf-8")
-        checked_cache._code.cache_clear()
-        assert checked_cache._code() != before
+        disk_cache.code_digest.cache_clear()
+        assert disk_cache.code_digest() != before
     finally:
-        checked_cache._code.cache_clear()
+        disk_cache.code_digest.cache_clear()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import policydsl
-from policydsl.eval import duckdb_engine
+from policydsl.eval import batch_sql, duckdb_engine
 from policydsl.eval.stream import evaluate_stream
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,7 +177,7 @@ rule all_trained clause C1 must trained >= 1 person
 
 
 def test_the_stripped_code_points_are_those_str_strip_removes() -> None:
-    listed = {c for lo, hi in duckdb_engine.STRIPPED for c in range(lo, hi + 1)}
+    listed = {c for lo, hi in batch_sql.STRIPPED for c in range(lo, hi + 1)}
     assert listed == {c for c in range(0x110000) if chr(c).strip() == ""}
 
 
