@@ -179,11 +179,13 @@ def _fact_column(fact: ir.FactDef, column: str) -> FactColumn:
 
 
 def build(policy: ir.Policy, kind: str, columns: list[str], types: dict[str, str], year,
-          field_chars: int, targets: Sequence) -> BatchPlan:
+          field_chars: int, targets: Sequence, keep_cells: bool = True) -> BatchPlan:
     """The plan of a batch of `policy` in `year` over an input of `kind` ("csv": text
     cells, or "typed") with these columns and DuckDB types; `targets` are
-    `TargetStats.targets`. Unsupported when a construct has no exact SQL."""
-    return _Builder(policy, kind, columns, types, year).plan(field_chars, targets)
+    `TargetStats.targets`. A typed input's table keeps its cells unless `keep_cells` is
+    false (they stay in the file, beside the table). Unsupported when a construct has no
+    exact SQL."""
+    return _Builder(policy, kind, columns, types, year).plan(field_chars, targets, keep_cells)
 
 
 class _Builder:
@@ -194,14 +196,31 @@ class _Builder:
                  if f.name in self.layout.present}
         self.compiler = ExprCompiler(facts, year)
 
-    def plan(self, field_chars: int, targets: Sequence) -> BatchPlan:
-        rec, values = self._records(field_chars)
+    def plan(self, field_chars: int, targets: Sequence, keep_cells: bool) -> BatchPlan:
+        kept = self._kept(keep_cells, [t.rule for t in targets])
+        rec, values, held = self._records(field_chars, kept)
         rules = [(i, rule) for i, rule in enumerate(self.ir.rules) if rule.exemption_keys]
         exempted = [(i, _sql(sqlgen.outcome_code(rule, self.compiler, exp.column(f"k{i}", table="ex"))))
                     for i, rule in rules]
-        return BatchPlan(rec, values, _sql(unpadded(_q("__id"))), self._targets(targets), tuple(exempted))
+        return BatchPlan(rec, values, held, tuple(kept), _sql(unpadded(_q("__id"))), self._targets(targets),
+                         tuple(exempted))
 
-    def _records(self, field_chars: int) -> tuple[str, tuple[str, ...]]:
+    def _kept(self, keep_cells: bool, targets: list[ir.Rule]) -> list[str]:
+        """The input's columns whose cells `rec` keeps: all of them, or for cells that stay
+        in a file, those the set-based queries read (the targets' facts and groups, the
+        facts of the rules an exemption can touch, the exemptions): a scan of the file
+        beside the table costs more than keeping them."""
+        columns = list(self.layout.raw)
+        if self.kind == "csv" or keep_cells:
+            return columns
+        read = {EXEMPTIONS_FIELD}
+        for rule in self.ir.rules:
+            if rule.exemption_keys:
+                read.update(x.name for part in (rule.scope, rule.condition, rule.due) if part is not None
+                            for x in ir.walk(part) if isinstance(x, ir.Fact))
+        return [c for c in columns if c in read]
+
+    def _records(self, field_chars: int, kept: list[str]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
         """The query of every record's id, flags, values (or a typed input's cells) and
         codes, and the view's values over a typed input's cells."""
         lay, kind = self.layout, self.kind
@@ -214,12 +233,14 @@ class _Builder:
         # both costs a third more to build). Values are read only where SQL read the record
         # (`__sql`), where every cell is clean: the view casts only there.
         stored: list[exp.Expression] = []
+        held: list[exp.Expression] = []  # those over the cells `rec` keeps
         for k, fact in enumerate(self.ir.facts):
             if fact.name not in lay.present:
                 if not fact.optional:
                     oks.append(exp.Boolean(this=False))
                 typed.append(_alias(exp.Null(), lay.value[fact.name]))
                 stored.append(_alias(exp.Null(), lay.value[fact.name]))
+                held.append(_alias(exp.Null(), lay.value[fact.name]))
                 continue
             typ = self.types.get(fact.name, "VARCHAR")
             typed_sql = None if kind == "csv" else _typed_fact_sql(fact, _q(f"__cell{k}"), typ)
@@ -235,6 +256,8 @@ class _Builder:
             oks.append(_q(f"__ok{k}"))
             typed.append(_alias(sqlgen.case([(_q(f"__ok{k}"), value)]), lay.value[fact.name]))
             stored.append(_alias(sqlgen.case([(_q("__sql"), again)]), lay.value[fact.name]))
+            if fact.name in kept:
+                held.append(stored[-1].copy())
         has_ex = EXEMPTIONS_FIELD in lay.present
         if has_ex:
             cells.append(_alias(sqlgen.is_null(_cell(kind, EXEMPTIONS_FIELD)), "__no_ex"))
@@ -276,7 +299,7 @@ class _Builder:
             cells_list = exp.Array(expressions=[_q(alias) for alias in lay.raw.values()])
             outer.append(_alias(sqlgen.case([(clean, exp.Null())], cells_list), "__raw"))
         else:
-            outer += [_q(alias) for alias in lay.raw.values()]
+            outer += [_q(lay.raw[c]) for c in kept]
         # a rule no exemption can touch is judged on every record whose values SQL read
         outer += [_alias(sqlgen.case([(clean if rule.exemption_keys else _q("__sql"), code)]), lay.code[i])
                   for i, (rule, code) in enumerate(zip(self.ir.rules, codes, strict=True))]
@@ -286,7 +309,9 @@ class _Builder:
         q = exp.select(*cells, copy=False).from_("src", copy=False)
         for i, cols in enumerate((typed, judged, cleaned, outer)):
             q = exp.select(*cols, copy=False).from_(q.subquery(f"q{i}", copy=False), copy=False)
-        return _sql(q), () if kind == "csv" else tuple(_sql(v) for v in stored)
+        if kind == "csv":
+            return _sql(q), (), ()
+        return _sql(q), tuple(_sql(v) for v in stored), tuple(_sql(v) for v in held)
 
     def _targets(self, targets: Sequence) -> tuple[tuple[str, tuple[tuple[int, int, tuple[int, ...]], ...]], ...]:
         """The aggregate queries of the targets: the totals `TargetStats` keeps, per group.

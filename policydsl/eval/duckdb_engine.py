@@ -49,6 +49,7 @@ from .validate import EXEMPTIONS_FIELD, Record, Validator
 
 _WEIGHT = {"must": 100, "in_principle": 10, "strive": 1}
 CHUNK = 20_000
+LOOKUP, LOOKUPS = 1_000, 5  # rows fetched by number in one query, and queries before one scan is cheaper
 
 
 def _duckdb():
@@ -97,14 +98,15 @@ def _plan(policy: ir.Policy, pop: Population, year, stats: TargetStats) -> Batch
     limits = current()
     key = None
     if disk_cache.folder() is not None:
-        key = disk_cache.digest(_canonical(policy), repr((pop.kind, pop.columns, pop.types, year,
-                                                          attrs.astuple(limits))))
+        key = disk_cache.digest(_canonical(policy), repr((pop.kind, pop.file_rows is None, pop.columns, pop.types,
+                                                          year, attrs.astuple(limits))))
         kept = disk_cache.read(key, _PLAN)
         if isinstance(kept, BatchPlan):
             return kept
     from . import batch_sql
 
-    plan = batch_sql.build(policy, pop.kind, pop.columns, pop.types, year, limits.field_chars, stats.targets)
+    plan = batch_sql.build(policy, pop.kind, pop.columns, pop.types, year, limits.field_chars, stats.targets,
+                           keep_cells=pop.file_rows is None)
     if key is not None:
         disk_cache.write(key, _PLAN, plan, PLANS_KEPT)
     return plan
@@ -198,6 +200,9 @@ class Population:
         self.rows = rows
         self.name = name
         self.types: dict[str, str] = {}  # column -> DuckDB type ("VARCHAR" throughout for a CSV file)
+        # a relation of the input's rows numbered as read (`file_row_number`), from which a
+        # few rows are fetched by number: one Parquet file; None for other inputs
+        self.file_rows: str | None = None
 
 
 def open_population(data, format: str | None = None) -> Population | None:
@@ -205,7 +210,10 @@ def open_population(data, format: str | None = None) -> Population | None:
     if isinstance(data, str | os.PathLike):
         path = os.fspath(data)
         if is_parquet(path, format):
-            return _opened(f"read_parquet({literal(path)})", "typed", None, path)
+            pop = _opened(f"read_parquet({literal(path)})", "typed", None, path)
+            if os.path.isfile(path):  # one file (a pattern numbers each file's rows from 0)
+                pop.file_rows = f"read_parquet({literal(path)}, file_row_number = true)"
+            return pop
         if (format or "csv") != "csv" or Path(path).suffix.lower() not in (".csv", ""):
             return None
         shape = _csv_shape(path)
@@ -294,8 +302,16 @@ class Batch:
         pop = self.pop
         self.plan = plan = _plan(self.ir, pop, self.year, self.stats)
         self.con.execute(f"CREATE TEMP TABLE rec AS {plan.rec}")
-        self.con.execute(f"CREATE TEMP VIEW recv AS SELECT rowid AS rowid, *{''.join(', ' + v for v in plan.values)} "
-                         "FROM rec")
+        # `recv`: every record's values; `rech`: the values of the cells `rec` holds, which
+        # the targets and exemptions read (all of them, unless cells stay in a file)
+        values = "".join(", " + v for v in plan.values)
+        if self._elsewhere():  # row by row beside the table: its rows are the file's, in order
+            self.con.execute(f"CREATE TEMP VIEW recv AS SELECT rec.rowid AS rowid, rec.*, s.*{values} "
+                             f"FROM rec POSITIONAL JOIN (SELECT {self._cell_list()} FROM src) AS s")
+        else:
+            self.con.execute(f"CREATE TEMP VIEW recv AS SELECT rowid AS rowid, *{values} FROM rec")
+        held = "".join(", " + v for v in plan.held)
+        self.con.execute(f"CREATE TEMP VIEW rech AS SELECT rowid AS rowid, *{held} FROM rec")
         # one scan: the size, a field too long, and whether every id is the reader's as it stands
         long = "bool_or(__long)" if pop.kind == "csv" else "false"
         self.size, too_long, plain_ids = self.con.execute(
@@ -361,13 +377,48 @@ class Batch:
         """The raw cells from what `_raw_sql` selected."""
         return selected[0] if self.pop.kind == "csv" else selected
 
+    def _elsewhere(self) -> list[str]:
+        """The columns whose cells `rec` does not keep (they stay in the input file)."""
+        kept = set(self.plan.kept)
+        return [c for c in self.layout.raw if c not in kept] if self.pop.kind != "csv" else []
+
+    def _cell_list(self) -> str:
+        return ", ".join(f"{identifier(c)} AS {self.layout.raw[c]}" for c in self._elsewhere())
+
+    def _at(self, rows: Sequence[int]) -> str:
+        """`recv` restricted to `rows` (at most `LOOKUP`), as a relation: the rows of a
+        Parquet file are fetched by number (a scan of the file beside the table would read
+        all of it)."""
+        listed = ", ".join(map(str, rows)) or "NULL"
+        if not self._elsewhere():
+            return f"(SELECT * FROM recv WHERE rowid IN ({listed}))"
+        values = "".join(", " + v for v in self.plan.values)
+        return (f"(SELECT rec.rowid AS rowid, rec.*, s.* EXCLUDE (__row){values} FROM rec JOIN "
+                f"(SELECT file_row_number AS __row, {self._cell_list()} FROM {self.pop.file_rows} "
+                f"WHERE file_row_number IN ({listed})) AS s ON rec.rowid = s.__row WHERE rec.rowid IN ({listed}))")
+
+    def _rows_where(self, condition: str, columns: str) -> Iterator[Sequence[tuple]]:
+        """`columns` of `recv` where `condition` holds (on `rec`'s own columns), in input
+        order, a chunk at a time: by number when the rows are few and the cells are in a
+        Parquet file, else by one scan."""
+        if self._elsewhere():
+            rows = [r for (r,) in self.con.execute(f"SELECT rowid FROM rec WHERE {condition} ORDER BY rowid"
+                                                   ).fetchall()]
+            if len(rows) <= LOOKUPS * LOOKUP:
+                for chunk in _chunks(rows, LOOKUP):
+                    yield self.con.execute(f"SELECT {columns} FROM {self._at(chunk)} ORDER BY rowid").fetchall()
+                return
+        cur = self.con.execute(f"SELECT {columns} FROM recv WHERE {condition} ORDER BY rowid")
+        while batch := cur.fetchmany(CHUNK):
+            yield batch
+
     def _python_rows(self) -> None:
         """Validate and judge in Python the records SQL could not read exactly."""
         raw_cols, _ = self._raw_sql()
-        cur = self.con.execute(f"SELECT rowid, __id, {raw_cols} FROM rec WHERE NOT __sql ORDER BY rowid")
-        program = CompiledEngine(self.ir).program(self.year)
+        program = None
         updates: list[list[object]] = []
-        while batch := cur.fetchmany(CHUNK):
+        for batch in self._rows_where("NOT __sql", f"rowid, __id, {raw_cols}"):
+            program = program or CompiledEngine(self.ir).program(self.year)
             records = [self.validator.validate(self._raw(r[0], r[1], self._cells(r[2:]))) for r in batch]
             for rec in records:
                 codes = [CODE[v] for v in program.verdicts(rec.values, rec.exemptions)]
@@ -395,7 +446,7 @@ class Batch:
         named = "__sql AND NOT __clean"
         memo: dict[object, tuple[bool, dict[str, str]]] = {}
         if self.pop.kind == "csv" or self.pop.types.get(EXEMPTIONS_FIELD) == "VARCHAR":
-            cells = [c for (c,) in self.con.execute(f"SELECT DISTINCT {cell} FROM rec WHERE {named}").fetchall()]
+            cells = [c for (c,) in self.con.execute(f"SELECT DISTINCT {cell} FROM rech WHERE {named}").fetchall()]
             if not cells:
                 return
             read = [self._read_exemptions(c, memo) for c in cells]
@@ -406,11 +457,11 @@ class Batch:
                              + ", ".join(f"unnest(${j + 1}) AS {name}" for j, name in enumerate(["cell", "e", *flags])),
                              columns)
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE ex AS SELECT rec.rowid AS r, exd.e AS e"
-                             f"{''.join(f', exd.{f} AS {f}' for f in flags)} FROM rec JOIN exd ON exd.cell = {cell} "
+                             f"{''.join(f', exd.{f} AS {f}' for f in flags)} FROM rech AS rec JOIN exd ON exd.cell = {cell} "
                              f"WHERE {named}")
         else:
-            cur = self.con.execute(f"SELECT rowid, {cell} FROM rec WHERE {named} ORDER BY rowid")
             rows: list[list[object]] = []
+            cur = self.con.execute(f"SELECT rowid, {cell} FROM rech WHERE {named} ORDER BY rowid")
             while batch := cur.fetchmany(CHUNK):
                 for row, value in batch:
                     wrong, granted = self._read_exemptions(value, memo)
@@ -423,7 +474,7 @@ class Batch:
         # (only the rules an exemption can touch: the others were judged with the record)
         codes = [f"{code} AS x{i}" for i, code in self.plan.exemption_codes]
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE exc AS SELECT rec.rowid AS r, rec.__errors OR ex.e AS e"
-                         f"{''.join(', ' + c for c in codes)} FROM recv AS rec JOIN ex ON rec.rowid = ex.r")
+                         f"{''.join(', ' + c for c in codes)} FROM rech AS rec JOIN ex ON rec.rowid = ex.r")
         sets = ["__errors = exc.e"] + [f"{self.layout.code[i]} = exc.x{i}" for i, _ in rules]
         self.con.execute(f"UPDATE rec SET {', '.join(sets)} FROM exc WHERE rec.rowid = exc.r")
 
@@ -501,8 +552,8 @@ class Batch:
         values = [lay.value[f.name] for f in self.ir.facts]
         raw, _ = self._raw_sql()
         cols = ", ".join(["rowid", "__id", "__sql", *values, raw])
-        for chunk in _chunks(sorted(set(rows)), 1000):
-            q = f"SELECT {cols} FROM recv WHERE rowid IN ({', '.join(map(str, chunk))}) ORDER BY rowid"
+        for chunk in _chunks(sorted(set(rows)), LOOKUP):
+            q = f"SELECT {cols} FROM {self._at(chunk)} ORDER BY rowid"
             for r in self.con.execute(q).fetchall():
                 out[r[0]] = self._record(r[0], r[1], r[2], r[3:3 + len(values)], self._cells(r[3 + len(values):]))
         return out

@@ -53,13 +53,18 @@ class BatchPlan:
 
     `rec` selects every record's id, flags, values or cells, and codes from `src`;
     `values` are the view `recv`'s value columns over a typed input's cells (none for a
-    CSV file, whose values are kept); `plain_id` is true of an id the reader keeps as it
-    stands; each target query is given the parts of its row, `(index of the target in
-    TargetStats.targets, its number of columns, its denominators)`; `exemption_codes` are
-    the codes of the rules an exemption can touch, given the flags `ex.k{i}`."""
+    CSV file, whose values are kept), and `held` those of them over the cells `rec`
+    keeps, the columns of `kept` (a Parquet file's other cells stay in the file), for
+    the view `rech` that the targets and exemptions read; `plain_id` is true of an id
+    the reader keeps as it stands; each target query is given the parts of its row,
+    `(index of the target in TargetStats.targets, its number of columns, its
+    denominators)`; `exemption_codes` are the codes of the rules an exemption can touch,
+    given the flags `ex.k{i}`."""
 
     rec: str
     values: tuple[str, ...]
+    held: tuple[str, ...]
+    kept: tuple[str, ...]
     plain_id: str
     targets: tuple[tuple[str, tuple[tuple[int, int, tuple[int, ...]], ...]], ...]
     exemption_codes: tuple[tuple[int, str], ...]

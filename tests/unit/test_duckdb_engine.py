@@ -297,3 +297,46 @@ def test_exemption_cells_shared_by_records_are_read_as_the_validator_reads_each(
     ours = policy.evaluate(path, 2024, engine="duckdb").to_json()["records"]
     assert ours == policy.evaluate(path, 2024, engine="reference").to_json()["records"]
     assert sum(bool(r["errors"]) for r in ours) == 10  # `C2` is a must clause; `not json` is no mapping
+
+
+def _parquet(rows: list[dict], path: Path, csv_path: Path) -> Path:
+    import duckdb
+
+    _write(csv_path, rows)
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{csv_path}', header = true, all_varchar = true)) "
+               f"TO '{path}' (FORMAT parquet)")
+    return path
+
+
+@pytest.mark.parametrize("bad", [3, duckdb_engine.LOOKUP * duckdb_engine.LOOKUPS + 1])
+def test_a_parquet_file_whose_cells_stay_in_the_file_is_judged_as_the_reference_judges_it(tmp_path, bad: int) -> None:
+    # cells a typed read cannot take (a padded zone, a number in words) are fetched from
+    # the file by row number when few, and by one scan beside the table when many
+    rows = [{"id": f"r{i}", "area": "ten" if i < bad and i % 2 else str(10 + i % 20),
+             "zone": " north" if i < bad and not i % 2 else ("north" if i % 3 else "south"),
+             "exemptions": '{"C1": "one estate"}' if i % 7 == 0 else ""} for i in range(bad + 40)]
+    path = _parquet(rows, tmp_path / "d.parquet", tmp_path / "d.csv")
+    policy = policydsl.loads(EXEMPT)
+    batch = duckdb_engine.evaluate(policy, path, 2024)
+    assert batch is not None and batch.pop.file_rows is not None
+    assert batch.python_rows == bad
+    batch.close()
+    got, expected = _both(policy, path, 2024)
+    assert got == expected
+    ours = policy.evaluate(path, 2024, engine="duckdb").to_json()
+    assert ours["records"] == policy.evaluate(path, 2024, engine="reference").to_json()["records"]
+    assert sum(bool(r["errors"]) for r in ours["records"]) == bad // 2  # the words; padding is stripped
+
+
+def test_a_pattern_of_parquet_files_keeps_its_cells_in_the_table(tmp_path) -> None:
+    # each file numbers its rows from 0: a pattern's rows cannot be fetched by number
+    rows = [{"id": f"r{i}", "area": str(15 + i), "zone": "north"} for i in range(10)]
+    _parquet(rows[:5], tmp_path / "a.parquet", tmp_path / "a.csv")
+    _parquet(rows[5:], tmp_path / "b.parquet", tmp_path / "b.csv")
+    policy = policydsl.loads(EXEMPT)
+    pattern = str(tmp_path / "*.parquet")
+    batch = duckdb_engine.evaluate(policy, pattern, 2024)
+    assert batch is not None and batch.pop.file_rows is None
+    batch.close()
+    got, expected = _both(policy, pattern, 2024)
+    assert got == expected and [g[0] for g in got] == ["fail"] * 5 + ["pass"] * 5
