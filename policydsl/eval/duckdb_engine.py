@@ -164,6 +164,43 @@ def _csv_shape(path: str) -> tuple[list[str], int] | None:
     return header, lines - 1
 
 
+def _csv_head(path: str) -> list[str] | None:
+    """The header of a regular file, as `_csv_shape` reads it, without reading on."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as f:
+            first = f.readline(1 << 22)
+    except (OSError, ValueError):
+        return None
+    return _csv_header(first.split(b"\n", 1)[0])
+
+
+def _in_background(work: Callable, *args) -> Callable[[], object]:
+    """`work(*args)` started on a thread of its own; the returned function waits for its
+    result (or raises what it raised)."""
+    import threading
+
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = work(*args)
+        except BaseException as err:  # handed to the caller, who waits for it
+            box["error"] = err
+
+    thread = threading.Thread(target=run, name="policydsl-csv-scan", daemon=True)
+    thread.start()
+
+    def result() -> object:
+        thread.join()
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box["result"]
+
+    return result
+
+
 def _csv_header(line: bytes) -> list[str] | None:
     """The names of a header line DuckDB splits as our reader does, else None."""
     try:
@@ -203,6 +240,9 @@ class Population:
         # a relation of the input's rows numbered as read (`file_row_number`), from which a
         # few rows are fetched by number: one Parquet file; None for other inputs
         self.file_rows: str | None = None
+        # a CSV file: its scan by `_csv_shape` (the header and the number of records, or
+        # None when only our reader can read it), waited for when the batch needs it
+        self.shape: Callable[[], object] | None = None
 
 
 def open_population(data, format: str | None = None) -> Population | None:
@@ -216,15 +256,24 @@ def open_population(data, format: str | None = None) -> Population | None:
             return pop
         if (format or "csv") != "csv" or Path(path).suffix.lower() not in (".csv", ""):
             return None
-        shape = _csv_shape(path)
-        if shape is None:
+        header = _csv_head(path)
+        if header is None:
             return None
-        header, rows = shape
+        # the scan of the whole file runs beside DuckDB's reading of it; the batch waits
+        # for its verdict before it counts anything (`Batch.run`)
+        shape = _in_background(_csv_shape, path)
         columns = ", ".join(f"{literal(c)}: 'VARCHAR'" for c in header)
         read = (f"read_csv({literal(path)}, header = true, strict_mode = true, quote = '\"', "
                 f"escape = '\"', delim = ',', nullstr = '', allow_quoted_nulls = true, auto_detect = false, "
                 f"columns = {{{columns}}})")
-        return _opened(read, "csv", rows, path)
+        try:
+            pop = _opened(read, "csv", None, path)
+        except DataError:
+            if shape() is None:
+                return None  # a file for our reader, which says what is wrong with it
+            raise
+        pop.shape = shape
+        return pop
     kind = frame_kind(data)
     if kind is None:
         return None
@@ -317,6 +366,11 @@ class Batch:
         self.size, too_long, plain_ids = self.con.execute(
             f"SELECT count(*), {long}, count(__id) = count(*) AND count(DISTINCT __id) = count(*) "
             f"AND coalesce(bool_and({plan.plain_id}), true) FROM rec").fetchone()
+        if pop.shape is not None:
+            shape = pop.shape()
+            if shape is None or shape[0] != pop.columns:
+                raise Unsupported("the input", "a file our reader reads")  # our reader decides
+            pop.rows = shape[1]
         if pop.rows is not None and self.size != pop.rows:
             raise Unsupported("the input", "a record spans several lines")  # our reader decides
         if too_long:
