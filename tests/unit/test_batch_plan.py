@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,13 +20,6 @@ from policydsl.eval.sqltext import identifier, literal
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "policies" / "chifeng_2023.pol"
 DATA = ROOT / "examples" / "chifeng_communities.csv"
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    where = tmp_path / "cache"
-    monkeypatch.setenv("POLICYDSL_CACHE", str(where))
-    return where
 
 
 def _plans(where: Path) -> list[Path]:

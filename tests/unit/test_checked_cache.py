@@ -26,13 +26,6 @@ rule rooms must rooms >= 200 m2
 '''  # the rule cites no clause: a warning that names the file
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    where = tmp_path / "cache"
-    monkeypatch.setenv("POLICYDSL_CACHE", str(where))
-    return where
-
-
 def _entries(where: Path) -> list[Path]:
     return sorted(where.glob("*.checked")) if where.exists() else []
 
