@@ -197,7 +197,7 @@ class _Builder:
         self.compiler = ExprCompiler(facts, year)
 
     def plan(self, field_chars: int, targets: Sequence, keep_cells: bool) -> BatchPlan:
-        kept = self._kept(keep_cells, [t.rule for t in targets])
+        kept = self._kept_columns(keep_cells)
         rec, values, held = self._records(field_chars, kept)
         rules = [(i, rule) for i, rule in enumerate(self.ir.rules) if rule.exemption_keys]
         exempted = [(i, _sql(sqlgen.outcome_code(rule, self.compiler, exp.column(f"k{i}", table="ex"))))
@@ -205,11 +205,12 @@ class _Builder:
         return BatchPlan(rec, values, held, tuple(kept), _sql(unpadded(_q("__id"))), self._targets(targets),
                          tuple(exempted))
 
-    def _kept(self, keep_cells: bool, targets: list[ir.Rule]) -> list[str]:
+    def _kept_columns(self, keep_cells: bool) -> list[str]:
         """The input's columns whose cells `rec` keeps: all of them, or for cells that stay
-        in a file, those the set-based queries read (the targets' facts and groups, the
-        facts of the rules an exemption can touch, the exemptions): a scan of the file
-        beside the table costs more than keeping them."""
+        in a file, those the exemption queries read (the exemptions, the facts of the rules
+        an exemption can touch), which join a few rows to the table: a join with the
+        positional view built a hash table of every row (0.12 s against 0.01 s). The
+        targets read the positional view: a scan of every record is what it is good at."""
         columns = list(self.layout.raw)
         if self.kind == "csv" or keep_cells:
             return columns

@@ -352,7 +352,7 @@ class Batch:
         self.plan = plan = _plan(self.ir, pop, self.year, self.stats)
         self.con.execute(f"CREATE TEMP TABLE rec AS {plan.rec}")
         # `recv`: every record's values; `rech`: the values of the cells `rec` holds, which
-        # the targets and exemptions read (all of them, unless cells stay in a file)
+        # the exemption queries read (all of them, unless cells stay in a file)
         values = "".join(", " + v for v in plan.values)
         if self._elsewhere():  # row by row beside the table: its rows are the file's, in order
             self.con.execute(f"CREATE TEMP VIEW recv AS SELECT rec.rowid AS rowid, rec.*, s.*{values} "

@@ -55,7 +55,7 @@ class BatchPlan:
     `values` are the view `recv`'s value columns over a typed input's cells (none for a
     CSV file, whose values are kept), and `held` those of them over the cells `rec`
     keeps, the columns of `kept` (a Parquet file's other cells stay in the file), for
-    the view `rech` that the targets and exemptions read; `plain_id` is true of an id
+    the view `rech` that the exemption queries read; `plain_id` is true of an id
     the reader keeps as it stands; each target query is given the parts of its row,
     `(index of the target in TargetStats.targets, its number of columns, its
     denominators)`; `exemption_codes` are the codes of the rules an exemption can touch,
