@@ -321,7 +321,7 @@ class _Builder:
         """The aggregate queries of the targets: the totals `TargetStats` keeps, per group.
         Targets of one group share one query (a scan each would cost 6 ms at a million
         records), their columns after the group's in the order of the parts. A target not
-        in force only notes the groups met (no columns)."""
+        in force only notes the groups met (no columns), where its groups are not listed."""
         by_group: dict[str, tuple[exp.Expression, list, list]] = {}  # group SQL -> (group, columns, parts)
         seen: dict[str, list] = {}  # group SQL -> the targets not in force
         for n, t in enumerate(targets):
@@ -329,7 +329,9 @@ class _Builder:
             group = self._group_sql(rule)
             key = _sql(group.copy())
             if not sqlgen.in_force(rule, self.year):
-                seen.setdefault(key, []).append(n)
+                # only the groups met are reported, and only when the policy does not list them
+                if rule.group is not None and rule.group.values is None:
+                    seen.setdefault(key, []).append(n)
                 continue
             scope = self.compiler.boolean(rule.scope) if rule.scope is not None else exp.Boolean(this=True)
             inside = exp.And(this=sqlgen.paren(scope), expression=sqlgen.not_null(group.copy()))

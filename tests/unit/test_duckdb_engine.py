@@ -340,3 +340,25 @@ def test_a_pattern_of_parquet_files_keeps_its_cells_in_the_table(tmp_path) -> No
     batch.close()
     got, expected = _both(policy, pattern, 2024)
     assert got == expected and [g[0] for g in got] == ["fail"] * 5 + ["pass"] * 5
+
+
+
+LATER = '''
+policy p period 2024 to 2025
+set zones = {"north", "south", "west"}
+fact zone: text in zones
+fact ok: bool
+target by_zone clause C1 from 2025 for each zone must share(ok) >= 50%
+target overall clause C3 from 2025 must share(ok) >= 50%
+'''
+
+
+def test_a_target_not_in_force_reports_every_listed_group_as_the_reference_does(tmp_path) -> None:
+    # the groups are the policy's list, met or not: no query of the groups met is needed
+    rows = [{"id": f"r{i}", "zone": "south", "ok": "true"} for i in range(4)]
+    path = _write(tmp_path / "d.csv", rows)
+    policy = policydsl.loads(LATER)
+    ours = policy.evaluate(path, 2024, engine="duckdb").to_json()["targets"]
+    assert ours == policy.evaluate(path, 2024, engine="reference").to_json()["targets"]
+    assert [(t["rule"], t["group"], t["outcome"]) for t in ours] == [
+        ("by_zone", z, "not_applicable") for z in ("north", "south", "west")] + [("overall", None, "not_applicable")]
