@@ -179,13 +179,15 @@ def _fact_column(fact: ir.FactDef, column: str) -> FactColumn:
 
 
 def build(policy: ir.Policy, kind: str, columns: list[str], types: dict[str, str], year,
-          field_chars: int, targets: Sequence, keep_cells: bool = True) -> BatchPlan:
+          field_chars: int, targets: Sequence, keep_cells: bool = True, lean: bool = False) -> BatchPlan:
     """The plan of a batch of `policy` in `year` over an input of `kind` ("csv": text
     cells, or "typed") with these columns and DuckDB types; `targets` are
     `TargetStats.targets`. A typed input's table keeps its cells unless `keep_cells` is
-    false (they stay in the file, beside the table). Unsupported when a construct has no
-    exact SQL."""
-    return _Builder(policy, kind, columns, types, year).plan(field_chars, targets, keep_cells)
+    false (they stay in the file, beside the table). A `lean` CSV batch keeps the values of
+    the facts its targets and exemption queries read alone: its caller reads no other value
+    of every record (a shown record is read again from its line). Unsupported when a
+    construct has no exact SQL."""
+    return _Builder(policy, kind, columns, types, year).plan(field_chars, targets, keep_cells, lean)
 
 
 class _Builder:
@@ -196,14 +198,27 @@ class _Builder:
                  if f.name in self.layout.present}
         self.compiler = ExprCompiler(facts, year)
 
-    def plan(self, field_chars: int, targets: Sequence, keep_cells: bool) -> BatchPlan:
+    def plan(self, field_chars: int, targets: Sequence, keep_cells: bool, lean: bool) -> BatchPlan:
         kept = self._kept_columns(keep_cells)
-        rec, values, held = self._records(field_chars, kept)
+        valued = self._set_facts([t.rule for t in targets]) if lean else {f.name for f in self.ir.facts}
+        rec, values, held = self._records(field_chars, kept, valued)
         rules = [(i, rule) for i, rule in enumerate(self.ir.rules) if rule.exemption_keys]
         exempted = [(i, _sql(sqlgen.outcome_code(rule, self.compiler, exp.column(f"k{i}", table="ex"))))
                     for i, rule in rules]
         return BatchPlan(rec, values, held, tuple(kept), _sql(unpadded(_q("__id"))), self._targets(targets),
                          tuple(exempted))
+
+    def _set_facts(self, targets: list[ir.Rule]) -> set[str]:
+        """The facts the queries over every record read after the table is built: those
+        of the targets (their groups too) and of the rules an exemption can touch."""
+        read: set[str] = set()
+        for rule in [*targets, *self.ir.rules]:
+            if rule.is_target or rule.exemption_keys:
+                if rule.group is not None:
+                    read.add(rule.group.fact)
+                read.update(x.name for part in (rule.scope, rule.condition, rule.due) if part is not None
+                            for x in ir.walk(part) if isinstance(x, ir.Fact))
+        return read
 
     def _kept_columns(self, keep_cells: bool) -> list[str]:
         """The input's columns whose cells `rec` keeps: all of them, or for cells that stay
@@ -221,7 +236,8 @@ class _Builder:
                             for x in ir.walk(part) if isinstance(x, ir.Fact))
         return [c for c in columns if c in read]
 
-    def _records(self, field_chars: int, kept: list[str]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    def _records(self, field_chars: int, kept: list[str], valued: set[str]
+                 ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
         """The query of every record's id, flags, values (or a typed input's cells) and
         codes, and the view's values over a typed input's cells."""
         lay, kind = self.layout, self.kind
@@ -299,7 +315,7 @@ class _Builder:
         clean = _q("__clean")
         outer: list[exp.Expression] = [_q("__id"), _q("__sql"), clean]
         if kind == "csv":  # one list, NULL when clean: 34 NULL text columns would cost 16 bytes a cell
-            outer += [_q(lay.value[f.name]) for f in self.ir.facts]
+            outer += [_q(lay.value[f.name]) for f in self.ir.facts if f.name in valued]
             cells_list = exp.Array(expressions=[_q(alias) for alias in lay.raw.values()])
             outer.append(_alias(sqlgen.case([(clean, exp.Null())], cells_list), "__raw"))
         else:

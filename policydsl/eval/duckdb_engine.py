@@ -89,7 +89,7 @@ def _canonical(policy: ir.Policy) -> bytes:
     return out.getvalue()
 
 
-def _plan(policy: ir.Policy, pop: Population, year, stats: TargetStats) -> BatchPlan:
+def _plan(policy: ir.Policy, pop: Population, year, stats: TargetStats, lean: bool = False) -> BatchPlan:
     """The queries of a batch: the plan kept for this policy, year, shape of input and
     limits, or one built (`batch_sql`, which imports sqlglot) and kept. Unsupported when
     the policy holds a construct SQL cannot express exactly (nothing is kept then)."""
@@ -98,15 +98,15 @@ def _plan(policy: ir.Policy, pop: Population, year, stats: TargetStats) -> Batch
     limits = current()
     key = None
     if disk_cache.folder() is not None:
-        key = disk_cache.digest(_canonical(policy), repr((pop.kind, pop.file_rows is None, pop.columns, pop.types,
-                                                          year, attrs.astuple(limits))))
+        key = disk_cache.digest(_canonical(policy), repr((pop.kind, pop.file_rows is None, lean, pop.columns,
+                                                          pop.types, year, attrs.astuple(limits))))
         kept = disk_cache.read(key, _PLAN)
         if isinstance(kept, BatchPlan):
             return kept
     from . import batch_sql
 
     plan = batch_sql.build(policy, pop.kind, pop.columns, pop.types, year, limits.field_chars, stats.targets,
-                           keep_cells=pop.file_rows is None)
+                           keep_cells=pop.file_rows is None, lean=lean)
     if key is not None:
         disk_cache.write(key, _PLAN, plan, PLANS_KEPT)
     return plan
@@ -115,8 +115,12 @@ def _plan(policy: ir.Policy, pop: Population, year, stats: TargetStats) -> Batch
 # ---- reading ------------------------------------------------------------------------
 
 
-def _csv_shape(path: str) -> tuple[list[str], int] | None:
-    """The header and the number of records of a CSV file that is plainly one record a
+STEP = 1 << 16  # bytes between two entries of a CSV file's line index
+
+
+def _csv_shape(path: str) -> tuple[list[str], int, list[tuple[int, int]]] | None:
+    """The header, the number of records and a line index (where the file is at every
+    `STEP` bytes, and how many lines end before) of a CSV file that is plainly one record a
     line: no lone carriage return, no NUL byte, no blank line in a one-column file, and
     a header of distinct, non-empty, unpadded names without quotes. None for anything
     else, and for anything but a regular file (a device such as /dev/zero or a pipe
@@ -128,6 +132,8 @@ def _csv_shape(path: str) -> tuple[list[str], int] | None:
     line it skips breaks. The scan is a few single-byte searches and one count per block
     (multi-byte searches such as `\n\n` cost three times a whole pass of the file)."""
     lines = 0
+    index: list[tuple[int, int]] = []  # (offset, line ends before it) every STEP bytes
+    at = 0
     tail = b""  # the end of the previous block, so line ends across blocks are seen
     ascii_only = True
     header: list[str] | None = None
@@ -151,7 +157,10 @@ def _csv_shape(path: str) -> tuple[list[str], int] | None:
                     data = tail + block
                     if b"\n\n" in data or b"\n\r\n" in data:
                         return None
-                lines += block.count(b"\n")
+                for start in range(0, len(block), STEP):
+                    index.append((at + start, lines))
+                    lines += block.count(b"\n", start, start + STEP)
+                at += len(block)
                 tail = (tail + block[-2:])[-2:]
     except (OSError, ValueError):  # ValueError: a NUL byte in the name, which our reader reports
         return None
@@ -161,7 +170,7 @@ def _csv_shape(path: str) -> tuple[list[str], int] | None:
         lines += 1
     if not ascii_only and not _reader_says_utf8(path):
         return None  # text that is valid UTF-8 yet more likely GB18030: our reader decides
-    return header, lines - 1
+    return header, lines - 1, index
 
 
 def _csv_head(path: str) -> list[str] | None:
@@ -243,6 +252,7 @@ class Population:
         # a CSV file: its scan by `_csv_shape` (the header and the number of records, or
         # None when only our reader can read it), waited for when the batch needs it
         self.shape: Callable[[], object] | None = None
+        self.line_index: list[tuple[int, int]] = []  # from the scan: see `_csv_shape`
 
 
 def open_population(data, format: str | None = None) -> Population | None:
@@ -331,8 +341,12 @@ class Summary:
 class Batch:
     """A policy evaluated by DuckDB over one population in one year."""
 
-    def __init__(self, policy, pop: Population, year: int):
+    def __init__(self, policy, pop: Population, year: int, lean: bool = False):
         self.policy = policy
+        # a CSV batch whose caller reads only counts and the records it shows keeps the
+        # values of the targets' and exemptions' facts alone (`batch_sql.build`), and reads
+        # a shown record again from its line of the file
+        self.lean = lean and pop.kind == "csv"
         self.ir: ir.Policy = policy.ir
         self.pop = pop
         self.con = pop.con
@@ -349,7 +363,7 @@ class Batch:
         """Build the table of every record's values and codes; Unsupported when the
         policy holds a construct SQL cannot express exactly (the caller falls back)."""
         pop = self.pop
-        self.plan = plan = _plan(self.ir, pop, self.year, self.stats)
+        self.plan = plan = _plan(self.ir, pop, self.year, self.stats, self.lean)
         self.con.execute(f"CREATE TEMP TABLE rec AS {plan.rec}")
         # `recv`: every record's values; `rech`: the values of the cells `rec` holds, which
         # the exemption queries read (all of them, unless cells stay in a file)
@@ -370,7 +384,7 @@ class Batch:
             shape = pop.shape()
             if shape is None or shape[0] != pop.columns:
                 raise Unsupported("the input", "a file our reader reads")  # our reader decides
-            pop.rows = shape[1]
+            _, pop.rows, pop.line_index = shape
         if pop.rows is not None and self.size != pop.rows:
             raise Unsupported("the input", "a record spans several lines")  # our reader decides
         if too_long:
@@ -602,6 +616,8 @@ class Batch:
         out: dict[int, Record] = {}
         if not rows:
             return out
+        if self.lean:
+            return self._records_from_lines(sorted(set(rows)))
         lay = self.layout
         values = [lay.value[f.name] for f in self.ir.facts]
         raw, _ = self._raw_sql()
@@ -612,8 +628,37 @@ class Batch:
                 out[r[0]] = self._record(r[0], r[1], r[2], r[3:3 + len(values)], self._cells(r[3 + len(values):]))
         return out
 
+    def _records_from_lines(self, rows: list[int]) -> dict[int, Record]:
+        """The records of `rows` of a CSV file, validated from their lines (a batch that
+        ran `run` read one record a line, as the scan counted: record `r` is line `r + 1`
+        after the header), found through the line index, then split as our reader splits."""
+        import bisect
+
+        starts = [ends for _, ends in self.pop.line_index]
+        ids = dict(self.con.execute(f"SELECT rowid, __id FROM rec WHERE rowid IN ({', '.join(map(str, rows))})"
+                                    ).fetchall()) if rows else {}
+        out: dict[int, Record] = {}
+        with open(self.pop.name, "rb") as f:
+            for row in rows:
+                line = row + 1
+                # the last entry with fewer line ends before it: the line starts at or after it
+                offset, ends = self.pop.line_index[bisect.bisect_left(starts, line) - 1]
+                f.seek(offset)
+                data = b""
+                while data.count(b"\n") < line - ends + 1:
+                    more = f.read(STEP)
+                    if not more:
+                        break
+                    data += more
+                text = data.split(b"\n")[line - ends].decode("utf-8").removesuffix("\r")
+                cells = next(csv.reader([text]), [])
+                out[row] = self.validator.validate(self._raw(row, ids.get(row), cells))
+        return out
+
     def iter_records(self) -> Iterator[tuple[Record, tuple[str, ...]]]:
         """Every record with its outcome names, in input order, a chunk at a time."""
+        if self.lean:
+            raise RuntimeError("a lean batch keeps the values of every record for no reader")
         lay = self.layout
         values = [lay.value[f.name] for f in self.ir.facts]
         raw, nr = self._raw_sql()
@@ -670,7 +715,7 @@ class Batch:
         rule an exemption can touch, of the record's exemptions cell too; the few records
         validated in Python, or with errors, are explained one by one. Texts are joined
         to rows only as they are written, so no row holds them all."""
-        if not self.plain_ids or not self.ir.rules:
+        if not self.plain_ids or not self.ir.rules or self.lean:
             return None
         lay = self.layout
         present = {f.name: f for f in self.ir.facts}
@@ -992,12 +1037,14 @@ def database_error() -> type[Exception]:
     return _duckdb().Error
 
 
-def evaluate(policy, data, year: int, format: str | None = None) -> Batch | None:
-    """The batch of `data` in `year`, or None when the Python path must read it."""
+def evaluate(policy, data, year: int, format: str | None = None, lean: bool = False) -> Batch | None:
+    """The batch of `data` in `year`, or None when the Python path must read it. `lean`:
+    the caller reads the counts and lists (`summary`) and the records it shows
+    (`records_at`) only, not every record's values (`iter_records`, `explained`)."""
     pop = open_population(data, format)
     if pop is None:
         return None
-    batch = Batch(policy, pop, year)
+    batch = Batch(policy, pop, year, lean)
     try:
         batch.run()
     except Unsupported:

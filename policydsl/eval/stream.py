@@ -114,7 +114,10 @@ def evaluate_stream(policy, data, year: int, *, engine: str = "duckdb", format: 
 
         # DuckDB reads UTF-8 only: a file in another encoding is read by our reader
         plain = encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8")
-        batch = duckdb_engine.evaluate(policy, data, year, format) if plain and _batchable(data) else None
+        # the caller reads counts and the shown records alone: the batch keeps fewer values
+        lean = on_record is None and on_batch is None and (report is None or (
+            report.by is None and report.failing_ids is None and report.show is not None))
+        batch = duckdb_engine.evaluate(policy, data, year, format, lean) if plain and _batchable(data) else None
         if batch is not None:
             try:
                 result = _from_batch(policy, batch, year, on_record, on_batch, report)

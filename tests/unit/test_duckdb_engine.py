@@ -362,3 +362,31 @@ def test_a_target_not_in_force_reports_every_listed_group_as_the_reference_does(
     assert ours == policy.evaluate(path, 2024, engine="reference").to_json()["targets"]
     assert [(t["rule"], t["group"], t["outcome"]) for t in ours] == [
         ("by_zone", z, "not_applicable") for z in ("north", "south", "west")] + [("overall", None, "not_applicable")]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_text_report_reads_its_shown_records_again_from_their_lines_as_the_reference_reads_them(
+        tmp_path, newline: str) -> None:
+    # a report that shows a few records keeps fewer values (a lean batch) and reads a shown
+    # record from its line: a BOM, quoted commas and quotes, lines across the index's steps
+    from policydsl.reports.collector import ReportCollector
+    from policydsl.reports.text import stream_report
+
+    path = tmp_path / "d.csv"
+    lines = ["id,area,homes,zone"]
+    for i in range(3000):
+        zone = '"north, by the ""river"""' if i % 5 == 0 else f"z{'x' * (i % 90)}"
+        lines.append(f"r{i},{'0.599999' if i % 7 == 0 else str(1 + i % 40)},{3 + i % 9},{zone}")
+    path.write_bytes(("\ufeff" + newline.join(lines) + newline).encode("utf-8"))
+    assert path.stat().st_size > 2 * duckdb_engine.STEP
+    policy = policydsl.loads(POLICY)
+    shown = [0, 1, 2, 1000, 2998, 2999]
+    lean, full = duckdb_engine.evaluate(policy, path, 2024, lean=True), duckdb_engine.evaluate(policy, path, 2024)
+    assert lean is not None and lean.lean and full is not None and not full.lean
+    assert lean.records_at(shown) == full.records_at(shown)  # as SQL's values give them
+    lean.close()
+    full.close()
+    for show in (3, 50):
+        ours = evaluate_stream(policy, path, 2024, engine="duckdb", report=ReportCollector(policy, show))
+        ref = evaluate_stream(policy, path, 2024, engine="reference", report=ReportCollector(policy, show))
+        assert stream_report(policy, ours) == stream_report(policy, ref)
