@@ -70,9 +70,7 @@ def facts_read(*rules: ir.Rule | None) -> set[str]:
     for rule in rules:
         if rule is None:
             continue
-        for e in (rule.scope, rule.condition, rule.due):
-            if e is not None:
-                names.update(x.name for x in ir.walk(e) if isinstance(x, ir.Fact))
+        names.update(rule.facts_read())
         if rule.group is not None:
             names.add(rule.group.fact)
     return names

@@ -487,6 +487,13 @@ class Rule:
         clause ids. Only an in-principle rule can be exempted, so for others there are none."""
         return (self.name, *self.clauses) if self.modality == "in_principle" else ()
 
+    def facts_read(self) -> tuple[str, ...]:
+        """The facts its scope, condition and due day read, by name, sorted (its group's
+        fact is not among them)."""
+        names = {x.name for part in (self.scope, self.condition, self.due) if part is not None
+                 for x in walk(part) if isinstance(x, Fact)}
+        return tuple(sorted(names))
+
     @property
     def reads_parts(self) -> bool:
         """Whether the rule aggregates over the parts of a record (several entities): its

@@ -211,14 +211,16 @@ class _Builder:
     def _set_facts(self, targets: list[ir.Rule]) -> set[str]:
         """The facts the queries over every record read after the table is built: those
         of the targets (their groups too) and of the rules an exemption can touch."""
-        read: set[str] = set()
-        for rule in [*targets, *self.ir.rules]:
-            if rule.is_target or rule.exemption_keys:
-                if rule.group is not None:
-                    read.add(rule.group.fact)
-                read.update(x.name for part in (rule.scope, rule.condition, rule.due) if part is not None
-                            for x in ir.walk(part) if isinstance(x, ir.Fact))
+        read = self._exemption_facts()
+        for rule in targets:
+            read.update(rule.facts_read())
+            if rule.group is not None:
+                read.add(rule.group.fact)
         return read
+
+    def _exemption_facts(self) -> set[str]:
+        """The facts of the rules an exemption can touch."""
+        return {name for rule in self.ir.rules if rule.exemption_keys for name in rule.facts_read()}
 
     def _kept_columns(self, keep_cells: bool) -> list[str]:
         """The input's columns whose cells `rec` keeps: all of them, or for cells that stay
@@ -229,11 +231,7 @@ class _Builder:
         columns = list(self.layout.raw)
         if self.kind == "csv" or keep_cells:
             return columns
-        read = {EXEMPTIONS_FIELD}
-        for rule in self.ir.rules:
-            if rule.exemption_keys:
-                read.update(x.name for part in (rule.scope, rule.condition, rule.due) if part is not None
-                            for x in ir.walk(part) if isinstance(x, ir.Fact))
+        read = self._exemption_facts() | {EXEMPTIONS_FIELD}
         return [c for c in columns if c in read]
 
     def _records(self, field_chars: int, kept: list[str], valued: set[str]

@@ -43,16 +43,6 @@ from .validate import Record
 CACHE_LIMIT = 50_000  # memoised outcomes per rule before the memo is cleared
 
 
-def _rule_facts(rule: ir.Rule) -> tuple[str, ...]:
-    names: dict[str, None] = {}
-    for part in (rule.scope, rule.condition, rule.due):
-        if part is not None:
-            for x in ir.walk(part):
-                if isinstance(x, ir.Fact):
-                    names[x.name] = None
-    return tuple(sorted(names))
-
-
 def _has_sched(e: ir.Expr | None) -> bool:
     return e is not None and any(isinstance(x, ir.Sched) for x in ir.walk(e))
 
@@ -173,7 +163,7 @@ class CompiledEngine:
     def __init__(self, policy: ir.Policy):
         self.policy = policy
         self._programs: dict[int, Program] = {}
-        self._keys = [(_rule_facts(r), r.exemption_keys)
+        self._keys = [(r.facts_read(), r.exemption_keys)
                       for r in policy.rules]
         self._memo: list[dict] = [{} for _ in policy.rules]
         # A rule over the parts of a record reads more than its facts: never memoised.

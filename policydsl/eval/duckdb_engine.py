@@ -635,8 +635,10 @@ class Batch:
         import bisect
 
         starts = [ends for _, ends in self.pop.line_index]
-        ids = dict(self.con.execute(f"SELECT rowid, __id FROM rec WHERE rowid IN ({', '.join(map(str, rows))})"
-                                    ).fetchall()) if rows else {}
+        ids: dict[int, object] = {}
+        for chunk in _chunks(rows, LOOKUP):
+            ids.update(self.con.execute(f"SELECT rowid, __id FROM rec WHERE rowid IN ({', '.join(map(str, chunk))})"
+                                        ).fetchall())
         out: dict[int, Record] = {}
         with open(self.pop.name, "rb") as f:
             for row in rows:
