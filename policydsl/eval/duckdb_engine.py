@@ -364,11 +364,14 @@ class Batch:
         policy holds a construct SQL cannot express exactly (the caller falls back)."""
         pop = self.pop
         self.plan = plan = _plan(self.ir, pop, self.year, self.stats, self.lean)
+        # the columns whose cells `rec` does not keep: they stay in the input file
+        kept = set(plan.kept)
+        self.elsewhere = [c for c in self.layout.raw if c not in kept] if pop.kind != "csv" else []
         self.con.execute(f"CREATE TEMP TABLE rec AS {plan.rec}")
         # `recv`: every record's values; `rech`: the values of the cells `rec` holds, which
         # the exemption queries read (all of them, unless cells stay in a file)
         values = "".join(", " + v for v in plan.values)
-        if self._elsewhere():  # row by row beside the table: its rows are the file's, in order
+        if self.elsewhere:  # row by row beside the table: its rows are the file's, in order
             self.con.execute(f"CREATE TEMP VIEW recv AS SELECT rec.rowid AS rowid, rec.*, s.*{values} "
                              f"FROM rec POSITIONAL JOIN (SELECT {self._cell_list()} FROM src) AS s")
         else:
@@ -445,20 +448,15 @@ class Batch:
         """The raw cells from what `_raw_sql` selected."""
         return selected[0] if self.pop.kind == "csv" else selected
 
-    def _elsewhere(self) -> list[str]:
-        """The columns whose cells `rec` does not keep (they stay in the input file)."""
-        kept = set(self.plan.kept)
-        return [c for c in self.layout.raw if c not in kept] if self.pop.kind != "csv" else []
-
     def _cell_list(self) -> str:
-        return ", ".join(f"{identifier(c)} AS {self.layout.raw[c]}" for c in self._elsewhere())
+        return ", ".join(f"{identifier(c)} AS {self.layout.raw[c]}" for c in self.elsewhere)
 
     def _at(self, rows: Sequence[int]) -> str:
         """`recv` restricted to `rows` (at most `LOOKUP`), as a relation: the rows of a
         Parquet file are fetched by number (a scan of the file beside the table would read
         all of it)."""
         listed = ", ".join(map(str, rows)) or "NULL"
-        if not self._elsewhere():
+        if not self.elsewhere:
             return f"(SELECT * FROM recv WHERE rowid IN ({listed}))"
         values = "".join(", " + v for v in self.plan.values)
         return (f"(SELECT rec.rowid AS rowid, rec.*, s.* EXCLUDE (__row){values} FROM rec JOIN "
@@ -469,7 +467,7 @@ class Batch:
         """`columns` of `recv` where `condition` holds (on `rec`'s own columns), in input
         order, a chunk at a time: by number when the rows are few and the cells are in a
         Parquet file, else by one scan."""
-        if self._elsewhere():
+        if self.elsewhere:
             rows = [r for (r,) in self.con.execute(f"SELECT rowid FROM rec WHERE {condition} ORDER BY rowid"
                                                    ).fetchall()]
             if len(rows) <= LOOKUPS * LOOKUP:
